@@ -1,0 +1,497 @@
+/*
+ * stap.h - the translator's one internal header, a section per file.
+ *
+ * Data flow: tokenize.c turns a File into Tokens (script arguments $1/@1
+ * substituted, %( %) conditionals and @define macros expanded); parse.c
+ * builds the AST (Probe, Function, Var and Node, every node keeping its
+ * token); elaborate.c loads tapsets, expands aliases into DerivedProbes,
+ * binds names to Vars and Functions and infers types (type.c); translate.c
+ * writes the module's C; build.c runs kbuild and manages the cache.
+ * Everything of one compilation lives in one arena and is never freed.
+ */
+#ifndef STAP_H
+#define STAP_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define STAP_VERSION "5.6"
+#define STAP_NAME "systemtap-c"
+
+#ifndef __GNUC__
+#define __attribute__(x)
+#endif
+
+/* ------------------------------------------------------------------ */
+/* util.c */
+
+void *arena_alloc(size_t size);          /* zeroed; dies on OOM; never freed */
+char *arena_strdup(const char *s);
+char *arena_strndup(const char *s, size_t n);
+char *format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable array of pointers, arena-backed. */
+typedef struct Vec {
+	void **data;
+	int len;
+	int cap;
+} Vec;
+void vec_push(Vec *v, void *item);
+#define vec_get(v, i) ((v)->data[(i)])
+
+/* A growable string, malloc-backed (the one exception to the arena). */
+typedef struct StrBuf {
+	char *buf;
+	size_t len;
+	size_t cap;
+} StrBuf;
+void sb_putc(StrBuf *sb, char c);
+void sb_puts(StrBuf *sb, const char *s);
+void sb_putn(StrBuf *sb, const char *s, size_t n);
+void sb_printf(StrBuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void sb_release(StrBuf *sb);
+
+char *read_file(const char *path, size_t *len); /* NULL + errno on failure */
+int edit_distance(const char *a, const char *b);
+
+/* ------------------------------------------------------------------ */
+/* tokenize.c */
+
+typedef struct File {
+	char *name;             /* "<input>" for -e, "-" ... as SystemTap shows */
+	char *contents;         /* NUL-terminated */
+	bool is_tapset;         /* a library file: embedded C allowed */
+	bool is_user;           /* the user's script (or an -E addition) */
+} File;
+
+typedef enum {
+	TK_IDENT,               /* identifier, also $name and @name */
+	TK_KEYWORD,
+	TK_OP,                  /* operator or punctuation */
+	TK_STRING,              /* text = raw spelling, str = decoded value */
+	TK_NUMBER,              /* val */
+	TK_EMBEDDED,            /* %{ ... %}: str = the code between */
+	TK_JUNK,
+	TK_EOF,
+} TokenKind;
+
+typedef struct Token Token;
+struct Token {
+	TokenKind kind;
+	Token *next;
+	char *text;             /* NUL-terminated spelling */
+	char *str;              /* TK_STRING: decoded value; TK_EMBEDDED: code */
+	int64_t val;            /* TK_NUMBER */
+	File *file;
+	int line, col;          /* 1-based */
+	char *line_start;       /* start of the source line in file->contents */
+	Token *expanded_from;   /* macro/@define or $N origin, for diagnostics */
+	const char *junk_msg;   /* TK_JUNK: the lexer's message */
+};
+
+/* Lex FILE into a token list ending in TK_EOF; errors are reported and
+ * counted in the session.  Handles comments, $N/@N/$#/@# (from
+ * sess->args), %( %? %: %) conditionals and @define macros. */
+Token *tokenize(File *file);
+File *new_file(const char *name, char *contents);
+bool tok_is(Token *tok, const char *text);          /* op/keyword/ident text */
+const char *tok_kind_name(TokenKind kind);          /* "identifier", ... */
+
+/* ------------------------------------------------------------------ */
+/* diagnostics (error.c) */
+
+/* SystemTap's formats (SPEC.md §8b/§8c).  Each prints one block with the
+ * token's file:line:col, the source line and a caret. */
+void parse_error(Token *tok, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void semantic_error(Token *tok, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Same, with a second token block ("type was first inferred here"). */
+void semantic_error2(Token *tok, Token *tok2, const char *msg2,
+		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void warning_at(Token *tok, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* "identifier 'x' at file:1:2" as SystemTap prints a token. */
+char *tok_describe(Token *tok);
+/* "file:1:2" */
+char *tok_location(Token *tok);
+
+/* ------------------------------------------------------------------ */
+/* The AST (parse.c) */
+
+typedef enum {
+	TY_UNKNOWN,
+	TY_LONG,
+	TY_STRING,
+	TY_STATS,               /* an aggregate: only <<< and @extractors */
+} Type;
+const char *type_name(Type t);   /* "long", "string", "stats", "unknown" */
+
+typedef enum {
+	OP_NONE,                /* plain '=' in ND_ASSIGN */
+	OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD,
+	OP_SHL, OP_SHR,
+	OP_BITAND, OP_BITOR, OP_BITXOR,
+	OP_CONCAT,              /* '.' */
+	OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE,
+	OP_REGEX_MATCH, OP_REGEX_NOMATCH,     /* =~ !~ (later issue) */
+} BinOp;
+const char *binop_text(BinOp op);  /* "+", "<<", ".", "==", ... */
+
+typedef enum {
+	STAT_COUNT, STAT_SUM, STAT_MIN, STAT_MAX, STAT_AVG, STAT_VARIANCE,
+} StatOp;
+#define STAT_NOSORT (-1)
+const char *statop_name(StatOp op);  /* "@count", ... */
+
+typedef enum {
+	HIST_LOG, HIST_LINEAR,
+} HistKind;
+
+typedef enum {
+	PR_PRINT, PR_PRINTLN, PR_PRINTF, PR_PRINTD, PR_PRINTDLN,
+	PR_SPRINT, PR_SPRINTLN, PR_SPRINTF, PR_SPRINTD, PR_SPRINTDLN,
+} PrintKind;
+
+typedef struct Var Var;
+typedef struct Function Function;
+typedef struct Node Node;
+
+typedef enum {
+	/* expressions */
+	ND_NUM,                 /* val */
+	ND_STR,                 /* str */
+	ND_VAR,                 /* name -> var (local, param or global scalar) */
+	ND_INDEX,               /* var[args] (name -> var: a global array) */
+	ND_WILDCARD,            /* '*' in an index list (delete, in, foreach) */
+	ND_TARGET,              /* $name... (DWARF; a later issue): name */
+	ND_CALL,                /* name(args) -> func */
+	ND_BINARY,              /* lhs op rhs: arithmetic, bitwise, shifts, '.' */
+	ND_CMP,                 /* lhs op rhs: < <= > >= == != (long or string) */
+	ND_LOGAND, ND_LOGOR,    /* lhs && rhs, lhs || rhs */
+	ND_NOT, ND_NEG, ND_BITNOT, ND_UPLUS, /* op lhs */
+	ND_PREINC, ND_PREDEC, ND_POSTINC, ND_POSTDEC,   /* lhs is an lvalue */
+	ND_ASSIGN,              /* lhs op= rhs; op == OP_NONE for '=' */
+	ND_COND,                /* cond ? then : els */
+	ND_IN,                  /* [args] in var (args may hold ND_WILDCARD) */
+	ND_AGG,                 /* lhs <<< rhs; lhs is ND_VAR or ND_INDEX */
+	ND_STAT,                /* stat_op(lhs), lhs an ND_VAR/ND_INDEX of TY_STATS */
+	ND_HIST,                /* @hist_log(lhs), @hist_linear(lhs, args[0..2]) */
+	ND_PRINT,               /* print_kind(args); printf/sprintf: fmt = args[0] */
+	ND_DEFINED,             /* @defined(lhs) */
+	ND_ENTRY,               /* @entry(lhs) */
+	ND_EMBEDDED_EXPR,       /* %{ C %} as an expression (guru): str */
+	/* statements */
+	ND_BLOCK,               /* { stmts } */
+	ND_EXPR_STMT,           /* lhs; */
+	ND_NULL_STMT,           /* ; */
+	ND_IF,                  /* if (cond) then [else els] */
+	ND_WHILE,               /* while (cond) body */
+	ND_FOR,                 /* for (init; cond; inc) body; any may be NULL */
+	ND_FOREACH,             /* see the foreach fields */
+	ND_BREAK, ND_CONTINUE, ND_NEXT,
+	ND_RETURN,              /* return [lhs] */
+	ND_DELETE,              /* delete lhs (ND_VAR or ND_INDEX, maybe with '*') */
+	ND_TRY,                 /* try body catch [(catch_var)] els */
+} NodeKind;
+
+typedef struct NodeList {
+	Node **items;
+	int len;
+	int cap;
+} NodeList;
+void nodelist_push(NodeList *l, Node *n);
+
+struct Node {
+	NodeKind kind;
+	Token *tok;             /* the token the node is reported at */
+	Type type;              /* set by type inference for expressions */
+
+	int op;                 /* BinOp, StatOp, HistKind or PrintKind */
+	int64_t val;            /* ND_NUM */
+	char *str;              /* ND_STR value; ND_EMBEDDED_EXPR code */
+	char *name;             /* ND_VAR, ND_INDEX, ND_CALL, ND_TARGET, ND_IN */
+
+	Node *lhs, *rhs;
+	Node *cond, *then, *els;
+	Node *init, *inc, *body;
+	NodeList args;          /* call/index/print arguments; block statements */
+
+	Var *var;               /* resolved ND_VAR/ND_INDEX/ND_IN/ND_FOREACH array */
+	Function *func;         /* resolved ND_CALL */
+
+	/* ND_FOREACH: foreach ([value =] [keys...] in var[slice] sort limit) */
+	NodeList keys;          /* ND_VAR nodes bound to the key columns */
+	Node *value;            /* ND_VAR bound to the element value, or NULL */
+	int sort_column;        /* 0 none, 1..n key column, -1 the value */
+	int sort_dir;           /* +1 ascending, -1 descending */
+	int sort_stat;          /* StatOp for stats arrays sorted by value */
+	Node *limit;            /* or NULL */
+
+	/* ND_TRY: the catch variable (ND_VAR) or NULL */
+	Node *catch_var;
+};
+
+/* A variable: global, function parameter, or a local of a function or a
+ * probe handler. */
+struct Var {
+	char *name;
+	Token *tok;             /* declaration or first use */
+	Type type;              /* element type for arrays */
+	Token *type_tok;        /* where the type was first inferred */
+	int arity;              /* 0 scalar, n > 0 array with n index columns,
+				   -1 not yet known */
+	Type index_types[9];
+	Token *index_type_tok[9];
+	bool is_global;
+	bool is_param;
+	bool is_private;        /* file-scoped (tapset) */
+	File *file;             /* declaring file */
+	int maxsize;            /* global a[N]: 0 = MAXMAPENTRIES */
+	bool wrap;              /* global a% */
+	Node *init;             /* global x = literal (ND_NUM or ND_STR) */
+	/* statistics: which extractors are used, and the one histogram
+	 * shape (SystemTap allows one @hist_linear shape per variable). */
+	unsigned stat_ops;      /* bit (1 << StatOp) */
+	bool uses_hist_log;
+	bool uses_hist_linear;
+	int64_t hist_start, hist_stop, hist_interval;
+	int variance_shift;
+	bool read, written;     /* for unused warnings and the exit display */
+	int index;              /* ordinal among globals / locals of its scope */
+	char *cname;            /* C identifier chosen by the translator */
+};
+
+struct Function {
+	char *name;
+	Token *tok;
+	Type type;              /* return type */
+	Token *type_tok;
+	Vec params;             /* Var* */
+	Vec locals;             /* Var* (params not included) */
+	Node *body;             /* script body, or NULL when embedded */
+	char *code;             /* embedded C body, or NULL */
+	bool pure, unprivileged, myproc_unprivileged, guru, unmangled,
+	     stable, string_expr;  /* embedded-C pragmas */
+	bool is_private;
+	File *file;
+	bool used;              /* reachable from a probe */
+	int index;
+	char *cname;
+};
+
+/* One component of a probe point: name or name(arg). */
+typedef struct Component {
+	char *name;             /* may contain '*' */
+	Token *tok;
+	Node *arg;              /* ND_NUM or ND_STR, or NULL */
+} Component;
+
+typedef struct ProbePoint {
+	Component *comps;
+	int ncomps;
+	bool optional;          /* '?' */
+	bool sufficient;        /* '!' */
+	Token *tok;
+	Node *cond;             /* 'if (expr)' on the probe, shared */
+} ProbePoint;
+
+/* A 'probe' declaration: a probe, or an alias definition. */
+typedef struct Probe {
+	Token *tok;
+	Vec points;             /* ProbePoint*: the probe's points, or for an
+				   alias the points it stands for */
+	Vec alias_names;        /* ProbePoint*: for an alias, the names defined */
+	bool is_alias;
+	bool is_epilogue;       /* '+=' alias */
+	Node *body;             /* block */
+	Node *epilogue;         /* 'probe a = b { pro }, { epi }' */
+	File *file;
+	bool is_private;
+} Probe;
+
+/* ------------------------------------------------------------------ */
+/* Elaborated probes (elaborate.c), the translator's input */
+
+typedef enum {
+	DP_BEGIN,
+	DP_END,
+	DP_ERROR,
+	DP_NEVER,               /* type-checked, no code */
+	DP_TIMER,               /* hrtimer: interval_ns, randomize_ns */
+	DP_TIMER_JIFFIES,       /* timer.jiffies(N)/hz(N): interval_jiffies */
+	DP_KPROBE,              /* symbol + offset, function entry */
+	DP_KRETPROBE,           /* symbol, .return */
+} DerivedKind;
+
+/* The code that runs for one or more derived probes: one C function. */
+typedef struct Handler {
+	Node *body;             /* block: alias prologues + user body + epilogues */
+	Vec locals;             /* Var*: every local of the body */
+	Token *tok;
+	int index;
+	char *cname;
+} Handler;
+
+typedef struct DerivedProbe {
+	DerivedKind kind;
+	char *pp;               /* pp(): e.g. kernel.function("vfs_read").return */
+	char *user_pp;          /* the point as the user wrote it (alias name) */
+	Token *tok;
+	Handler *handler;
+	Node *cond;             /* probe 'if (cond)', or NULL */
+	int64_t seq;            /* begin(N)/end(N)/error(N) */
+	int64_t interval_ns;    /* DP_TIMER */
+	int64_t randomize_ns;
+	int64_t interval_jiffies; /* DP_TIMER_JIFFIES */
+	int64_t randomize_jiffies;
+	char *symbol;           /* DP_KPROBE/DP_KRETPROBE */
+	int64_t offset;
+	int maxactive;          /* -1 = default */
+	bool optional;          /* registration failure is not an error */
+	int index;
+} DerivedProbe;
+
+/* ------------------------------------------------------------------ */
+/* The session: options and everything the passes produce */
+
+typedef struct Session {
+	/* options */
+	int last_pass;          /* 1..5 */
+	int verbose;
+	int pass_verbose[5];    /* --vp */
+	bool guru;
+	bool unoptimized;       /* -u */
+	bool suppress_warnings; /* -w */
+	bool warnings_as_errors;/* -W */
+	bool keep_tmpdir;       /* -k */
+	bool no_global_display;
+	bool disable_cache;
+	char *module_name;      /* -m, or stap_<hash>_<n> */
+	char *kernel_release;   /* -r RELEASE, or uname */
+	char *kernel_build_tree;/* -r DIR, or /lib/modules/R/build */
+	char *output_file;      /* -o */
+	char *cmd;              /* -c */
+	int target_pid;         /* -x */
+	Vec defines;            /* char* "NAME=VAL" from -D */
+	Vec include_dirs;       /* char* from -I */
+	Vec args;               /* char* script arguments ($1 ...) */
+	Vec globals_set;        /* char* "VAR=VAL" from -G */
+	char *script_file;      /* NULL with -e */
+	char *script_text;      /* -e */
+	char *remote;           /* --remote URL */
+	char *tapset_dir;       /* SYSTEMTAP_TAPSET or the tree's */
+	char *runtime_dir;      /* SYSTEMTAP_RUNTIME or the tree's */
+	char *staprun_path;
+	char *cache_dir;        /* $SYSTEMTAP_DIR/cache */
+	char *tmpdir;           /* the build directory */
+	char *arch;             /* "x86_64" */
+
+	/* pass 1 */
+	Vec files;              /* File* */
+	Vec probes;             /* Probe*: user probes (not aliases) */
+	Vec aliases;            /* Probe*: alias definitions (all files) */
+	Vec functions;          /* Function*: every parsed function */
+	Vec globals;            /* Var*: every parsed global */
+	Vec embeds;             /* Token* (TK_EMBEDDED) top-level %{ %} */
+	int nlibrary_files;     /* tapset files parsed */
+
+	/* pass 2 */
+	Vec used_functions;     /* Function* reachable */
+	Vec used_globals;       /* Var* */
+	Vec used_embeds;        /* Token* top-level %{ %} of used tapset files */
+	Vec handlers;           /* Handler* */
+	Vec derived;            /* DerivedProbe* */
+
+	/* pass 3/4 */
+	char *c_path;
+	char *ko_path;
+	char *hash;             /* cache key */
+
+	/* diagnostics */
+	int parse_errors;
+	int semantic_errors;
+	int warnings;
+} Session;
+
+extern Session *sess;
+
+/* ------------------------------------------------------------------ */
+/* parse.c */
+
+/* Parse a file and add its probes, aliases, functions, globals and embeds
+ * to the session.  Returns false if it had parse errors. */
+bool parse_file(File *file);
+/* Resolve a name to a literal: helpers for probe point arguments. */
+
+/* ------------------------------------------------------------------ */
+/* unparse.c: -p1 output, and pp() strings */
+
+void unparse_session(FILE *out);
+char *probe_point_str(ProbePoint *pp);
+void unparse_node(StrBuf *sb, Node *n, int indent);
+
+/* ------------------------------------------------------------------ */
+/* elaborate.c / type.c: pass 2 */
+
+bool elaborate(void);           /* false on errors */
+bool infer_types(void);         /* type.c */
+void dump_elaborated(FILE *out);/* -p2 output */
+
+/* ------------------------------------------------------------------ */
+/* ksym.c: kernel symbols without debuginfo */
+
+/* Load the symbol table of the session's kernel (System.map or, for the
+ * running kernel, /proc/kallsyms).  Returns false with a message. */
+bool ksym_load(void);
+/* Call FN for each text symbol matching the glob PATTERN. */
+int ksym_foreach(const char *pattern, void (*fn)(const char *name, void *arg),
+		 void *arg);
+bool ksym_exists(const char *name);
+
+/* ------------------------------------------------------------------ */
+/* format.c: printf format strings, shared by type checking and codegen */
+
+typedef enum { FMT_LITERAL, FMT_CONV } FmtKind;
+enum {
+	FMT_F_MINUS = 1, FMT_F_PLUS = 2, FMT_F_SPACE = 4, FMT_F_HASH = 8,
+	FMT_F_ZERO = 16,
+};
+#define FMT_NONE (-1)           /* no width/precision given */
+#define FMT_STAR (-2)           /* '*': taken from the next argument */
+typedef struct FmtSpec {
+	FmtKind kind;
+	char conv;              /* d i u o x X s c p b m M; '%' is a literal */
+	unsigned flags;
+	int width;              /* FMT_NONE, FMT_STAR or a number */
+	int precision;
+	char *text;             /* FMT_LITERAL: the text, '%%' already undone */
+} FmtSpec;
+/* Parse FMT into *SPECS (arena).  Returns the number of specs, or -1 with
+ * *ERRMSG set ("invalid or missing conversion specifier"). */
+int parse_format(const char *fmt, FmtSpec **specs, const char **errmsg);
+/* The argument types a format consumes, in order (TY_LONG for '*'). */
+int format_arg_types(FmtSpec *specs, int nspecs, Type *types, int max);
+
+/* ------------------------------------------------------------------ */
+/* translate.c: pass 3 */
+
+/* Write the module's C source to OUT.  Returns false on errors. */
+bool translate(FILE *out);
+
+/* ------------------------------------------------------------------ */
+/* build.c: pass 4 and the module cache */
+
+bool build_module(void);        /* sets sess->ko_path */
+char *cache_key(const char *c_source);
+
+/* ------------------------------------------------------------------ */
+/* remote.c */
+#include "remote.h"
+
+#endif /* STAP_H */
