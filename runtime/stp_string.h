@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Fixed-size script strings: every string lives in a buffer of MAXSTRINGLEN
+ * bytes (terminating NUL included) and every operation truncates instead
+ * of overflowing.  No kernel dependency: also built by testsuite/runtime.
+ */
+#ifndef _STP_STRING_H_
+#define _STP_STRING_H_
+
+/* Copy SRC into DST (MAXSTRINGLEN bytes), truncating; returns DST. */
+static inline char *_stp_strcpy(char *dst, const char *src)
+{
+	size_t i;
+
+	if (dst == src)
+		return dst;
+	for (i = 0; i < MAXSTRINGLEN - 1 && src[i]; i++)
+		dst[i] = src[i];
+	dst[i] = '\0';
+	return dst;
+}
+
+/* Append SRC to DST (MAXSTRINGLEN bytes), truncating; returns DST. */
+static inline char *_stp_strcat(char *dst, const char *src)
+{
+	size_t i = strlen(dst), j;
+
+	for (j = 0; i < MAXSTRINGLEN - 1 && src[j]; i++, j++)
+		dst[i] = src[j];
+	dst[i] = '\0';
+	return dst;
+}
+
+/* DST = A . B (DST may be A, not B); returns DST. */
+static inline char *_stp_concat(char *dst, const char *a, const char *b)
+{
+	if (b == dst) {
+		/* rare: the right operand lives in the target */
+		size_t la = strlen(a), lb = strlen(b);
+
+		if (la > MAXSTRINGLEN - 1)
+			la = MAXSTRINGLEN - 1;
+		if (lb > MAXSTRINGLEN - 1 - la)
+			lb = MAXSTRINGLEN - 1 - la;
+		memmove(dst + la, b, lb);
+		memmove(dst, a, la);
+		dst[la + lb] = '\0';
+		return dst;
+	}
+	_stp_strcpy(dst, a);
+	return _stp_strcat(dst, b);
+}
+
+/* strlen bounded by MAXSTRINGLEN - 1. */
+static inline size_t _stp_strlen(const char *s)
+{
+	size_t n = 0;
+
+	while (n < MAXSTRINGLEN - 1 && s[n])
+		n++;
+	return n;
+}
+
+/*
+ * Quote and escape the N bytes at SRC into DST (MAXSTRINGLEN) the way the
+ * tapset's *_quoted functions show strings: "text" with C escapes (octal
+ * \ooo for other non-printables), and "text"... when the input (or the
+ * output space) was cut short.
+ * TRUNCATED says the caller already cut the input.
+ */
+static inline void _stp_text_quote(char *dst, const char *src, size_t n,
+				   int truncated)
+{
+	size_t o = 0, i;
+	/* room for the closing quote, "..." and the NUL */
+	const size_t lim = MAXSTRINGLEN - 5;
+
+	dst[o++] = '"';
+	for (i = 0; i < n; i++) {
+		unsigned char ch = src[i];
+		char esc[5];
+		size_t len = 0, k;
+
+		switch (ch) {
+		case '\a': esc[len++] = '\\'; esc[len++] = 'a'; break;
+		case '\b': esc[len++] = '\\'; esc[len++] = 'b'; break;
+		case '\f': esc[len++] = '\\'; esc[len++] = 'f'; break;
+		case '\n': esc[len++] = '\\'; esc[len++] = 'n'; break;
+		case '\r': esc[len++] = '\\'; esc[len++] = 'r'; break;
+		case '\t': esc[len++] = '\\'; esc[len++] = 't'; break;
+		case '\v': esc[len++] = '\\'; esc[len++] = 'v'; break;
+		case '"': esc[len++] = '\\'; esc[len++] = '"'; break;
+		case '\\': esc[len++] = '\\'; esc[len++] = '\\'; break;
+		default:
+			if (ch >= 0x20 && ch < 0x7f) {
+				esc[len++] = ch;
+			} else {
+				esc[len++] = '\\';
+				esc[len++] = '0' + ((ch >> 6) & 3);
+				esc[len++] = '0' + ((ch >> 3) & 7);
+				esc[len++] = '0' + (ch & 7);
+			}
+		}
+		if (o + len > lim) {
+			truncated = 1;
+			break;
+		}
+		for (k = 0; k < len; k++)
+			dst[o++] = esc[k];
+	}
+	dst[o++] = '"';
+	if (truncated) {
+		dst[o++] = '.';
+		dst[o++] = '.';
+		dst[o++] = '.';
+	}
+	dst[o] = '\0';
+}
+
+#endif /* _STP_STRING_H_ */

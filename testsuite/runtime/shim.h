@@ -1,0 +1,56 @@
+/*
+ * User-space stand-ins for the few kernel facilities the testable runtime
+ * headers use (see runtime/stp_map.h), plus an allocator that can be told
+ * to fail, to reach the out-of-memory paths.
+ */
+#ifndef SHIM_H
+#define SHIM_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef MAXSTRINGLEN
+#define MAXSTRINGLEN 512
+#endif
+#define STP_MAX_BUCKETS 128
+#define HIST_WIDTH 50
+#define HIST_ELISION 2
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+static int _stp_ncpus = 4;
+static int shim_cpu;
+#define _stp_this_cpu() shim_cpu
+
+/* Allocation number N (counting from 1) fails when shim_fail_at == N. */
+static long shim_alloc_count, shim_fail_at, shim_live;
+
+static void *shim_alloc(size_t n)
+{
+	void *p;
+
+	if (++shim_alloc_count == shim_fail_at)
+		return NULL;
+	p = calloc(1, n ? n : 1);
+	if (p)
+		shim_live++;
+	return p;
+}
+
+static void shim_free(void *p)
+{
+	if (p)
+		shim_live--;
+	free(p);
+}
+
+#define _stp_vzalloc(n) shim_alloc(n)
+#define _stp_kzalloc(n) shim_alloc(n)
+#define _stp_vfree(p) shim_free(p)
+#define _stp_kfree(p) shim_free(p)
+
+#endif /* SHIM_H */
