@@ -97,6 +97,7 @@ struct Token {
  * counted in the session.  Handles comments, $N/@N/$#/@# (from
  * sess->args), %( %? %: %) conditionals and @define macros. */
 Token *tokenize(File *file);
+void load_macro_file(File *file);   /* a library .stpm file */
 File *new_file(const char *name, char *contents);
 bool tok_is(Token *tok, const char *text);          /* op/keyword/ident text */
 const char *tok_kind_name(TokenKind kind);          /* "identifier", ... */
@@ -489,6 +490,18 @@ bool translate(FILE *out);
 
 bool build_module(void);        /* sets sess->ko_path */
 char *cache_key(const char *c_source);
+
+/* ------------------------------------------------------------------ */
+/* main.c: the -v pass lines */
+
+typedef struct Stamp {
+	long real_ms;
+	long usr_ms, sys_ms;
+} Stamp;
+Stamp now_stamp(void);
+char *elapsed(Stamp *since);    /* "Nusr/Nsys/Nreal ms" */
+char *memory_use(void);         /* "Nvirt/Nres/Nshr/Ndata kb" */
+int verbose_for(int pass);
 
 /* ------------------------------------------------------------------ */
 /* remote.c */

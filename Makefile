@@ -1,0 +1,62 @@
+# Makefile - builds everything uninstalled; `make check` runs the tests.
+ifeq ($(wildcard config.mk),)
+$(error run ./configure first (see README))
+endif
+include config.mk
+
+WARN := -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
+	-Wno-missing-field-initializers
+CFLAGS += -std=gnu11 $(WARN)
+CPPFLAGS += -I. -D_GNU_SOURCE
+
+STAP_SRCS := $(sort $(wildcard stap/*.c))
+STAP_OBJS := $(STAP_SRCS:.c=.o)
+ASAN_DIR := build/asan
+ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -g -O1
+ASAN_OBJS := $(patsubst stap/%.c,$(ASAN_DIR)/stap/%.o,$(STAP_SRCS))
+
+STAPRUN_PROGS :=
+STAPRUN_STATIC_PROGS :=
+-include staprun/Makefrag
+
+all: stap/stap $(STAPRUN_PROGS)
+
+stap/stap: $(STAP_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBDW) $(LIBELF)
+
+stap/%.o: stap/%.c stap/stap.h $(wildcard stap/*.h)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The same translator under ASan and UBSan, for the host tests.
+$(ASAN_DIR)/stap/stap: $(ASAN_OBJS)
+	$(CC) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LIBDW) $(LIBELF)
+
+$(ASAN_DIR)/stap/%.o: stap/%.c stap/stap.h $(wildcard stap/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
+
+asan: $(ASAN_DIR)/stap/stap
+
+check: all asan
+	testsuite/run-tests
+
+check-host: all asan
+	testsuite/run-tests --host
+
+configure: configure.ac
+	autoconf
+
+install: all
+	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(datadir)/systemtap
+	install -m 755 stap/stap $(DESTDIR)$(bindir)/stap
+	for p in $(STAPRUN_PROGS); do install -m 755 $$p $(DESTDIR)$(bindir)/; done
+	cp -r tapset runtime $(DESTDIR)$(datadir)/systemtap/
+	install -d $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man8
+	install -m 644 man/stap.1 $(DESTDIR)$(mandir)/man1/
+	install -m 644 man/staprun.8 $(DESTDIR)$(mandir)/man8/
+
+clean:
+	rm -f stap/*.o stap/stap $(STAPRUN_PROGS) $(STAPRUN_STATIC_PROGS)
+	rm -rf build testsuite/out
+
+.PHONY: all asan check check-host install clean

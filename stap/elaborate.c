@@ -1,0 +1,1033 @@
+/*
+ * elaborate.c - pass 2: from parsed probes to derived probes.
+ *
+ *  1. Every user probe point is matched against the builtin probe
+ *     families and the probe aliases; aliases expand recursively (their
+ *     prologue goes before the user body, an epilogue after), wildcards
+ *     expand over aliases and kernel symbols, '?' and '!' are honoured.
+ *  2. Names in every reachable body are bound: locals, globals (the
+ *     user's, then the tapsets'), functions (likewise).  Tapset functions
+ *     and globals are pulled in on demand, with their files' %{ %} blocks.
+ *  3. type.c infers and checks types.
+ */
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stap.h"
+
+/* ------------------------------------------------------------------ */
+/* Probe points */
+
+static Vec used_files;          /* File* whose definitions are used */
+
+static void use_file(File *f)
+{
+	if (!f || f->is_user)
+		return;
+	for (int i = 0; i < used_files.len; i++)
+		if (vec_get(&used_files, i) == f)
+			return;
+	vec_push(&used_files, f);
+}
+
+static Node *new_block(Token *tok)
+{
+	Node *n = arena_alloc(sizeof(*n));
+	n->kind = ND_BLOCK;
+	n->tok = tok;
+	return n;
+}
+
+static bool comp_is(Component *c, const char *name)
+{
+	return !strcmp(c->name, name);
+}
+
+static bool arg_is_num(Component *c)
+{
+	return c->arg && c->arg->kind == ND_NUM;
+}
+
+static bool arg_is_str(Component *c)
+{
+	return c->arg && c->arg->kind == ND_STR;
+}
+
+/* A resolution in progress: the body built so far (prologues before,
+ * epilogues after the user's body) and the alias name the user wrote. */
+typedef struct Ctx {
+	Probe *user;            /* the user's probe */
+	ProbePoint *user_pp;    /* the point the user wrote */
+	Node *body;             /* ND_BLOCK to use for derived probes */
+	Handler *handler;       /* shared by the derived probes of this body */
+	int depth;
+} Ctx;
+
+static Handler *handler_for(Ctx *ctx)
+{
+	if (!ctx->handler) {
+		Handler *h = arena_alloc(sizeof(*h));
+		h->body = ctx->body;
+		h->tok = ctx->user->tok;
+		h->index = sess->handlers.len;
+		vec_push(&sess->handlers, h);
+		ctx->handler = h;
+	}
+	return ctx->handler;
+}
+
+static DerivedProbe *new_derived(Ctx *ctx, DerivedKind kind, ProbePoint *pp,
+				 char *pp_str)
+{
+	DerivedProbe *d = arena_alloc(sizeof(*d));
+	d->kind = kind;
+	d->pp = pp_str;
+	d->user_pp = probe_point_str(ctx->user_pp);
+	d->tok = pp->tok;
+	d->handler = handler_for(ctx);
+	d->cond = ctx->user_pp->cond;
+	d->maxactive = -1;
+	d->optional = pp->optional || ctx->user_pp->optional;
+	d->index = sess->derived.len;
+	vec_push(&sess->derived, d);
+	return d;
+}
+
+static int64_t timer_ns(const char *unit)
+{
+	if (!strcmp(unit, "s") || !strcmp(unit, "sec"))
+		return 1000000000;
+	if (!strcmp(unit, "ms") || !strcmp(unit, "msec"))
+		return 1000000;
+	if (!strcmp(unit, "us") || !strcmp(unit, "usec"))
+		return 1000;
+	if (!strcmp(unit, "ns") || !strcmp(unit, "nsec"))
+		return 1;
+	return 0;
+}
+
+/* timer.UNIT(N)[.randomize(M)], timer.jiffies(N)[...], timer.hz(N) */
+static int match_timer(Ctx *ctx, ProbePoint *pp)
+{
+	if (pp->ncomps < 2 || pp->ncomps > 3)
+		return 0;
+	Component *c = &pp->comps[1];
+	int64_t unit = timer_ns(c->name);
+	bool jiffies = comp_is(c, "jiffies"), hz = comp_is(c, "hz");
+	if (!unit && !jiffies && !hz)
+		return 0;
+	if (!arg_is_num(c)) {
+		semantic_error(c->tok, "expected a number");
+		return -1;
+	}
+	int64_t n = c->arg->val;
+	int64_t rnd = 0;
+	if (pp->ncomps == 3) {
+		Component *r = &pp->comps[2];
+		if (!comp_is(r, "randomize") || hz)
+			return 0;
+		if (!arg_is_num(r)) {
+			semantic_error(r->tok, "expected a number");
+			return -1;
+		}
+		rnd = r->arg->val;
+	}
+	if (n <= 0 || rnd < 0 || (rnd && rnd > n)) {
+		semantic_error(c->tok, "invalid timer interval");
+		return -1;
+	}
+	DerivedProbe *d = new_derived(ctx, unit ? DP_TIMER : DP_TIMER_JIFFIES,
+				      pp, probe_point_str(pp));
+	if (unit) {
+		d->interval_ns = n * unit;
+		d->randomize_ns = rnd * unit;
+	} else if (jiffies) {
+		d->interval_jiffies = n;
+		d->randomize_jiffies = rnd;
+	} else {
+		/* timer.hz(N): the runtime turns -N into HZ/N jiffies */
+		d->interval_jiffies = -n;
+	}
+	return 1;
+}
+
+typedef struct SymMatch {
+	Ctx *ctx;
+	ProbePoint *pp;
+	bool is_return;
+	bool kprobe_family;
+	int maxactive;
+	int count;
+} SymMatch;
+
+static void add_symbol_probe(const char *name, void *arg)
+{
+	SymMatch *m = arg;
+	char *pp = format("%s.function(\"%s\")%s",
+			  m->kprobe_family ? "kprobe" : "kernel", name,
+			  m->is_return ? ".return" : "");
+	DerivedProbe *d = new_derived(m->ctx, m->is_return ? DP_KRETPROBE : DP_KPROBE,
+				      m->pp, pp);
+	d->symbol = arena_strdup(name);
+	d->maxactive = m->maxactive;
+	m->count++;
+}
+
+/*
+ * kernel.function("PAT")[.call|.return[.maxactive(N)]]
+ * kprobe.function("NAME")[.call|.return[.maxactive(N)]]
+ */
+static int match_function(Ctx *ctx, ProbePoint *pp)
+{
+	if (pp->ncomps < 2)
+		return 0;
+	bool kprobe = comp_is(&pp->comps[0], "kprobe");
+	Component *f = &pp->comps[1];
+	if (!comp_is(f, "function") || !arg_is_str(f))
+		return 0;
+	SymMatch m = { ctx, pp, false, kprobe, -1, 0 };
+	for (int i = 2; i < pp->ncomps; i++) {
+		Component *c = &pp->comps[i];
+		if (comp_is(c, "call") && !c->arg && !m.is_return)
+			continue;
+		if (comp_is(c, "return") && !c->arg) {
+			m.is_return = true;
+			continue;
+		}
+		if (comp_is(c, "maxactive") && arg_is_num(c) && m.is_return) {
+			m.maxactive = c->arg->val;
+			continue;
+		}
+		if (comp_is(c, "exported") && !kprobe)
+			continue;
+		return 0;
+	}
+	const char *pat = f->arg->str;
+	if (strchr(pat, '@')) {
+		if (pp->optional)
+			return 1;
+		semantic_error(f->tok, "no debuginfo for '%s': kernel.function(\"FUNC@FILE\") needs the kernel's DWARF", pat);
+		return -1;
+	}
+	if (kprobe && strpbrk(pat, "*?[")) {
+		semantic_error(f->tok, "wildcards are not allowed in kprobe.function");
+		return -1;
+	}
+	if (!ksym_load()) {
+		semantic_error(f->tok, "cannot find the symbol table of kernel %s (System.map); install the kernel image or run scripts/fetch-kernel",
+			       sess->kernel_release);
+		return -1;
+	}
+	ksym_foreach(pat, add_symbol_probe, &m);
+	if (m.count == 0) {
+		if (pp->optional)
+			return 1;
+		return -2;      /* no match: the caller reports */
+	}
+	return 1;
+}
+
+static bool match_simple(Ctx *ctx, ProbePoint *pp, const char *name,
+			 DerivedKind kind, int *result)
+{
+	if (pp->ncomps != 1 || !comp_is(&pp->comps[0], name))
+		return false;
+	Component *c = &pp->comps[0];
+	if (c->arg && (!arg_is_num(c) || kind == DP_NEVER)) {
+		semantic_error(c->tok, "expected a number");
+		*result = -1;
+		return true;
+	}
+	DerivedProbe *d = new_derived(ctx, kind, pp, probe_point_str(pp));
+	d->seq = c->arg ? c->arg->val : 0;
+	*result = 1;
+	return true;
+}
+
+static int resolve_point(Ctx *ctx, ProbePoint *pp);
+
+static bool alias_name_matches(ProbePoint *name, ProbePoint *pp, int n)
+{
+	for (int i = 0; i < n; i++) {
+		Component *a = &name->comps[i], *b = &pp->comps[i];
+		if (fnmatch(b->name, a->name, 0) != 0)
+			return false;
+		if (!!a->arg != !!b->arg)
+			return false;
+		if (a->arg && b->arg) {
+			if (a->arg->kind != b->arg->kind)
+				return false;
+			if (a->arg->kind == ND_NUM ? a->arg->val != b->arg->val :
+			    strcmp(a->arg->str, b->arg->str))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* Expand PP through the alias A (named NAME); SUFFIX components of the
+ * user's point beyond the alias name are appended to each target. */
+static int expand_alias(Ctx *ctx, ProbePoint *pp, Probe *a, ProbePoint *name)
+{
+	if (ctx->depth > 20) {
+		semantic_error(pp->tok, "recursive loops in aliases");
+		return -1;
+	}
+	use_file(a->file);
+	Ctx sub = *ctx;
+	sub.depth++;
+	sub.handler = NULL;
+	Node *b = new_block(a->tok);
+	if (a->is_epilogue) {
+		nodelist_push(&b->args, ctx->body);
+		nodelist_push(&b->args, a->body);
+	} else {
+		nodelist_push(&b->args, a->body);
+		nodelist_push(&b->args, ctx->body);
+		if (a->epilogue)
+			nodelist_push(&b->args, a->epilogue);
+	}
+	sub.body = b;
+	int nsuffix = pp->ncomps - name->ncomps;
+	int matched = 0;
+	for (int i = 0; i < a->points.len; i++) {
+		ProbePoint *t = vec_get(&a->points, i);
+		ProbePoint *full = t;
+		if (nsuffix > 0) {
+			full = arena_alloc(sizeof(*full));
+			*full = *t;
+			full->ncomps = t->ncomps + nsuffix;
+			full->comps = arena_alloc(sizeof(Component) * full->ncomps);
+			memcpy(full->comps, t->comps, sizeof(Component) * t->ncomps);
+			memcpy(full->comps + t->ncomps, pp->comps + name->ncomps,
+			       sizeof(Component) * nsuffix);
+		}
+		int r = resolve_point(&sub, full);
+		if (r < 0)
+			return r;
+		if (r > 0) {
+			matched++;
+			if (t->sufficient)
+				break;
+		}
+	}
+	return matched ? 1 : 0;
+}
+
+static int match_aliases(Ctx *ctx, ProbePoint *pp)
+{
+	int matched = 0;
+	for (int i = 0; i < sess->aliases.len; i++) {
+		Probe *a = vec_get(&sess->aliases, i);
+		if (a->is_private && a->file != ctx->user->file)
+			continue;
+		for (int j = 0; j < a->alias_names.len; j++) {
+			ProbePoint *name = vec_get(&a->alias_names, j);
+			if (name->ncomps > pp->ncomps ||
+			    !alias_name_matches(name, pp, name->ncomps))
+				continue;
+			/* an exact-length match, or a suffix the targets take */
+			int r = expand_alias(ctx, pp, a, name);
+			if (r < 0)
+				return r;
+			if (r > 0)
+				matched++;
+		}
+	}
+	return matched;
+}
+
+static const char *builtin_families[] = {
+	"begin", "end", "error", "never", "timer", "kernel", "kprobe",
+	"module", "process", "procfs", "perf", NULL,
+};
+
+/* Suggestions for "probe point mismatch (similar: ...)". */
+static char *similar_points(ProbePoint *pp)
+{
+	const char *word = pp->comps[0].name;
+	Vec cands = {0};
+	for (int i = 0; builtin_families[i]; i++)
+		vec_push(&cands, (void *)builtin_families[i]);
+	for (int i = 0; i < sess->aliases.len; i++) {
+		Probe *a = vec_get(&sess->aliases, i);
+		for (int j = 0; j < a->alias_names.len; j++) {
+			ProbePoint *n = vec_get(&a->alias_names, j);
+			bool dup = false;
+			for (int k = 0; k < cands.len && !dup; k++)
+				dup = !strcmp(vec_get(&cands, k), n->comps[0].name);
+			if (!dup)
+				vec_push(&cands, n->comps[0].name);
+		}
+	}
+	StrBuf sb = {0};
+	int n = 0;
+	for (int d = 1; d <= 3 && n < 5; d++) {
+		for (int i = 0; i < cands.len && n < 5; i++) {
+			const char *c = vec_get(&cands, i);
+			if (edit_distance(word, c) == d) {
+				sb_printf(&sb, "%s%s", n ? ", " : "", c);
+				n++;
+			}
+		}
+	}
+	char *r = n ? arena_strdup(sb.buf) : NULL;
+	sb_release(&sb);
+	return r;
+}
+
+/* Returns >0 if PP produced probes, 0 if nothing matched, <0 on error. */
+static int resolve_point(Ctx *ctx, ProbePoint *pp)
+{
+	int r;
+	if (match_simple(ctx, pp, "begin", DP_BEGIN, &r) ||
+	    match_simple(ctx, pp, "end", DP_END, &r) ||
+	    match_simple(ctx, pp, "error", DP_ERROR, &r) ||
+	    match_simple(ctx, pp, "never", DP_NEVER, &r))
+		return r;
+	const char *first = pp->comps[0].name;
+	if (!strcmp(first, "timer"))
+		return match_timer(ctx, pp);
+	if (!strcmp(first, "kernel") || !strcmp(first, "kprobe")) {
+		r = match_function(ctx, pp);
+		if (r != 0)
+			return r;
+	}
+	return match_aliases(ctx, pp);
+}
+
+static bool resolve_probe(Probe *p)
+{
+	bool ok = true;
+	for (int i = 0; i < p->points.len; i++) {
+		ProbePoint *pp = vec_get(&p->points, i);
+		Ctx ctx = { .user = p, .user_pp = pp, .body = p->body };
+		int before = sess->semantic_errors;
+		int r = resolve_point(&ctx, pp);
+		if (r > 0) {
+			if (pp->sufficient)
+				break;
+			continue;
+		}
+		if (r == 0 || r == -2) {
+			if (pp->optional)
+				continue;
+			if (sess->semantic_errors == before) {
+				char *sim = similar_points(pp);
+				semantic_error(pp->tok, "while resolving probe point");
+				fprintf(stderr, "semantic error: %s\n\n",
+					r == -2 ? "no match" :
+					sim ? format("probe point mismatch (similar: %s)", sim) :
+					"probe point mismatch");
+			}
+		}
+		ok = false;
+	}
+	return ok;
+}
+
+/* ------------------------------------------------------------------ */
+/* Name binding */
+
+typedef struct Scope {
+	Vec *locals;            /* Var*: the handler's or function's locals */
+	Vec *params;            /* Var* or NULL */
+	File *file;             /* for private names */
+	bool in_function;
+} Scope;
+
+static Var *find_in(Vec *v, const char *name)
+{
+	if (!v)
+		return NULL;
+	for (int i = 0; i < v->len; i++) {
+		Var *x = vec_get(v, i);
+		if (!strcmp(x->name, name))
+			return x;
+	}
+	return NULL;
+}
+
+static void use_global(Var *g)
+{
+	for (int i = 0; i < sess->used_globals.len; i++)
+		if (vec_get(&sess->used_globals, i) == g)
+			return;
+	g->index = sess->used_globals.len;
+	vec_push(&sess->used_globals, g);
+	use_file(g->file);
+}
+
+/* Globals: the file's own (private or not), the user's, then any file's. */
+static Var *find_global(const char *name, File *file)
+{
+	Var *any = NULL;
+	for (int i = 0; i < sess->globals.len; i++) {
+		Var *g = vec_get(&sess->globals, i);
+		if (strcmp(g->name, name))
+			continue;
+		if (g->file == file)
+			return g;
+		if (g->is_private)
+			continue;
+		if (g->file && g->file->is_user)
+			return g;
+		if (!any)
+			any = g;
+	}
+	return any;
+}
+
+static Function *find_function(const char *name, File *file, int nargs)
+{
+	Function *any = NULL;
+	for (int i = 0; i < sess->functions.len; i++) {
+		Function *f = vec_get(&sess->functions, i);
+		if (strcmp(f->name, name))
+			continue;
+		if (f->is_private && f->file != file)
+			continue;
+		if (nargs >= 0 && f->params.len != nargs) {
+			if (!any)
+				any = f;
+			continue;
+		}
+		if (f->file == file || (f->file && f->file->is_user))
+			return f;
+		if (!any || any->params.len != nargs)
+			any = f;
+	}
+	return any;
+}
+
+static char *similar_functions(const char *name)
+{
+	StrBuf sb = {0};
+	int n = 0;
+	for (int d = 1; d <= 3 && n < 5; d++) {
+		for (int i = 0; i < sess->functions.len && n < 5; i++) {
+			Function *f = vec_get(&sess->functions, i);
+			if (f->is_private || f->name[0] == '_')
+				continue;
+			if (edit_distance(name, f->name) != d)
+				continue;
+			bool dup = false;
+			for (int j = 0; j < i && !dup; j++)
+				dup = !strcmp(((Function *)vec_get(&sess->functions, j))->name, f->name) &&
+				      edit_distance(name, f->name) == d;
+			if (dup)
+				continue;
+			sb_printf(&sb, "%s%s", n ? ", " : "", f->name);
+			n++;
+		}
+	}
+	char *r = n ? arena_strdup(sb.buf) : NULL;
+	sb_release(&sb);
+	return r;
+}
+
+static Vec func_queue;          /* Function* to bind */
+
+static void use_function(Function *f)
+{
+	if (f->used)
+		return;
+	f->used = true;
+	f->index = sess->used_functions.len;
+	vec_push(&sess->used_functions, f);
+	vec_push(&func_queue, f);
+	use_file(f->file);
+}
+
+static Var *new_local(Scope *sc, Node *n)
+{
+	Var *v = arena_alloc(sizeof(*v));
+	v->name = n->name;
+	v->tok = n->tok;
+	v->file = sc->file;
+	v->index = sc->locals->len;
+	vec_push(sc->locals, v);
+	return v;
+}
+
+/* A scalar name: param, local, global, or a new local. */
+static Var *bind_scalar(Scope *sc, Node *n)
+{
+	Var *v = find_in(sc->params, n->name);
+	if (!v)
+		v = find_in(sc->locals, n->name);
+	if (v)
+		return v;
+	Var *g = find_global(n->name, sc->file);
+	if (g) {
+		use_global(g);
+		return g;
+	}
+	return new_local(sc, n);
+}
+
+static void bind(Scope *sc, Node *n);
+
+static void bind_list(Scope *sc, NodeList *l)
+{
+	for (int i = 0; i < l->len; i++)
+		bind(sc, l->items[i]);
+}
+
+static Var *bind_array(Scope *sc, Node *n, const char *name, int arity)
+{
+	Var *v = find_in(sc->params, name);
+	if (!v)
+		v = find_in(sc->locals, name);
+	if (v) {
+		semantic_error(n->tok, "unresolved arity-%d global array %s, missing global declaration?",
+			       arity, name);
+		return NULL;
+	}
+	Var *g = find_global(name, sc->file);
+	if (!g) {
+		semantic_error(n->tok, "unresolved arity-%d global array %s, missing global declaration?",
+			       arity, name);
+		return NULL;
+	}
+	use_global(g);
+	return g;
+}
+
+static void bind(Scope *sc, Node *n)
+{
+	if (!n)
+		return;
+	switch (n->kind) {
+	case ND_VAR:
+		n->var = bind_scalar(sc, n);
+		return;
+	case ND_INDEX:
+		if (n->lhs) {           /* @hist_*(x)[i] */
+			bind(sc, n->lhs);
+			bind_list(sc, &n->args);
+			return;
+		}
+		n->var = bind_array(sc, n, n->name, n->args.len);
+		bind_list(sc, &n->args);
+		return;
+	case ND_IN:
+		n->var = bind_array(sc, n, n->name, n->args.len);
+		n->rhs->var = n->var;
+		bind_list(sc, &n->args);
+		return;
+	case ND_CALL: {
+		bind_list(sc, &n->args);
+		Function *f = find_function(n->name, sc->file, n->args.len);
+		if (!f) {
+			char *sim = similar_functions(n->name);
+			if (sim)
+				semantic_error(n->tok, "unresolved function %s (similar: %s)", n->name, sim);
+			else
+				semantic_error(n->tok, "unresolved function");
+			return;
+		}
+		if (f->params.len != n->args.len) {
+			semantic_error(n->tok, "arity mismatch found (function '%s' takes %d args)",
+				       n->name, f->params.len);
+			return;
+		}
+		n->func = f;
+		use_function(f);
+		return;
+	}
+	case ND_FOREACH: {
+		bind(sc, n->limit);
+		n->var = bind_array(sc, n, n->name, n->keys.len);
+		n->rhs->var = n->var;
+		for (int i = 0; i < n->keys.len; i++)
+			bind(sc, n->keys.items[i]);
+		bind(sc, n->value);
+		bind_list(sc, &n->args);
+		bind(sc, n->body);
+		return;
+	}
+	case ND_NEXT:
+		return;
+	case ND_TRY:
+		bind(sc, n->body);
+		bind(sc, n->catch_var);
+		bind(sc, n->els);
+		return;
+	case ND_DEFINED:
+		/* @defined($x): no debuginfo yet, so never defined */
+		if (n->lhs->kind == ND_TARGET)
+			return;
+		bind(sc, n->lhs);
+		return;
+	default:
+		break;
+	}
+	bind(sc, n->lhs);
+	bind(sc, n->rhs);
+	bind(sc, n->cond);
+	bind(sc, n->then);
+	bind(sc, n->els);
+	bind(sc, n->init);
+	bind(sc, n->inc);
+	bind(sc, n->body);
+	if (n->kind != ND_TARGET)
+		bind_list(sc, &n->args);
+}
+
+/* The end probe SystemTap adds to print globals written but never read. */
+static void add_global_display(void);
+
+/* ------------------------------------------------------------------ */
+
+bool elaborate(void)
+{
+	int errors = sess->semantic_errors;
+	for (int i = 0; i < sess->probes.len; i++)
+		resolve_probe(vec_get(&sess->probes, i));
+	if (sess->semantic_errors > errors)
+		return false;
+
+	for (int i = 0; i < sess->handlers.len; i++) {
+		Handler *h = vec_get(&sess->handlers, i);
+		Scope sc = { &h->locals, NULL, NULL, false };
+		sc.file = h->tok->file;
+		bind(&sc, h->body);
+	}
+	/* probe conditions are evaluated with globals only */
+	for (int i = 0; i < sess->derived.len; i++) {
+		DerivedProbe *d = vec_get(&sess->derived, i);
+		if (d->cond) {
+			Vec dummy = {0};
+			Scope sc = { &dummy, NULL, d->tok->file, false };
+			bind(&sc, d->cond);
+			if (dummy.len)
+				semantic_error(((Var *)vec_get(&dummy, 0))->tok,
+					       "probe condition must be expressed in terms of global variables");
+		}
+	}
+	for (int i = 0; i < func_queue.len; i++) {
+		Function *f = vec_get(&func_queue, i);
+		if (!f->body)
+			continue;
+		Scope sc = { &f->locals, &f->params, f->file, true };
+		bind(&sc, f->body);
+	}
+	if (sess->semantic_errors > errors)
+		return false;
+
+	/* the %{ %} blocks of tapset files whose definitions are used */
+	for (int i = 0; i < sess->embeds.len; i++) {
+		Token *t = vec_get(&sess->embeds, i);
+		bool used = t->file->is_user;
+		for (int j = 0; j < used_files.len && !used; j++)
+			used = vec_get(&used_files, j) == t->file;
+		if (used)
+			vec_push(&sess->used_embeds, t);
+	}
+	if (sess->derived.len == 0) {
+		semantic_error(NULL, "no probes found");
+		return false;
+	}
+	if (!infer_types())
+		return false;
+	if (!sess->no_global_display)
+		add_global_display();
+	return sess->semantic_errors == errors;
+}
+
+/* ------------------------------------------------------------------ */
+/* Globals written but never read, printed at exit (SPEC.md §4j) */
+
+static bool reads_var(Node *n, Var *v, bool as_lvalue);
+
+static bool reads_list(NodeList *l, Var *v)
+{
+	for (int i = 0; i < l->len; i++)
+		if (reads_var(l->items[i], v, false))
+			return true;
+	return false;
+}
+
+/* Does N read V (other than as the target of a plain assignment, an
+ * increment, an aggregation or a delete)? */
+static bool reads_var(Node *n, Var *v, bool as_lvalue)
+{
+	if (!n)
+		return false;
+	switch (n->kind) {
+	case ND_VAR:
+		return n->var == v && !as_lvalue;
+	case ND_INDEX:
+		if (n->var == v && !as_lvalue)
+			return true;
+		return reads_list(&n->args, v) || reads_var(n->lhs, v, false);
+	case ND_ASSIGN:
+		/* x = e and x += e both only write x */
+		return reads_var(n->lhs, v, true) || reads_var(n->rhs, v, false);
+	case ND_PREINC: case ND_PREDEC: case ND_POSTINC: case ND_POSTDEC:
+		return reads_var(n->lhs, v, true);
+	case ND_AGG:
+		return reads_var(n->lhs, v, true) || reads_var(n->rhs, v, false);
+	case ND_DELETE:
+		return reads_var(n->lhs, v, true);
+	case ND_FOREACH:
+		if (n->var == v)
+			return true;
+		break;
+	case ND_IN:
+		if (n->var == v)
+			return true;
+		break;
+	default:
+		break;
+	}
+	return reads_var(n->lhs, v, false) || reads_var(n->rhs, v, false) ||
+	       reads_var(n->cond, v, false) || reads_var(n->then, v, false) ||
+	       reads_var(n->els, v, false) || reads_var(n->init, v, false) ||
+	       reads_var(n->inc, v, false) || reads_var(n->body, v, false) ||
+	       reads_var(n->limit, v, false) || reads_list(&n->args, v) ||
+	       reads_list(&n->keys, v) || reads_var(n->value, v, false);
+}
+
+static bool global_is_read(Var *g)
+{
+	for (int i = 0; i < sess->handlers.len; i++)
+		if (reads_var(((Handler *)vec_get(&sess->handlers, i))->body, g, false))
+			return true;
+	for (int i = 0; i < sess->derived.len; i++)
+		if (reads_var(((DerivedProbe *)vec_get(&sess->derived, i))->cond, g, false))
+			return true;
+	for (int i = 0; i < sess->used_functions.len; i++)
+		if (reads_var(((Function *)vec_get(&sess->used_functions, i))->body, g, false))
+			return true;
+	/* embedded C may read it through STAP_GLOBAL_GET_* pragmas */
+	for (int i = 0; i < sess->used_functions.len; i++) {
+		Function *f = vec_get(&sess->used_functions, i);
+		if (f->code && strstr(f->code, format("pragma:read:%s", g->name)))
+			return true;
+	}
+	return false;
+}
+
+/* Build, as a synthetic end probe, what SystemTap prints for each such
+ * global: "x=5", "s=\"str\"", "a[k1,k2]=v" (arrays sorted by value
+ * descending), "st @count=N @min=N @max=N @sum=N @avg=N". */
+static Node *synth(NodeKind kind, Token *tok)
+{
+	Node *n = arena_alloc(sizeof(*n));
+	n->kind = kind;
+	n->tok = tok;
+	return n;
+}
+
+static Node *synth_str(Token *tok, const char *s)
+{
+	Node *n = synth(ND_STR, tok);
+	n->str = arena_strdup(s);
+	n->type = TY_STRING;
+	return n;
+}
+
+static Node *synth_var(Token *tok, Var *v)
+{
+	Node *n = synth(ND_VAR, tok);
+	n->name = v->name;
+	n->var = v;
+	n->type = v->type;
+	return n;
+}
+
+static Node *synth_printf(Token *tok, const char *fmt)
+{
+	Node *p = synth(ND_PRINT, tok);
+	p->op = PR_PRINTF;
+	p->type = TY_LONG;
+	nodelist_push(&p->args, synth_str(tok, fmt));
+	return p;
+}
+
+static Node *stat_of(Token *tok, Node *operand, StatOp op)
+{
+	Node *s = synth(ND_STAT, tok);
+	s->op = op;
+	s->lhs = operand;
+	s->type = TY_LONG;
+	return s;
+}
+
+static Node *stats_display(Token *tok, Node *operand, Var *g, Node *printf_node)
+{
+	/* "@count=%d @min=%d @max=%d @sum=%d @avg=%d" if non-empty */
+	g->stat_ops |= (1 << STAT_COUNT) | (1 << STAT_MIN) | (1 << STAT_MAX) |
+		       (1 << STAT_SUM) | (1 << STAT_AVG);
+	StatOp ops[] = { STAT_COUNT, STAT_MIN, STAT_MAX, STAT_SUM, STAT_AVG };
+	for (int i = 0; i < 5; i++)
+		nodelist_push(&printf_node->args, stat_of(tok, operand, ops[i]));
+	Node *cond = synth(ND_CMP, tok);
+	cond->op = OP_GT;
+	cond->type = TY_LONG;
+	cond->lhs = stat_of(tok, operand, STAT_COUNT);
+	Node *zero = synth(ND_NUM, tok);
+	zero->type = TY_LONG;
+	cond->rhs = zero;
+	Node *ifn = synth(ND_IF, tok);
+	ifn->cond = cond;
+	Node *es = synth(ND_EXPR_STMT, tok);
+	es->lhs = printf_node;
+	ifn->then = es;
+	return ifn;
+}
+
+static void add_global_display(void)
+{
+	Node *body = NULL;
+	Handler *h = NULL;
+	for (int i = 0; i < sess->used_globals.len; i++) {
+		Var *g = vec_get(&sess->used_globals, i);
+		if (!g->file || !g->file->is_user || global_is_read(g))
+			continue;
+		Token *tok = g->tok;
+		if (!body) {
+			body = synth(ND_BLOCK, tok);
+			h = arena_alloc(sizeof(*h));
+			h->body = body;
+			h->tok = tok;
+			h->index = sess->handlers.len;
+		}
+		if (g->arity == 0) {
+			Node *es = synth(ND_EXPR_STMT, tok);
+			if (g->type == TY_STATS) {
+				Node *p = synth_printf(tok, format("%s @count=%%d @min=%%d @max=%%d @sum=%%d @avg=%%d\n", g->name));
+				nodelist_push(&body->args, stats_display(tok, synth_var(tok, g), g, p));
+				continue;
+			}
+			Node *p = synth_printf(tok, g->type == TY_STRING ?
+					       format("%s=\"%%s\"\n", g->name) :
+					       format("%s=%%d\n", g->name));
+			nodelist_push(&p->args, synth_var(tok, g));
+			es->lhs = p;
+			nodelist_push(&body->args, es);
+			continue;
+		}
+		/* foreach ([k1..kn] in g-) printf("g[%d,\"%s\"]=%d\n", k.., g[k..]) */
+		Node *fe = synth(ND_FOREACH, tok);
+		fe->name = g->name;
+		fe->var = g;
+		fe->rhs = synth_var(tok, g);
+		fe->sort_column = g->type == TY_STATS ? 0 : -1;
+		fe->sort_dir = -1;
+		fe->sort_stat = STAT_COUNT;
+		StrBuf fmt = {0};
+		sb_printf(&fmt, "%s[", g->name);
+		Node *idx = synth(ND_INDEX, tok);
+		idx->name = g->name;
+		idx->var = g;
+		idx->type = g->type;
+		Vec keys = {0};
+		for (int k = 0; k < g->arity; k++) {
+			Var *kv = arena_alloc(sizeof(*kv));
+			kv->name = format("__k%d", k);
+			kv->tok = tok;
+			kv->type = g->index_types[k];
+			kv->index = h->locals.len;
+			vec_push(&h->locals, kv);
+			vec_push(&keys, kv);
+			nodelist_push(&fe->keys, synth_var(tok, kv));
+			nodelist_push(&idx->args, synth_var(tok, kv));
+			sb_puts(&fmt, k ? "," : "");
+			sb_puts(&fmt, kv->type == TY_STRING ? "\"%s\"" : "%d");
+		}
+		sb_puts(&fmt, "]");
+		Node *p;
+		if (g->type == TY_STATS) {
+			sb_puts(&fmt, " @count=%d @min=%d @max=%d @sum=%d @avg=%d\n");
+			p = synth_printf(tok, fmt.buf);
+			for (int k = 0; k < keys.len; k++)
+				nodelist_push(&p->args, synth_var(tok, vec_get(&keys, k)));
+			fe->body = stats_display(tok, idx, g, p);
+		} else {
+			sb_puts(&fmt, g->type == TY_STRING ? "=\"%s\"\n" : "=%d\n");
+			p = synth_printf(tok, fmt.buf);
+			for (int k = 0; k < keys.len; k++)
+				nodelist_push(&p->args, synth_var(tok, vec_get(&keys, k)));
+			nodelist_push(&p->args, idx);
+			Node *es = synth(ND_EXPR_STMT, tok);
+			es->lhs = p;
+			fe->body = es;
+		}
+		sb_release(&fmt);
+		nodelist_push(&body->args, fe);
+	}
+	if (!body)
+		return;
+	vec_push(&sess->handlers, h);
+	DerivedProbe *d = arena_alloc(sizeof(*d));
+	d->kind = DP_END;
+	d->pp = "end";
+	d->user_pp = "end";
+	d->tok = h->tok;
+	d->handler = h;
+	d->seq = INT64_MAX;     /* after the user's end probes */
+	d->maxactive = -1;
+	d->index = sess->derived.len;
+	vec_push(&sess->derived, d);
+}
+
+/* ------------------------------------------------------------------ */
+/* -p2 output */
+
+static void dump_var(FILE *out, Var *v)
+{
+	fprintf(out, "%s:%s", v->name, type_name(v->type));
+	if (v->arity > 0) {
+		fputs(" [", out);
+		for (int i = 0; i < v->arity; i++)
+			fprintf(out, "%s%s", i ? ", " : "", type_name(v->index_types[i]));
+		fputs("]", out);
+	}
+	fputc('\n', out);
+}
+
+void dump_elaborated(FILE *out)
+{
+	if (sess->used_globals.len) {
+		fputs("# globals\n", out);
+		for (int i = 0; i < sess->used_globals.len; i++)
+			dump_var(out, vec_get(&sess->used_globals, i));
+	}
+	if (sess->used_functions.len) {
+		fputs("# functions\n", out);
+		for (int i = 0; i < sess->used_functions.len; i++) {
+			Function *f = vec_get(&sess->used_functions, i);
+			fprintf(out, "%s:%s (", f->name, type_name(f->type));
+			for (int j = 0; j < f->params.len; j++) {
+				Var *p = vec_get(&f->params, j);
+				fprintf(out, "%s%s:%s", j ? ", " : "", p->name,
+					type_name(p->type));
+			}
+			fputs(")\n", out);
+			if (f->locals.len) {
+				fputs("  # locals\n", out);
+				for (int j = 0; j < f->locals.len; j++) {
+					fputs("  ", out);
+					dump_var(out, vec_get(&f->locals, j));
+				}
+			}
+		}
+	}
+	fputs("# probes\n", out);
+	for (int i = 0; i < sess->derived.len; i++) {
+		DerivedProbe *d = vec_get(&sess->derived, i);
+		fprintf(out, "%s /* <- %s */\n", d->pp, d->user_pp);
+		Handler *h = d->handler;
+		if (h->locals.len) {
+			fputs("  # locals\n", out);
+			for (int j = 0; j < h->locals.len; j++) {
+				fputs("  ", out);
+				dump_var(out, vec_get(&h->locals, j));
+			}
+		}
+	}
+}

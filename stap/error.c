@@ -1,0 +1,171 @@
+/*
+ * error.c - diagnostics in SystemTap's formats (SPEC.md §8b, §8c).
+ *
+ *   parse error: expected literal string or number
+ *           saw: operator '}' at <input>:1:19
+ *        source: probe begin { x = }
+ *                                  ^
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "stap.h"
+
+const char *tok_kind_name(TokenKind kind)
+{
+	switch (kind) {
+	case TK_IDENT: return "identifier";
+	case TK_KEYWORD: return "keyword";
+	case TK_OP: return "operator";
+	case TK_STRING: return "string";
+	case TK_NUMBER: return "number";
+	case TK_EMBEDDED: return "embedded-code";
+	case TK_JUNK: return "junk";
+	case TK_EOF: return "EOF";
+	}
+	return "?";
+}
+
+static char *printable(const char *s)
+{
+	char *p = arena_strdup(s);
+	for (char *q = p; *q; q++)
+		if ((unsigned char)*q < ' ' || (unsigned char)*q >= 127)
+			*q = '?';
+	return p;
+}
+
+char *tok_location(Token *tok)
+{
+	return format("%s:%d:%d", tok->file ? tok->file->name : "", tok->line,
+		      tok->col);
+}
+
+/* "identifier 'x' at FILE:L:C"; FILE left out when SAME_FILE. */
+static char *tok_describe_in(Token *tok, File *same_file)
+{
+	const char *file = tok->file ? tok->file->name : "";
+	if (tok->file && tok->file == same_file)
+		file = "";
+	if (tok->kind == TK_EOF)
+		return format("%s EOF", file);
+	const char *text = tok->kind == TK_STRING ? tok->str : tok->text;
+	if (tok->kind == TK_KEYWORD || tok->kind == TK_EMBEDDED)
+		return format("%s at %s:%d:%d", tok_kind_name(tok->kind), file,
+			      tok->line, tok->col);
+	return format("%s '%s' at %s:%d:%d", tok_kind_name(tok->kind),
+		      printable(text), file, tok->line, tok->col);
+}
+
+char *tok_describe(Token *tok)
+{
+	return tok_describe_in(tok, NULL);
+}
+
+static void print_source_line(Token *tok, int indent)
+{
+	const char *end = strchr(tok->line_start, '\n');
+	int len = end ? (int)(end - tok->line_start) : (int)strlen(tok->line_start);
+	fprintf(stderr, "%*ssource: %.*s\n", indent, "", len, tok->line_start);
+	fprintf(stderr, "%*s", indent + 8, "");
+	for (int i = 0; i < tok->col - 1 && i < len; i++)
+		fputc(tok->line_start[i] == '\t' ? '\t' : ' ', stderr);
+	fputs("^\n", stderr);
+}
+
+/* The "source:" line and its caret, with INDENT spaces before "source:",
+ * then the chain of macro expansions that produced the token. */
+static void print_source(Token *tok, int indent)
+{
+	if (!tok || !tok->line_start || tok->kind == TK_EOF)
+		return;
+	print_source_line(tok, indent);
+	for (Token *t = tok->expanded_from; t; t = t->expanded_from) {
+		fprintf(stderr, "\tin expansion of macro: %s\n",
+			tok_describe(t));
+		if (t->line_start)
+			print_source_line(t, indent);
+	}
+}
+
+void parse_error(Token *tok, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "parse error: %s\n", msg);
+	bool saw = strncmp(msg, "expected", 8) == 0 && tok->kind != TK_JUNK;
+	if (tok->kind == TK_EOF)
+		fprintf(stderr, "        saw: %s\n", tok_describe(tok));
+	else
+		fprintf(stderr, "%s%s\n", saw ? "        saw: " : "         at: ",
+			tok_describe(tok));
+	print_source(tok, 5);
+	fputc('\n', stderr);
+	sess->parse_errors++;
+}
+
+static void vsemantic(Token *tok, Token *tok2, const char *msg2,
+		      const char *fmt, va_list ap)
+{
+	fputs("semantic error: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	if (tok)
+		fprintf(stderr, ": %s", tok_describe(tok));
+	fputc('\n', stderr);
+	print_source(tok, 8);
+	fputc('\n', stderr);
+	if (tok2) {
+		fprintf(stderr, "semantic error: %s: %s\n", msg2,
+			tok_describe_in(tok2, tok ? tok->file : NULL));
+		print_source(tok2, 8);
+		fputc('\n', stderr);
+	}
+	sess->semantic_errors++;
+}
+
+void semantic_error(Token *tok, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsemantic(tok, NULL, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void semantic_error2(Token *tok, Token *tok2, const char *msg2,
+		     const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsemantic(tok, tok2, msg2, fmt, ap);
+	va_end(ap);
+}
+
+void warning_at(Token *tok, const char *fmt, ...)
+{
+	if (sess->suppress_warnings)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("WARNING: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (tok)
+		fprintf(stderr, ": %s", tok_describe(tok));
+	fputc('\n', stderr);
+	print_source(tok, 1);
+	sess->warnings++;
+}
+
+void fatal(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("stap: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}

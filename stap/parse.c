@@ -1,0 +1,1141 @@
+/*
+ * parse.c - recursive-descent parser for the SystemTap language.
+ *
+ * Each grammar rule is a function of the same name with the rule in a
+ * comment above it.  Functions take the current token and return the
+ * rest through **rest (chibicc style).  A parse error longjmps back to
+ * the top level, which resynchronises at the next 'probe', 'global',
+ * 'private', 'function' or '%{' so that several errors are reported.
+ */
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stap.h"
+
+static jmp_buf recover;
+static File *cur_file;
+
+static __attribute__((noreturn)) void fail(Token *tok, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (tok->kind == TK_JUNK && tok->junk_msg)
+		parse_error(tok, "%s", tok->junk_msg);
+	else
+		parse_error(tok, "%s", buf);
+	longjmp(recover, 1);
+}
+
+static bool equal(Token *tok, const char *s)
+{
+	return tok_is(tok, s);
+}
+
+static Token *skip(Token *tok, const char *s)
+{
+	if (!equal(tok, s))
+		fail(tok, "expected '%s'", s);
+	return tok->next;
+}
+
+static bool consume(Token **rest, Token *tok, const char *s)
+{
+	if (equal(tok, s)) {
+		*rest = tok->next;
+		return true;
+	}
+	*rest = tok;
+	return false;
+}
+
+static Node *new_node(NodeKind kind, Token *tok)
+{
+	Node *n = arena_alloc(sizeof(*n));
+	n->kind = kind;
+	n->tok = tok;
+	return n;
+}
+
+static Node *new_binary(NodeKind kind, int op, Node *lhs, Node *rhs, Token *tok)
+{
+	Node *n = new_node(kind, tok);
+	n->op = op;
+	n->lhs = lhs;
+	n->rhs = rhs;
+	return n;
+}
+
+static Node *new_unary(NodeKind kind, Node *lhs, Token *tok)
+{
+	Node *n = new_node(kind, tok);
+	n->lhs = lhs;
+	return n;
+}
+
+static bool is_ident(Token *tok)
+{
+	return tok->kind == TK_IDENT && tok->text[0] != '@' && tok->text[0] != '$';
+}
+
+static Node *expr(Token **rest, Token *tok);
+static Node *assignment(Token **rest, Token *tok);
+static Node *ternary(Token **rest, Token *tok);
+static Node *unary(Token **rest, Token *tok);
+static Node *stmt(Token **rest, Token *tok);
+static Node *block(Token **rest, Token *tok);
+
+/* ------------------------------------------------------------------ */
+/* Expressions */
+
+/* literal = '-'? number | string+ */
+static Node *literal(Token **rest, Token *tok)
+{
+	if (equal(tok, "-") && tok->next->kind == TK_NUMBER) {
+		Node *n = new_node(ND_NUM, tok);
+		n->val = -(uint64_t)tok->next->val;
+		*rest = tok->next->next;
+		return n;
+	}
+	if (tok->kind == TK_NUMBER) {
+		Node *n = new_node(ND_NUM, tok);
+		n->val = tok->val;
+		*rest = tok->next;
+		return n;
+	}
+	if (tok->kind == TK_STRING) {
+		Node *n = new_node(ND_STR, tok);
+		StrBuf sb = {0};
+		sb_puts(&sb, tok->str);
+		for (tok = tok->next; tok->kind == TK_STRING; tok = tok->next)
+			sb_puts(&sb, tok->str);
+		n->str = arena_strdup(sb.buf ? sb.buf : "");
+		sb_release(&sb);
+		*rest = tok;
+		return n;
+	}
+	fail(tok, "expected literal string or number");
+}
+
+/* index_list = '[' (expr | '*') (',' (expr | '*'))* ']', after the '[' */
+static void index_list(Token **rest, Token *tok, NodeList *out)
+{
+	for (;;) {
+		if (equal(tok, "*") && (equal(tok->next, ",") || equal(tok->next, "]"))) {
+			nodelist_push(out, new_node(ND_WILDCARD, tok));
+			tok = tok->next;
+		} else {
+			nodelist_push(out, expr(&tok, tok));
+		}
+		if (equal(tok, "]"))
+			break;
+		if (!equal(tok, ","))
+			fail(tok, "expected ',' or ']'");
+		tok = tok->next;
+	}
+	*rest = tok->next;
+}
+
+/* arg_list = '(' (expr (',' expr)*)? ')' */
+static void arg_list(Token **rest, Token *tok, NodeList *out)
+{
+	tok = skip(tok, "(");
+	if (equal(tok, ")")) {
+		*rest = tok->next;
+		return;
+	}
+	for (;;) {
+		nodelist_push(out, expr(&tok, tok));
+		if (equal(tok, ")"))
+			break;
+		if (!equal(tok, ","))
+			fail(tok, "expected ',' or ')'");
+		tok = tok->next;
+	}
+	*rest = tok->next;
+}
+
+static int print_kind(const char *name)
+{
+	static const char *names[] = {
+		[PR_PRINT] = "print", [PR_PRINTLN] = "println",
+		[PR_PRINTF] = "printf", [PR_PRINTD] = "printd",
+		[PR_PRINTDLN] = "printdln", [PR_SPRINT] = "sprint",
+		[PR_SPRINTLN] = "sprintln", [PR_SPRINTF] = "sprintf",
+		[PR_SPRINTD] = "sprintd", [PR_SPRINTDLN] = "sprintdln",
+	};
+	for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
+		if (!strcmp(name, names[i]))
+			return i;
+	return -1;
+}
+
+static int stat_op(const char *name)
+{
+	for (int i = STAT_COUNT; i <= STAT_VARIANCE; i++)
+		if (!strcmp(name, statop_name(i)))
+			return i;
+	return -1;
+}
+
+/* stat_operand = ident | ident '[' index_list */
+static Node *stat_operand(Token **rest, Token *tok)
+{
+	if (!is_ident(tok))
+		fail(tok, "expected identifier");
+	Node *n;
+	if (equal(tok->next, "[")) {
+		n = new_node(ND_INDEX, tok);
+		n->name = tok->text;
+		index_list(rest, tok->next->next, &n->args);
+		return n;
+	}
+	n = new_node(ND_VAR, tok);
+	n->name = tok->text;
+	*rest = tok->next;
+	return n;
+}
+
+/* target_suffix = ( '->' name | '[' expr ']' )* ; members go to N->args */
+static Token *target_suffix(Token *tok, Node *n)
+{
+	for (;;) {
+		if (equal(tok, "->")) {
+			tok = tok->next;
+			if (tok->kind != TK_IDENT && tok->kind != TK_KEYWORD)
+				fail(tok, "expected identifier");
+			Node *m = new_node(ND_STR, tok);
+			m->str = tok->text;
+			nodelist_push(&n->args, m);
+			tok = tok->next;
+			continue;
+		}
+		if (equal(tok, "[")) {
+			nodelist_push(&n->args, expr(&tok, tok->next));
+			tok = skip(tok, "]");
+			continue;
+		}
+		return tok;
+	}
+}
+
+/* target = '$'name target_suffix */
+static Node *target(Token **rest, Token *tok)
+{
+	Node *n = new_node(ND_TARGET, tok);
+	n->name = tok->text;
+	*rest = target_suffix(tok->next, n);
+	return n;
+}
+
+/*
+ * primary = literal | '(' expr ')' | embedded
+ *         | '@count' .. '@variance' '(' stat_operand ')'
+ *         | '@hist_log' '(' stat_operand ')' | '@hist_linear' '(' ... ')'
+ *         | '@defined' '(' expr ')' | '@entry' '(' expr ')'
+ *         | '@cast' '(' expr ',' string (',' string)? ')' target-suffix
+ *         | '@var' '(' string (',' string)? ')' target-suffix
+ *         | target
+ *         | print_name arg_list
+ *         | ident arg_list | ident '[' index_list | ident
+ */
+static Node *primary(Token **rest, Token *tok)
+{
+	if (equal(tok, "(")) {
+		Node *n = expr(&tok, tok->next);
+		*rest = skip(tok, ")");
+		return n;
+	}
+	if (tok->kind == TK_NUMBER || tok->kind == TK_STRING)
+		return literal(rest, tok);
+	if (tok->kind == TK_EMBEDDED) {
+		Node *n = new_node(ND_EMBEDDED_EXPR, tok);
+		n->str = tok->str;
+		*rest = tok->next;
+		return n;
+	}
+	if (tok->kind == TK_IDENT && tok->text[0] == '@') {
+		const char *name = tok->text;
+		int op = stat_op(name);
+		if (op >= 0) {
+			Node *n = new_node(ND_STAT, tok);
+			n->op = op;
+			tok = skip(tok->next, "(");
+			n->lhs = stat_operand(&tok, tok);
+			if (op == STAT_VARIANCE && equal(tok, ",")) {
+				n->rhs = literal(&tok, tok->next);
+			}
+			*rest = skip(tok, ")");
+			return n;
+		}
+		if (!strcmp(name, "@hist_log") || !strcmp(name, "@hist_linear")) {
+			Node *n = new_node(ND_HIST, tok);
+			n->op = name[6] == 'l' && name[7] == 'o' ? HIST_LOG : HIST_LINEAR;
+			tok = skip(tok->next, "(");
+			n->lhs = stat_operand(&tok, tok);
+			if (n->op == HIST_LINEAR) {
+				for (int i = 0; i < 3; i++) {
+					tok = skip(tok, ",");
+					nodelist_push(&n->args, literal(&tok, tok));
+				}
+			}
+			tok = skip(tok, ")");
+			if (equal(tok, "[")) {
+				/* @hist_log(x)[i]: a bucket */
+				Node *b = new_node(ND_INDEX, tok);
+				b->lhs = n;
+				index_list(&tok, tok->next, &b->args);
+				*rest = tok;
+				return b;
+			}
+			*rest = tok;
+			return n;
+		}
+		if (!strcmp(name, "@defined") || !strcmp(name, "@entry")) {
+			Node *n = new_node(name[1] == 'd' ? ND_DEFINED : ND_ENTRY, tok);
+			tok = skip(tok->next, "(");
+			n->lhs = expr(&tok, tok);
+			*rest = skip(tok, ")");
+			return n;
+		}
+		if (!strcmp(name, "@cast") || !strcmp(name, "@var")) {
+			Node *n = new_node(ND_TARGET, tok);
+			n->name = tok->text;
+			tok = skip(tok->next, "(");
+			if (name[1] == 'c') {
+				n->lhs = expr(&tok, tok);
+				tok = skip(tok, ",");
+			}
+			n->rhs = literal(&tok, tok);
+			if (equal(tok, ",")) {
+				n->cond = literal(&tok, tok->next);
+			}
+			tok = skip(tok, ")");
+			*rest = target_suffix(tok, n);
+			return n;
+		}
+		fail(tok, "unknown operator %s", name);
+	}
+	if (tok->kind == TK_IDENT && tok->text[0] == '$')
+		return target(rest, tok);
+	if (is_ident(tok)) {
+		if (equal(tok->next, "(")) {
+			int pk = print_kind(tok->text);
+			Node *n = new_node(pk >= 0 ? ND_PRINT : ND_CALL, tok);
+			n->name = tok->text;
+			n->op = pk;
+			arg_list(rest, tok->next, &n->args);
+			return n;
+		}
+		if (equal(tok->next, "[")) {
+			Node *n = new_node(ND_INDEX, tok);
+			n->name = tok->text;
+			index_list(rest, tok->next->next, &n->args);
+			return n;
+		}
+		Node *n = new_node(ND_VAR, tok);
+		n->name = tok->text;
+		*rest = tok->next;
+		return n;
+	}
+	fail(tok, "expected literal string or number");
+}
+
+/* postfix = primary ('++' | '--')? */
+static Node *postfix(Token **rest, Token *tok)
+{
+	Node *n = primary(&tok, tok);
+	if (equal(tok, "++") || equal(tok, "--")) {
+		n = new_unary(equal(tok, "++") ? ND_POSTINC : ND_POSTDEC, n, tok);
+		tok = tok->next;
+	}
+	*rest = tok;
+	return n;
+}
+
+/* unary = ('+' | '-' | '!' | '~' | '++' | '--') unary | postfix */
+static Node *unary(Token **rest, Token *tok)
+{
+	if (equal(tok, "-") && tok->next->kind == TK_NUMBER)
+		return literal(rest, tok);
+	static const struct { const char *op; NodeKind kind; } ops[] = {
+		{ "+", ND_UPLUS }, { "-", ND_NEG }, { "!", ND_NOT },
+		{ "~", ND_BITNOT }, { "++", ND_PREINC }, { "--", ND_PREDEC },
+	};
+	for (int i = 0; i < 6; i++)
+		if (equal(tok, ops[i].op))
+			return new_unary(ops[i].kind, unary(rest, tok->next), tok);
+	return postfix(rest, tok);
+}
+
+/* mul = unary (('*' | '/' | '%') unary)* */
+static Node *mul(Token **rest, Token *tok)
+{
+	Node *n = unary(&tok, tok);
+	for (;;) {
+		Token *start = tok;
+		int op = equal(tok, "*") ? OP_MUL : equal(tok, "/") ? OP_DIV :
+			 equal(tok, "%") ? OP_MOD : -1;
+		if (op < 0)
+			break;
+		n = new_binary(ND_BINARY, op, n, unary(&tok, tok->next), start);
+	}
+	*rest = tok;
+	return n;
+}
+
+/* add = mul (('+' | '-') mul)* */
+static Node *add(Token **rest, Token *tok)
+{
+	Node *n = mul(&tok, tok);
+	for (;;) {
+		Token *start = tok;
+		int op = equal(tok, "+") ? OP_ADD : equal(tok, "-") ? OP_SUB : -1;
+		if (op < 0)
+			break;
+		n = new_binary(ND_BINARY, op, n, mul(&tok, tok->next), start);
+	}
+	*rest = tok;
+	return n;
+}
+
+/* concat = add ('.' add)* */
+static Node *concat(Token **rest, Token *tok)
+{
+	Node *n = add(&tok, tok);
+	while (equal(tok, ".")) {
+		Token *start = tok;
+		n = new_binary(ND_BINARY, OP_CONCAT, n, add(&tok, tok->next), start);
+	}
+	*rest = tok;
+	return n;
+}
+
+/* shift = concat (('<<' | '>>') concat)* */
+static Node *shift(Token **rest, Token *tok)
+{
+	Node *n = concat(&tok, tok);
+	for (;;) {
+		Token *start = tok;
+		int op = equal(tok, "<<") ? OP_SHL : equal(tok, ">>") ? OP_SHR : -1;
+		if (op < 0)
+			break;
+		n = new_binary(ND_BINARY, op, n, concat(&tok, tok->next), start);
+	}
+	*rest = tok;
+	return n;
+}
+
+/* comparison = shift (('<' | '<=' | '>' | '>=' | '==' | '!=' | '=~' | '!~') shift)* */
+static Node *comparison(Token **rest, Token *tok)
+{
+	Node *n = shift(&tok, tok);
+	for (;;) {
+		static const struct { const char *s; int op; } ops[] = {
+			{ "<", OP_LT }, { "<=", OP_LE }, { ">", OP_GT },
+			{ ">=", OP_GE }, { "==", OP_EQ }, { "!=", OP_NE },
+			{ "=~", OP_REGEX_MATCH }, { "!~", OP_REGEX_NOMATCH },
+		};
+		int op = -1;
+		for (int i = 0; i < 8; i++)
+			if (equal(tok, ops[i].s))
+				op = ops[i].op;
+		if (op < 0)
+			break;
+		Token *start = tok;
+		n = new_binary(ND_CMP, op, n, shift(&tok, tok->next), start);
+	}
+	*rest = tok;
+	return n;
+}
+
+/* membership = ('[' index_list | comparison) ('in' ident ('[' slice ']')?)* */
+static Node *membership(Token **rest, Token *tok)
+{
+	Node *n;
+	NodeList keys = {0};
+	bool bracket = false;
+	if (equal(tok, "[")) {
+		index_list(&tok, tok->next, &keys);
+		bracket = true;
+		if (!equal(tok, "in"))
+			fail(tok, "expected 'in'");
+		n = NULL;
+	} else {
+		n = comparison(&tok, tok);
+	}
+	while (equal(tok, "in")) {
+		Token *in = tok;
+		tok = tok->next;
+		if (!is_ident(tok))
+			fail(tok, "expected identifier");
+		Node *m = new_node(ND_IN, in);
+		m->name = tok->text;
+		m->rhs = new_node(ND_VAR, tok);
+		m->rhs->name = tok->text;
+		if (bracket)
+			m->args = keys;
+		else
+			nodelist_push(&m->args, n);
+		bracket = false;
+		n = m;
+		tok = tok->next;
+	}
+	*rest = tok;
+	return n;
+}
+
+/* bitand = membership ('&' membership)* ; bitxor ; bitor likewise */
+static Node *bitand(Token **rest, Token *tok)
+{
+	Node *n = membership(&tok, tok);
+	while (equal(tok, "&")) {
+		Token *start = tok;
+		n = new_binary(ND_BINARY, OP_BITAND, n, membership(&tok, tok->next), start);
+	}
+	*rest = tok;
+	return n;
+}
+
+static Node *bitxor(Token **rest, Token *tok)
+{
+	Node *n = bitand(&tok, tok);
+	while (equal(tok, "^")) {
+		Token *start = tok;
+		n = new_binary(ND_BINARY, OP_BITXOR, n, bitand(&tok, tok->next), start);
+	}
+	*rest = tok;
+	return n;
+}
+
+static Node *bitor(Token **rest, Token *tok)
+{
+	Node *n = bitxor(&tok, tok);
+	while (equal(tok, "|")) {
+		Token *start = tok;
+		n = new_binary(ND_BINARY, OP_BITOR, n, bitxor(&tok, tok->next), start);
+	}
+	*rest = tok;
+	return n;
+}
+
+/* logand = bitor ('&&' bitor)* */
+static Node *logand(Token **rest, Token *tok)
+{
+	Node *n = bitor(&tok, tok);
+	while (equal(tok, "&&")) {
+		Token *start = tok;
+		n = new_binary(ND_LOGAND, 0, n, bitor(&tok, tok->next), start);
+	}
+	*rest = tok;
+	return n;
+}
+
+/* logor = logand ('||' logand)* */
+static Node *logor(Token **rest, Token *tok)
+{
+	Node *n = logand(&tok, tok);
+	while (equal(tok, "||")) {
+		Token *start = tok;
+		n = new_binary(ND_LOGOR, 0, n, logand(&tok, tok->next), start);
+	}
+	*rest = tok;
+	return n;
+}
+
+/* ternary = logor ('?' expr ':' ternary)? */
+static Node *ternary(Token **rest, Token *tok)
+{
+	Node *n = logor(&tok, tok);
+	if (!equal(tok, "?")) {
+		*rest = tok;
+		return n;
+	}
+	Node *c = new_node(ND_COND, tok);
+	c->cond = n;
+	c->then = expr(&tok, tok->next);
+	tok = skip(tok, ":");
+	c->els = ternary(rest, tok);
+	return c;
+}
+
+static int assign_op(Token *tok)
+{
+	static const struct { const char *s; int op; } ops[] = {
+		{ "=", OP_NONE }, { "+=", OP_ADD }, { "-=", OP_SUB },
+		{ "*=", OP_MUL }, { "/=", OP_DIV }, { "%=", OP_MOD },
+		{ "<<=", OP_SHL }, { ">>=", OP_SHR }, { "&=", OP_BITAND },
+		{ "|=", OP_BITOR }, { "^=", OP_BITXOR }, { ".=", OP_CONCAT },
+	};
+	for (int i = 0; i < 12; i++)
+		if (equal(tok, ops[i].s))
+			return ops[i].op;
+	return -1;
+}
+
+static bool is_lvalue(Node *n)
+{
+	return n->kind == ND_VAR || n->kind == ND_INDEX || n->kind == ND_TARGET;
+}
+
+/* assignment = ternary (assign_op assignment | '<<<' assignment)? */
+static Node *assignment(Token **rest, Token *tok)
+{
+	Node *n = ternary(&tok, tok);
+	if (equal(tok, "<<<")) {
+		Token *op = tok;
+		if (n->kind != ND_VAR && n->kind != ND_INDEX)
+			fail(op, "expected identifier or array reference before '<<<'");
+		return new_binary(ND_AGG, 0, n, assignment(rest, tok->next), op);
+	}
+	int op = assign_op(tok);
+	if (op >= 0) {
+		Token *optok = tok;
+		if (!is_lvalue(n))
+			fail(optok, "left side of assignment is not an lvalue");
+		return new_binary(ND_ASSIGN, op, n, assignment(rest, tok->next), optok);
+	}
+	*rest = tok;
+	return n;
+}
+
+/* expr = assignment */
+static Node *expr(Token **rest, Token *tok)
+{
+	return assignment(rest, tok);
+}
+
+/* ------------------------------------------------------------------ */
+/* Statements */
+
+/* block = '{' stmt* '}' */
+static Node *block(Token **rest, Token *tok)
+{
+	Node *n = new_node(ND_BLOCK, tok);
+	tok = skip(tok, "{");
+	while (!equal(tok, "}")) {
+		if (tok->kind == TK_EOF)
+			fail(tok, "expected '}'");
+		nodelist_push(&n->args, stmt(&tok, tok));
+	}
+	*rest = tok->next;
+	return n;
+}
+
+static bool starts_expression(Token *tok)
+{
+	return !(equal(tok, ";") || equal(tok, "}") || tok->kind == TK_EOF ||
+		 tok->kind == TK_KEYWORD);
+}
+
+/* foreach = 'foreach' '(' (ident '=')? (ident sort? | '[' ident sort? (',' ident sort?)* ']')
+ *           'in' ident ('[' slice ']')? ('@'stat)? sort? ('limit' expr)? ')' stmt */
+static Node *foreach_stmt(Token **rest, Token *tok)
+{
+	Node *n = new_node(ND_FOREACH, tok);
+	tok = skip(tok->next, "(");
+	n->sort_column = 0;
+
+	/* optional "value =" */
+	if (is_ident(tok) && equal(tok->next, "=")) {
+		n->value = new_node(ND_VAR, tok);
+		n->value->name = tok->text;
+		tok = tok->next->next;
+	} else if (is_ident(tok) && (equal(tok->next, "+") || equal(tok->next, "-")) &&
+		   equal(tok->next->next, "=")) {
+		n->value = new_node(ND_VAR, tok);
+		n->value->name = tok->text;
+		n->sort_column = -1;
+		n->sort_dir = equal(tok->next, "+") ? 1 : -1;
+		tok = tok->next->next->next;
+	}
+
+	bool bracket = consume(&tok, tok, "[");
+	for (;;) {
+		if (!is_ident(tok))
+			fail(tok, "expected identifier");
+		Node *k = new_node(ND_VAR, tok);
+		k->name = tok->text;
+		nodelist_push(&n->keys, k);
+		tok = tok->next;
+		if (equal(tok, "+") || equal(tok, "-")) {
+			if (n->sort_column)
+				fail(tok, "multiple sort directives");
+			n->sort_column = n->keys.len;
+			n->sort_dir = equal(tok, "+") ? 1 : -1;
+			tok = tok->next;
+		}
+		if (!bracket)
+			break;
+		if (equal(tok, "]")) {
+			tok = tok->next;
+			break;
+		}
+		tok = skip(tok, ",");
+	}
+	if (!equal(tok, "in"))
+		fail(tok, "expected 'in'");
+	tok = tok->next;
+	if (!is_ident(tok))
+		fail(tok, "expected identifier");
+	n->name = tok->text;
+	n->rhs = new_node(ND_VAR, tok);
+	n->rhs->name = tok->text;
+	tok = tok->next;
+	if (equal(tok, "[")) {
+		/* slice: foreach ([a,b] in A[x, *]) */
+		index_list(&tok, tok->next, &n->args);
+	}
+	n->sort_stat = STAT_COUNT;
+	if (tok->kind == TK_IDENT && tok->text[0] == '@') {
+		int op = stat_op(tok->text);
+		if (op < 0)
+			fail(tok, "expected statistical operation");
+		n->sort_stat = op;
+		tok = tok->next;
+		if (!equal(tok, "+") && !equal(tok, "-"))
+			fail(tok, "expected sort directive");
+	}
+	if (equal(tok, "+") || equal(tok, "-")) {
+		if (n->sort_column)
+			fail(tok, "multiple sort directives");
+		n->sort_column = -1;
+		n->sort_dir = equal(tok, "+") ? 1 : -1;
+		tok = tok->next;
+	}
+	if (equal(tok, "limit"))
+		n->limit = expr(&tok, tok->next);
+	tok = skip(tok, ")");
+	n->body = stmt(rest, tok);
+	return n;
+}
+
+/*
+ * stmt = block | ';'
+ *      | 'if' '(' expr ')' stmt ('else' stmt)?
+ *      | 'while' '(' expr ')' stmt
+ *      | 'for' '(' expr? ';' expr? ';' expr? ')' stmt
+ *      | foreach
+ *      | 'break' | 'continue' | 'next' | 'return' expr?
+ *      | 'delete' expr
+ *      | 'try' block 'catch' ('(' ident ')')? block
+ *      | expr
+ * each optionally followed by ';'
+ */
+static Node *stmt(Token **rest, Token *tok)
+{
+	Node *n;
+	if (equal(tok, "{"))
+		return block(rest, tok);
+	if (equal(tok, ";")) {
+		*rest = tok->next;
+		return new_node(ND_NULL_STMT, tok);
+	}
+	if (equal(tok, "if")) {
+		n = new_node(ND_IF, tok);
+		tok = skip(tok->next, "(");
+		n->cond = expr(&tok, tok);
+		tok = skip(tok, ")");
+		n->then = stmt(&tok, tok);
+		if (equal(tok, "else"))
+			n->els = stmt(&tok, tok->next);
+		*rest = tok;
+		return n;
+	}
+	if (equal(tok, "while")) {
+		n = new_node(ND_WHILE, tok);
+		tok = skip(tok->next, "(");
+		n->cond = expr(&tok, tok);
+		tok = skip(tok, ")");
+		n->body = stmt(rest, tok);
+		return n;
+	}
+	if (equal(tok, "for")) {
+		n = new_node(ND_FOR, tok);
+		tok = skip(tok->next, "(");
+		if (!equal(tok, ";"))
+			n->init = expr(&tok, tok);
+		tok = skip(tok, ";");
+		if (!equal(tok, ";"))
+			n->cond = expr(&tok, tok);
+		tok = skip(tok, ";");
+		if (!equal(tok, ")"))
+			n->inc = expr(&tok, tok);
+		tok = skip(tok, ")");
+		n->body = stmt(rest, tok);
+		return n;
+	}
+	if (equal(tok, "foreach"))
+		return foreach_stmt(rest, tok);
+	if (equal(tok, "break") || equal(tok, "continue") || equal(tok, "next")) {
+		n = new_node(equal(tok, "break") ? ND_BREAK :
+			     equal(tok, "continue") ? ND_CONTINUE : ND_NEXT, tok);
+		consume(rest, tok->next, ";");
+		return n;
+	}
+	if (equal(tok, "return")) {
+		n = new_node(ND_RETURN, tok);
+		tok = tok->next;
+		if (starts_expression(tok))
+			n->lhs = expr(&tok, tok);
+		consume(rest, tok, ";");
+		return n;
+	}
+	if (equal(tok, "delete")) {
+		n = new_node(ND_DELETE, tok);
+		n->lhs = primary(&tok, tok->next);
+		if (n->lhs->kind != ND_VAR && n->lhs->kind != ND_INDEX)
+			fail(n->lhs->tok, "expected identifier or array reference");
+		consume(rest, tok, ";");
+		return n;
+	}
+	if (equal(tok, "try")) {
+		n = new_node(ND_TRY, tok);
+		n->body = block(&tok, tok->next);
+		if (!equal(tok, "catch"))
+			fail(tok, "expected 'catch'");
+		tok = tok->next;
+		if (equal(tok, "(")) {
+			tok = tok->next;
+			if (!is_ident(tok))
+				fail(tok, "expected identifier");
+			n->catch_var = new_node(ND_VAR, tok);
+			n->catch_var->name = tok->text;
+			tok = skip(tok->next, ")");
+		}
+		n->els = block(rest, tok);
+		return n;
+	}
+	if (tok->kind == TK_KEYWORD && !equal(tok, "in"))
+		fail(tok, "expected statement");
+	n = new_node(ND_EXPR_STMT, tok);
+	n->lhs = expr(&tok, tok);
+	consume(rest, tok, ";");
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* Top level */
+
+/*
+ * component = (ident | keyword | number | '*')+ ('(' literal ')')?
+ * The pieces of one component must touch: "sys_*" is one component.
+ */
+static bool touches(Token *a, Token *b)
+{
+	return a->file == b->file && a->line == b->line &&
+	       a->col + (int)strlen(a->text) == b->col;
+}
+
+static bool component_piece(Token *tok)
+{
+	return tok->kind == TK_IDENT || tok->kind == TK_KEYWORD ||
+	       tok->kind == TK_NUMBER || equal(tok, "*");
+}
+
+/* probe_point = component ('.' component)* ('?' | '!')? */
+static ProbePoint *probe_point(Token **rest, Token *tok)
+{
+	ProbePoint *pp = arena_alloc(sizeof(*pp));
+	pp->tok = tok;
+	Vec comps = {0};
+	for (;;) {
+		if (!component_piece(tok))
+			fail(tok, "expected probe point specifier");
+		Component *c = arena_alloc(sizeof(*c));
+		c->tok = tok;
+		StrBuf sb = {0};
+		sb_puts(&sb, tok->text);
+		Token *prev = tok;
+		tok = tok->next;
+		while (component_piece(tok) && touches(prev, tok)) {
+			sb_puts(&sb, tok->text);
+			prev = tok;
+			tok = tok->next;
+		}
+		c->name = arena_strdup(sb.buf);
+		sb_release(&sb);
+		if (equal(tok, "(")) {
+			c->arg = literal(&tok, tok->next);
+			tok = skip(tok, ")");
+		}
+		vec_push(&comps, c);
+		if (!equal(tok, "."))
+			break;
+		tok = tok->next;
+	}
+	pp->ncomps = comps.len;
+	pp->comps = arena_alloc(sizeof(Component) * comps.len);
+	for (int i = 0; i < comps.len; i++)
+		pp->comps[i] = *(Component *)vec_get(&comps, i);
+	if (equal(tok, "?")) {
+		pp->optional = true;
+		tok = tok->next;
+	} else if (equal(tok, "!")) {
+		pp->optional = pp->sufficient = true;
+		tok = tok->next;
+	}
+	*rest = tok;
+	return pp;
+}
+
+/* probe_decl = 'probe' probe_point (',' probe_point)* ('if' '(' expr ')')? block
+ *            | 'probe' probe_point (',' ...)* ('=' | '+=') probe_point (',' probe_point)* block (',' block)? */
+static void probe_decl(Token **rest, Token *tok, bool is_private)
+{
+	Probe *p = arena_alloc(sizeof(*p));
+	p->tok = tok;
+	p->file = cur_file;
+	p->is_private = is_private;
+	tok = tok->next;
+	Vec points = {0};
+	for (;;) {
+		vec_push(&points, probe_point(&tok, tok));
+		if (!equal(tok, ","))
+			break;
+		tok = tok->next;
+	}
+	if (equal(tok, "=") || equal(tok, "+=")) {
+		p->is_alias = true;
+		p->is_epilogue = equal(tok, "+=");
+		for (int i = 0; i < points.len; i++) {
+			ProbePoint *pp = vec_get(&points, i);
+			if (pp->optional)
+				fail(pp->tok, "probe point alias name cannot be optional nor sufficient");
+		}
+		p->alias_names = points;
+		tok = tok->next;
+		for (;;) {
+			vec_push(&p->points, probe_point(&tok, tok));
+			if (!equal(tok, ","))
+				break;
+			tok = tok->next;
+		}
+	} else {
+		p->points = points;
+	}
+	Node *cond = NULL;
+	if (equal(tok, "if")) {
+		tok = skip(tok->next, "(");
+		cond = expr(&tok, tok);
+		tok = skip(tok, ")");
+	}
+	for (int i = 0; i < p->points.len; i++)
+		((ProbePoint *)vec_get(&p->points, i))->cond = cond;
+	p->body = block(&tok, tok);
+	if (p->is_alias && equal(tok, ",") && equal(tok->next, "{")) {
+		if (p->is_epilogue)
+			fail(tok, "Combined prologue and epilogue cannot be defined with '+='");
+		p->epilogue = block(&tok, tok->next);
+	}
+	vec_push(p->is_alias ? &sess->aliases : &sess->probes, p);
+	*rest = tok;
+}
+
+static Var *find_global_decl(const char *name)
+{
+	for (int i = 0; i < sess->globals.len; i++) {
+		Var *v = vec_get(&sess->globals, i);
+		if (!strcmp(v->name, name) &&
+		    (!v->is_private || v->file == cur_file))
+			return v;
+	}
+	return NULL;
+}
+
+/* global_decl = 'global' global_var (',' global_var)*
+ * global_var  = ident ('%')? ('[' number ']')? ('%')? ('=' literal)? */
+static void global_decl(Token **rest, Token *tok, bool is_private)
+{
+	tok = tok->next;
+	for (;;) {
+		if (!is_ident(tok))
+			fail(tok, "expected identifier");
+		Var *old = find_global_decl(tok->text);
+		if (old && old->file == cur_file)
+			fail(tok, "duplicate global name");
+		Var *v = arena_alloc(sizeof(*v));
+		v->name = tok->text;
+		v->tok = tok;
+		v->is_global = true;
+		v->is_private = is_private;
+		v->file = cur_file;
+		v->arity = -1;
+		tok = tok->next;
+		if (equal(tok, "%")) {
+			v->wrap = true;
+			tok = tok->next;
+		}
+		if (equal(tok, "[")) {
+			tok = tok->next;
+			if (tok->kind != TK_NUMBER)
+				fail(tok, "expected literal number");
+			if (tok->val <= 0 || tok->val > 1000000000)
+				fail(tok, "array size out of range");
+			v->maxsize = tok->val;
+			tok = skip(tok->next, "]");
+		}
+		if (equal(tok, "%")) {
+			v->wrap = true;
+			tok = tok->next;
+		}
+		if (equal(tok, "=")) {
+			if (v->maxsize || v->wrap)
+				fail(tok, "only scalar globals can be initialized");
+			v->init = literal(&tok, tok->next);
+			v->arity = 0;
+			v->type = v->init->kind == ND_NUM ? TY_LONG : TY_STRING;
+			v->type_tok = v->init->tok;
+		}
+		if (v->maxsize || v->wrap)
+			v->arity = -1;
+		vec_push(&sess->globals, v);
+		if (!equal(tok, ","))
+			break;
+		tok = tok->next;
+	}
+	consume(rest, tok, ";");
+}
+
+static bool type_keyword(Token **rest, Token *tok, Type *type, Token **type_tok)
+{
+	if (!equal(tok, ":")) {
+		*rest = tok;
+		return false;
+	}
+	tok = tok->next;
+	if (equal(tok, "string"))
+		*type = TY_STRING;
+	else if (equal(tok, "long"))
+		*type = TY_LONG;
+	else
+		fail(tok, "expected 'string' or 'long'");
+	if (type_tok)
+		*type_tok = tok;
+	*rest = tok->next;
+	return true;
+}
+
+static void parse_pragmas(Function *f, const char *code)
+{
+	f->pure = strstr(code, "/* pure */") != NULL;
+	f->stable = strstr(code, "/* stable */") != NULL;
+	f->unprivileged = strstr(code, "/* unprivileged */") != NULL;
+	f->myproc_unprivileged = strstr(code, "/* myproc-unprivileged */") != NULL;
+	f->guru = strstr(code, "/* guru */") != NULL;
+	f->unmangled = strstr(code, "/* unmangled */") != NULL;
+	f->string_expr = strstr(code, "/* string */") != NULL;
+}
+
+/* function_decl = 'function' ident (':' type)? '(' (param (',' param)*)? ')'
+ *                 (':' number)? (block | embedded)
+ * param = ident (':' type)? */
+static void function_decl(Token **rest, Token *tok, bool is_private)
+{
+	Function *f = arena_alloc(sizeof(*f));
+	tok = tok->next;
+	if (!is_ident(tok))
+		fail(tok, "expected identifier");
+	f->name = tok->text;
+	f->tok = tok;
+	f->file = cur_file;
+	f->is_private = is_private;
+	tok = tok->next;
+	type_keyword(&tok, tok, &f->type, &f->type_tok);
+	tok = skip(tok, "(");
+	while (!equal(tok, ")")) {
+		if (!is_ident(tok))
+			fail(tok, "expected identifier");
+		Var *v = arena_alloc(sizeof(*v));
+		v->name = tok->text;
+		v->tok = tok;
+		v->is_param = true;
+		v->file = cur_file;
+		tok = tok->next;
+		type_keyword(&tok, tok, &v->type, &v->type_tok);
+		vec_push(&f->params, v);
+		if (equal(tok, ","))
+			tok = tok->next;
+		else if (!equal(tok, ")"))
+			fail(tok, "expected ',' or ')'");
+	}
+	tok = tok->next;
+	if (equal(tok, ":") && tok->next->kind == TK_NUMBER)
+		tok = tok->next->next;      /* overload priority */
+	if (tok->kind == TK_EMBEDDED) {
+		if (!cur_file->is_tapset && !sess->guru)
+			fail(tok, "embedded code in unprivileged script; need stap -g");
+		f->code = tok->str;
+		parse_pragmas(f, f->code);
+		tok = tok->next;
+	} else {
+		f->body = block(&tok, tok);
+	}
+	vec_push(&sess->functions, f);
+	*rest = tok;
+}
+
+static Token *resync(Token *tok)
+{
+	for (tok = tok->next; tok->kind != TK_EOF; tok = tok->next) {
+		if (equal(tok, "probe") || equal(tok, "global") ||
+		    equal(tok, "private") || equal(tok, "function") ||
+		    tok->kind == TK_EMBEDDED)
+			return tok;
+	}
+	return tok;
+}
+
+bool parse_file(File *file)
+{
+	int before = sess->parse_errors;
+	cur_file = file;
+	Token *tok = tokenize(file);
+	if (tok->kind == TK_EOF && sess->parse_errors == before && file->is_user) {
+		fprintf(stderr, "Input file '%s' is empty%s.\n", file->name,
+			*file->contents ? " after preprocessing" : "");
+		sess->parse_errors++;
+		return false;
+	}
+	while (tok->kind != TK_EOF) {
+		Token *start = tok;
+		if (setjmp(recover)) {
+			tok = resync(start);
+			continue;
+		}
+		bool priv = false;
+		if (equal(tok, "private")) {
+			priv = true;
+			tok = tok->next;
+		}
+		if (equal(tok, "probe")) {
+			if (priv)
+				fail(tok, "expected 'global' or 'function'");
+			probe_decl(&tok, tok, false);
+		} else if (equal(tok, "global")) {
+			global_decl(&tok, tok, priv);
+		} else if (equal(tok, "function")) {
+			function_decl(&tok, tok, priv);
+		} else if (priv && is_ident(tok)) {
+			/* "private x" is "private global x" */
+			Token fake = *tok;
+			fake.next = tok;
+			global_decl(&tok, &fake, true);
+		} else if (tok->kind == TK_EMBEDDED) {
+			if (!file->is_tapset && !sess->guru)
+				fail(tok, "embedded code in unprivileged script; need stap -g");
+			vec_push(&sess->embeds, tok);
+			tok = tok->next;
+		} else if (equal(tok, ";")) {
+			tok = tok->next;
+		} else if (tok->kind == TK_JUNK) {
+			fail(tok, "%s", tok->junk_msg ? tok->junk_msg : "unexpected junk");
+		} else {
+			fail(tok, "expected 'probe', 'global', 'private', 'function', or '%%{'");
+		}
+	}
+	return sess->parse_errors == before;
+}

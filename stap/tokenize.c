@@ -1,0 +1,905 @@
+/*
+ * tokenize.c - the lexer and the preprocessor.
+ *
+ * lex() turns a file into raw tokens; preprocess() then substitutes
+ * script arguments ($1, @1, $#, @#), expands @define macros and resolves
+ * %( COND %? A %: B %) conditionals, producing the token list the parser
+ * reads.  Every token keeps its file, line and column.
+ */
+#include <ctype.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stap.h"
+
+static const char *keywords[] = {
+	"probe", "global", "private", "function", "if", "else", "for",
+	"foreach", "in", "limit", "return", "delete", "while", "break",
+	"continue", "next", "string", "long", "try", "catch", NULL,
+};
+
+/* Longest first within each length class. */
+static const char *operators[] = {
+	"<<<", ">>>", "<<=", ">>=",
+	"==", "!=", "<=", ">=", "=~", "!~", "+=", "-=", "*=", "/=", "%=",
+	"&=", "^=", "|=", ".=", "&&", "||", "++", "--", "->", "<<", ">>",
+	"%(", "%?", "%:", "%)",
+	NULL,
+};
+
+File *new_file(const char *name, char *contents)
+{
+	File *f = arena_alloc(sizeof(*f));
+	f->name = arena_strdup(name);
+	f->contents = contents;
+	return f;
+}
+
+bool tok_is(Token *tok, const char *text)
+{
+	return (tok->kind == TK_OP || tok->kind == TK_KEYWORD ||
+		tok->kind == TK_IDENT) && strcmp(tok->text, text) == 0;
+}
+
+static bool is_keyword(const char *s, int len)
+{
+	for (int i = 0; keywords[i]; i++)
+		if ((int)strlen(keywords[i]) == len &&
+		    !strncmp(keywords[i], s, len))
+			return true;
+	return false;
+}
+
+static bool is_ident1(int c)
+{
+	return isalpha(c) || c == '_' || c == '$' || c == '@';
+}
+
+static bool is_ident2(int c)
+{
+	return isalnum(c) || c == '_' || c == '$';
+}
+
+typedef struct Lexer {
+	File *file;
+	char *p;
+	int line;
+	char *line_start;
+} Lexer;
+
+static Token *new_token(Lexer *lx, TokenKind kind, char *start, int len,
+			int col)
+{
+	Token *t = arena_alloc(sizeof(*t));
+	t->kind = kind;
+	t->text = arena_strndup(start, len);
+	t->file = lx->file;
+	t->line = lx->line;
+	t->col = col;
+	t->line_start = lx->line_start;
+	return t;
+}
+
+static int col_of(Lexer *lx, char *p)
+{
+	return (int)(p - lx->line_start) + 1;
+}
+
+static void newline(Lexer *lx, char *p)
+{
+	lx->line++;
+	lx->line_start = p + 1;
+}
+
+static Token *junk(Lexer *lx, char *start, int col, const char *msg)
+{
+	Token *t = new_token(lx, TK_JUNK, start, 1, col);
+	t->junk_msg = msg;
+	return t;
+}
+
+/* Decode a string literal starting at the opening quote. */
+static Token *lex_string(Lexer *lx)
+{
+	char *start = lx->p;
+	int col = col_of(lx, start);
+	int line = lx->line;
+	char *line_start = lx->line_start;
+	StrBuf sb = {0};
+	char *p = start + 1;
+	for (;; p++) {
+		if (*p == '\0' || *p == '\n') {
+			sb_release(&sb);
+			Token *t = junk(lx, start, col,
+					"Could not find matching closing quote");
+			lx->p = p;
+			return t;
+		}
+		if (*p == '"')
+			break;
+		if (*p != '\\') {
+			sb_putc(&sb, *p);
+			continue;
+		}
+		p++;
+		switch (*p) {
+		case 'a': sb_putc(&sb, '\a'); break;
+		case 'b': sb_putc(&sb, '\b'); break;
+		case 't': sb_putc(&sb, '\t'); break;
+		case 'n': sb_putc(&sb, '\n'); break;
+		case 'v': sb_putc(&sb, '\v'); break;
+		case 'f': sb_putc(&sb, '\f'); break;
+		case 'r': sb_putc(&sb, '\r'); break;
+		case '\\': sb_putc(&sb, '\\'); break;
+		case '"': sb_putc(&sb, '"'); break;
+		case 'x': {
+			int v = 0, n = 0;
+			while (n < 2 && isxdigit((unsigned char)p[1])) {
+				p++;
+				v = v * 16 + (isdigit((unsigned char)*p) ?
+					      *p - '0' :
+					      (tolower((unsigned char)*p) - 'a' + 10));
+				n++;
+			}
+			sb_putc(&sb, (char)v);
+			break;
+		}
+		case '0': case '1': case '2': case '3':
+		case '4': case '5': case '6': case '7': {
+			int v = *p - '0', n = 1;
+			while (n < 3 && p[1] >= '0' && p[1] <= '7') {
+				p++;
+				v = v * 8 + (*p - '0');
+				n++;
+			}
+			sb_putc(&sb, (char)v);
+			break;
+		}
+		case '\0':
+			p--;
+			break;
+		default:
+			/* SystemTap keeps unknown escapes as written. */
+			sb_putc(&sb, '\\');
+			sb_putc(&sb, *p);
+			break;
+		}
+	}
+	Token *t = arena_alloc(sizeof(*t));
+	t->kind = TK_STRING;
+	t->text = arena_strndup(start, p + 1 - start);
+	t->str = arena_strdup(sb.buf ? sb.buf : "");
+	t->file = lx->file;
+	t->line = line;
+	t->col = col;
+	t->line_start = line_start;
+	sb_release(&sb);
+	lx->p = p + 1;
+	return t;
+}
+
+static Token *lex_number(Lexer *lx)
+{
+	char *start = lx->p;
+	char *p = start;
+	uint64_t v = 0;
+	bool overflow = false;
+	int base = 10;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+	} else if (p[0] == '0') {
+		base = 8;
+	}
+	for (; isalnum((unsigned char)*p); p++) {
+		int d;
+		if (isdigit((unsigned char)*p))
+			d = *p - '0';
+		else if (isxdigit((unsigned char)*p))
+			d = tolower((unsigned char)*p) - 'a' + 10;
+		else
+			d = 99;
+		if (d >= base) {
+			overflow = true;
+			continue;
+		}
+		if (v > (UINT64_MAX - d) / base)
+			overflow = true;
+		v = v * base + d;
+	}
+	Token *t = new_token(lx, TK_NUMBER, start, p - start, col_of(lx, start));
+	t->val = (int64_t)v;
+	if (overflow) {
+		t->kind = TK_JUNK;
+		t->junk_msg = "number invalid or out of range";
+	}
+	lx->p = p;
+	return t;
+}
+
+/* Lex the whole file into raw tokens (no preprocessing). */
+static Token *lex(File *file)
+{
+	Lexer lx = { .file = file, .p = file->contents, .line = 1,
+		     .line_start = file->contents };
+	Token head = {0}, *cur = &head;
+
+	for (;;) {
+		char *p = lx.p;
+		if (*p == '\n') {
+			newline(&lx, p);
+			lx.p = p + 1;
+			continue;
+		}
+		if (isspace((unsigned char)*p)) {
+			lx.p = p + 1;
+			continue;
+		}
+		/* '#' comment, but not a "#!" shebang oddity: same thing */
+		if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
+			while (*p && *p != '\n')
+				p++;
+			lx.p = p;
+			continue;
+		}
+		if (p[0] == '/' && p[1] == '*') {
+			char *q = p + 2;
+			while (*q && !(q[0] == '*' && q[1] == '/')) {
+				if (*q == '\n')
+					newline(&lx, q);
+				q++;
+			}
+			lx.p = *q ? q + 2 : q;
+			continue;
+		}
+		if (*p == '\0') {
+			cur = cur->next = new_token(&lx, TK_EOF, p, 0,
+						    col_of(&lx, p));
+			break;
+		}
+		if (p[0] == '%' && p[1] == '{') {
+			int col = col_of(&lx, p);
+			int line = lx.line;
+			char *line_start = lx.line_start;
+			char *q = p + 2;
+			while (*q && !(q[0] == '%' && q[1] == '}')) {
+				if (*q == '\n')
+					newline(&lx, q);
+				q++;
+			}
+			if (!*q) {
+				Token *t = arena_alloc(sizeof(*t));
+				t->kind = TK_JUNK;
+				t->text = arena_strdup("%{");
+				t->file = file;
+				t->line = line;
+				t->col = col;
+				t->line_start = line_start;
+				t->junk_msg = "Could not find matching '%}' to close embedded function block";
+				cur = cur->next = t;
+				lx.p = q;
+				continue;
+			}
+			Token *t = arena_alloc(sizeof(*t));
+			t->kind = TK_EMBEDDED;
+			t->text = arena_strndup(p, q + 2 - p);
+			t->str = arena_strndup(p + 2, q - p - 2);
+			t->file = file;
+			t->line = line;
+			t->col = col;
+			t->line_start = line_start;
+			cur = cur->next = t;
+			lx.p = q + 2;
+			continue;
+		}
+		if (*p == '"') {
+			cur = cur->next = lex_string(&lx);
+			continue;
+		}
+		if (isdigit((unsigned char)*p)) {
+			cur = cur->next = lex_number(&lx);
+			continue;
+		}
+		/* $# and @# */
+		if ((p[0] == '$' || p[0] == '@') && p[1] == '#') {
+			cur = cur->next = new_token(&lx, TK_IDENT, p, 2,
+						    col_of(&lx, p));
+			lx.p = p + 2;
+			continue;
+		}
+		if (is_ident1((unsigned char)*p)) {
+			char *q = p + 1;
+			while (is_ident2((unsigned char)*q))
+				q++;
+			TokenKind kind = is_keyword(p, q - p) ? TK_KEYWORD : TK_IDENT;
+			cur = cur->next = new_token(&lx, kind, p, q - p,
+						    col_of(&lx, p));
+			lx.p = q;
+			continue;
+		}
+		int len = 0;
+		for (int i = 0; operators[i]; i++) {
+			int n = strlen(operators[i]);
+			if (!strncmp(p, operators[i], n)) {
+				len = n;
+				break;
+			}
+		}
+		if (!len && strchr("+-*/%<>=!~&|^?:.,;()[]{}", *p))
+			len = 1;
+		if (len) {
+			cur = cur->next = new_token(&lx, TK_OP, p, len,
+						    col_of(&lx, p));
+			lx.p = p + len;
+			continue;
+		}
+		cur = cur->next = junk(&lx, p, col_of(&lx, p), NULL);
+		lx.p = p + 1;
+	}
+	return head.next;
+}
+
+/* ------------------------------------------------------------------ */
+/* Preprocessor */
+
+typedef struct Macro {
+	char *name;
+	File *file;             /* NULL: library macro, visible everywhere */
+	Vec params;             /* char* */
+	Token *body;            /* raw tokens, terminated by an EOF token */
+	struct Macro *next;
+} Macro;
+
+static Macro *macros;
+
+static Token *copy_token(Token *t, Token *origin)
+{
+	Token *c = arena_alloc(sizeof(*c));
+	*c = *t;
+	c->next = NULL;
+	if (origin)
+		c->expanded_from = origin;
+	return c;
+}
+
+static Token *eof_token(Token *at)
+{
+	Token *t = copy_token(at, NULL);
+	t->kind = TK_EOF;
+	t->text = "";
+	return t;
+}
+
+typedef struct Out {
+	Token head;
+	Token *tail;
+} Out;
+
+static void emit(Out *o, Token *t)
+{
+	o->tail = o->tail->next = t;
+	t->next = NULL;
+}
+
+static bool pp_error(Token *tok, const char *msg)
+{
+	parse_error(tok, "%s", msg);
+	return false;
+}
+
+/* Lex an argument's text as tokens attributed to ORIGIN. */
+static void emit_arg_tokens(Out *o, const char *text, Token *origin)
+{
+	File *f = new_file(origin->file->name, arena_strdup(text));
+	for (Token *t = lex(f); t->kind != TK_EOF; t = t->next) {
+		Token *c = copy_token(t, NULL);
+		c->file = origin->file;
+		c->line = origin->line;
+		c->col = origin->col;
+		c->line_start = origin->line_start;
+		emit(o, c);
+	}
+}
+
+/* $N, @N, $#, @#.  Returns true if TOK was one (and was handled). */
+static bool subst_arg(Out *o, Token *tok)
+{
+	const char *s = tok->text;
+	if ((s[0] != '$' && s[0] != '@') || !s[1])
+		return false;
+	int nargs = sess->args.len;
+	if (s[1] == '#') {
+		Token *c = copy_token(tok, NULL);
+		if (s[0] == '$') {
+			c->kind = TK_NUMBER;
+			c->val = nargs;
+			c->text = format("%d", nargs);
+		} else {
+			c->kind = TK_STRING;
+			c->str = format("%d", nargs);
+			c->text = format("\"%d\"", nargs);
+		}
+		emit(o, c);
+		return true;
+	}
+	for (const char *q = s + 1; *q; q++)
+		if (!isdigit((unsigned char)*q))
+			return false;
+	int n = atoi(s + 1);
+	if (n < 1 || n > nargs) {
+		Token *c = copy_token(tok, NULL);
+		c->kind = TK_JUNK;
+		c->junk_msg = nargs ? format("command line argument out of range [1-%d]", nargs)
+				    : "command line argument out of range [1-0]";
+		emit(o, c);
+		return true;
+	}
+	const char *arg = vec_get(&sess->args, n - 1);
+	if (s[0] == '@') {
+		Token *c = copy_token(tok, NULL);
+		c->kind = TK_STRING;
+		c->str = arena_strdup(arg);
+		c->text = format("\"%s\"", arg);
+		emit(o, c);
+	} else {
+		emit_arg_tokens(o, arg, tok);
+	}
+	return true;
+}
+
+static Macro *find_macro(const char *name, File *file)
+{
+	for (Macro *m = macros; m; m = m->next)
+		if (!strcmp(m->name, name) && (!m->file || m->file == file))
+			return m;
+	return NULL;
+}
+
+/* Skip a balanced %( ... %) starting after its "%(": returns the token
+ * after the matching "%)". */
+static Token *skip_to_close(Token *tok)
+{
+	int depth = 1;
+	for (; tok->kind != TK_EOF; tok = tok->next) {
+		if (tok_is(tok, "%("))
+			depth++;
+		else if (tok_is(tok, "%)") && --depth == 0)
+			return tok->next;
+	}
+	return tok;
+}
+
+/* --- conditions --- */
+
+static char *kernel_v(bool with_release)
+{
+	const char *r = sess->kernel_release ? sess->kernel_release : "";
+	if (with_release)
+		return arena_strdup(r);
+	size_t n = strspn(r, "0123456789.");
+	char *v = arena_strndup(r, n);
+	if (n && v[n - 1] == '.')
+		v[n - 1] = '\0';
+	return v;
+}
+
+static char *kconfig_value(const char *name)
+{
+	static char *config;
+	static bool loaded;
+	if (!loaded) {
+		loaded = true;
+		if (sess->kernel_build_tree)
+			config = read_file(format("%s/.config",
+						  sess->kernel_build_tree), NULL);
+	}
+	if (!config)
+		return NULL;
+	size_t n = strlen(name);
+	for (char *p = config; p && *p;) {
+		if (!strncmp(p, name, n) && p[n] == '=') {
+			char *v = p + n + 1;
+			char *e = strchr(v, '\n');
+			char *val = arena_strndup(v, e ? (size_t)(e - v) : strlen(v));
+			if (val[0] == '"' && strlen(val) >= 2) {
+				val++;
+				val[strlen(val) - 1] = '\0';
+			}
+			return val;
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return NULL;
+}
+
+static int compare(int cmp, Token *op)
+{
+	const char *o = op->text;
+	if (!strcmp(o, "<")) return cmp < 0;
+	if (!strcmp(o, "<=")) return cmp <= 0;
+	if (!strcmp(o, ">")) return cmp > 0;
+	if (!strcmp(o, ">=")) return cmp >= 0;
+	if (!strcmp(o, "==")) return cmp == 0;
+	if (!strcmp(o, "!=")) return cmp != 0;
+	return -1;
+}
+
+static bool is_cmp_op(Token *t)
+{
+	static const char *ops[] = { "<", "<=", ">", ">=", "==", "!=", NULL };
+	if (t->kind != TK_OP)
+		return false;
+	for (int i = 0; ops[i]; i++)
+		if (!strcmp(t->text, ops[i]))
+			return true;
+	return false;
+}
+
+/* Version compare with globbing for == and != as SystemTap does. */
+static int version_term(const char *have, Token *op, Token *rhs)
+{
+	if (rhs->kind != TK_STRING)
+		return -1;
+	const char *want = rhs->str;
+	bool glob = strpbrk(want, "*?[") != NULL;
+	if (glob && (tok_is(op, "==") || tok_is(op, "!="))) {
+		bool m = fnmatch(want, have, 0) == 0;
+		return tok_is(op, "==") ? m : !m;
+	}
+	return compare(strverscmp(have, want), op);
+}
+
+static int glob_term(const char *have, Token *op, Token *rhs)
+{
+	if (rhs->kind != TK_STRING || !(tok_is(op, "==") || tok_is(op, "!=")))
+		return -1;
+	bool m = fnmatch(rhs->str, have, 0) == 0;
+	return tok_is(op, "==") ? m : !m;
+}
+
+/* Evaluate one term "LHS OP RHS".  Returns 0/1, or -1 after an error. */
+static int eval_term(Token **rest, Token *tok)
+{
+	Token *lhs = tok, *op = tok->next, *rhs = op->next;
+	if (!is_cmp_op(op)) {
+		pp_error(op, "expected comparison operator");
+		return -1;
+	}
+	if (rhs->kind == TK_EOF || tok_is(rhs, "%?")) {
+		pp_error(rhs, "expected literal string or number");
+		return -1;
+	}
+	*rest = rhs->next;
+	int r = -1;
+	if (lhs->kind == TK_IDENT) {
+		const char *n = lhs->text;
+		if (!strcmp(n, "kernel_v"))
+			r = version_term(kernel_v(false), op, rhs);
+		else if (!strcmp(n, "kernel_vr"))
+			r = version_term(kernel_v(true), op, rhs);
+		else if (!strcmp(n, "systemtap_v"))
+			r = version_term(STAP_VERSION, op, rhs);
+		else if (!strcmp(n, "arch"))
+			r = glob_term(sess->arch, op, rhs);
+		else if (!strcmp(n, "runtime"))
+			r = glob_term("kernel", op, rhs);
+		else if (!strcmp(n, "systemtap_privilege"))
+			r = glob_term("stapdev", op, rhs);
+		else if (!strcmp(n, "guru_mode") && rhs->kind == TK_NUMBER)
+			r = compare(sess->guru - (rhs->val != 0), op);
+		else if (!strncmp(n, "CONFIG_", 7)) {
+			char *v = kconfig_value(n);
+			if (rhs->kind == TK_STRING) {
+				r = glob_term(v ? v : "", op, rhs);
+			} else if (rhs->kind == TK_NUMBER) {
+				int64_t x = v ? strtoll(v, NULL, 0) : 0;
+				r = compare(x < rhs->val ? -1 : x > rhs->val, op);
+			} else if (rhs->kind == TK_IDENT &&
+				   !strncmp(rhs->text, "CONFIG_", 7)) {
+				char *w = kconfig_value(rhs->text);
+				r = compare(strcmp(v ? v : "", w ? w : ""), op);
+			}
+		} else {
+			pp_error(lhs, "expected 'arch', 'kernel_v', 'kernel_vr', 'systemtap_v', 'runtime', 'systemtap_privilege', 'guru_mode', 'CONFIG_...', or comparison operand");
+			return -1;
+		}
+	} else if (lhs->kind == TK_NUMBER && rhs->kind == TK_NUMBER) {
+		r = compare(lhs->val < rhs->val ? -1 : lhs->val > rhs->val, op);
+	} else if (lhs->kind == TK_STRING && rhs->kind == TK_STRING) {
+		r = compare(strcmp(lhs->str, rhs->str), op);
+	} else {
+		pp_error(lhs, "expected 'arch', 'kernel_v', 'kernel_vr', 'systemtap_v', 'runtime', 'systemtap_privilege', 'guru_mode', 'CONFIG_...', or comparison operand");
+		return -1;
+	}
+	if (r < 0) {
+		pp_error(rhs, "expected literal string or number");
+		return -1;
+	}
+	return r;
+}
+
+static Token *preprocess_list(Token *tok, Out *o, File *file, Macro *args_of,
+			      Vec *arg_values, Token *origin);
+
+/* Substitute args/macros inside the condition tokens first, then
+ * evaluate "term && term || term" (&& binds tighter). */
+static int eval_condition(Token **rest, Token *tok, File *file)
+{
+	/* gather the condition's tokens up to %? */
+	Out raw = {0};
+	raw.tail = &raw.head;
+	Token *t = tok;
+	for (; t->kind != TK_EOF && !tok_is(t, "%?"); t = t->next) {
+		if (tok_is(t, "%(") || tok_is(t, "%:") || tok_is(t, "%)"))
+			break;
+		emit(&raw, copy_token(t, NULL));
+	}
+	if (!tok_is(t, "%?")) {
+		if (t->kind == TK_EOF)
+			pp_error(t, "incomplete conditional at end of file");
+		else
+			pp_error(t, "expected '%?' marker for conditional");
+		*rest = t;
+		return -1;
+	}
+	*rest = t->next;
+	emit(&raw, eof_token(t));
+	Out cond = {0};
+	cond.tail = &cond.head;
+	preprocess_list(raw.head.next, &cond, file, NULL, NULL, NULL);
+	emit(&cond, eof_token(t));
+
+	Token *c = cond.head.next;
+	if (c->kind == TK_EOF) {
+		pp_error(c, "expected 'arch', 'kernel_v', 'kernel_vr', 'systemtap_v', 'runtime', 'systemtap_privilege', 'guru_mode', 'CONFIG_...', or comparison operand");
+		return -1;
+	}
+	int result = 0, and_acc = 1;
+	for (;;) {
+		int v = eval_term(&c, c);
+		if (v < 0)
+			return -1;
+		and_acc = and_acc && v;
+		if (tok_is(c, "&&")) {
+			c = c->next;
+			continue;
+		}
+		result = result || and_acc;
+		and_acc = 1;
+		if (tok_is(c, "||")) {
+			c = c->next;
+			continue;
+		}
+		if (c->kind != TK_EOF) {
+			pp_error(c, "expected '%?' marker for conditional");
+			return -1;
+		}
+		return result;
+	}
+}
+
+/* Find the end of a branch: returns the "%:" or "%)" at depth 0. */
+static Token *branch_end(Token *tok)
+{
+	int depth = 0;
+	for (; tok->kind != TK_EOF; tok = tok->next) {
+		if (tok_is(tok, "%("))
+			depth++;
+		else if (tok_is(tok, "%)")) {
+			if (depth-- == 0)
+				return tok;
+		} else if (tok_is(tok, "%:") && depth == 0)
+			return tok;
+	}
+	return tok;
+}
+
+/* Cut a copy of [from, to) ending in an EOF token. */
+static Token *slice(Token *from, Token *to)
+{
+	Out o = {0};
+	o.tail = &o.head;
+	for (Token *t = from; t != to; t = t->next)
+		emit(&o, copy_token(t, NULL));
+	emit(&o, eof_token(to));
+	return o.head.next;
+}
+
+/* @define NAME[(a, b)] %( body %) */
+static Token *define_macro(Token *tok, File *file)
+{
+	Token *name = tok->next;
+	if (name->kind != TK_IDENT || name->text[0] == '@' ||
+	    name->text[0] == '$') {
+		pp_error(name, "expected identifier");
+		return name;
+	}
+	Macro *m = arena_alloc(sizeof(*m));
+	m->name = name->text;
+	m->file = file->name && strstr(file->name, ".stpm") ? NULL : file;
+	Token *t = name->next;
+	if (tok_is(t, "(")) {
+		t = t->next;
+		while (!tok_is(t, ")")) {
+			if (t->kind != TK_IDENT) {
+				pp_error(t, "expected identifier");
+				return t;
+			}
+			vec_push(&m->params, t->text);
+			t = t->next;
+			if (tok_is(t, ","))
+				t = t->next;
+			else if (!tok_is(t, ")")) {
+				pp_error(t, "expected ',' or ')'");
+				return t;
+			}
+		}
+		t = t->next;
+	}
+	if (!tok_is(t, "%(")) {
+		pp_error(t, "expected '%('");
+		return t;
+	}
+	Token *end = skip_to_close(t->next);
+	/* end is the token after "%)"; find the "%)" itself */
+	Token *close = t->next;
+	while (close->next != end)
+		close = close->next;
+	if (!tok_is(close, "%)")) {
+		pp_error(close, "incomplete macro definition at end of file");
+		return end;
+	}
+	m->body = slice(t->next, close);
+	m->next = macros;
+	macros = m;
+	return end;
+}
+
+/* @NAME or @NAME(args): expand into O.  Returns the token after. */
+static Token *expand_macro(Out *o, Macro *m, Token *tok, File *file)
+{
+	Token *t = tok->next;
+	Vec values = {0};           /* Token* lists, EOF-terminated */
+	if (m->params.len) {
+		if (!tok_is(t, "(")) {
+			pp_error(t, "expected '('");
+			return t;
+		}
+		t = t->next;
+		for (;;) {
+			Token *start = t;
+			int depth = 0;
+			while (t->kind != TK_EOF) {
+				if (tok_is(t, "(") || tok_is(t, "[") || tok_is(t, "{"))
+					depth++;
+				else if (tok_is(t, ")") || tok_is(t, "]") || tok_is(t, "}")) {
+					if (depth == 0)
+						break;
+					depth--;
+				} else if (tok_is(t, ",") && depth == 0)
+					break;
+				t = t->next;
+			}
+			vec_push(&values, slice(start, t));
+			if (tok_is(t, ",")) {
+				t = t->next;
+				continue;
+			}
+			if (!tok_is(t, ")")) {
+				pp_error(t, "expected ',' or ')'");
+				return t;
+			}
+			t = t->next;
+			break;
+		}
+		if (values.len != m->params.len) {
+			parse_error(tok, "incorrect number of parameters for @%s", m->name);
+			return t;
+		}
+	}
+	preprocess_list(m->body, o, file, m, &values, tok);
+	return t;
+}
+
+/*
+ * Copy TOK.. to O with everything substituted.  ARGS_OF/ARG_VALUES bind a
+ * macro's parameters while its body is expanded; ORIGIN marks the tokens
+ * as coming from that expansion.  Stops at EOF; returns it.
+ */
+static Token *preprocess_list(Token *tok, Out *o, File *file, Macro *args_of,
+			      Vec *arg_values, Token *origin)
+{
+	while (tok->kind != TK_EOF) {
+		if (tok->kind == TK_IDENT && tok->text[0] == '@' && args_of) {
+			bool done = false;
+			for (int i = 0; i < args_of->params.len; i++) {
+				if (!strcmp(tok->text + 1, vec_get(&args_of->params, i))) {
+					for (Token *a = vec_get(arg_values, i);
+					     a->kind != TK_EOF; a = a->next)
+						emit(o, copy_token(a, NULL));
+					done = true;
+					break;
+				}
+			}
+			if (done) {
+				tok = tok->next;
+				continue;
+			}
+		}
+		if (tok->kind == TK_IDENT && (tok->text[0] == '$' || tok->text[0] == '@') &&
+		    subst_arg(o, tok)) {
+			tok = tok->next;
+			continue;
+		}
+		if (tok_is(tok, "@define")) {
+			tok = define_macro(tok, file);
+			continue;
+		}
+		if (tok->kind == TK_IDENT && tok->text[0] == '@') {
+			Macro *m = find_macro(tok->text + 1, file);
+			if (m) {
+				tok = expand_macro(o, m, tok, file);
+				continue;
+			}
+		}
+		if (tok_is(tok, "%(")) {
+			Token *open = tok;
+			int v = eval_condition(&tok, tok->next, file);
+			if (v < 0) {
+				tok = skip_to_close(tok);
+				continue;
+			}
+			Token *then_end = branch_end(tok);
+			Token *else_start = NULL, *end = then_end;
+			if (tok_is(then_end, "%:")) {
+				else_start = then_end->next;
+				end = branch_end(else_start);
+				if (tok_is(end, "%:")) {
+					pp_error(end, "invalid conditional - duplicate '%:'");
+					tok = skip_to_close(end->next);
+					continue;
+				}
+			}
+			if (end->kind == TK_EOF) {
+				pp_error(open, "incomplete conditional at end of file");
+				return end;
+			}
+			Token *from = v ? tok : else_start;
+			Token *to = v ? then_end : end;
+			if (from)
+				preprocess_list(slice(from, to), o, file, args_of,
+						arg_values, origin);
+			tok = end->next;
+			continue;
+		}
+		if (tok_is(tok, "%?") || tok_is(tok, "%:") || tok_is(tok, "%)")) {
+			pp_error(tok, "incomplete conditional - missing '%('");
+			tok = tok->next;
+			continue;
+		}
+		emit(o, copy_token(tok, origin));
+		tok = tok->next;
+	}
+	return tok;
+}
+
+Token *tokenize(File *file)
+{
+	Token *raw = lex(file);
+	Out o = {0};
+	o.tail = &o.head;
+	Token *eof = preprocess_list(raw, &o, file, NULL, NULL, NULL);
+	emit(&o, copy_token(eof, NULL));
+	return o.head.next;
+}
+
+/* Library macros (.stpm files) are visible to every file. */
+void load_macro_file(File *file)
+{
+	Out o = {0};
+	o.tail = &o.head;
+	preprocess_list(lex(file), &o, file, NULL, NULL, NULL);
+}

@@ -1,0 +1,674 @@
+/*
+ * type.c - type inference and checking (pass 2).
+ *
+ * infer(node, want) returns the node's type, pushing WANT into variables,
+ * array indexes, parameters and function returns whose type is still
+ * unknown.  The walk repeats until nothing changes; a last walk reports
+ * the conflicts it finds, in SystemTap's words:
+ *
+ *   semantic error: type mismatch (string): identifier 'x' at <input>:1:22
+ *   semantic error: type was first inferred here (long): identifier 'x' at :1:15
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "stap.h"
+
+static bool changed;
+static bool reporting;
+static Function *cur_func;      /* NULL in a probe handler */
+static int loop_depth;
+
+static void report(Token *tok, const char *fmt, const char *arg)
+{
+	if (reporting)
+		semantic_error(tok, fmt, arg);
+}
+
+static void conflict(Token *at, Type got, Token *first, Type had)
+{
+	if (!reporting)
+		return;
+	semantic_error2(at, first, format("type was first inferred here (%s)",
+					  type_name(had)),
+			"type mismatch (%s)", type_name(got));
+}
+
+/* Give V type T (first seen at AT) or report a conflict. */
+static void unify_var(Var *v, Type t, Token *at)
+{
+	if (t == TY_UNKNOWN)
+		return;
+	if (v->type == TY_UNKNOWN) {
+		v->type = t;
+		v->type_tok = at;
+		changed = true;
+		return;
+	}
+	if (v->type != t)
+		conflict(at, t, v->type_tok ? v->type_tok : v->tok, v->type);
+}
+
+static void unify_index(Var *v, int i, Type t, Token *at)
+{
+	if (t == TY_UNKNOWN || t == TY_STATS || i >= 9)
+		return;
+	if (v->index_types[i] == TY_UNKNOWN) {
+		v->index_types[i] = t;
+		v->index_type_tok[i] = at;
+		changed = true;
+		return;
+	}
+	if (v->index_types[i] != t && reporting)
+		semantic_error2(at, v->index_type_tok[i],
+				format("type of index %d was first inferred here (%s)",
+				       i, type_name(v->index_types[i])),
+				"index %d type mismatch (%s)", i, type_name(t));
+}
+
+static void set_arity(Var *v, int arity, Token *at)
+{
+	if (v->arity < 0) {
+		v->arity = arity;
+		changed = true;
+		return;
+	}
+	if (v->arity != arity && reporting) {
+		if (arity == 0 || v->arity == 0)
+			semantic_error(at, "%s", v->arity == 0 ?
+				       format("scalar '%s' used as array", v->name) :
+				       format("array '%s' used as scalar", v->name));
+		else
+			semantic_error(at, "inconsistent arity (%d vs %d)", arity, v->arity);
+	}
+}
+
+static Type infer(Node *n, Type want);
+
+/* Infer N expecting exactly T; a known different type is an error. */
+static void expect(Node *n, Type t)
+{
+	Type got = infer(n, t);
+	if (got != TY_UNKNOWN && got != t && reporting) {
+		if ((n->kind == ND_VAR || n->kind == ND_INDEX) && n->var)
+			conflict(n->tok, t, n->var->type_tok ? n->var->type_tok : n->tok, got);
+		else
+			semantic_error(n->tok, "type mismatch: expected %s but found %s",
+				       type_name(t), type_name(got));
+	}
+}
+
+static void infer_list(NodeList *l)
+{
+	for (int i = 0; i < l->len; i++)
+		infer(l->items[i], TY_UNKNOWN);
+}
+
+static void infer_indexes(Var *v, NodeList *args)
+{
+	for (int i = 0; i < args->len; i++) {
+		Node *a = args->items[i];
+		if (a->kind == ND_WILDCARD)
+			continue;
+		Type t = infer(a, i < 9 ? v->index_types[i] : TY_UNKNOWN);
+		if (t == TY_STATS)
+			report(a->tok, "%s", "index cannot be a statistic");
+		unify_index(v, i, t, a->tok);
+	}
+}
+
+/* The value of a variable reference: scalar var, array element. */
+static Type var_type(Node *n, Var *v, Type want)
+{
+	if (v->type == TY_UNKNOWN && want != TY_UNKNOWN)
+		unify_var(v, want, n->tok);
+	else if (v->type != TY_UNKNOWN && want != TY_UNKNOWN && v->type != want &&
+		 reporting)
+		conflict(n->tok, want, v->type_tok ? v->type_tok : v->tok, v->type);
+	return v->type;
+}
+
+static Type infer_print(Node *n)
+{
+	int k = n->op;
+	bool is_s = k >= PR_SPRINT;
+	Type result = is_s ? TY_STRING : TY_LONG;
+	if (k == PR_PRINTF || k == PR_SPRINTF) {
+		if (n->args.len == 0 || n->args.items[0]->kind != ND_STR) {
+			report(n->args.len ? n->args.items[0]->tok : n->tok, "%s",
+			       format("%s format must be a literal string", n->name));
+			infer_list(&n->args);
+			return result;
+		}
+		FmtSpec *specs;
+		const char *err;
+		int ns = parse_format(n->args.items[0]->str, &specs, &err);
+		if (ns < 0) {
+			report(n->args.items[0]->tok, "%s", err);
+			return result;
+		}
+		Type types[64];
+		int nt = format_arg_types(specs, ns, types, 64);
+		if (nt != n->args.len - 1) {
+			report(n->tok, "%s",
+			       format("wrong number of arguments to %s: format expects %d, got %d",
+				      n->name, nt, n->args.len - 1));
+			infer_list(&n->args);
+			return result;
+		}
+		for (int i = 1; i < n->args.len; i++)
+			expect(n->args.items[i], types[i - 1]);
+		return result;
+	}
+	int first = 0;
+	if (k == PR_PRINTD || k == PR_PRINTDLN || k == PR_SPRINTD || k == PR_SPRINTDLN) {
+		if (n->args.len < 2 || n->args.items[0]->kind != ND_STR) {
+			report(n->tok, "%s", format("%s expects a literal delimiter and at least one value", n->name));
+			return result;
+		}
+		first = 1;
+	} else if (n->args.len == 0 && k != PR_PRINTLN && k != PR_SPRINTLN) {
+		report(n->tok, "%s", format("%s expects at least one argument", n->name));
+		return result;
+	}
+	for (int i = first; i < n->args.len; i++) {
+		Node *a = n->args.items[i];
+		Type t = infer(a, TY_UNKNOWN);
+		if (a->kind == ND_HIST) {
+			if ((k != PR_PRINT && k != PR_PRINTLN) || n->args.len != 1)
+				report(a->tok, "%s", "a histogram can only be printed alone with print or println");
+			continue;
+		}
+		if (t == TY_STATS)
+			report(a->tok, "%s", "a statistic cannot be printed; use an extractor such as @count");
+	}
+	return result;
+}
+
+static Var *stat_var(Node *operand)
+{
+	if ((operand->kind == ND_VAR || operand->kind == ND_INDEX) && operand->var)
+		return operand->var;
+	return NULL;
+}
+
+/* The operand of <<<, @count(...), @hist_*(...). */
+static void infer_stat_operand(Node *operand)
+{
+	Var *v = stat_var(operand);
+	if (!v)
+		return;
+	if (!v->is_global) {
+		report(operand->tok, "%s", "statistics must be global variables");
+		return;
+	}
+	set_arity(v, operand->kind == ND_INDEX ? operand->args.len : 0, operand->tok);
+	if (operand->kind == ND_INDEX)
+		infer_indexes(v, &operand->args);
+	unify_var(v, TY_STATS, operand->tok);
+	operand->type = TY_STATS;
+}
+
+static Type infer_assign(Node *n, Type want)
+{
+	Node *l = n->lhs, *r = n->rhs;
+	if (l->kind == ND_TARGET) {
+		report(l->tok, "%s", "unresolved target-symbol expression");
+		infer(r, TY_UNKNOWN);
+		return TY_LONG;
+	}
+	if (l->var && l->var->type == TY_STATS && reporting)
+		semantic_error(n->tok, "cannot assign to a statistic; use '<<<'");
+	if (n->op == OP_CONCAT) {
+		expect(l, TY_STRING);
+		expect(r, TY_STRING);
+		return TY_STRING;
+	}
+	if (n->op != OP_NONE) {
+		expect(l, TY_LONG);
+		expect(r, TY_LONG);
+		return TY_LONG;
+	}
+	Type tr = infer(r, want != TY_UNKNOWN ? want :
+			l->var && l->kind != ND_TARGET ? l->var->type : TY_UNKNOWN);
+	if (tr == TY_STATS) {
+		report(r->tok, "%s", "a statistic cannot be assigned");
+		return TY_UNKNOWN;
+	}
+	Type tl = infer(l, tr);
+	if (tr == TY_UNKNOWN && tl != TY_UNKNOWN)
+		tr = infer(r, tl);
+	return tl != TY_UNKNOWN ? tl : tr;
+}
+
+static Type infer(Node *n, Type want)
+{
+	if (!n)
+		return TY_UNKNOWN;
+	Type t = TY_UNKNOWN;
+	switch (n->kind) {
+	case ND_NUM:
+		t = TY_LONG;
+		break;
+	case ND_STR:
+		t = TY_STRING;
+		break;
+	case ND_VAR: {
+		Var *v = n->var;
+		if (!v)
+			break;
+		if (v->is_global)
+			set_arity(v, 0, n->tok);
+		t = var_type(n, v, want);
+		break;
+	}
+	case ND_INDEX: {
+		if (n->lhs) {           /* @hist_*(x)[bucket] */
+			infer(n->lhs, TY_UNKNOWN);
+			if (n->args.len != 1)
+				report(n->tok, "%s", "a histogram bucket takes one index");
+			for (int i = 0; i < n->args.len; i++)
+				expect(n->args.items[i], TY_LONG);
+			t = TY_LONG;
+			break;
+		}
+		Var *v = n->var;
+		if (!v)
+			break;
+		set_arity(v, n->args.len, n->tok);
+		infer_indexes(v, &n->args);
+		for (int i = 0; i < n->args.len; i++)
+			if (n->args.items[i]->kind == ND_WILDCARD)
+				report(n->args.items[i]->tok, "%s", "wildcard not allowed here");
+		t = var_type(n, v, want);
+		break;
+	}
+	case ND_WILDCARD:
+		break;
+	case ND_TARGET:
+		report(n->tok, "%s", "unresolved target-symbol expression");
+		t = TY_LONG;
+		break;
+	case ND_CALL: {
+		Function *f = n->func;
+		if (!f)
+			break;
+		for (int i = 0; i < n->args.len && i < f->params.len; i++) {
+			Var *p = vec_get(&f->params, i);
+			Node *a = n->args.items[i];
+			Type ta = infer(a, p->type);
+			if (ta == TY_STATS) {
+				report(a->tok, "%s", "a statistic cannot be passed to a function");
+				continue;
+			}
+			if (p->type == TY_UNKNOWN)
+				unify_var(p, ta, a->tok);
+			else if (ta != TY_UNKNOWN && ta != p->type && reporting)
+				semantic_error2(a->tok, p->type_tok ? p->type_tok : p->tok,
+						format("type was first inferred here (%s)",
+						       type_name(p->type)),
+						"type mismatch (%s)", type_name(ta));
+		}
+		if (f->type == TY_UNKNOWN && want != TY_UNKNOWN && want != TY_STATS) {
+			f->type = want;
+			f->type_tok = n->tok;
+			changed = true;
+		}
+		t = f->type;
+		break;
+	}
+	case ND_BINARY:
+		if (n->op == OP_CONCAT) {
+			expect(n->lhs, TY_STRING);
+			expect(n->rhs, TY_STRING);
+			t = TY_STRING;
+		} else {
+			expect(n->lhs, TY_LONG);
+			expect(n->rhs, TY_LONG);
+			t = TY_LONG;
+		}
+		break;
+	case ND_CMP: {
+		if (n->op == OP_REGEX_MATCH || n->op == OP_REGEX_NOMATCH) {
+			expect(n->lhs, TY_STRING);
+			if (n->rhs->kind != ND_STR)
+				report(n->rhs->tok, "%s", "regular expression must be a literal string");
+			report(n->tok, "%s", "regular expression matching is not supported yet");
+			t = TY_LONG;
+			break;
+		}
+		Type tl = infer(n->lhs, TY_UNKNOWN);
+		Type tr = infer(n->rhs, tl);
+		if (tl == TY_UNKNOWN && tr != TY_UNKNOWN)
+			tl = infer(n->lhs, tr);
+		if (tl == TY_STATS || tr == TY_STATS)
+			report(n->tok, "%s", "a statistic cannot be compared");
+		else if (tl != TY_UNKNOWN && tr != TY_UNKNOWN && tl != tr && reporting)
+			semantic_error(n->tok, "type mismatch (%s vs %s)",
+				       type_name(tl), type_name(tr));
+		t = TY_LONG;
+		break;
+	}
+	case ND_LOGAND:
+	case ND_LOGOR:
+		expect(n->lhs, TY_LONG);
+		expect(n->rhs, TY_LONG);
+		t = TY_LONG;
+		break;
+	case ND_NOT:
+	case ND_NEG:
+	case ND_BITNOT:
+	case ND_UPLUS:
+		expect(n->lhs, TY_LONG);
+		t = TY_LONG;
+		break;
+	case ND_PREINC:
+	case ND_PREDEC:
+	case ND_POSTINC:
+	case ND_POSTDEC:
+		if (n->lhs->kind == ND_TARGET)
+			report(n->lhs->tok, "%s", "unresolved target-symbol expression");
+		else
+			expect(n->lhs, TY_LONG);
+		t = TY_LONG;
+		break;
+	case ND_ASSIGN:
+		t = infer_assign(n, want);
+		break;
+	case ND_COND: {
+		expect(n->cond, TY_LONG);
+		Type a = infer(n->then, want);
+		Type b = infer(n->els, a != TY_UNKNOWN ? a : want);
+		if (a == TY_UNKNOWN && b != TY_UNKNOWN)
+			a = infer(n->then, b);
+		if (a != TY_UNKNOWN && b != TY_UNKNOWN && a != b && reporting)
+			semantic_error(n->els->tok, "type mismatch (%s vs %s)",
+				       type_name(a), type_name(b));
+		t = a != TY_UNKNOWN ? a : b;
+		break;
+	}
+	case ND_IN:
+		if (n->var) {
+			set_arity(n->var, n->args.len, n->tok);
+			infer_indexes(n->var, &n->args);
+		}
+		t = TY_LONG;
+		break;
+	case ND_AGG:
+		infer_stat_operand(n->lhs);
+		expect(n->rhs, TY_LONG);
+		t = TY_LONG;
+		break;
+	case ND_STAT: {
+		infer_stat_operand(n->lhs);
+		Var *v = stat_var(n->lhs);
+		if (v) {
+			v->stat_ops |= 1u << n->op;
+			if (n->op == STAT_VARIANCE && n->rhs)
+				v->variance_shift = n->rhs->val;
+		}
+		t = TY_LONG;
+		break;
+	}
+	case ND_HIST: {
+		infer_stat_operand(n->lhs);
+		Var *v = stat_var(n->lhs);
+		if (v && n->op == HIST_LOG) {
+			v->uses_hist_log = true;
+		} else if (v) {
+			int64_t a[3];
+			for (int i = 0; i < 3; i++) {
+				Node *x = n->args.items[i];
+				a[i] = x->kind == ND_NUM ? x->val : 0;
+				if (x->kind != ND_NUM)
+					report(x->tok, "%s", "expected a literal number");
+			}
+			if (a[2] <= 0 || a[1] <= a[0])
+				report(n->tok, "%s", "invalid @hist_linear parameters");
+			else if (v->uses_hist_linear &&
+				 (v->hist_start != a[0] || v->hist_stop != a[1] ||
+				  v->hist_interval != a[2]))
+				report(n->tok, "%s", "inconsistent @hist_linear parameters for the same variable");
+			v->uses_hist_linear = true;
+			v->hist_start = a[0];
+			v->hist_stop = a[1];
+			v->hist_interval = a[2];
+		}
+		t = TY_STATS;
+		break;
+	}
+	case ND_PRINT:
+		t = infer_print(n);
+		break;
+	case ND_DEFINED:
+		/* no debuginfo yet: a $target is never defined; anything
+		 * else that resolved is */
+		n->val = n->lhs->kind == ND_TARGET ? 0 : 1;
+		if (n->lhs->kind != ND_TARGET)
+			infer(n->lhs, TY_UNKNOWN);
+		n->kind = ND_NUM;
+		n->lhs = NULL;
+		t = TY_LONG;
+		break;
+	case ND_ENTRY:
+		report(n->tok, "%s", "@entry is only available in .return probes of DWARF kernel.function probes (not supported yet)");
+		t = TY_LONG;
+		break;
+	case ND_EMBEDDED_EXPR:
+		if (!sess->guru && !n->tok->file->is_tapset)
+			report(n->tok, "%s", "embedded expression in unprivileged script; need stap -g");
+		t = strstr(n->str, "/* string */") ? TY_STRING : TY_LONG;
+		break;
+
+	/* statements */
+	case ND_BLOCK:
+		for (int i = 0; i < n->args.len; i++)
+			infer(n->args.items[i], TY_UNKNOWN);
+		return TY_UNKNOWN;
+	case ND_EXPR_STMT:
+		infer(n->lhs, TY_UNKNOWN);
+		return TY_UNKNOWN;
+	case ND_NULL_STMT:
+		return TY_UNKNOWN;
+	case ND_IF:
+		expect(n->cond, TY_LONG);
+		infer(n->then, TY_UNKNOWN);
+		infer(n->els, TY_UNKNOWN);
+		return TY_UNKNOWN;
+	case ND_WHILE:
+	case ND_FOR:
+		infer(n->init, TY_UNKNOWN);
+		if (n->cond)
+			expect(n->cond, TY_LONG);
+		infer(n->inc, TY_UNKNOWN);
+		loop_depth++;
+		infer(n->body, TY_UNKNOWN);
+		loop_depth--;
+		return TY_UNKNOWN;
+	case ND_FOREACH: {
+		Var *v = n->var;
+		if (v) {
+			int arity = n->args.len ? n->args.len : n->keys.len;
+			set_arity(v, arity, n->tok);
+			if (n->args.len && n->args.len != n->keys.len)
+				report(n->tok, "%s", "the number of keys does not match the slice");
+			infer_indexes(v, &n->args);
+			for (int i = 0; i < n->keys.len; i++) {
+				Node *k = n->keys.items[i];
+				if (!k->var)
+					continue;
+				if (k->var->is_global)
+					report(k->tok, "%s", "foreach key must be a local variable");
+				if (i < 9 && v->index_types[i] != TY_UNKNOWN)
+					unify_var(k->var, v->index_types[i], k->tok);
+				else if (k->var->type != TY_UNKNOWN)
+					unify_index(v, i, k->var->type, k->tok);
+				k->type = k->var->type;
+			}
+			if (n->value && n->value->var) {
+				if (v->type == TY_STATS)
+					report(n->value->tok, "%s", "cannot bind the value of a statistics array");
+				else if (v->type != TY_UNKNOWN)
+					unify_var(n->value->var, v->type, n->value->tok);
+				else if (n->value->var->type != TY_UNKNOWN)
+					unify_var(v, n->value->var->type, n->value->tok);
+				n->value->type = n->value->var->type;
+			}
+			if (n->sort_column < 0 && v->type != TY_STATS &&
+			    n->sort_stat != STAT_COUNT)
+				report(n->tok, "%s", "statistical sort on a non-statistics array");
+			if (v->type == TY_STATS && n->sort_column < 0)
+				v->stat_ops |= 1u << n->sort_stat;
+			if (v->type == TY_STATS && n->sort_column == 0)
+				v->stat_ops |= 1u << STAT_COUNT;
+		}
+		if (n->limit)
+			expect(n->limit, TY_LONG);
+		loop_depth++;
+		infer(n->body, TY_UNKNOWN);
+		loop_depth--;
+		return TY_UNKNOWN;
+	}
+	case ND_BREAK:
+	case ND_CONTINUE:
+		if (!loop_depth)
+			report(n->tok, "%s", "break/continue statement outside of a loop");
+		return TY_UNKNOWN;
+	case ND_NEXT:
+		if (cur_func)
+			report(n->tok, "%s", "next statement not allowed in functions");
+		return TY_UNKNOWN;
+	case ND_RETURN:
+		if (!cur_func) {
+			report(n->tok, "%s", "return not allowed in probe handlers");
+			return TY_UNKNOWN;
+		}
+		if (n->lhs) {
+			Type r = infer(n->lhs, cur_func->type);
+			if (r == TY_STATS) {
+				report(n->lhs->tok, "%s", "a statistic cannot be returned");
+			} else if (cur_func->type == TY_UNKNOWN && r != TY_UNKNOWN) {
+				cur_func->type = r;
+				cur_func->type_tok = n->lhs->tok;
+				changed = true;
+			} else if (r != TY_UNKNOWN && r != cur_func->type && reporting) {
+				semantic_error2(n->lhs->tok, cur_func->type_tok ? cur_func->type_tok : cur_func->tok,
+						format("type was first inferred here (%s)",
+						       type_name(cur_func->type)),
+						"type mismatch (%s)", type_name(r));
+			}
+		}
+		return TY_UNKNOWN;
+	case ND_DELETE: {
+		Node *l = n->lhs;
+		if (l->kind == ND_INDEX && l->var) {
+			set_arity(l->var, l->args.len, l->tok);
+			infer_indexes(l->var, &l->args);
+		}
+		return TY_UNKNOWN;
+	}
+	case ND_TRY:
+		infer(n->body, TY_UNKNOWN);
+		if (n->catch_var && n->catch_var->var)
+			unify_var(n->catch_var->var, TY_STRING, n->catch_var->tok);
+		infer(n->els, TY_UNKNOWN);
+		return TY_UNKNOWN;
+	}
+	n->type = t;
+	return t;
+}
+
+static void walk_all(void)
+{
+	for (int i = 0; i < sess->handlers.len; i++) {
+		Handler *h = vec_get(&sess->handlers, i);
+		cur_func = NULL;
+		loop_depth = 0;
+		infer(h->body, TY_UNKNOWN);
+	}
+	for (int i = 0; i < sess->derived.len; i++) {
+		DerivedProbe *d = vec_get(&sess->derived, i);
+		if (d->cond) {
+			cur_func = NULL;
+			expect(d->cond, TY_LONG);
+		}
+	}
+	for (int i = 0; i < sess->used_functions.len; i++) {
+		Function *f = vec_get(&sess->used_functions, i);
+		cur_func = f;
+		loop_depth = 0;
+		infer(f->body, TY_UNKNOWN);
+	}
+	cur_func = NULL;
+}
+
+static void default_local(Var *v)
+{
+	if (v->type != TY_UNKNOWN)
+		return;
+	warning_at(v->tok, "never-assigned local variable '%s'", v->name);
+	v->type = TY_LONG;
+}
+
+bool infer_types(void)
+{
+	int errors = sess->semantic_errors;
+
+	/* embedded-C functions: untyped parameters and results are long */
+	for (int i = 0; i < sess->used_functions.len; i++) {
+		Function *f = vec_get(&sess->used_functions, i);
+		if (!f->code)
+			continue;
+		for (int j = 0; j < f->params.len; j++) {
+			Var *p = vec_get(&f->params, j);
+			if (p->type == TY_UNKNOWN)
+				p->type = TY_LONG;
+		}
+		if (f->type == TY_UNKNOWN)
+			f->type = TY_LONG;
+	}
+	/* globals with initializers already have their type */
+	reporting = false;
+	for (int iter = 0; iter < 50; iter++) {
+		changed = false;
+		walk_all();
+		if (!changed)
+			break;
+	}
+	reporting = true;
+	walk_all();
+	if (sess->semantic_errors > errors)
+		return false;
+
+	for (int i = 0; i < sess->used_globals.len; i++) {
+		Var *g = vec_get(&sess->used_globals, i);
+		if (g->arity < 0)
+			g->arity = 0;
+		if (g->type == TY_UNKNOWN)
+			semantic_error(g->tok, "unresolved type");
+		for (int k = 0; k < g->arity && k < 9; k++)
+			if (g->index_types[k] == TY_UNKNOWN)
+				semantic_error(g->tok, "unresolved type of index %d", k);
+	}
+	for (int i = 0; i < sess->handlers.len; i++) {
+		Handler *h = vec_get(&sess->handlers, i);
+		for (int j = 0; j < h->locals.len; j++)
+			default_local(vec_get(&h->locals, j));
+	}
+	for (int i = 0; i < sess->used_functions.len; i++) {
+		Function *f = vec_get(&sess->used_functions, i);
+		if (f->type == TY_UNKNOWN)
+			f->type = TY_LONG;
+		for (int j = 0; j < f->params.len; j++) {
+			Var *p = vec_get(&f->params, j);
+			if (p->type == TY_UNKNOWN)
+				p->type = TY_LONG;
+		}
+		for (int j = 0; j < f->locals.len; j++)
+			default_local(vec_get(&f->locals, j));
+	}
+	/* one more walk so that every node sees the defaulted types */
+	reporting = false;
+	walk_all();
+	return sess->semantic_errors == errors;
+}
