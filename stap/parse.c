@@ -15,6 +15,7 @@
 
 static jmp_buf recover;
 static File *cur_file;
+static Token *error_tok;        /* where the last parse error was */
 
 static __attribute__((noreturn)) void fail(Token *tok, const char *fmt, ...)
 {
@@ -23,6 +24,7 @@ static __attribute__((noreturn)) void fail(Token *tok, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	error_tok = tok;
 	if (tok->kind == TK_JUNK && tok->junk_msg)
 		parse_error(tok, "%s", tok->junk_msg);
 	else
@@ -1078,14 +1080,23 @@ static void function_decl(Token **rest, Token *tok, bool is_private)
 	*rest = tok;
 }
 
-static Token *resync(Token *tok)
+static bool starts_declaration(Token *tok)
 {
-	for (tok = tok->next; tok->kind != TK_EOF; tok = tok->next) {
-		if (equal(tok, "probe") || equal(tok, "global") ||
-		    equal(tok, "private") || equal(tok, "function") ||
-		    tok->kind == TK_EMBEDDED)
+	return equal(tok, "probe") || equal(tok, "global") ||
+	       equal(tok, "private") || equal(tok, "function") ||
+	       tok->kind == TK_EMBEDDED;
+}
+
+/* After an error in the declaration at START: go on at the next
+ * declaration keyword, which may be the token the error was found at. */
+static Token *resync(Token *start)
+{
+	Token *tok = error_tok ? error_tok : start;
+	if (tok != start && starts_declaration(tok) && tok->kind != TK_EMBEDDED)
+		return tok;
+	for (tok = tok->next; tok->kind != TK_EOF; tok = tok->next)
+		if (starts_declaration(tok))
 			return tok;
-	}
 	return tok;
 }
 
