@@ -415,11 +415,11 @@ static bool resolve_probe(Probe *p)
 				continue;
 			if (sess->semantic_errors == before) {
 				char *sim = similar_points(pp);
-				semantic_error(pp->tok, "while resolving probe point");
-				fprintf(stderr, "semantic error: %s\n\n",
-					r == -2 ? "no match" :
-					sim ? format("probe point mismatch (similar: %s)", sim) :
-					"probe point mismatch");
+				semantic_error2(pp->tok, pp->tok,
+						r == -2 ? "no match" :
+						sim ? format("probe point mismatch (similar: %s)", sim) :
+						"probe point mismatch",
+						"while resolving probe point");
 			}
 		}
 		ok = false;

@@ -49,7 +49,8 @@ static char *tok_describe_in(Token *tok, File *same_file)
 		file = "";
 	if (tok->kind == TK_EOF)
 		return format("%s EOF", file);
-	const char *text = tok->kind == TK_STRING ? tok->str : tok->text;
+	const char *text = tok->kind == TK_STRING ? tok->str :
+			   tok->kind == TK_JUNK ? "" : tok->text;
 	if (tok->kind == TK_KEYWORD || tok->kind == TK_EMBEDDED)
 		return format("%s at %s:%d:%d", tok_kind_name(tok->kind), file,
 			      tok->line, tok->col);
@@ -88,15 +89,14 @@ static void print_source(Token *tok, int indent)
 	}
 }
 
-void parse_error(Token *tok, const char *fmt, ...)
+/* "saw:" shows the token the parser stopped at; "at:" a token the
+ * message is about (junk, or an alias name). */
+static void vparse_error(Token *tok, bool at, const char *fmt, va_list ap)
 {
-	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "parse error: %s\n", msg);
-	bool saw = strncmp(msg, "expected", 8) == 0 && tok->kind != TK_JUNK;
+	fputs("parse error: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	bool saw = !at && tok->kind != TK_JUNK;
 	if (tok->kind == TK_EOF)
 		fprintf(stderr, "        saw: %s\n", tok_describe(tok));
 	else
@@ -105,6 +105,22 @@ void parse_error(Token *tok, const char *fmt, ...)
 	print_source(tok, 5);
 	fputc('\n', stderr);
 	sess->parse_errors++;
+}
+
+void parse_error(Token *tok, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vparse_error(tok, false, fmt, ap);
+	va_end(ap);
+}
+
+void parse_error_at(Token *tok, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vparse_error(tok, true, fmt, ap);
+	va_end(ap);
 }
 
 static void vsemantic(Token *tok, Token *tok2, const char *msg2,

@@ -330,6 +330,18 @@ static Node *primary(Token **rest, Token *tok)
 			n->name = tok->text;
 			n->op = pk;
 			arg_list(rest, tok->next, &n->args);
+			if ((pk == PR_PRINTF || pk == PR_SPRINTF) && n->args.len &&
+			    n->args.items[0]->kind == ND_STR) {
+				/* a bad format is a parse error, reported at the
+				 * token after the format string */
+				FmtSpec *specs;
+				const char *err;
+				Token *after = n->args.items[0]->tok;
+				while (after->kind == TK_STRING)
+					after = after->next;
+				if (parse_format(n->args.items[0]->str, &specs, &err) < 0)
+					fail(after, "%s", err);
+			}
 			return n;
 		}
 		if (equal(tok->next, "[")) {
@@ -905,8 +917,11 @@ static void probe_decl(Token **rest, Token *tok, bool is_private)
 		p->is_epilogue = equal(tok, "+=");
 		for (int i = 0; i < points.len; i++) {
 			ProbePoint *pp = vec_get(&points, i);
-			if (pp->optional)
-				fail(pp->tok, "probe point alias name cannot be optional nor sufficient");
+			if (pp->optional) {
+				error_tok = pp->tok;
+				parse_error_at(pp->tok, "probe point alias name cannot be optional nor sufficient");
+				longjmp(recover, 1);
+			}
 		}
 		p->alias_names = points;
 		tok = tok->next;

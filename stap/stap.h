@@ -109,6 +109,8 @@ const char *tok_kind_name(TokenKind kind);          /* "identifier", ... */
  * token's file:line:col, the source line and a caret. */
 void parse_error(Token *tok, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void parse_error_at(Token *tok, const char *fmt, ...)   /* "at:" form */
+	__attribute__((format(printf, 2, 3)));
 void semantic_error(Token *tok, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Same, with a second token block ("type was first inferred here"). */

@@ -334,7 +334,8 @@ static Token *lex(File *file)
 			lx.p = p + len;
 			continue;
 		}
-		cur = cur->next = junk(&lx, p, col_of(&lx, p), NULL);
+		/* anything else is a one-character operator the parser rejects */
+		cur = cur->next = new_token(&lx, TK_OP, p, 1, col_of(&lx, p));
 		lx.p = p + 1;
 	}
 	return head.next;
@@ -838,7 +839,7 @@ static Token *preprocess_list(Token *tok, Out *o, File *file, Macro *args_of,
 			tok = define_macro(tok, file);
 			continue;
 		}
-		if (tok->kind == TK_IDENT && tok->text[0] == '@') {
+		if (tok->kind == TK_IDENT && tok->text[0] == '@' && tok->text[1]) {
 			Macro *m = find_macro(tok->text + 1, file);
 			if (m) {
 				tok = expand_macro(o, m, tok, file);

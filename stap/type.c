@@ -217,8 +217,6 @@ static Type infer_assign(Node *n, Type want)
 		infer(r, TY_UNKNOWN);
 		return TY_LONG;
 	}
-	if (l->var && l->var->type == TY_STATS && reporting)
-		semantic_error(n->tok, "cannot assign to a statistic; use '<<<'");
 	if (n->op == OP_CONCAT) {
 		expect(l, TY_STRING);
 		expect(r, TY_STRING);
