@@ -43,7 +43,7 @@ static inline char *_stp_sink_end(struct stp_sink *s)
 	return s->buf;
 }
 
-static void _stp_sink_write(struct stp_sink *s, const char *p, size_t n)
+static __maybe_unused void _stp_sink_write(struct stp_sink *s, const char *p, size_t n)
 {
 	while (n) {
 		size_t room = s->cap - s->len;
@@ -78,7 +78,7 @@ static inline void _stp_sink_puts(struct stp_sink *s, const char *str)
 	_stp_sink_write(s, str, strlen(str));
 }
 
-static void _stp_sink_pad(struct stp_sink *s, char ch, int n)
+static __maybe_unused void _stp_sink_pad(struct stp_sink *s, char ch, int n)
 {
 	while (n-- > 0)
 		_stp_sink_putc(s, ch);
@@ -89,7 +89,7 @@ static void _stp_sink_pad(struct stp_sink *s, char ch, int n)
  * '#' gives 0x/0X (also for 0, as SystemTap's formatter does) and a
  * leading 0 for octal; %p is %#x, zero-padded to 18 columns by default.
  */
-static void _stp_fmt_long(struct stp_sink *s, int64_t v, char conv,
+static __maybe_unused void _stp_fmt_long(struct stp_sink *s, int64_t v, char conv,
 			  unsigned int flags, int width, int prec)
 {
 	char digits[24];
@@ -108,7 +108,7 @@ static void _stp_fmt_long(struct stp_sink *s, int64_t v, char conv,
 		break;
 	case 'X':
 		dig = "0123456789ABCDEF";
-		/* fallthrough */
+		fallthrough;
 	case 'x':
 		base = 16;
 		break;
@@ -163,7 +163,7 @@ static void _stp_fmt_long(struct stp_sink *s, int64_t v, char conv,
 }
 
 /* %s: PREC limits the length, WIDTH pads. */
-static void _stp_fmt_str(struct stp_sink *s, const char *str,
+static __maybe_unused void _stp_fmt_str(struct stp_sink *s, const char *str,
 			 unsigned int flags, int width, int prec)
 {
 	size_t n = 0;
@@ -182,7 +182,7 @@ static void _stp_fmt_str(struct stp_sink *s, const char *str,
 }
 
 /* %c ('#' escapes non-printable characters). */
-static void _stp_fmt_char(struct stp_sink *s, int64_t v, unsigned int flags,
+static __maybe_unused void _stp_fmt_char(struct stp_sink *s, int64_t v, unsigned int flags,
 			  int width)
 {
 	char buf[8];

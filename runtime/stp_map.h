@@ -113,7 +113,7 @@ static inline uint32_t _stp_hash_str(uint32_t h, const char *s)
 	return h;
 }
 
-static uint32_t _stp_map_hash(const struct stp_map *m, const union stp_key *k)
+static __maybe_unused uint32_t _stp_map_hash(const struct stp_map *m, const union stp_key *k)
 {
 	uint32_t h = 0x9e3779b9u;
 	int i;
@@ -128,7 +128,7 @@ static uint32_t _stp_map_hash(const struct stp_map *m, const union stp_key *k)
 }
 
 /* Does node N hold key K?  WILD has bit i set for '*' columns. */
-static int _stp_map_keymatch(const struct stp_map *m,
+static __maybe_unused int _stp_map_keymatch(const struct stp_map *m,
 			     const struct stp_mnode *n,
 			     const union stp_key *k, unsigned int wild)
 {
@@ -148,7 +148,7 @@ static int _stp_map_keymatch(const struct stp_map *m,
 	return 1;
 }
 
-static uint32_t _stp_value_size(int vtype, const struct stp_stat_desc *sd)
+static __maybe_unused uint32_t _stp_value_size(int vtype, const struct stp_stat_desc *sd)
 {
 	if (vtype == STP_TYPE_STRING)
 		return MAXSTRINGLEN;
@@ -157,7 +157,7 @@ static uint32_t _stp_value_size(int vtype, const struct stp_stat_desc *sd)
 	return sizeof(int64_t);
 }
 
-static void _stp_map_free(struct stp_map *m)
+static __maybe_unused void _stp_map_free(struct stp_map *m)
 {
 	_stp_vfree(m->pool);
 	_stp_vfree(m->buckets);
@@ -166,7 +166,7 @@ static void _stp_map_free(struct stp_map *m)
 }
 
 /* Put every node back on the free list. */
-static void _stp_map_clear(struct stp_map *m)
+static __maybe_unused void _stp_map_clear(struct stp_map *m)
 {
 	uint32_t i;
 
@@ -188,7 +188,7 @@ static void _stp_map_clear(struct stp_map *m)
  * capacity, SIZED says the size came from the script (global a[N]) which
  * changes the overflow message.  Returns 0 or -ENOMEM.
  */
-static int _stp_map_init(struct stp_map *m, int nkeys,
+static __maybe_unused int _stp_map_init(struct stp_map *m, int nkeys,
 			 const unsigned char *ktypes, int vtype,
 			 uint32_t maxentries, int wrap, int sized,
 			 const struct stp_stat_desc *sd)
@@ -234,7 +234,7 @@ static int _stp_map_init(struct stp_map *m, int nkeys,
 	return 0;
 }
 
-static void _stp_map_unlink(struct stp_map *m, struct stp_mnode *n)
+static __maybe_unused void _stp_map_unlink(struct stp_map *m, struct stp_mnode *n)
 {
 	struct stp_mnode **pp = &m->buckets[n->hash & m->hash_mask];
 
@@ -248,7 +248,7 @@ static void _stp_map_unlink(struct stp_map *m, struct stp_mnode *n)
 	m->nentries--;
 }
 
-static struct stp_mnode *_stp_map_lookup(const struct stp_map *m,
+static __maybe_unused struct stp_mnode *_stp_map_lookup(const struct stp_map *m,
 					 const union stp_key *k,
 					 uint32_t hash)
 {
@@ -270,7 +270,7 @@ static inline struct stp_mnode *_stp_map_find(const struct stp_map *m,
  * The node of key K, created (value 0, "" or empty) if missing.  NULL when
  * the map is full and does not wrap.
  */
-static struct stp_mnode *_stp_map_find_or_add(struct stp_map *m,
+static __maybe_unused struct stp_mnode *_stp_map_find_or_add(struct stp_map *m,
 					      const union stp_key *k)
 {
 	uint32_t hash = _stp_map_hash(m, k);
@@ -307,14 +307,14 @@ static struct stp_mnode *_stp_map_find_or_add(struct stp_map *m,
 }
 
 /* Value reads: 0 / "" for a missing key. */
-static int64_t _stp_map_get_l(const struct stp_map *m, const union stp_key *k)
+static __maybe_unused int64_t _stp_map_get_l(const struct stp_map *m, const union stp_key *k)
 {
 	struct stp_mnode *n = _stp_map_find(m, k);
 
 	return n ? *_stp_val_l(m, n) : 0;
 }
 
-static const char *_stp_map_get_s(const struct stp_map *m,
+static __maybe_unused const char *_stp_map_get_s(const struct stp_map *m,
 				  const union stp_key *k)
 {
 	struct stp_mnode *n = _stp_map_find(m, k);
@@ -323,7 +323,7 @@ static const char *_stp_map_get_s(const struct stp_map *m,
 }
 
 /* Writes: 0, or -1 when the map is full (see overflow_msg). */
-static int _stp_map_set_l(struct stp_map *m, const union stp_key *k,
+static __maybe_unused int _stp_map_set_l(struct stp_map *m, const union stp_key *k,
 			  int64_t v)
 {
 	struct stp_mnode *n = _stp_map_find_or_add(m, k);
@@ -334,7 +334,7 @@ static int _stp_map_set_l(struct stp_map *m, const union stp_key *k,
 	return 0;
 }
 
-static int _stp_map_set_s(struct stp_map *m, const union stp_key *k,
+static __maybe_unused int _stp_map_set_s(struct stp_map *m, const union stp_key *k,
 			  const char *v)
 {
 	struct stp_mnode *n = _stp_map_find_or_add(m, k);
@@ -362,7 +362,7 @@ static inline char *_stp_map_lval_s(struct stp_map *m, const union stp_key *k)
 }
 
 /* [k...] in m; WILD marks '*' columns. */
-static int _stp_map_exists(const struct stp_map *m, const union stp_key *k,
+static __maybe_unused int _stp_map_exists(const struct stp_map *m, const union stp_key *k,
 			   unsigned int wild)
 {
 	struct stp_mnode *n;
@@ -376,7 +376,7 @@ static int _stp_map_exists(const struct stp_map *m, const union stp_key *k,
 }
 
 /* delete m[k...]; WILD marks '*' columns. */
-static void _stp_map_del(struct stp_map *m, const union stp_key *k,
+static __maybe_unused void _stp_map_del(struct stp_map *m, const union stp_key *k,
 			 unsigned int wild)
 {
 	struct stp_mnode *n, *next;
@@ -396,7 +396,7 @@ static void _stp_map_del(struct stp_map *m, const union stp_key *k,
 
 /* Compare two nodes for sorting: COL 0 = the value, 1..n a key column;
  * STATOP picks the extractor for statistics values. */
-static int _stp_map_cmp(const struct stp_map *m, struct stp_mnode *a,
+static __maybe_unused int _stp_map_cmp(const struct stp_map *m, struct stp_mnode *a,
 			struct stp_mnode *b, int col, int statop)
 {
 	int64_t x, y;
@@ -426,7 +426,7 @@ static int _stp_map_cmp(const struct stp_map *m, struct stp_mnode *a,
  * or -1 descending; stable.  A bottom-up merge sort of the singly linked
  * chain, then the back links are rebuilt.
  */
-static void _stp_map_sort(struct stp_map *m, int col, int dir, int statop)
+static __maybe_unused void _stp_map_sort(struct stp_map *m, int col, int dir, int statop)
 {
 	struct stp_mnode *list, *p, *q, *e, *tail, *prev;
 	uint32_t insize = 1, nmerges, psize, qsize, i;
@@ -491,7 +491,7 @@ struct stp_pmap {
 	const struct stp_stat_desc *sd;
 };
 
-static void _stp_pmap_free(struct stp_pmap *pm)
+static __maybe_unused void _stp_pmap_free(struct stp_pmap *pm)
 {
 	int c;
 
@@ -506,7 +506,7 @@ static void _stp_pmap_free(struct stp_pmap *pm)
 	pm->scratch = NULL;
 }
 
-static int _stp_pmap_init(struct stp_pmap *pm, int nkeys,
+static __maybe_unused int _stp_pmap_init(struct stp_pmap *pm, int nkeys,
 			  const unsigned char *ktypes, uint32_t maxentries,
 			  int wrap, int sized, const struct stp_stat_desc *sd)
 {
@@ -532,7 +532,7 @@ fail:
 }
 
 /* m[k] <<< v on this CPU's map: 0, or -1 when full. */
-static int _stp_pmap_add(struct stp_pmap *pm, const union stp_key *k,
+static __maybe_unused int _stp_pmap_add(struct stp_pmap *pm, const union stp_key *k,
 			 int64_t v)
 {
 	struct stp_map *m = &pm->cpu[_stp_this_cpu()];
@@ -545,7 +545,7 @@ static int _stp_pmap_add(struct stp_pmap *pm, const union stp_key *k,
 }
 
 /* The aggregate of key K over all CPUs, or NULL if no CPU has it. */
-static struct stp_stat *_stp_pmap_get(struct stp_pmap *pm,
+static __maybe_unused struct stp_stat *_stp_pmap_get(struct stp_pmap *pm,
 				      const union stp_key *k)
 {
 	uint32_t hash = _stp_map_hash(&pm->agg, k);
@@ -567,7 +567,7 @@ static struct stp_stat *_stp_pmap_get(struct stp_pmap *pm,
 
 /* Merge every CPU's map into pm->agg (in CPU, then insertion order).
  * Returns the aggregate map, or NULL when it overflowed. */
-static struct stp_map *_stp_pmap_agg(struct stp_pmap *pm)
+static __maybe_unused struct stp_map *_stp_pmap_agg(struct stp_pmap *pm)
 {
 	int c;
 
@@ -597,7 +597,7 @@ static struct stp_map *_stp_pmap_agg(struct stp_pmap *pm)
 	return &pm->agg;
 }
 
-static int _stp_pmap_exists(struct stp_pmap *pm, const union stp_key *k,
+static __maybe_unused int _stp_pmap_exists(struct stp_pmap *pm, const union stp_key *k,
 			    unsigned int wild)
 {
 	int c;
@@ -608,7 +608,7 @@ static int _stp_pmap_exists(struct stp_pmap *pm, const union stp_key *k,
 	return 0;
 }
 
-static void _stp_pmap_del(struct stp_pmap *pm, const union stp_key *k,
+static __maybe_unused void _stp_pmap_del(struct stp_pmap *pm, const union stp_key *k,
 			  unsigned int wild)
 {
 	int c;
@@ -617,7 +617,7 @@ static void _stp_pmap_del(struct stp_pmap *pm, const union stp_key *k,
 		_stp_map_del(&pm->cpu[c], k, wild);
 }
 
-static void _stp_pmap_clear(struct stp_pmap *pm)
+static __maybe_unused void _stp_pmap_clear(struct stp_pmap *pm)
 {
 	int c;
 
@@ -640,7 +640,7 @@ static inline struct stp_stat *_stp_pstat_cpu(struct stp_pstat *ps, int c)
 	return (struct stp_stat *)(ps->cpu + (size_t)c * ps->sd->size);
 }
 
-static void _stp_pstat_free(struct stp_pstat *ps)
+static __maybe_unused void _stp_pstat_free(struct stp_pstat *ps)
 {
 	_stp_vfree(ps->cpu);
 	_stp_kfree(ps->agg);
@@ -648,7 +648,7 @@ static void _stp_pstat_free(struct stp_pstat *ps)
 	ps->agg = NULL;
 }
 
-static int _stp_pstat_init(struct stp_pstat *ps,
+static __maybe_unused int _stp_pstat_init(struct stp_pstat *ps,
 			   const struct stp_stat_desc *sd)
 {
 	ps->sd = sd;
@@ -667,7 +667,7 @@ static inline void _stp_pstat_add(struct stp_pstat *ps, int64_t v)
 }
 
 /* The aggregate over all CPUs (count 0 when empty). */
-static struct stp_stat *_stp_pstat_get(struct stp_pstat *ps)
+static __maybe_unused struct stp_stat *_stp_pstat_get(struct stp_pstat *ps)
 {
 	int c;
 
@@ -677,7 +677,7 @@ static struct stp_stat *_stp_pstat_get(struct stp_pstat *ps)
 	return ps->agg;
 }
 
-static void _stp_pstat_clear(struct stp_pstat *ps)
+static __maybe_unused void _stp_pstat_clear(struct stp_pstat *ps)
 {
 	memset(ps->cpu, 0, (size_t)_stp_ncpus * ps->sd->size);
 }

@@ -37,7 +37,7 @@ struct stp_stat {
 };
 
 /* Fill in nbuckets and size from the other fields. */
-static void _stp_stat_desc_init(struct stp_stat_desc *sd)
+static __maybe_unused void _stp_stat_desc_init(struct stp_stat_desc *sd)
 {
 	if (sd->hist_type == STP_HIST_LOG) {
 		sd->nbuckets = STP_HIST_LOG_BUCKETS;
@@ -130,7 +130,7 @@ static inline void _stp_stat_add(struct stp_stat *st,
 }
 
 /* DST += SRC (merging per-CPU partial aggregates). */
-static void _stp_stat_merge(struct stp_stat *dst, const struct stp_stat *src,
+static __maybe_unused void _stp_stat_merge(struct stp_stat *dst, const struct stp_stat *src,
 			    const struct stp_stat_desc *sd)
 {
 	int i;
@@ -199,7 +199,7 @@ static inline int _stp_num_width(int64_t v)
 }
 
 /* The label of histogram bucket I: its smallest value. */
-static int64_t _stp_hist_label(const struct stp_stat_desc *sd, int i)
+static __maybe_unused int64_t _stp_hist_label(const struct stp_stat_desc *sd, int i)
 {
 	if (sd->hist_type == STP_HIST_LOG)
 		return _stp_hist_log_value(i);
@@ -215,7 +215,7 @@ static int64_t _stp_hist_label(const struct stp_stat_desc *sd, int i)
  * collapsed into one "~" line, bars of '@' (scaled down when the largest
  * count exceeds HIST_WIDTH), and a blank line at the end.
  */
-static void _stp_stat_print_hist(struct stp_sink *s, const struct stp_stat *st,
+static __maybe_unused void _stp_stat_print_hist(struct stp_sink *s, const struct stp_stat *st,
 				 const struct stp_stat_desc *sd)
 {
 	int lo = -1, hi = -1, i, k, val_width = 5, eliding = 0;

@@ -19,6 +19,8 @@
 #define HIST_WIDTH 50
 #define HIST_ELISION 2
 
+#define __maybe_unused __attribute__((unused))
+#define fallthrough __attribute__((__fallthrough__))
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 

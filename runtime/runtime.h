@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The runtime compiled into every module.  The translator's output is one
+ * C file shaped like this (see doc/runtime.md):
+ *
+ *	#define STP_MODULE_NAME "stap_..."	and the -D limits
+ *	#include "runtime.h"		this file: limits, strings, printf,
+ *					statistics, maps, session, transport
+ *	globals, frame structs, union stp_probe_locals, union stp_func_frame
+ *	#include "stp_context.h"	struct context, handler entry/exit
+ *	functions, handlers, probe tables
+ *	#include "stp_module.h"		probe registration, module init/exit
+ */
+#ifndef _STP_RUNTIME_H_
+#define _STP_RUNTIME_H_
+
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/percpu.h>
+#include <linux/spinlock.h>
+#include <linux/mutex.h>
+#include <linux/delay.h>
+#include <linux/uaccess.h>
+#include <linux/sched.h>
+#include <linux/cred.h>
+#include <linux/kprobes.h>
+#include <linux/hrtimer.h>
+#include <linux/timer.h>
+#include <linux/random.h>
+#include <linux/proc_fs.h>
+#include <linux/poll.h>
+#include <linux/wait.h>
+#include <linux/fs.h>
+#include <linux/namei.h>
+#include <linux/kallsyms.h>
+
+#ifndef STP_MODULE_NAME
+#define STP_MODULE_NAME KBUILD_MODNAME
+#endif
+
+/* Limits (SPEC.md section 5); every one can be overridden with -D. */
+#ifndef MAXSTRINGLEN
+#define MAXSTRINGLEN 512
+#endif
+#ifndef MAXACTION
+#define MAXACTION 1000
+#endif
+#ifndef MAXACTION_INTERRUPTIBLE
+#define MAXACTION_INTERRUPTIBLE (MAXACTION * 10)
+#endif
+#ifndef MAXMAPENTRIES
+#define MAXMAPENTRIES 2048
+#endif
+#ifndef MAXERRORS
+#define MAXERRORS 0
+#endif
+#ifndef MAXSKIPPED
+#define MAXSKIPPED 100
+#endif
+#ifndef MAXTRYLOCK
+#define MAXTRYLOCK 100
+#endif
+#ifndef TRYLOCKDELAY
+#define TRYLOCKDELAY 10		/* microseconds */
+#endif
+#ifndef KRETACTIVE
+#define KRETACTIVE (max(15, 6 * (int)num_possible_cpus()))
+#endif
+#ifndef HIST_WIDTH
+#define HIST_WIDTH 50
+#endif
+#ifndef HIST_ELISION
+#define HIST_ELISION 2
+#endif
+#ifndef STP_MAX_BUCKETS
+#define STP_MAX_BUCKETS 128
+#endif
+#ifndef STP_BUFFER_SIZE
+#define STP_BUFFER_SIZE 8192	/* one handler's print buffer */
+#endif
+#ifndef STP_DEFAULT_BUFSIZE
+#define STP_DEFAULT_BUFSIZE 1024	/* KiB of output buffer per CPU */
+#endif
+
+#if MAXSTRINGLEN < 16
+#error MAXSTRINGLEN too small
+#endif
+
+/* What the portable parts (maps, statistics) need from the kernel. */
+#define _stp_ncpus ((int)nr_cpu_ids)
+#define _stp_this_cpu() raw_smp_processor_id()
+#define _stp_vzalloc(n) vzalloc(n)
+#define _stp_vfree(p) vfree(p)
+#define _stp_kzalloc(n) kzalloc((n), GFP_KERNEL)
+#define _stp_kfree(p) kfree(p)
+
+#include "transport_msgs.h"
+#include "stp_string.h"
+#include "stp_format.h"
+#include "stp_stat.h"
+#include "stp_map.h"
+#include "stp_session.h"
+#include "stp_transport.h"
+
+/* One probe as the generated code describes it. */
+struct context;
+struct stp_probe {
+	void (*ph)(struct context *c);	/* locks, condition, handler */
+	const char *pp;			/* what pp() returns */
+	const char *name;		/* the probe point as written */
+	const char *func;		/* ppfunc(): the probed function */
+};
+
+#endif /* _STP_RUNTIME_H_ */

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The probe context: one per CPU, allocated at module load.  A handler
+ * owns its CPU's context from entry to exit (a second handler arriving on
+ * the same CPU meanwhile, e.g. from an NMI or a probe inside the runtime,
+ * is skipped and counted).  The context holds the handler's locals and
+ * temporaries (union stp_probe_locals), the frames of script functions
+ * (union stp_func_frame, one per nesting level), the print buffer and the
+ * error state, so nothing big lives on the kernel stack.
+ *
+ * The generated code defines the two unions and MAXNESTING before
+ * including this file.
+ */
+#ifndef _STP_CONTEXT_H_
+#define _STP_CONTEXT_H_
+
+#ifndef STP_MAXCALLERS
+#define STP_MAXCALLERS 8
+#endif
+
+struct context {
+	atomic_t busy;
+	int actionremaining;
+	int nesting;			/* script function call depth */
+	int ncallers;
+	const struct stp_probe *probe;
+	struct pt_regs *kregs;		/* kprobes: the probed registers */
+	const char *last_error;		/* set: the handler is failing */
+	const char *last_stmt;		/* where: "operator '/' at f:1:2" */
+	const char *callers[STP_MAXCALLERS];	/* call sites, innermost first */
+	struct stp_sink psink;		/* print buffer */
+	char error_buffer[MAXSTRINGLEN];	/* STAP_ERROR text */
+	char msg_buffer[STP_CTL_SLOT_SIZE];	/* composing the ERROR line */
+	char pbuf[STP_BUFFER_SIZE];
+	union stp_probe_locals pl;
+	union stp_func_frame frames[MAXNESTING > 0 ? MAXNESTING : 1];
+};
+
+static DEFINE_PER_CPU(struct context *, _stp_ctx);
+
+static __maybe_unused void _stp_print_flush_sink(struct stp_sink *s)
+{
+	_stp_data_write(s->buf, s->len);
+	s->len = 0;
+}
+
+static __maybe_unused void _stp_free_contexts(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		vfree(per_cpu(_stp_ctx, cpu));
+		per_cpu(_stp_ctx, cpu) = NULL;
+	}
+}
+
+static __maybe_unused int _stp_alloc_contexts(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct context *c = vzalloc_node(sizeof(*c), cpu_to_node(cpu));
+
+		if (!c) {
+			_stp_free_contexts();
+			return -ENOMEM;
+		}
+		c->psink.buf = c->pbuf;
+		c->psink.cap = sizeof(c->pbuf);
+		c->psink.flush = _stp_print_flush_sink;
+		per_cpu(_stp_ctx, cpu) = c;
+	}
+	return 0;
+}
+
+/*
+ * Enter a handler of probe P on this CPU (interrupts or preemption off).
+ * Returns the context, or NULL if the session is not in STATE or the
+ * context is busy (then the hit counts as skipped).
+ */
+static __always_inline struct context *
+_stp_enter(const struct stp_probe *p, int state, struct pt_regs *regs,
+	   int maxaction)
+{
+	struct context *c;
+
+	if (unlikely(atomic_read(&_stp_session_state) != state))
+		return NULL;
+	c = __this_cpu_read(_stp_ctx);
+	if (unlikely(atomic_inc_return(&c->busy) != 1)) {
+		atomic_dec(&c->busy);
+		_stp_skip(STP_SKIP_REENTRANCY);
+		return NULL;
+	}
+	c->probe = p;
+	c->kregs = regs;
+	c->actionremaining = maxaction;
+	c->nesting = 0;
+	c->last_error = NULL;
+	c->last_stmt = NULL;
+	c->ncallers = 0;
+	return c;
+}
+
+/* "ERROR: msg near where (called from ...) in probe pp" */
+static __maybe_unused void _stp_report_error(struct context *c)
+{
+	size_t n, room = sizeof(c->msg_buffer);
+	int i;
+
+	n = scnprintf(c->msg_buffer, room, "%s", c->last_error);
+	if (c->last_stmt)
+		n += scnprintf(c->msg_buffer + n, room - n, " near %s",
+			       c->last_stmt);
+	for (i = 0; i < c->ncallers; i++)
+		n += scnprintf(c->msg_buffer + n, room - n,
+			       " (called from %s)", c->callers[i]);
+	scnprintf(c->msg_buffer + n, room - n, " in probe %s", c->probe->name);
+	_stp_error("%s", c->msg_buffer);
+	if (atomic_inc_return(&_stp_error_count) > MAXERRORS)
+		_stp_session_error();
+}
+
+static __always_inline void _stp_leave(struct context *c)
+{
+	if (unlikely(c->last_error))
+		_stp_report_error(c);
+	if (c->psink.len)
+		_stp_print_flush_sink(&c->psink);
+	atomic_dec(&c->busy);
+}
+
+/* Run one handler with interrupts off (kprobes, timers). */
+static __always_inline void _stp_run_probe(const struct stp_probe *p,
+					   struct pt_regs *regs)
+{
+	unsigned long flags;
+	struct context *c;
+
+	if (unlikely(atomic_read(&_stp_session_state) != STP_SESSION_RUNNING))
+		return;
+	local_irq_save(flags);
+	c = _stp_enter(p, STP_SESSION_RUNNING, regs, MAXACTION);
+	if (likely(c)) {
+		p->ph(c);
+		_stp_leave(c);
+	}
+	local_irq_restore(flags);
+}
+
+/* Run a begin/end/error handler: process context, preemption off. */
+static __maybe_unused void _stp_run_be_probe(const struct stp_probe *p, int state)
+{
+	struct context *c;
+
+	preempt_disable();
+	c = _stp_enter(p, state, NULL, MAXACTION_INTERRUPTIBLE);
+	if (c) {
+		p->ph(c);
+		_stp_leave(c);
+	}
+	preempt_enable();
+}
+
+/* ------------------------------------------------------------------ */
+/* helpers for the generated code */
+
+/* Record a runtime error at token description WHERE. */
+#define STP_SET_ERROR(c, msg, where) \
+	do { (c)->last_error = (msg); (c)->last_stmt = (where); } while (0)
+
+/* After a call that failed: add the call site (innermost first). */
+static inline void _stp_error_at_call(struct context *c, const char *where,
+				      int script_fn)
+{
+	if (!c->last_stmt)
+		c->last_stmt = where;
+	else if (script_fn && c->ncallers < STP_MAXCALLERS)
+		c->callers[c->ncallers++] = where;
+}
+
+static inline int _stp_trylock_w(rwlock_t *l)
+{
+	int i;
+
+	if (likely(write_trylock(l)))
+		return 1;
+	for (i = 1; i < MAXTRYLOCK; i++) {
+		udelay(TRYLOCKDELAY);
+		if (write_trylock(l))
+			return 1;
+	}
+	return 0;
+}
+
+static inline int _stp_trylock_r(rwlock_t *l)
+{
+	int i;
+
+	if (likely(read_trylock(l)))
+		return 1;
+	for (i = 1; i < MAXTRYLOCK; i++) {
+		udelay(TRYLOCKDELAY);
+		if (read_trylock(l))
+			return 1;
+	}
+	return 0;
+}
+
+static inline int64_t _stp_sdiv(int64_t a, int64_t b)
+{
+	return b == -1 ? (int64_t)(0 - (uint64_t)a) : a / b;
+}
+
+static inline int64_t _stp_smod(int64_t a, int64_t b)
+{
+	return b == -1 ? 0 : a % b;
+}
+
+/* The current CPU's print sink (for embedded C: _stp_printf). */
+static inline struct stp_sink *_stp_cur_sink(void)
+{
+	return &__this_cpu_read(_stp_ctx)->psink;
+}
+
+static __maybe_unused __printf(1, 2) void _stp_printf(const char *fmt, ...)
+{
+	struct stp_sink *s = _stp_cur_sink();
+	char *p;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n >= (int)(s->cap - s->len))
+		_stp_print_flush_sink(s);
+	p = s->buf + s->len;
+	va_start(ap, fmt);
+	n = vscnprintf(p, s->cap - s->len, fmt, ap);
+	va_end(ap);
+	s->len += n;
+}
+
+static inline void _stp_print(const char *str)
+{
+	_stp_sink_puts(_stp_cur_sink(), str);
+}
+
+#include "stp_uaccess.h"
+#include "stp_probes.h"
+
+#endif /* _STP_CONTEXT_H_ */

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Module init/exit and the session's life cycle (doc/transport.md):
+ * load allocates everything and arms nothing; STP_START runs the begin
+ * probes and arms the others; STP_STOP disarms, runs the end probes (or
+ * the error probes after too many errors) and reports; unload stops the
+ * session if stapio did not, then frees.
+ *
+ * Included last by the generated code, which has defined by then the
+ * NULL-terminated tables _stp_begin_probes, _stp_end_probes,
+ * _stp_error_probes (sorted by sequence number), _stp_hrtimers,
+ * _stp_jtimers, _stp_kprobes (terminated by a NULL .probe), and
+ * _stp_globals_init()/_stp_globals_free().
+ */
+#ifndef _STP_MODULE_H_
+#define _STP_MODULE_H_
+
+static int _stp_started, _stp_stopped;
+
+static void _stp_run_be_list(const struct stp_probe *const *list, int state)
+{
+	for (; *list; list++)
+		_stp_run_be_probe(*list, state);
+}
+
+static int _stp_have_be_probes(void)
+{
+	return _stp_begin_probes[0] || _stp_end_probes[0] ||
+	       _stp_error_probes[0];
+}
+
+static int _stp_register_kprobe(struct stp_kprobe *k)
+{
+	int rc;
+
+	if (k->ret) {
+		struct kretprobe *rp = &k->u.rp;
+
+		memset(rp, 0, sizeof(*rp));
+		rp->kp.symbol_name = k->symbol;
+		rp->kp.offset = k->offset;
+		rp->handler = _stp_kretprobe_fn;
+		rp->maxactive = k->maxactive >= 0 ? k->maxactive : KRETACTIVE;
+		rc = register_kretprobe(rp);
+	} else {
+		struct kprobe *kp = &k->u.kp;
+
+		memset(kp, 0, sizeof(*kp));
+		kp->symbol_name = k->symbol;
+		kp->offset = k->offset;
+		kp->pre_handler = _stp_kprobe_pre;
+		rc = register_kprobe(kp);
+	}
+	return rc;
+}
+
+/* Arm every probe that is not begin/end/error.  Returns 0, or the last
+ * error when nothing at all could be armed. */
+static int _stp_arm_probes(void)
+{
+	int armed = 0, tried = 0, rc = 0, err;
+	struct stp_kprobe *k;
+	struct stp_hrtimer *t;
+	struct stp_jtimer *j;
+
+	for (k = _stp_kprobes; k->probe; k++) {
+		tried++;
+		err = _stp_register_kprobe(k);
+		if (err) {
+			rc = err;
+			if (!k->optional)
+				_stp_warn("probe %s registration error (rc %d)",
+					  k->probe->pp, err);
+			continue;
+		}
+		k->registered = 1;
+		armed++;
+	}
+	for (t = _stp_hrtimers; t->probe; t++) {
+		tried++;
+		hrtimer_init(&t->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+		t->timer.function = _stp_hrtimer_fn;
+		t->armed = 1;
+		hrtimer_start(&t->timer, ns_to_ktime(_stp_hrtimer_next(t)),
+			      HRTIMER_MODE_REL);
+		armed++;
+	}
+	for (j = _stp_jtimers; j->probe; j++) {
+		tried++;
+		timer_setup(&j->timer, _stp_jtimer_fn, 0);
+		WRITE_ONCE(j->armed, 1);
+		mod_timer(&j->timer, _stp_jtimer_next(j));
+		armed++;
+	}
+	if (tried && !armed && !_stp_have_be_probes())
+		return rc ? rc : -ENOENT;
+	return 0;
+}
+
+static void _stp_disarm_probes(void)
+{
+	struct kprobe **kps = NULL;
+	struct kretprobe **rps = NULL;
+	int nk = 0, nr = 0, n = 0;
+	struct stp_kprobe *k;
+	struct stp_hrtimer *t;
+	struct stp_jtimer *j;
+
+	for (t = _stp_hrtimers; t->probe; t++)
+		if (t->armed) {
+			hrtimer_cancel(&t->timer);
+			t->armed = 0;
+		}
+	for (j = _stp_jtimers; j->probe; j++)
+		if (j->armed) {
+			WRITE_ONCE(j->armed, 0);
+			del_timer_sync(&j->timer);
+		}
+
+	for (k = _stp_kprobes; k->probe; k++)
+		n++;
+	if (n) {
+		kps = kcalloc(n, sizeof(*kps), GFP_KERNEL);
+		rps = kcalloc(n, sizeof(*rps), GFP_KERNEL);
+	}
+	for (k = _stp_kprobes; k->probe; k++) {
+		if (!k->registered)
+			continue;
+		if (kps && rps) {
+			if (k->ret)
+				rps[nr++] = &k->u.rp;
+			else
+				kps[nk++] = &k->u.kp;
+		} else if (k->ret) {
+			unregister_kretprobe(&k->u.rp);
+		} else {
+			unregister_kprobe(&k->u.kp);
+		}
+		k->registered = 0;
+	}
+	/* batched: one RCU grace period for all */
+	if (nk)
+		unregister_kprobes(kps, nk);
+	if (nr)
+		unregister_kretprobes(rps, nr);
+	kfree(kps);
+	kfree(rps);
+}
+
+/* STP_START, with _stp_cmd_mutex held. */
+static int _stp_handle_start(void)
+{
+	s32 rc = 0;
+
+	if (_stp_started)
+		return 0;
+	_stp_started = 1;
+	_stp_run_be_list(_stp_begin_probes, STP_SESSION_STARTING);
+	atomic_cmpxchg(&_stp_session_state, STP_SESSION_STARTING,
+		       STP_SESSION_RUNNING);
+	if (atomic_read(&_stp_session_state) == STP_SESSION_RUNNING)
+		rc = _stp_arm_probes();
+	_stp_ctl_send(STP_STARTED, &rc, sizeof(rc));
+	return 0;
+}
+
+/* STP_STOP (with _stp_cmd_mutex held) and module unload. */
+static void _stp_handle_stop(void)
+{
+	struct _stp_msg_stopped st;
+	unsigned long records;
+	int errors, skipped;
+	u64 dropped;
+
+	if (_stp_stopped)
+		return;
+	_stp_stopped = 1;
+	atomic_cmpxchg(&_stp_session_state, STP_SESSION_RUNNING,
+		       STP_SESSION_STOPPING);
+	atomic_cmpxchg(&_stp_session_state, STP_SESSION_STARTING,
+		       STP_SESSION_STOPPING);
+	_stp_disarm_probes();
+	if (_stp_started) {
+		_stp_run_be_list(_stp_end_probes, STP_SESSION_STOPPING);
+		_stp_run_be_list(_stp_error_probes, STP_SESSION_ERROR);
+	}
+	atomic_set(&_stp_session_state, STP_SESSION_STOPPED);
+
+	errors = atomic_read(&_stp_error_count);
+	skipped = atomic_read(&_stp_skipped_count);
+	dropped = _stp_data_dropped(&records);
+	if (errors || skipped)
+		_stp_warn("Number of errors: %d, skipped probes: %d", errors,
+			  skipped);
+	if (records)
+		_stp_warn("There were %lu transport failures. Try stap -s to increase the buffer size from %lu.",
+			  records,
+			  _stp_rings ? _stp_rings[0].size >> 20 : 0UL);
+	st.nerrors = errors;
+	st.nskipped = skipped;
+	st.dropped_bytes = dropped;
+	_stp_ctl_send(STP_STOPPED, &st, sizeof(st));
+	WRITE_ONCE(_stp_data_eof, 1);
+	_stp_wake_readers();
+}
+
+static int __init _stp_module_init(void)
+{
+	int rc;
+
+	rc = _stp_alloc_contexts();
+	if (rc)
+		return rc;
+	rc = _stp_globals_init();
+	if (rc)
+		goto out_contexts;
+	rc = _stp_transport_init();
+	if (rc)
+		goto out_globals;
+	return 0;
+
+out_globals:
+	_stp_globals_free();
+out_contexts:
+	_stp_free_contexts();
+	return rc;
+}
+
+static void __exit _stp_module_exit(void)
+{
+	mutex_lock(&_stp_cmd_mutex);
+	_stp_handle_stop();
+	mutex_unlock(&_stp_cmd_mutex);
+	_stp_transport_exit();
+	/* no handler can run any more: kprobes were unregistered, which
+	 * waited for the ones in flight */
+	_stp_globals_free();
+	_stp_free_contexts();
+}
+
+module_init(_stp_module_init);
+module_exit(_stp_module_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("systemtap-c probe module");
+
+#endif /* _STP_MODULE_H_ */

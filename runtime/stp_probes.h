@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Probe kinds: the structures the generated probe tables fill in, and the
+ * callbacks the kernel invokes.  Registration is in stp_module.h.
+ */
+#ifndef _STP_PROBES_H_
+#define _STP_PROBES_H_
+
+/* timer.s/ms/us/ns(N)[.randomize(M)]: one hrtimer per probe */
+struct stp_hrtimer {
+	const struct stp_probe *probe;
+	u64 interval_ns;
+	u64 randomize_ns;
+	struct hrtimer timer;
+	int armed;
+};
+
+/* timer.jiffies(N)[.randomize(M)], timer.hz(N) */
+struct stp_jtimer {
+	const struct stp_probe *probe;
+	unsigned long interval;
+	unsigned long randomize;
+	struct timer_list timer;
+	int armed;
+};
+
+/* kprobe.function(F), kernel.function(F) entry, and .return */
+struct stp_kprobe {
+	const struct stp_probe *probe;
+	const char *symbol;
+	unsigned long offset;
+	int ret;			/* kretprobe */
+	int maxactive;			/* -1: KRETACTIVE */
+	int optional;
+	int registered;
+	union {
+		struct kprobe kp;
+		struct kretprobe rp;
+	} u;
+};
+
+static __maybe_unused u64 _stp_hrtimer_next(const struct stp_hrtimer *t)
+{
+	s64 ns = t->interval_ns;
+
+	if (t->randomize_ns)
+		ns += (s64)(get_random_u32() % (u32)(2 * t->randomize_ns + 1)) -
+		      (s64)t->randomize_ns;
+	return ns > 0 ? ns : 1;
+}
+
+static __maybe_unused enum hrtimer_restart _stp_hrtimer_fn(struct hrtimer *h)
+{
+	struct stp_hrtimer *t = container_of(h, struct stp_hrtimer, timer);
+
+	_stp_run_probe(t->probe, NULL);
+	if (atomic_read(&_stp_session_state) != STP_SESSION_RUNNING)
+		return HRTIMER_NORESTART;
+	hrtimer_forward_now(h, ns_to_ktime(_stp_hrtimer_next(t)));
+	return HRTIMER_RESTART;
+}
+
+static __maybe_unused unsigned long _stp_jtimer_next(const struct stp_jtimer *t)
+{
+	long j = t->interval;
+
+	if (t->randomize)
+		j += (long)(get_random_u32() % (u32)(2 * t->randomize + 1)) -
+		     (long)t->randomize;
+	return jiffies + (j > 0 ? j : 1);
+}
+
+static __maybe_unused void _stp_jtimer_fn(struct timer_list *tl)
+{
+	struct stp_jtimer *t = from_timer(t, tl, timer);
+
+	_stp_run_probe(t->probe, NULL);
+	if (atomic_read(&_stp_session_state) == STP_SESSION_RUNNING &&
+	    READ_ONCE(t->armed))
+		mod_timer(&t->timer, _stp_jtimer_next(t));
+}
+
+static __maybe_unused int _stp_kprobe_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct stp_kprobe *k = container_of(kp, struct stp_kprobe, u.kp);
+
+	_stp_run_probe(k->probe, regs);
+	return 0;
+}
+
+static __maybe_unused int _stp_kretprobe_fn(struct kretprobe_instance *ri,
+			     struct pt_regs *regs)
+{
+	struct kretprobe *rp = get_kretprobe(ri);
+	struct stp_kprobe *k;
+
+	if (unlikely(!rp))
+		return 0;
+	k = container_of(rp, struct stp_kprobe, u.rp);
+	_stp_run_probe(k->probe, regs);
+	return 0;
+}
+
+#endif /* _STP_PROBES_H_ */

@@ -1,0 +1,482 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kernel side of doc/transport.md: /proc/systemtap/MODNAME/.cmd (the
+ * control channel) and .data (the script's output).
+ *
+ * Output: one byte ring per CPU.  A handler's output is appended as one
+ * record (a header with a global sequence number, then the bytes) by the
+ * CPU that ran it, the only writer of that ring; the reader takes records
+ * from all rings in sequence order.  A record that does not fit is dropped
+ * and counted.  Probe context never wakes anybody: a timer does, every
+ * STP_WAKE_MS, when a reader waits and something is there.
+ */
+#ifndef _STP_TRANSPORT_H_
+#define _STP_TRANSPORT_H_
+
+#ifndef STP_WAKE_MS
+#define STP_WAKE_MS 10
+#endif
+
+static int _stp_target;
+static int _stp_uid;
+static int _stp_gid;
+static int _stp_bufsize;
+module_param(_stp_target, int, 0);
+MODULE_PARM_DESC(_stp_target, "target() pid");
+module_param(_stp_uid, int, 0);
+MODULE_PARM_DESC(_stp_uid, "owner of the /proc files");
+module_param(_stp_gid, int, 0);
+MODULE_PARM_DESC(_stp_gid, "group of the /proc files");
+module_param(_stp_bufsize, int, 0);
+MODULE_PARM_DESC(_stp_bufsize, "output buffer per CPU, KiB");
+
+struct _stp_rec_hdr {
+	u64 seq;
+	u32 len;
+	u32 pad;
+};
+
+struct _stp_ring {
+	char *data;
+	unsigned long size;	/* a power of two */
+	unsigned long head;	/* bytes written (writer: the ring's CPU) */
+	unsigned long tail;	/* bytes consumed (reader) */
+	unsigned long dropped_bytes;
+	unsigned long dropped_records;
+};
+
+static struct _stp_ring *_stp_rings;	/* nr_cpu_ids */
+static atomic64_t _stp_rec_seq = ATOMIC64_INIT(0);
+
+static DEFINE_MUTEX(_stp_data_mutex);	/* readers of .data */
+static int _stp_rd_cpu = -1;		/* record being read, if any */
+static unsigned long _stp_rd_left;
+
+static DEFINE_MUTEX(_stp_cmd_mutex);	/* STP_START/STP_STOP */
+static DEFINE_MUTEX(_stp_cmd_rd_mutex);	/* readers of .cmd */
+static struct _stp_ctl_slot _stp_cmd_bounce;
+
+static DECLARE_WAIT_QUEUE_HEAD(_stp_data_wq);
+static DECLARE_WAIT_QUEUE_HEAD(_stp_cmd_wq);
+static int _stp_data_eof;		/* STP_STOPPED was queued */
+static int _stp_closing;		/* module unloading */
+static struct timer_list _stp_wake_timer;
+static int _stp_wake_timer_on;
+
+static struct proc_dir_entry *_stp_proc_dir;
+
+/* Defined by stp_module.h. */
+static __maybe_unused int _stp_handle_start(void);
+static __maybe_unused void _stp_handle_stop(void);
+
+static __maybe_unused void _stp_ring_copy_in(struct _stp_ring *r, unsigned long pos,
+			      const void *src, unsigned long n)
+{
+	unsigned long off = pos & (r->size - 1), first = r->size - off;
+
+	if (first > n)
+		first = n;
+	memcpy(r->data + off, src, first);
+	memcpy(r->data, (const char *)src + first, n - first);
+}
+
+/*
+ * Append one record to this CPU's ring.  Called by the handler that owns
+ * the CPU's context, with preemption disabled.
+ */
+static __maybe_unused void _stp_data_write(const char *buf, unsigned long len)
+{
+	struct _stp_ring *r;
+	struct _stp_rec_hdr h;
+	unsigned long head, need = sizeof(h) + len;
+
+	if (!_stp_rings || !len)
+		return;
+	r = &_stp_rings[raw_smp_processor_id()];
+	head = r->head;
+	if (need > r->size - (head - smp_load_acquire(&r->tail))) {
+		r->dropped_bytes += len;
+		r->dropped_records++;
+		return;
+	}
+	h.seq = atomic64_inc_return(&_stp_rec_seq);
+	h.len = len;
+	h.pad = 0;
+	_stp_ring_copy_in(r, head, &h, sizeof(h));
+	_stp_ring_copy_in(r, head + sizeof(h), buf, len);
+	smp_store_release(&r->head, head + need);
+}
+
+static __maybe_unused void _stp_ring_copy_out(struct _stp_ring *r, unsigned long pos,
+			       void *dst, unsigned long n)
+{
+	unsigned long off = pos & (r->size - 1), first = r->size - off;
+
+	if (first > n)
+		first = n;
+	memcpy(dst, r->data + off, first);
+	memcpy((char *)dst + first, r->data, n - first);
+}
+
+static __maybe_unused int _stp_data_pending(void)
+{
+	int cpu;
+
+	if (!_stp_rings)
+		return 0;
+	if (_stp_rd_cpu >= 0)
+		return 1;
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		struct _stp_ring *r = &_stp_rings[cpu];
+
+		if (r->data && smp_load_acquire(&r->head) != r->tail)
+			return 1;
+	}
+	return 0;
+}
+
+/* Pick the ring whose oldest record was flushed first; -1 if none. */
+static __maybe_unused int _stp_data_next_record(void)
+{
+	int cpu, best = -1;
+	u64 best_seq = 0;
+
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		struct _stp_ring *r = &_stp_rings[cpu];
+		struct _stp_rec_hdr h;
+
+		if (!r->data || smp_load_acquire(&r->head) == r->tail)
+			continue;
+		_stp_ring_copy_out(r, r->tail, &h, sizeof(h));
+		if (best < 0 || h.seq < best_seq) {
+			best = cpu;
+			best_seq = h.seq;
+		}
+	}
+	return best;
+}
+
+/* Copy up to COUNT bytes of merged records to user space. */
+static __maybe_unused ssize_t _stp_data_copy(char __user *ubuf, size_t count)
+{
+	size_t done = 0;
+
+	while (done < count) {
+		struct _stp_ring *r;
+		unsigned long n, off, first;
+
+		if (_stp_rd_cpu < 0) {
+			struct _stp_rec_hdr h;
+
+			_stp_rd_cpu = _stp_data_next_record();
+			if (_stp_rd_cpu < 0)
+				break;
+			r = &_stp_rings[_stp_rd_cpu];
+			_stp_ring_copy_out(r, r->tail, &h, sizeof(h));
+			smp_store_release(&r->tail, r->tail + sizeof(h));
+			_stp_rd_left = h.len;
+		}
+		r = &_stp_rings[_stp_rd_cpu];
+		n = min_t(unsigned long, _stp_rd_left, count - done);
+		off = r->tail & (r->size - 1);
+		first = min_t(unsigned long, n, r->size - off);
+		if (copy_to_user(ubuf + done, r->data + off, first) ||
+		    copy_to_user(ubuf + done + first, r->data, n - first))
+			return done ? done : -EFAULT;
+		smp_store_release(&r->tail, r->tail + n);
+		done += n;
+		_stp_rd_left -= n;
+		if (!_stp_rd_left)
+			_stp_rd_cpu = -1;
+	}
+	return done;
+}
+
+static __maybe_unused ssize_t _stp_data_read(struct file *file, char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	ssize_t rc;
+
+	if (!count)
+		return 0;
+	for (;;) {
+		if (mutex_lock_interruptible(&_stp_data_mutex))
+			return -ERESTARTSYS;
+		rc = _stp_data_copy(ubuf, count);
+		mutex_unlock(&_stp_data_mutex);
+		if (rc)
+			return rc;
+		if (READ_ONCE(_stp_data_eof) || READ_ONCE(_stp_closing))
+			return 0;
+		if (file->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		if (wait_event_interruptible(_stp_data_wq,
+					     _stp_data_pending() ||
+					     READ_ONCE(_stp_data_eof) ||
+					     READ_ONCE(_stp_closing)))
+			return -ERESTARTSYS;
+	}
+}
+
+static __maybe_unused __poll_t _stp_data_poll(struct file *file, poll_table *wait)
+{
+	poll_wait(file, &_stp_data_wq, wait);
+	if (_stp_data_pending() || READ_ONCE(_stp_data_eof) ||
+	    READ_ONCE(_stp_closing))
+		return EPOLLIN | EPOLLRDNORM;
+	return 0;
+}
+
+static __maybe_unused u64 _stp_data_dropped(unsigned long *records)
+{
+	u64 bytes = 0;
+	int cpu;
+
+	*records = 0;
+	if (!_stp_rings)
+		return 0;
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		bytes += _stp_rings[cpu].dropped_bytes;
+		*records += _stp_rings[cpu].dropped_records;
+	}
+	return bytes;
+}
+
+/* ------------------------------------------------------------------ */
+/* .cmd */
+
+static __maybe_unused int _stp_ctl_pending(void)
+{
+	return READ_ONCE(_stp_ctl_head) != READ_ONCE(_stp_ctl_tail);
+}
+
+static __maybe_unused ssize_t _stp_cmd_read(struct file *file, char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	unsigned long flags;
+	size_t n;
+
+	for (;;) {
+		if (mutex_lock_interruptible(&_stp_cmd_rd_mutex))
+			return -ERESTARTSYS;
+		raw_spin_lock_irqsave(&_stp_ctl_lock, flags);
+		if (_stp_ctl_head != _stp_ctl_tail) {
+			struct _stp_ctl_slot *s =
+				&_stp_ctl_q[_stp_ctl_tail % STP_CTL_SLOTS];
+
+			n = sizeof(s->hdr) + s->hdr.len;
+			if (count < n) {
+				raw_spin_unlock_irqrestore(&_stp_ctl_lock,
+							   flags);
+				mutex_unlock(&_stp_cmd_rd_mutex);
+				return -EINVAL;
+			}
+			memcpy(&_stp_cmd_bounce, s, n);
+			_stp_ctl_tail++;
+			raw_spin_unlock_irqrestore(&_stp_ctl_lock, flags);
+			if (copy_to_user(ubuf, &_stp_cmd_bounce, n))
+				n = -EFAULT;
+			mutex_unlock(&_stp_cmd_rd_mutex);
+			return n;
+		}
+		raw_spin_unlock_irqrestore(&_stp_ctl_lock, flags);
+		mutex_unlock(&_stp_cmd_rd_mutex);
+		if (READ_ONCE(_stp_closing))
+			return 0;
+		if (file->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		if (wait_event_interruptible(_stp_cmd_wq, _stp_ctl_pending() ||
+					     READ_ONCE(_stp_closing)))
+			return -ERESTARTSYS;
+	}
+}
+
+static __maybe_unused ssize_t _stp_cmd_write(struct file *file, const char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	struct _stp_msg_hdr h;
+	int rc = 0;
+
+	if (count < sizeof(h) || count > sizeof(h) + STP_MSG_MAX)
+		return -EINVAL;
+	if (copy_from_user(&h, ubuf, sizeof(h)))
+		return -EFAULT;
+	if (h.len != count - sizeof(h))
+		return -EINVAL;
+	if (mutex_lock_interruptible(&_stp_cmd_mutex))
+		return -ERESTARTSYS;
+	switch (h.type) {
+	case STP_START:
+		rc = _stp_handle_start();
+		break;
+	case STP_STOP:
+		_stp_handle_stop();
+		break;
+	default:
+		rc = -EINVAL;
+	}
+	mutex_unlock(&_stp_cmd_mutex);
+	wake_up_interruptible(&_stp_cmd_wq);
+	wake_up_interruptible(&_stp_data_wq);
+	return rc < 0 ? rc : count;
+}
+
+static __maybe_unused __poll_t _stp_cmd_poll(struct file *file, poll_table *wait)
+{
+	poll_wait(file, &_stp_cmd_wq, wait);
+	if (_stp_ctl_pending() || READ_ONCE(_stp_closing))
+		return EPOLLIN | EPOLLRDNORM;
+	return EPOLLOUT | EPOLLWRNORM;
+}
+
+static const struct proc_ops _stp_cmd_ops = {
+	.proc_read = _stp_cmd_read,
+	.proc_write = _stp_cmd_write,
+	.proc_poll = _stp_cmd_poll,
+	.proc_lseek = noop_llseek,
+};
+
+static const struct proc_ops _stp_data_ops = {
+	.proc_read = _stp_data_read,
+	.proc_poll = _stp_data_poll,
+	.proc_lseek = noop_llseek,
+};
+
+static __maybe_unused void _stp_wake_fn(struct timer_list *t)
+{
+	if (_stp_ctl_pending() && wq_has_sleeper(&_stp_cmd_wq))
+		wake_up_interruptible(&_stp_cmd_wq);
+	if (_stp_data_pending() && wq_has_sleeper(&_stp_data_wq))
+		wake_up_interruptible(&_stp_data_wq);
+	if (READ_ONCE(_stp_wake_timer_on))
+		mod_timer(&_stp_wake_timer,
+			  jiffies + msecs_to_jiffies(STP_WAKE_MS));
+}
+
+static __maybe_unused void _stp_wake_readers(void)
+{
+	wake_up_interruptible(&_stp_cmd_wq);
+	wake_up_interruptible(&_stp_data_wq);
+}
+
+/* Counts entries of a directory, for removing /proc/systemtap. */
+struct _stp_dircount {
+	struct dir_context ctx;
+	int n;
+};
+
+static __maybe_unused bool _stp_dircount_actor(struct dir_context *ctx, const char *name,
+				int len, loff_t off, u64 ino, unsigned int type)
+{
+	struct _stp_dircount *d = container_of(ctx, struct _stp_dircount, ctx);
+
+	if (!(len == 1 && name[0] == '.') &&
+	    !(len == 2 && name[0] == '.' && name[1] == '.'))
+		d->n++;
+	return true;
+}
+
+/* Remove /proc/systemtap if no module uses it any more. */
+static __maybe_unused void _stp_proc_root_cleanup(void)
+{
+	struct _stp_dircount d = { .ctx.actor = _stp_dircount_actor };
+	struct file *f = filp_open("/proc/systemtap", O_RDONLY | O_DIRECTORY,
+				   0);
+
+	if (IS_ERR(f))
+		return;
+	if (iterate_dir(f, &d.ctx) == 0 && d.n == 0)
+		remove_proc_entry("systemtap", NULL);
+	filp_close(f, NULL);
+}
+
+static __maybe_unused void _stp_transport_free(void)
+{
+	int cpu;
+
+	if (_stp_rings) {
+		for (cpu = 0; cpu < nr_cpu_ids; cpu++)
+			vfree(_stp_rings[cpu].data);
+		kfree(_stp_rings);
+		_stp_rings = NULL;
+	}
+	kfree(_stp_ctl_q);
+	_stp_ctl_q = NULL;
+}
+
+static __maybe_unused int _stp_transport_init(void)
+{
+	unsigned long size = STP_DEFAULT_BUFSIZE * 1024UL;
+	struct proc_dir_entry *cmd, *data;
+	struct path path;
+	kuid_t uid;
+	kgid_t gid;
+	int cpu;
+
+	if (_stp_bufsize > 0)
+		size = (unsigned long)_stp_bufsize * 1024;
+	size = roundup_pow_of_two(max(size, 8192UL));
+	_stp_ctl_q = kcalloc(STP_CTL_SLOTS, sizeof(*_stp_ctl_q), GFP_KERNEL);
+	_stp_rings = kcalloc(nr_cpu_ids, sizeof(*_stp_rings), GFP_KERNEL);
+	if (!_stp_ctl_q || !_stp_rings)
+		goto nomem;
+	for_each_possible_cpu(cpu) {
+		_stp_rings[cpu].data = vmalloc(size);
+		if (!_stp_rings[cpu].data)
+			goto nomem;
+		_stp_rings[cpu].size = size;
+	}
+
+	/* procfs WARNs about a missing parent, so look first */
+	if (kern_path("/proc/systemtap", LOOKUP_DIRECTORY, &path) == 0) {
+		path_put(&path);
+	} else if (!proc_mkdir("systemtap", NULL)) {
+		goto noproc;
+	}
+	_stp_proc_dir = proc_mkdir("systemtap/" STP_MODULE_NAME, NULL);
+	if (!_stp_proc_dir)
+		goto noproc;
+	cmd = proc_create(".cmd", 0600, _stp_proc_dir, &_stp_cmd_ops);
+	data = proc_create(".data", 0400, _stp_proc_dir, &_stp_data_ops);
+	if (!cmd || !data)
+		goto noproc;
+	uid = make_kuid(&init_user_ns, _stp_uid);
+	gid = make_kgid(&init_user_ns, _stp_gid);
+	if (uid_valid(uid) && gid_valid(gid)) {
+		proc_set_user(_stp_proc_dir, uid, gid);
+		proc_set_user(cmd, uid, gid);
+		proc_set_user(data, uid, gid);
+	}
+	timer_setup(&_stp_wake_timer, _stp_wake_fn, 0);
+	_stp_wake_timer_on = 1;
+	mod_timer(&_stp_wake_timer, jiffies + msecs_to_jiffies(STP_WAKE_MS));
+	return 0;
+
+noproc:
+	if (_stp_proc_dir)
+		proc_remove(_stp_proc_dir);
+	_stp_proc_dir = NULL;
+	_stp_proc_root_cleanup();
+	_stp_transport_free();
+	pr_err("%s: cannot create /proc/systemtap/%s\n", STP_MODULE_NAME,
+	       STP_MODULE_NAME);
+	return -EEXIST;
+nomem:
+	_stp_transport_free();
+	return -ENOMEM;
+}
+
+static __maybe_unused void _stp_transport_exit(void)
+{
+	WRITE_ONCE(_stp_closing, 1);
+	WRITE_ONCE(_stp_wake_timer_on, 0);
+	del_timer_sync(&_stp_wake_timer);
+	_stp_wake_readers();
+	/* waits for readers and writers still inside our file operations */
+	proc_remove(_stp_proc_dir);
+	_stp_proc_dir = NULL;
+	_stp_proc_root_cleanup();
+	_stp_transport_free();
+}
+
+#endif /* _STP_TRANSPORT_H_ */

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Fault-safe reads of kernel and user memory for tapset functions.  A bad
+ * address never oopses: the read fails, and the *_err helpers turn that
+ * into the script error SystemTap reports (SPEC.md section 5).
+ */
+#ifndef _STP_UACCESS_H_
+#define _STP_UACCESS_H_
+
+static inline long _stp_kread(void *dst, unsigned long addr, size_t n)
+{
+	return copy_from_kernel_nofault(dst, (const void *)addr, n);
+}
+
+static inline long _stp_uread(void *dst, unsigned long addr, size_t n)
+{
+	return copy_from_user_nofault(dst, (const void __user *)addr, n);
+}
+
+/* Set the context's error from a format (the STAP_ERROR machinery). */
+static __maybe_unused __printf(2, 3) void _stp_cerror(struct context *c, const char *fmt,
+				       ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vscnprintf(c->error_buffer, sizeof(c->error_buffer), fmt, ap);
+	va_end(ap);
+	c->last_error = c->error_buffer;
+}
+
+/* Copy a NUL-terminated kernel string of at most MAXSTRINGLEN - 1 bytes
+ * (truncating); 0, or an error set in C. */
+static __maybe_unused int _stp_kernel_string(struct context *c, char *dst,
+			      unsigned long addr)
+{
+	long rc = strncpy_from_kernel_nofault(dst, (const void *)addr,
+					      MAXSTRINGLEN);
+
+	if (rc < 0) {
+		dst[0] = '\0';
+		_stp_cerror(c,
+			    "kernel string copy fault at 0x%lx [man error::fault]",
+			    addr);
+		return -EFAULT;
+	}
+	dst[MAXSTRINGLEN - 1] = '\0';
+	return 0;
+}
+
+static __maybe_unused int _stp_user_string(struct context *c, char *dst, unsigned long addr)
+{
+	long rc = strncpy_from_user_nofault(dst, (const void __user *)addr,
+					    MAXSTRINGLEN);
+
+	if (rc < 0) {
+		dst[0] = '\0';
+		_stp_cerror(c,
+			    "user string copy fault %ld at 0x%lx [man error::fault]",
+			    rc, addr);
+		return -EFAULT;
+	}
+	dst[MAXSTRINGLEN - 1] = '\0';
+	return 0;
+}
+
+/* Read SIZE (1, 2, 4, 8) bytes of kernel or user memory as a signed
+ * value; WHAT names it in the error ("int", "long", ...). */
+static __maybe_unused int64_t _stp_read_num(struct context *c, unsigned long addr, int size,
+			     int user, const char *what)
+{
+	union {
+		s8 b;
+		s16 h;
+		s32 w;
+		s64 q;
+	} v;
+	long rc;
+
+	rc = user ? _stp_uread(&v, addr, size) : _stp_kread(&v, addr, size);
+	if (rc) {
+		_stp_cerror(c, "%s %s copy fault at 0x%lx [man error::fault]",
+			    user ? "user" : "kernel", what, addr);
+		return 0;
+	}
+	switch (size) {
+	case 1: return v.b;
+	case 2: return v.h;
+	case 4: return v.w;
+	default: return v.q;
+	}
+}
+
+#endif /* _STP_UACCESS_H_ */
