@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stapio: the unprivileged half of a session.  Opens the module's
+ * /proc/systemtap/MODNAME/{.cmd,.data}, starts the session, copies the
+ * script output to stdout (or -o FILE) and OOB messages to stderr, and
+ * stops the session on STP_REQUEST_EXIT, SIGINT/SIGTERM/SIGHUP or the exit
+ * of the -c command.  staprun, its parent, removes the module afterwards.
+ * See doc/transport.md.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime/transport_msgs.h"
+#include "util.h"
+
+const char *progname = "stapio";
+
+#define WARN_TABLE 1024
+#define DATA_BUF (64 * 1024)
+
+struct session {
+	const char *name;
+	int cmd_fd, data_fd, out_fd;
+	int sig_pipe[2];
+	pid_t target;		/* -c command, 0 if none */
+	int target_fd;		/* pidfd of it, or -1 */
+	int release_fd;		/* -R */
+	int warnings_off;
+	int started, stop_sent, stopped, data_eof;
+	struct timespec stop_time;
+	int errors;		/* ERROR: lines seen */
+	unsigned long warn_hash[WARN_TABLE];
+	int nwarn;
+	char *oob_partial;	/* incomplete trailing OOB line */
+};
+
+static int sig_write_fd = -1;
+
+static void on_signal(int sig, siginfo_t *si, void *uc)
+{
+	unsigned char c = sig;
+	int saved = errno;
+
+	(void)si;
+	(void)uc;
+	(void)!write(sig_write_fd, &c, 1);
+	errno = saved;
+}
+
+static int send_msg(struct session *s, u32 type)
+{
+	struct _stp_msg_hdr h = { .type = type, .len = 0 };
+	ssize_t n;
+
+	do
+		n = write(s->cmd_fd, &h, sizeof(h));
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(h))
+		return n < 0 ? -errno : -EIO;
+	return 0;
+}
+
+static void send_stop(struct session *s, const char *why)
+{
+	int err;
+
+	if (s->stop_sent)
+		return;
+	dbg(1, "stopping the session (%s)", why);
+	err = send_msg(s, STP_STOP);
+	if (err)
+		msg("cannot send STP_STOP: %s", strerror(-err));
+	s->stop_sent = 1;
+	clock_gettime(CLOCK_MONOTONIC, &s->stop_time);
+}
+
+static unsigned long hash_line(const char *p, size_t len)
+{
+	unsigned long h = 5381;
+
+	while (len--)
+		h = h * 33 + (unsigned char)*p++;
+	return h | 1;
+}
+
+/* Print one complete OOB line (with its '\n'), deduplicating warnings. */
+static void oob_line(struct session *s, const char *line, size_t len)
+{
+	if (!strncmp(line, "ERROR:", 6))
+		s->errors++;
+	if (!strncmp(line, "WARNING:", 8)) {
+		unsigned long h = hash_line(line, len);
+		int i;
+
+		if (s->warnings_off)
+			return;
+		for (i = 0; i < s->nwarn; i++)
+			if (s->warn_hash[i] == h)
+				return;
+		if (s->nwarn < WARN_TABLE)
+			s->warn_hash[s->nwarn++] = h;
+	}
+	write_all(STDERR_FILENO, line, len);
+}
+
+static void oob_text(struct session *s, const char *text, size_t len)
+{
+	char *buf;
+	size_t plen = s->oob_partial ? strlen(s->oob_partial) : 0;
+	size_t start = 0, i;
+
+	buf = malloc(plen + len + 1);
+	if (!buf)
+		return;
+	if (plen)
+		memcpy(buf, s->oob_partial, plen);
+	memcpy(buf + plen, text, len);
+	len += plen;
+	buf[len] = '\0';
+	free(s->oob_partial);
+	s->oob_partial = NULL;
+	for (i = 0; i < len; i++) {
+		if (buf[i] == '\n') {
+			oob_line(s, buf + start, i + 1 - start);
+			start = i + 1;
+		}
+	}
+	if (start < len)
+		s->oob_partial = strdup(buf + start);
+	free(buf);
+}
+
+static int handle_cmd(struct session *s)
+{
+	union {
+		struct _stp_msg_hdr h;
+		char raw[sizeof(struct _stp_msg_hdr) + STP_MSG_MAX];
+	} m;
+	ssize_t n;
+	const char *payload = m.raw + sizeof(m.h);
+
+	n = read(s->cmd_fd, &m, sizeof(m));
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		msg("cannot read the control channel: %s", strerror(errno));
+		return -errno;
+	}
+	if (n == 0) {
+		msg("the control channel closed unexpectedly");
+		return -EPIPE;
+	}
+	if ((size_t)n < sizeof(m.h) || m.h.len > n - sizeof(m.h)) {
+		msg("malformed control message (%zd bytes)", n);
+		return -EPROTO;
+	}
+	switch (m.h.type) {
+	case STP_STARTED: {
+		s32 rc = 0;
+
+		if (m.h.len >= sizeof(rc))
+			memcpy(&rc, payload, sizeof(rc));
+		dbg(1, "STP_STARTED rc %d", rc);
+		s->started = 1;
+		if (rc) {
+			msg("the module could not start: %s", strerror(-rc));
+			s->errors++;
+			send_stop(s, "start failed");
+		}
+		break;
+	}
+	case STP_OOB:
+		oob_text(s, payload, m.h.len);
+		break;
+	case STP_REQUEST_EXIT:
+		send_stop(s, "exit requested by the module");
+		break;
+	case STP_STOPPED: {
+		struct _stp_msg_stopped st = { 0 };
+
+		memcpy(&st, payload, m.h.len < sizeof(st) ? m.h.len :
+		       sizeof(st));
+		dbg(1, "STP_STOPPED errors %u skipped %u dropped %llu",
+		    st.nerrors, st.nskipped,
+		    (unsigned long long)st.dropped_bytes);
+		s->stopped = 1;
+		s->stop_sent = 1;
+		break;
+	}
+	default:
+		dbg(1, "ignoring control message type %u", m.h.type);
+		break;
+	}
+	return 0;
+}
+
+/* Copy what .data has; sets data_eof at end of file. */
+static int handle_data(struct session *s)
+{
+	static char buf[DATA_BUF];
+	ssize_t n;
+	int err;
+
+	n = read(s->data_fd, buf, sizeof(buf));
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		msg("cannot read the output channel: %s", strerror(errno));
+		return -errno;
+	}
+	if (n == 0) {
+		s->data_eof = 1;
+		return 0;
+	}
+	if (s->out_fd < 0)
+		return 0;
+	err = write_all(s->out_fd, buf, n);
+	if (err) {
+		/* Nobody reads the output any more (e.g. a closed pipe). */
+		if (err != -EPIPE)
+			msg("cannot write output: %s", strerror(-err));
+		s->out_fd = -1;
+		send_stop(s, "output closed");
+	}
+	return 0;
+}
+
+static void release_target(struct session *s)
+{
+	if (s->release_fd < 0)
+		return;
+	if (s->target > 0) {
+		s->target_fd = syscall(SYS_pidfd_open, s->target, 0);
+		if (s->target_fd < 0)
+			dbg(1, "pidfd_open(%d): %s; polling", s->target,
+			    strerror(errno));
+	}
+	dbg(1, "releasing the target command (pid %d)", s->target);
+	(void)!write(s->release_fd, "g", 1);
+	close(s->release_fd);
+	s->release_fd = -1;
+}
+
+static int target_gone(struct session *s)
+{
+	return s->target > 0 && kill(s->target, 0) < 0 && errno == ESRCH;
+}
+
+/* Called on a signal: stop, or give up when STP_STOP stays unanswered. */
+static int on_stop_signal(struct session *s, int sig)
+{
+	struct timespec now;
+
+	if (!s->stop_sent) {
+		send_stop(s, strsignal(sig));
+		return 0;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - s->stop_time.tv_sec >= 2) {
+		msg("the module does not answer STP_STOP; giving up");
+		return -ETIMEDOUT;
+	}
+	return 0;
+}
+
+static int main_loop(struct session *s)
+{
+	int err;
+
+	while (!(s->stopped && s->data_eof)) {
+		struct pollfd p[4];
+		int np = 0, timeout = -1, n;
+		int i_cmd = -1, i_data = -1, i_sig, i_tgt = -1;
+
+		if (!s->stopped) {
+			i_cmd = np;
+			p[np++] = (struct pollfd){ s->cmd_fd, POLLIN, 0 };
+		}
+		if (!s->data_eof) {
+			i_data = np;
+			p[np++] = (struct pollfd){ s->data_fd, POLLIN, 0 };
+		}
+		i_sig = np;
+		p[np++] = (struct pollfd){ s->sig_pipe[0], POLLIN, 0 };
+		if (s->started && !s->stop_sent && s->target > 0) {
+			if (s->target_fd >= 0) {
+				i_tgt = np;
+				p[np++] = (struct pollfd){ s->target_fd,
+							   POLLIN, 0 };
+			} else {
+				timeout = 200;
+			}
+		}
+		n = poll(p, np, timeout);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			msg("poll: %s", strerror(errno));
+			return -errno;
+		}
+		if (i_cmd >= 0 && p[i_cmd].revents) {
+			err = handle_cmd(s);
+			if (err)
+				return err;
+			if (s->started && !s->stop_sent)
+				release_target(s);
+		}
+		if (i_data >= 0 && p[i_data].revents) {
+			err = handle_data(s);
+			if (err)
+				return err;
+		}
+		if (p[i_sig].revents) {
+			unsigned char c;
+
+			if (read(s->sig_pipe[0], &c, 1) == 1) {
+				err = on_stop_signal(s, c);
+				if (err)
+					return err;
+			}
+		}
+		if ((i_tgt >= 0 && p[i_tgt].revents) ||
+		    (i_tgt < 0 && s->started && !s->stop_sent &&
+		     target_gone(s)))
+			send_stop(s, "target command exited");
+	}
+	if (s->oob_partial) {
+		oob_line(s, s->oob_partial, strlen(s->oob_partial));
+		write_all(STDERR_FILENO, "\n", 1);
+	}
+	return 0;
+}
+
+static int open_output(const char *pattern)
+{
+	char name[4096];
+	time_t t = time(NULL);
+	struct tm tm;
+	int fd;
+
+	if (strchr(pattern, '%') && localtime_r(&t, &tm) &&
+	    strftime(name, sizeof(name), pattern, &tm) > 0)
+		pattern = name;
+	fd = open(pattern, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0)
+		msg("cannot open output file '%s': %s", pattern,
+		    strerror(errno));
+	return fd;
+}
+
+static int open_channel(const char *name, const char *file, int flags)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/systemtap/%s/%s", name, file);
+	fd = open(path, flags | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		msg("cannot open '%s': %s", path, strerror(errno));
+	return fd;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: stapio [-v] [-w] [-o FILE] [-T PID -R FD] MODULE_NAME\n"
+		"(normally started by staprun)\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct session s = { .cmd_fd = -1, .data_fd = -1,
+			     .out_fd = STDOUT_FILENO, .target_fd = -1,
+			     .release_fd = -1 };
+	const char *outfile = NULL;
+	int c, err = 0;
+
+	while ((c = getopt(argc, argv, "+vwo:T:R:h")) != -1) {
+		switch (c) {
+		case 'v':
+			verbose++;
+			break;
+		case 'w':
+			s.warnings_off = 1;
+			break;
+		case 'o':
+			outfile = optarg;
+			break;
+		case 'T':
+			s.target = atoi(optarg);
+			break;
+		case 'R':
+			s.release_fd = atoi(optarg);
+			fcntl(s.release_fd, F_SETFD, FD_CLOEXEC);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (optind + 1 != argc) {
+		usage(stderr);
+		return 1;
+	}
+	s.name = argv[optind];
+	signal(SIGPIPE, SIG_IGN);
+	if (pipe2(s.sig_pipe, O_CLOEXEC | O_NONBLOCK)) {
+		msg("pipe: %s", strerror(errno));
+		return 1;
+	}
+	sig_write_fd = s.sig_pipe[1];
+	set_signal(SIGINT, on_signal);
+	set_signal(SIGTERM, on_signal);
+	set_signal(SIGHUP, on_signal);
+
+	if (outfile) {
+		s.out_fd = open_output(outfile);
+		if (s.out_fd < 0)
+			return 1;
+	}
+	s.cmd_fd = open_channel(s.name, ".cmd", O_RDWR);
+	if (s.cmd_fd < 0)
+		return 1;
+	s.data_fd = open_channel(s.name, ".data", O_RDONLY);
+	if (s.data_fd < 0)
+		goto out_close_cmd;
+
+	dbg(1, "starting the session of module '%s'", s.name);
+	err = send_msg(&s, STP_START);
+	if (err) {
+		msg("cannot send STP_START: %s", strerror(-err));
+		goto out_close_data;
+	}
+	err = main_loop(&s);
+
+out_close_data:
+	close(s.data_fd);
+out_close_cmd:
+	close(s.cmd_fd);
+	if (s.out_fd >= 0 && s.out_fd != STDOUT_FILENO && close(s.out_fd))
+		msg("cannot write output file: %s", strerror(errno));
+	if (s.release_fd >= 0)
+		close(s.release_fd);
+	return (err || s.errors || s.cmd_fd < 0 || s.data_fd < 0) ? 1 : 0;
+}

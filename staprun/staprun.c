@@ -1,0 +1,513 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * staprun: the privileged half of a session.  Inserts the module with
+ * finit_module(2), starts stapio (the unprivileged reader) as a child with
+ * the real uid/gid, waits for it, and removes the module on every exit
+ * path.  With -c it forks the command first (held before exec until stapio
+ * releases it) so that its pid can be the module's _stp_target.
+ * See doc/transport.md.
+ */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+const char *progname = "staprun";
+
+struct opts {
+	int warnings_off;
+	const char *cmd;	/* -c */
+	pid_t target;		/* -x, or the -c command */
+	const char *outfile;	/* -o */
+	const char *module;	/* as given */
+	char *path;		/* resolved module path */
+	char **vars;		/* var=val ... */
+	int nvars;
+	const char *delete;	/* -d NAME */
+};
+
+static volatile pid_t stapio_pid;
+static volatile sig_atomic_t pending_sig;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: staprun [-v] [-w] [-c CMD | -x PID] [-o FILE] MODULE [var=val ...]\n"
+		"       staprun -d MODULE_NAME\n"
+		"  -v       more verbose (repeatable)\n"
+		"  -w       suppress WARNING: messages of the script\n"
+		"  -c CMD   run CMD (via /bin/sh -c) and stop when it exits;\n"
+		"           its pid is target()\n"
+		"  -x PID   set target() to PID\n"
+		"  -o FILE  write the script output to FILE (strftime expanded)\n"
+		"  -d NAME  remove the module NAME and exit\n"
+		"  -V       print the version\n"
+		"  -h       this help\n");
+}
+
+/* Find "name=" in the module's .modinfo; returns a malloc'ed copy or NULL. */
+static char *modinfo_name(const unsigned char *img, size_t size)
+{
+	const Elf64_Ehdr *eh = (const void *)img;
+	const Elf64_Shdr *sh, *strsec;
+	size_t i;
+
+	if (size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
+	    eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_shoff + (size_t)eh->e_shnum * sizeof(*sh) > size ||
+	    eh->e_shstrndx >= eh->e_shnum)
+		return NULL;
+	sh = (const void *)(img + eh->e_shoff);
+	strsec = &sh[eh->e_shstrndx];
+	if (strsec->sh_offset + strsec->sh_size > size)
+		return NULL;
+	for (i = 0; i < eh->e_shnum; i++) {
+		const char *p, *end;
+
+		if (sh[i].sh_name >= strsec->sh_size ||
+		    strcmp((const char *)img + strsec->sh_offset + sh[i].sh_name,
+			   ".modinfo") ||
+		    sh[i].sh_offset + sh[i].sh_size > size)
+			continue;
+		p = (const char *)img + sh[i].sh_offset;
+		end = p + sh[i].sh_size;
+		while (p < end) {
+			size_t len = strnlen(p, end - p);
+
+			if (len > 5 && !strncmp(p, "name=", 5))
+				return strndup(p + 5, len - 5);
+			p += len + 1;
+		}
+	}
+	return NULL;
+}
+
+/* The module name: .modinfo's name=, else the file's base name without
+ * ".ko", with '-' turned into '_' as kbuild does. */
+static char *module_name(int fd, const char *path)
+{
+	struct stat st;
+	char *name = NULL, *p;
+
+	if (fstat(fd, &st) == 0 && st.st_size > 0) {
+		void *img = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE,
+				 fd, 0);
+
+		if (img != MAP_FAILED) {
+			name = modinfo_name(img, st.st_size);
+			munmap(img, st.st_size);
+		}
+	}
+	if (!name) {
+		p = strrchr(path, '/');
+		name = strdup(p ? p + 1 : path);
+		if (!name)
+			return NULL;
+		p = strstr(name, ".ko");
+		if (p)
+			*p = '\0';
+	}
+	for (p = name; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	return name;
+}
+
+/* A bare name (no '/', no ".ko") means /lib/modules/RELEASE/systemtap/NAME.ko. */
+static char *resolve_module(const char *arg)
+{
+	struct utsname u;
+	size_t len = strlen(arg);
+	char *path;
+
+	if (strchr(arg, '/') || (len > 3 && !strcmp(arg + len - 3, ".ko")) ||
+	    uname(&u))
+		return strdup(arg);
+	if (asprintf(&path, "/lib/modules/%s/systemtap/%s.ko", u.release,
+		     arg) < 0)
+		return NULL;
+	return path;
+}
+
+static int remove_module(const char *name)
+{
+	int tries;
+
+	/* The proc files may still be in the middle of their release when
+	 * stapio has just exited; retry briefly on EAGAIN/EBUSY. */
+	for (tries = 0; tries < 50; tries++) {
+		if (syscall(SYS_delete_module, name, O_NONBLOCK) == 0) {
+			dbg(1, "removed module '%s'", name);
+			return 0;
+		}
+		if (errno != EAGAIN && errno != EBUSY && errno != EINTR)
+			break;
+		usleep(100 * 1000);
+	}
+	msg("cannot remove module '%s': %s", name, strerror(errno));
+	return -errno;
+}
+
+static const char *insert_hint(int err)
+{
+	switch (err) {
+	case ENOEXEC:
+		return " (built for another kernel, or not a module)";
+	case EEXIST:
+		return " (a module of that name is already loaded)";
+	case EPERM:
+		return " (module loading is disabled or not permitted)";
+	case ENOSYS:
+		return " (this kernel does not support loadable modules)";
+	case EKEYREJECTED:
+	case ENOKEY:
+		return " (the kernel requires signed modules)";
+	default:
+		return "";
+	}
+}
+
+/* "_stp_target=N _stp_uid=N _stp_gid=N var=val ..."; values with blanks
+ * are double-quoted, which the kernel's parse_args() understands. */
+static char *module_params(const struct opts *o)
+{
+	size_t cap = 128;
+	char *s;
+	int i;
+
+	for (i = 0; i < o->nvars; i++)
+		cap += strlen(o->vars[i]) + 4;
+	s = malloc(cap);
+	if (!s)
+		return NULL;
+	snprintf(s, cap, "_stp_target=%d _stp_uid=%u _stp_gid=%u",
+		 (int)o->target, (unsigned)getuid(), (unsigned)getgid());
+	for (i = 0; i < o->nvars; i++) {
+		const char *v = o->vars[i], *eq = strchr(v, '=');
+
+		strcat(s, " ");
+		if (eq && strpbrk(eq, " \t")) {
+			strncat(s, v, eq - v + 1);
+			strcat(s, "\"");
+			strcat(s, eq + 1);
+			strcat(s, "\"");
+		} else {
+			strcat(s, v);
+		}
+	}
+	return s;
+}
+
+/* Fork the -c command held before exec: it waits for a byte on a pipe
+ * whose write end goes to stapio; EOF there means "never mind".  Returns
+ * the pid (and the write end in *RELEASE_FD), or -errno. */
+static pid_t fork_target(const char *cmd, int *release_fd)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int err = -errno;
+
+		close(p[0]);
+		close(p[1]);
+		return err;
+	}
+	if (pid == 0) {
+		char c;
+		ssize_t n;
+
+		close(p[1]);
+		do
+			n = read(p[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		if (n != 1)
+			_exit(127);
+		close(p[0]);
+		if (setresgid(getgid(), getgid(), getgid()) ||
+		    setresuid(getuid(), getuid(), getuid()))
+			_exit(127);
+		signal(SIGPIPE, SIG_DFL);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		msg("cannot run /bin/sh: %s", strerror(errno));
+		_exit(127);
+	}
+	close(p[0]);
+	*release_fd = p[1];
+	return pid;
+}
+
+/* Start stapio with the real uid/gid.  RELEASE_FD (or -1) is inherited. */
+static pid_t fork_stapio(const struct opts *o, const char *name,
+			 int release_fd)
+{
+	char *argv[32], target[24], rfd[24];
+	char *path;
+	int argc = 0, i;
+	pid_t pid;
+
+	path = sibling_path("stapio");
+	if (!path)
+		return -ENOMEM;
+	argv[argc++] = "stapio";
+	for (i = 0; i < verbose && i < 4; i++)
+		argv[argc++] = "-v";
+	if (o->warnings_off)
+		argv[argc++] = "-w";
+	if (o->outfile) {
+		argv[argc++] = "-o";
+		argv[argc++] = (char *)o->outfile;
+	}
+	if (o->cmd) {
+		snprintf(target, sizeof(target), "%d", (int)o->target);
+		snprintf(rfd, sizeof(rfd), "%d", release_fd);
+		argv[argc++] = "-T";
+		argv[argc++] = target;
+		argv[argc++] = "-R";
+		argv[argc++] = rfd;
+	}
+	argv[argc++] = (char *)name;
+	argv[argc] = NULL;
+
+	pid = fork();
+	if (pid < 0) {
+		free(path);
+		return -errno;
+	}
+	if (pid == 0) {
+		if (release_fd >= 0 &&
+		    fcntl(release_fd, F_SETFD, 0) < 0)
+			_exit(1);
+		if (setresgid(getgid(), getgid(), getgid()) ||
+		    setresuid(getuid(), getuid(), getuid())) {
+			msg("cannot drop privileges: %s", strerror(errno));
+			_exit(1);
+		}
+		execvp(path, argv);
+		msg("cannot run '%s': %s", path, strerror(errno));
+		_exit(1);
+	}
+	free(path);
+	return pid;
+}
+
+/* Signals sent to staprun with kill(2) go on to stapio; those from the
+ * terminal reach stapio directly (same process group), so they are not
+ * forwarded twice. */
+static void forward_signal(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (si && si->si_code > 0)
+		return;
+	if (stapio_pid > 0)
+		kill(stapio_pid, sig);
+	else
+		pending_sig = sig;
+}
+
+/* Stop a -c command still running after the session ended. */
+static void stop_target(pid_t pid)
+{
+	int i;
+
+	if (waitpid(pid, NULL, WNOHANG) != 0)
+		return;
+	kill(pid, SIGTERM);
+	for (i = 0; i < 20; i++) {
+		if (waitpid(pid, NULL, WNOHANG) != 0)
+			return;
+		usleep(50 * 1000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	int c;
+	char *end;
+
+	while ((c = getopt(argc, argv, "+vwc:x:t:o:d:Vh")) != -1) {
+		switch (c) {
+		case 'v':
+			verbose++;
+			break;
+		case 'w':
+			o->warnings_off = 1;
+			break;
+		case 'c':
+			o->cmd = optarg;
+			break;
+		case 'x':
+		case 't':
+			o->target = strtol(optarg, &end, 10);
+			if (*end || o->target <= 0) {
+				msg("invalid target pid '%s'", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'o':
+			o->outfile = optarg;
+			break;
+		case 'd':
+			o->delete = optarg;
+			break;
+		case 'V':
+			printf("Systemtap module loader/runner (version %s, protocol %d)\n",
+			       STAPRUN_VERSION, 1);
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (o->delete)
+		return 0;
+	if (o->cmd && o->target) {
+		msg("-c and -x are mutually exclusive");
+		return -EINVAL;
+	}
+	if (optind >= argc) {
+		msg("no module given (try -h)");
+		return -EINVAL;
+	}
+	o->module = argv[optind++];
+	o->vars = argv + optind;
+	o->nvars = argc - optind;
+	for (c = 0; c < o->nvars; c++) {
+		if (!strchr(o->vars[c], '=') || o->vars[c][0] == '=') {
+			msg("invalid module parameter '%s' (expected var=val)",
+			    o->vars[c]);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	int fd, err, status = 0, release_fd = -1, rc = 1;
+	char *name = NULL, *params = NULL;
+	pid_t pid;
+	const char *env = getenv("SYSTEMTAP_VERBOSE");
+
+	if (env)
+		verbose = atoi(env);
+	if (parse_args(argc, argv, &o))
+		return 1;
+	if (o.delete)
+		return remove_module(o.delete) ? 1 : 0;
+	signal(SIGPIPE, SIG_IGN);
+
+	o.path = resolve_module(o.module);
+	if (!o.path) {
+		msg("out of memory");
+		return 1;
+	}
+	fd = open(o.path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		msg("cannot open module '%s': %s", o.path, strerror(errno));
+		goto out;
+	}
+	name = module_name(fd, o.path);
+	params = module_params(&o);
+	if (!name || !params) {
+		msg("out of memory");
+		goto out_close;
+	}
+
+	if (o.cmd) {
+		pid = fork_target(o.cmd, &release_fd);
+		if (pid < 0) {
+			msg("cannot fork: %s", strerror(-pid));
+			goto out_close;
+		}
+		o.target = pid;
+		free(params);
+		params = module_params(&o);
+		if (!params)
+			goto out_target;
+	}
+
+	set_signal(SIGINT, forward_signal);
+	set_signal(SIGTERM, forward_signal);
+	set_signal(SIGHUP, forward_signal);
+	set_signal(SIGQUIT, forward_signal);
+
+	dbg(1, "inserting module '%s' as '%s' (%s)", o.path, name, params);
+	if (syscall(SYS_finit_module, fd, params, 0)) {
+		err = errno;
+		msg("cannot insert module '%s': %s%s", o.path, strerror(err),
+		    insert_hint(err));
+		goto out_target;
+	}
+	close(fd);
+	fd = -1;
+
+	pid = fork_stapio(&o, name, release_fd);
+	if (pid < 0) {
+		msg("cannot start stapio: %s", strerror(-pid));
+		goto out_remove;
+	}
+	stapio_pid = pid;
+	if (pending_sig)
+		kill(pid, pending_sig);
+	if (release_fd >= 0) {
+		/* Only stapio may release the command now. */
+		close(release_fd);
+		release_fd = -1;
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			msg("waitpid: %s", strerror(errno));
+			status = 1 << 8;
+			break;
+		}
+	}
+	stapio_pid = 0;
+	if (WIFEXITED(status)) {
+		rc = WEXITSTATUS(status);
+	} else {
+		msg("stapio died of signal %d", WTERMSIG(status));
+		rc = 1;
+	}
+
+out_remove:
+	if (remove_module(name))
+		rc = 1;
+out_target:
+	if (release_fd >= 0)
+		close(release_fd);
+	if (o.cmd && o.target > 0)
+		stop_target(o.target);
+out_close:
+	if (fd >= 0)
+		close(fd);
+out:
+	free(name);
+	free(params);
+	free(o.path);
+	return rc;
+}
