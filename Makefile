@@ -22,14 +22,14 @@ STAPRUN_STATIC_PROGS :=
 all: stap/stap $(STAPRUN_PROGS)
 
 stap/stap: $(STAP_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBDW) $(LIBELF)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBDW) $(LIBELF) -llzma
 
 stap/%.o: stap/%.c stap/stap.h $(wildcard stap/*.h)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # The same translator under ASan and UBSan, for the host tests.
 $(ASAN_DIR)/stap/stap: $(ASAN_OBJS)
-	$(CC) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LIBDW) $(LIBELF)
+	$(CC) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LIBDW) $(LIBELF) -llzma
 
 $(ASAN_DIR)/stap/%.o: stap/%.c stap/stap.h $(wildcard stap/*.h)
 	@mkdir -p $(dir $@)

@@ -1031,3 +1031,114 @@ void dump_elaborated(FILE *out)
 		}
 	}
 }
+
+/* ------------------------------------------------------------------ */
+/* stap -l / -L: list the probe points a pattern matches */
+
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "name:type name:type" for the locals an alias body sets (not the
+ * underscore-prefixed helpers), as -L shows them. */
+static char *alias_vars(Handler *h)
+{
+	StrBuf sb = {0};
+	for (int i = 0; i < h->locals.len; i++) {
+		Var *v = vec_get(&h->locals, i);
+		if (v->name[0] == '_')
+			continue;
+		sb_printf(&sb, " %s:%s", v->name, type_name(v->type));
+	}
+	char *s = arena_strdup(sb.buf ? sb.buf : "");
+	sb_release(&sb);
+	return s;
+}
+
+int list_probes(bool with_vars)
+{
+	Probe *p = vec_get(&sess->probes, 0);
+	ProbePoint *pat = vec_get(&p->points, 0);
+	Vec lines = {0};
+
+	/* aliases are listed by name, not by what they expand to */
+	for (int i = 0; i < sess->aliases.len; i++) {
+		Probe *a = vec_get(&sess->aliases, i);
+		for (int j = 0; j < a->alias_names.len; j++) {
+			ProbePoint *name = vec_get(&a->alias_names, j);
+			if (name->ncomps != pat->ncomps ||
+			    !alias_name_matches(name, pat, name->ncomps) ||
+			    name->comps[0].name[0] == '_')
+				continue;
+			char *line = probe_point_str(name);
+			if (with_vars) {
+				/* elaborate the alias alone to type its locals */
+				Probe user = *p;
+				user.body = new_block(p->tok);
+				Ctx ctx = { .user = &user, .user_pp = name, .body = user.body };
+				int nd = sess->derived.len, nh = sess->handlers.len;
+				int errs = sess->semantic_errors;
+				if (expand_alias(&ctx, name, a, name) > 0 &&
+				    sess->handlers.len > nh) {
+					Handler *h = vec_get(&sess->handlers, sess->handlers.len - 1);
+					Scope sc = { &h->locals, NULL, h->tok->file, false };
+					bind(&sc, h->body);
+					for (int k = 0; k < func_queue.len; k++) {
+						Function *f = vec_get(&func_queue, k);
+						if (!f->body)
+							continue;
+						Scope fs = { &f->locals, &f->params, f->file, true };
+						bind(&fs, f->body);
+					}
+					func_queue.len = 0;
+					Vec saved = sess->handlers;
+					sess->handlers = (Vec){0};
+					vec_push(&sess->handlers, h);
+					infer_types();
+					sess->handlers = saved;
+					line = format("%s%s", line, alias_vars(h));
+				}
+				sess->derived.len = nd;
+				sess->handlers.len = nh;
+				sess->semantic_errors = errs;
+			}
+			vec_push(&lines, line);
+		}
+	}
+	/* builtin probe points */
+	int errs = sess->semantic_errors;
+	Ctx ctx = { .user = p, .user_pp = pat, .body = p->body };
+	int nd = sess->derived.len;
+	bool builtin = false;
+	for (int i = 0; builtin_families[i]; i++)
+		builtin = builtin || !strcmp(builtin_families[i], pat->comps[0].name) ||
+			  fnmatch(pat->comps[0].name, builtin_families[i], 0) == 0;
+	if (builtin) {
+		int r;
+		if (!(match_simple(&ctx, pat, "begin", DP_BEGIN, &r) ||
+		      match_simple(&ctx, pat, "end", DP_END, &r) ||
+		      match_simple(&ctx, pat, "error", DP_ERROR, &r) ||
+		      match_simple(&ctx, pat, "never", DP_NEVER, &r))) {
+			if (!strcmp(pat->comps[0].name, "timer"))
+				match_timer(&ctx, pat);
+			else if (!strcmp(pat->comps[0].name, "kernel") ||
+				 !strcmp(pat->comps[0].name, "kprobe"))
+				match_function(&ctx, pat);
+		}
+	}
+	for (int i = nd; i < sess->derived.len; i++)
+		vec_push(&lines, ((DerivedProbe *)vec_get(&sess->derived, i))->pp);
+	sess->semantic_errors = errs;
+
+	if (lines.len)
+		qsort(lines.data, lines.len, sizeof(void *), cmp_strp);
+	int n = 0;
+	for (int i = 0; i < lines.len; i++) {
+		if (i && !strcmp(vec_get(&lines, i), vec_get(&lines, i - 1)))
+			continue;
+		printf("%s\n", (char *)vec_get(&lines, i));
+		n++;
+	}
+	return n;
+}

@@ -4,15 +4,26 @@
  * kernel.function("NAME") and kprobe.function("NAME") are resolved by
  * name: the module registers its kprobes by symbol name, so the kernel
  * applies the KASLR offset itself.  The symbol list only serves to check
- * names and expand wildcards at compile time.  It comes from System.map
- * of the target kernel, or /proc/kallsyms when that is the running one.
+ * names and expand wildcards at compile time.  It comes from, in order:
+ * a real System.map of the target kernel (Debian ships a placeholder),
+ * /proc/kallsyms or /sys/kernel/btf/vmlinux when the target is the running
+ * kernel, or the BTF inside the kernel image (vmlinuz: an XZ-compressed
+ * ELF whose .BTF section names every function).  The names read from an
+ * image are cached in $SYSTEMTAP_DIR/cache/ksyms-RELEASE-SIZE-MTIME.
  */
+#include <errno.h>
 #include <fnmatch.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <lzma.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 
 #include "stap.h"
+
+#include <unistd.h>
 
 static char **syms;
 static int nsyms;
@@ -78,6 +89,160 @@ static bool load_map(const char *path)
 	return true;
 }
 
+static void finish_list(Vec *v)
+{
+	syms = (char **)v->data;
+	nsyms = v->len;
+	if (nsyms)
+		qsort(syms, nsyms, sizeof(*syms), cmp_str);
+	int j = 0;
+	for (int i = 0; i < nsyms; i++)
+		if (j == 0 || strcmp(syms[j - 1], syms[i]))
+			syms[j++] = syms[i];
+	nsyms = j;
+}
+
+static void add_name(const char *name, void *arg)
+{
+	if (!blocked(name) && !strchr(name, '.'))
+		vec_push(arg, arena_strdup(name));
+}
+
+static bool load_btf_file(const char *path)
+{
+	size_t len;
+	char *data = read_file(path, &len);
+	if (!data)
+		return false;
+	Vec v = {0};
+	if (btf_func_names(data, len, add_name, &v) <= 0)
+		return false;
+	finish_list(&v);
+	return true;
+}
+
+/* One name per line, as written by save_names(). */
+static bool load_names(const char *path)
+{
+	char *text = read_file(path, NULL);
+	if (!text)
+		return false;
+	Vec v = {0};
+	for (char *line = text; *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (*line)
+			vec_push(&v, line);
+		if (!nl)
+			break;
+		line = nl + 1;
+	}
+	if (!v.len)
+		return false;
+	finish_list(&v);
+	return true;
+}
+
+static void save_names(const char *path)
+{
+	char *tmp = format("%s.%d", path, (int)getpid());
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return;
+	for (int i = 0; i < nsyms; i++)
+		fprintf(f, "%s\n", syms[i]);
+	if (fclose(f) == 0)
+		rename(tmp, path);
+	else
+		unlink(tmp);
+}
+
+/* Decompress the XZ payload of a bzImage into a malloc'ed buffer. */
+static unsigned char *unxz_image(const unsigned char *img, size_t len, size_t *outlen)
+{
+	static const unsigned char magic[] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+	const unsigned char *p = memmem(img, len, magic, sizeof(magic));
+	if (!p)
+		return NULL;
+	lzma_stream strm = LZMA_STREAM_INIT;
+	if (lzma_stream_decoder(&strm, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
+		return NULL;
+	size_t cap = 128 << 20;
+	unsigned char *out = malloc(cap);
+	if (!out)
+		return NULL;
+	strm.next_in = p;
+	strm.avail_in = len - (p - img);
+	strm.next_out = out;
+	strm.avail_out = cap;
+	lzma_ret r;
+	for (;;) {
+		r = lzma_code(&strm, LZMA_FINISH);
+		if (r != LZMA_OK)
+			break;
+		if (strm.avail_out == 0) {
+			size_t used = cap;
+			cap *= 2;
+			unsigned char *n = realloc(out, cap);
+			if (!n) {
+				r = LZMA_MEM_ERROR;
+				break;
+			}
+			out = n;
+			strm.next_out = out + used;
+			strm.avail_out = cap - used;
+		}
+	}
+	/* trailing bytes after the stream make the decoder stop with an
+	 * error once the ELF is complete: keep what was decoded */
+	*outlen = strm.total_out;
+	lzma_end(&strm);
+	if (r == LZMA_MEM_ERROR || *outlen == 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static bool load_image_btf(const char *path)
+{
+	size_t len;
+	unsigned char *img = (unsigned char *)read_file(path, &len);
+	if (!img)
+		return false;
+	size_t elflen;
+	unsigned char *elfdata = unxz_image(img, len, &elflen);
+	if (!elfdata)
+		return false;
+	bool ok = false;
+	elf_version(EV_CURRENT);
+	Elf *elf = elf_memory((char *)elfdata, elflen);
+	size_t shstrndx;
+	if (elf && elf_getshdrstrndx(elf, &shstrndx) == 0) {
+		for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
+			GElf_Shdr sh;
+			if (!gelf_getshdr(scn, &sh))
+				continue;
+			const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
+			if (!name || strcmp(name, ".BTF") ||
+			    sh.sh_offset + sh.sh_size > elflen)
+				continue;
+			Vec v = {0};
+			if (btf_func_names(elfdata + sh.sh_offset, sh.sh_size,
+					   add_name, &v) > 0) {
+				finish_list(&v);
+				ok = true;
+			}
+			break;
+		}
+	}
+	if (elf)
+		elf_end(elf);
+	free(elfdata);
+	return ok;
+}
+
 bool ksym_load(void)
 {
 	if (loaded)
@@ -98,8 +263,33 @@ bool ksym_load(void)
 			return true;
 	struct utsname u;
 	if (uname(&u) == 0 && !strcmp(u.release, rel) &&
-	    load_map("/proc/kallsyms") && strncmp(syms[0], "0", 1))
+	    (load_map("/proc/kallsyms") || load_btf_file("/sys/kernel/btf/vmlinux")))
 		return true;
+	char *images[] = {
+		format("/boot/vmlinuz-%s", rel),
+		cache ? format("%s/%s/vmlinuz", cache, rel) : NULL,
+		home ? format("%s/.cache/stapvm/%s/vmlinuz", home, rel) : NULL,
+	};
+	for (size_t i = 0; i < sizeof(images) / sizeof(images[0]); i++) {
+		struct stat st;
+		if (!images[i] || stat(images[i], &st) != 0)
+			continue;
+		char *saved = format("%s/ksyms-%s-%lld-%lld", sess->cache_dir, rel,
+				     (long long)st.st_size, (long long)st.st_mtime);
+		if (load_names(saved))
+			return true;
+		if (verbose_for(2))
+			fprintf(stderr, "Reading function names from the BTF of \"%s\"\n",
+				images[i]);
+		if (load_image_btf(images[i])) {
+			if (!sess->disable_cache) {
+				char *mk = format("mkdir -p '%s'", sess->cache_dir);
+				if (system(mk) == 0)
+					save_names(saved);
+			}
+			return true;
+		}
+	}
 	return false;
 }
 

@@ -429,7 +429,7 @@ static void parse_args(int argc, char **argv)
 	const char *release = getenv("SYSTEMTAP_RELEASE");
 	bool have_script = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "+hVvp:I:e:o:r:m:kgc:x:D:uwWG:R:",
+	while ((c = getopt_long(argc, argv, "+hVvp:I:e:o:r:m:kgc:x:D:uwWG:R:l:L:",
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
@@ -515,6 +515,13 @@ static void parse_args(int argc, char **argv)
 		case 'R':
 			sess->runtime_dir = optarg;
 			break;
+		case 'l':
+		case 'L':
+			sess->list_pattern = optarg;
+			sess->list_vars = c == 'L';
+			sess->script_text = format("probe %s {}", optarg);
+			have_script = true;
+			break;
 		case OPT_REMOTE:
 			sess->remote = optarg;
 			break;
@@ -591,6 +598,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "Pass 1: parsed user script and %d library script%s using %s, in %s.\n",
 			sess->nlibrary_files, plural(sess->nlibrary_files, "", "s"),
 			memory_use(), elapsed(&t));
+	if (sess->list_pattern)
+		return list_probes(sess->list_vars) > 0 ? 0 : 1;
 	if (sess->last_pass == 1) {
 		unparse_session(stdout);
 		return 0;

@@ -388,6 +388,8 @@ typedef struct Session {
 	char *script_file;      /* NULL with -e */
 	char *script_text;      /* -e */
 	char *remote;           /* --remote URL */
+	char *list_pattern;     /* -l/-L PATTERN */
+	bool list_vars;         /* -L */
 	char *tapset_dir;       /* SYSTEMTAP_TAPSET or the tree's */
 	char *runtime_dir;      /* SYSTEMTAP_RUNTIME or the tree's */
 	char *staprun_path;
@@ -445,6 +447,7 @@ void unparse_node(StrBuf *sb, Node *n, int indent);
 bool elaborate(void);           /* false on errors */
 bool infer_types(void);         /* type.c */
 void dump_elaborated(FILE *out);/* -p2 output */
+int list_probes(bool with_vars);/* -l/-L: prints matches, returns their number */
 
 /* ------------------------------------------------------------------ */
 /* ksym.c: kernel symbols without debuginfo */
@@ -480,6 +483,13 @@ typedef struct FmtSpec {
 int parse_format(const char *fmt, FmtSpec **specs, const char **errmsg);
 /* The argument types a format consumes, in order (TY_LONG for '*'). */
 int format_arg_types(FmtSpec *specs, int nspecs, Type *types, int max);
+
+/* ------------------------------------------------------------------ */
+/* btf.c */
+
+/* Call FN for the name of every FUNC in the BTF blob; -1 if malformed. */
+int btf_func_names(const void *data, size_t len,
+		   void (*fn)(const char *name, void *arg), void *arg);
 
 /* ------------------------------------------------------------------ */
 /* translate.c: pass 3 */
