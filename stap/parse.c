@@ -358,10 +358,19 @@ static Node *primary(Token **rest, Token *tok)
 	fail(tok, "expected literal string or number");
 }
 
-/* postfix = primary ('++' | '--')? */
+/* postfix = primary ('->' name target_suffix)? ('++' | '--')?
+ * '->' on a script value is an autocast (a typed pointer kept in a
+ * variable); it resolves with the DWARF issue. */
 static Node *postfix(Token **rest, Token *tok)
 {
 	Node *n = primary(&tok, tok);
+	if (equal(tok, "->") && n->kind != ND_TARGET) {
+		Node *t = new_node(ND_TARGET, tok);
+		t->name = "@autocast";
+		t->lhs = n;
+		tok = target_suffix(tok, t);
+		n = t;
+	}
 	if (equal(tok, "++") || equal(tok, "--")) {
 		n = new_unary(equal(tok, "++") ? ND_POSTINC : ND_POSTDEC, n, tok);
 		tok = tok->next;
@@ -370,9 +379,18 @@ static Node *postfix(Token **rest, Token *tok)
 	return n;
 }
 
-/* unary = ('+' | '-' | '!' | '~' | '++' | '--') unary | postfix */
+/* unary = ('+' | '-' | '!' | '~' | '++' | '--') unary
+ *       | '&' postfix        (the address of a target expression)
+ *       | postfix */
 static Node *unary(Token **rest, Token *tok)
 {
+	if (equal(tok, "&")) {
+		Node *n = postfix(rest, tok->next);
+		if (n->kind != ND_TARGET)
+			fail(tok->next, "expected target expression after '&'");
+		n->op = '&';
+		return n;
+	}
 	if (equal(tok, "-") && tok->next->kind == TK_NUMBER)
 		return literal(rest, tok);
 	static const struct { const char *op; NodeKind kind; } ops[] = {
@@ -850,50 +868,126 @@ static bool component_piece(Token *tok)
 	       tok->kind == TK_NUMBER || equal(tok, "*");
 }
 
-/* probe_point = component ('.' component)* ('?' | '!')? */
-static ProbePoint *probe_point(Token **rest, Token *tok)
+/* One expansion of a probe point: its components and markers. */
+typedef struct Alt {
+	Vec comps;              /* Component* */
+	bool optional, sufficient;
+} Alt;
+
+static Component *component(Token **rest, Token *tok)
 {
-	ProbePoint *pp = arena_alloc(sizeof(*pp));
-	pp->tok = tok;
-	Vec comps = {0};
-	for (;;) {
-		if (!component_piece(tok))
-			fail(tok, "expected probe point specifier");
-		Component *c = arena_alloc(sizeof(*c));
-		c->tok = tok;
-		StrBuf sb = {0};
+	if (!component_piece(tok))
+		fail(tok, "expected probe point specifier");
+	Component *c = arena_alloc(sizeof(*c));
+	c->tok = tok;
+	StrBuf sb = {0};
+	sb_puts(&sb, tok->text);
+	Token *prev = tok;
+	tok = tok->next;
+	while (component_piece(tok) && touches(prev, tok)) {
 		sb_puts(&sb, tok->text);
-		Token *prev = tok;
+		prev = tok;
 		tok = tok->next;
-		while (component_piece(tok) && touches(prev, tok)) {
-			sb_puts(&sb, tok->text);
-			prev = tok;
+	}
+	c->name = arena_strdup(sb.buf);
+	sb_release(&sb);
+	if (equal(tok, "(")) {
+		c->arg = literal(&tok, tok->next);
+		tok = skip(tok, ")");
+	}
+	*rest = tok;
+	return c;
+}
+
+static void markers(Token **rest, Token *tok, bool *optional, bool *sufficient)
+{
+	if (equal(tok, "?")) {
+		*optional = true;
+		tok = tok->next;
+	} else if (equal(tok, "!")) {
+		*optional = *sufficient = true;
+		tok = tok->next;
+	}
+	*rest = tok;
+}
+
+static Vec point_alts(Token **rest, Token *tok);
+
+/*
+ * point_alts = segment ('.' segment)* ('?' | '!')?
+ * segment    = component | '{' point_alts (',' point_alts)* '}'
+ * Braces expand to the cross product: kernel.{a,b}.c is kernel.a.c and
+ * kernel.b.c.
+ */
+static Vec point_alts(Token **rest, Token *tok)
+{
+	Vec alts = {0};
+	vec_push(&alts, arena_alloc(sizeof(Alt)));
+	for (;;) {
+		Vec seg = {0};          /* Alt*: the choices of this segment */
+		if (equal(tok, "{")) {
 			tok = tok->next;
+			for (;;) {
+				Vec inner = point_alts(&tok, tok);
+				for (int i = 0; i < inner.len; i++)
+					vec_push(&seg, vec_get(&inner, i));
+				if (equal(tok, "}"))
+					break;
+				tok = skip(tok, ",");
+			}
+			tok = tok->next;
+		} else {
+			Alt *a = arena_alloc(sizeof(*a));
+			vec_push(&a->comps, component(&tok, tok));
+			vec_push(&seg, a);
 		}
-		c->name = arena_strdup(sb.buf);
-		sb_release(&sb);
-		if (equal(tok, "(")) {
-			c->arg = literal(&tok, tok->next);
-			tok = skip(tok, ")");
+		Vec product = {0};
+		for (int i = 0; i < alts.len; i++) {
+			for (int j = 0; j < seg.len; j++) {
+				Alt *x = vec_get(&alts, i), *y = vec_get(&seg, j);
+				Alt *z = arena_alloc(sizeof(*z));
+				for (int k = 0; k < x->comps.len; k++)
+					vec_push(&z->comps, vec_get(&x->comps, k));
+				for (int k = 0; k < y->comps.len; k++)
+					vec_push(&z->comps, vec_get(&y->comps, k));
+				z->optional = x->optional || y->optional;
+				z->sufficient = x->sufficient || y->sufficient;
+				vec_push(&product, z);
+			}
 		}
-		vec_push(&comps, c);
+		alts = product;
 		if (!equal(tok, "."))
 			break;
 		tok = tok->next;
 	}
-	pp->ncomps = comps.len;
-	pp->comps = arena_alloc(sizeof(Component) * comps.len);
-	for (int i = 0; i < comps.len; i++)
-		pp->comps[i] = *(Component *)vec_get(&comps, i);
-	if (equal(tok, "?")) {
-		pp->optional = true;
-		tok = tok->next;
-	} else if (equal(tok, "!")) {
-		pp->optional = pp->sufficient = true;
-		tok = tok->next;
+	bool opt = false, suff = false;
+	markers(&tok, tok, &opt, &suff);
+	for (int i = 0; i < alts.len; i++) {
+		Alt *a = vec_get(&alts, i);
+		a->optional |= opt;
+		a->sufficient |= suff;
 	}
 	*rest = tok;
-	return pp;
+	return alts;
+}
+
+/* probe_point = point_alts: pushes one ProbePoint per expansion to OUT */
+static void probe_point(Token **rest, Token *tok, Vec *out)
+{
+	Token *start = tok;
+	Vec alts = point_alts(rest, tok);
+	for (int i = 0; i < alts.len; i++) {
+		Alt *a = vec_get(&alts, i);
+		ProbePoint *pp = arena_alloc(sizeof(*pp));
+		pp->tok = a->comps.len ? ((Component *)vec_get(&a->comps, 0))->tok : start;
+		pp->ncomps = a->comps.len;
+		pp->comps = arena_alloc(sizeof(Component) * (a->comps.len + 1));
+		for (int k = 0; k < a->comps.len; k++)
+			pp->comps[k] = *(Component *)vec_get(&a->comps, k);
+		pp->optional = a->optional;
+		pp->sufficient = a->sufficient;
+		vec_push(out, pp);
+	}
 }
 
 /* probe_decl = 'probe' probe_point (',' probe_point)* ('if' '(' expr ')')? block
@@ -907,7 +1001,7 @@ static void probe_decl(Token **rest, Token *tok, bool is_private)
 	tok = tok->next;
 	Vec points = {0};
 	for (;;) {
-		vec_push(&points, probe_point(&tok, tok));
+		probe_point(&tok, tok, &points);
 		if (!equal(tok, ","))
 			break;
 		tok = tok->next;
@@ -926,7 +1020,7 @@ static void probe_decl(Token **rest, Token *tok, bool is_private)
 		p->alias_names = points;
 		tok = tok->next;
 		for (;;) {
-			vec_push(&p->points, probe_point(&tok, tok));
+			probe_point(&tok, tok, &p->points);
 			if (!equal(tok, ","))
 				break;
 			tok = tok->next;

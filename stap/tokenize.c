@@ -759,8 +759,11 @@ static Token *define_macro(Token *tok, File *file)
 	return end;
 }
 
-/* @NAME or @NAME(args): expand into O.  Returns the token after. */
-static Token *expand_macro(Out *o, Macro *m, Token *tok, File *file)
+/* @NAME or @NAME(args): expand into O.  Returns the token after.  The
+ * arguments are expanded first in the caller's context (CALLER and
+ * CALLER_VALUES bind the enclosing macro's parameters). */
+static Token *expand_macro(Out *o, Macro *m, Token *tok, File *file,
+			   Macro *caller, Vec *caller_values)
 {
 	Token *t = tok->next;
 	Vec values = {0};           /* Token* lists, EOF-terminated */
@@ -784,7 +787,12 @@ static Token *expand_macro(Out *o, Macro *m, Token *tok, File *file)
 					break;
 				t = t->next;
 			}
-			vec_push(&values, slice(start, t));
+			Out arg = {0};
+			arg.tail = &arg.head;
+			preprocess_list(slice(start, t), &arg, file, caller,
+					caller_values, NULL);
+			emit(&arg, eof_token(t));
+			vec_push(&values, arg.head.next);
 			if (tok_is(t, ",")) {
 				t = t->next;
 				continue;
@@ -842,7 +850,7 @@ static Token *preprocess_list(Token *tok, Out *o, File *file, Macro *args_of,
 		if (tok->kind == TK_IDENT && tok->text[0] == '@' && tok->text[1]) {
 			Macro *m = find_macro(tok->text + 1, file);
 			if (m) {
-				tok = expand_macro(o, m, tok, file);
+				tok = expand_macro(o, m, tok, file, args_of, arg_values);
 				continue;
 			}
 		}
