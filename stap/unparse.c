@@ -100,7 +100,25 @@ static void expr_str(StrBuf *sb, Node *n)
 		sb_putc(sb, '*');
 		return;
 	case ND_TARGET:
-		sb_puts(sb, n->name);
+		if (n->op == '&')
+			sb_putc(sb, '&');
+		if (!strcmp(n->name, "@autocast")) {
+			expr_str(sb, n->lhs);
+		} else if (!strcmp(n->name, "@cast") || !strcmp(n->name, "@var")) {
+			sb_printf(sb, "%s(", n->name);
+			if (n->lhs) {
+				expr_str(sb, n->lhs);
+				sb_puts(sb, ", ");
+			}
+			expr_str(sb, n->rhs);
+			if (n->cond) {
+				sb_puts(sb, ", ");
+				expr_str(sb, n->cond);
+			}
+			sb_putc(sb, ')');
+		} else {
+			sb_puts(sb, n->name);
+		}
 		for (int i = 0; i < n->args.len; i++) {
 			Node *a = n->args.items[i];
 			if (a->kind == ND_STR && a->tok->kind != TK_STRING)
