@@ -483,7 +483,12 @@ static int spawn(struct child *ch, char **argv, const struct user *u,
 		int nul = open("/dev/null", O_RDONLY);
 
 		setpgid(0, 0);
+		/* Whatever our parent ignored, the child starts afresh. */
 		signal(SIGPIPE, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
 		dup2(nul, 0);
 		dup2(po[1], 1);
 		dup2(pe[1], 2);

@@ -1,0 +1,760 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stap --remote: the client side of doc/stapsh.md.  A session is a
+ * connection to stapsh, the handshake ("stap V" -> "stapsh V MACHINE
+ * RELEASE"), commands (file, run, exec, put) and "quit".  During run/exec
+ * stapsh sends frames "out N", "err N" (N raw bytes follow) and finally
+ * "exit STATUS"; SIGINT/SIGTERM/SIGHUP here become "signal NAME" lines.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "remote.h"
+
+#define REMOTE_PROTO	"1"
+#define RBUF_SIZE	(128 * 1024)
+#define HELLO_TIMEOUT_MS 120000
+
+const char *remote_progname = "stap";
+
+struct rconn {
+	int fd;
+	int verbose;
+	char *release;
+	size_t len;		/* bytes in buf */
+	char buf[RBUF_SIZE];
+};
+
+static void __attribute__((format(printf, 1, 2))) rmsg(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	n = snprintf(line, sizeof(line), "%s: ", remote_progname);
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
+	va_end(ap);
+	n = strlen(line);
+	line[n++] = '\n';
+	(void)!write(STDERR_FILENO, line, n);
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+/* --- finding and running stapvm --------------------------------------- */
+
+static char *find_stapvm(void)
+{
+	const char *env = getenv("STAPVM");
+	char exe[PATH_MAX], *slash, *path;
+	ssize_t n;
+
+	if (env && *env)
+		return strdup(env);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			if (asprintf(&path, "%s/../vm/stapvm", exe) < 0)
+				return NULL;
+			if (access(path, X_OK) == 0)
+				return path;
+			free(path);
+		}
+	}
+	return strdup("stapvm");	/* execvp searches PATH */
+}
+
+/* Run `stapvm ARG` with its stderr passed through; its stdout is
+ * returned (malloc'ed, trailing newline removed) when OUT is set.  Returns
+ * the exit status or -1. */
+static int run_stapvm(const char *arg, char **out)
+{
+	char *path = find_stapvm(), *buf = NULL;
+	size_t len = 0, cap = 0;
+	int p[2], status, err;
+	pid_t pid;
+
+	if (!path || pipe(p)) {
+		free(path);
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		err = errno;
+		close(p[0]);
+		close(p[1]);
+		free(path);
+		rmsg("cannot fork: %s", strerror(err));
+		return -1;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		if (out)
+			dup2(p[1], STDOUT_FILENO);
+		close(p[1]);
+		execlp(path, "stapvm", arg, (char *)NULL);
+		rmsg("cannot run '%s': %s", path, strerror(errno));
+		_exit(127);
+	}
+	close(p[1]);
+	for (;;) {
+		ssize_t n;
+
+		if (len + 256 > cap) {
+			char *nb = realloc(buf, cap = cap * 2 + 256);
+
+			if (!nb)
+				break;
+			buf = nb;
+		}
+		n = read(p[0], buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	free(path);
+	if (buf) {
+		buf[len] = '\0';
+		while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+			buf[--len] = '\0';
+	}
+	if (out)
+		*out = buf;
+	else
+		free(buf);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The socket path of URL; for "vm" the VM is booted first if START. */
+static char *socket_path(const char *url, int start)
+{
+	char *out = NULL;
+
+	if (!strncmp(url, "unix:", 5) && url[5])
+		return strdup(url + 5);
+	if (strcmp(url, "vm")) {
+		rmsg("unsupported remote '%s' (use unix:PATH or vm)", url);
+		return NULL;
+	}
+	if (start && run_stapvm("start", NULL) != 0) {
+		rmsg("cannot start the test VM (stapvm start failed)");
+		return NULL;
+	}
+	if (run_stapvm("socket", &out) != 0 || !out || !*out) {
+		rmsg("cannot find the test VM's socket (stapvm socket failed)");
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* --- the connection --------------------------------------------------- */
+
+/* Read more into c->buf, waiting up to TIMEOUT_MS (-1 forever).  Returns
+ * bytes read, 0 on timeout, or -1 at EOF/error. */
+static int rc_fill(struct rconn *c, int timeout_ms)
+{
+	struct pollfd p = { c->fd, POLLIN, 0 };
+	ssize_t n;
+	int r;
+
+	if (c->len == sizeof(c->buf))
+		return -1;
+	r = poll(&p, 1, timeout_ms);
+	if (r < 0)
+		return errno == EINTR ? 0 : -1;
+	if (r == 0)
+		return 0;
+	n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? 0 : -1;
+	if (n == 0)
+		return -1;
+	c->len += n;
+	return n;
+}
+
+static void rc_consume(struct rconn *c, size_t n)
+{
+	c->len -= n;
+	memmove(c->buf, c->buf + n, c->len);
+}
+
+/* One line into LINE (NUL-terminated, '\n' dropped) within TIMEOUT_MS.
+ * Returns 1, 0 on timeout, -1 on EOF. */
+static int rc_line(struct rconn *c, char *line, size_t max, int timeout_ms)
+{
+	long deadline = timeout_ms < 0 ? 0 : now_ms() + timeout_ms;
+
+	for (;;) {
+		char *nl = memchr(c->buf, '\n', c->len);
+		int r, left = -1;
+
+		if (nl) {
+			size_t n = nl - c->buf;
+
+			if (n >= max)
+				n = max - 1;
+			memcpy(line, c->buf, n);
+			line[n] = '\0';
+			rc_consume(c, nl - c->buf + 1);
+			return 1;
+		}
+		if (timeout_ms >= 0) {
+			left = deadline - now_ms();
+			if (left <= 0)
+				return 0;
+		}
+		r = rc_fill(c, left);
+		if (r < 0)
+			return -1;
+	}
+}
+
+static int rc_send(struct rconn *c, const char *s)
+{
+	int err = write_all(c->fd, s, strlen(s));
+
+	if (err)
+		rmsg("lost the connection to stapsh: %s", strerror(-err));
+	return err ? -1 : 0;
+}
+
+/* Quoted-printable word for the command line; "=" is the empty string. */
+static char *qp_encode(const char *s)
+{
+	char *out = malloc(strlen(s) * 3 + 2), *w = out;
+
+	if (!out)
+		return NULL;
+	if (!*s) {
+		strcpy(out, "=");
+		return out;
+	}
+	for (; *s; s++) {
+		unsigned char ch = *s;
+
+		if (ch <= ' ' || ch == '=' || ch >= 0x7f)
+			w += sprintf(w, "=%02X", ch);
+		else
+			*w++ = ch;
+	}
+	*w = '\0';
+	return out;
+}
+
+/* End *LINE with a newline. */
+static int finish_line(char **line)
+{
+	char *n = realloc(*line, strlen(*line) + 2);
+
+	if (!n)
+		return -1;
+	strcat(n, "\n");
+	*line = n;
+	return 0;
+}
+
+/* Append the qp-encoded WORD to *LINE after a space. */
+static int append_word(char **line, const char *word)
+{
+	char *enc = qp_encode(word), *n;
+	size_t old = strlen(*line);
+
+	if (!enc)
+		return -1;
+	n = realloc(*line, old + strlen(enc) + 2);
+	if (!n) {
+		free(enc);
+		return -1;
+	}
+	sprintf(n + old, " %s", enc);
+	*line = n;
+	free(enc);
+	return 0;
+}
+
+static void rc_close(struct rconn *c)
+{
+	char line[256];
+
+	if (c->fd >= 0) {
+		/* Be polite, but do not wait long for the "OK". */
+		if (write_all(c->fd, "quit\n", 5) == 0)
+			rc_line(c, line, sizeof(line), 2000);
+		close(c->fd);
+	}
+	free(c->release);
+	free(c);
+}
+
+/* Connect to the stapsh behind URL and shake hands.  A stapsh that was
+ * abandoned mid-run may still send a little stale output: everything up
+ * to the "stapsh " line is skipped. */
+static struct rconn *rc_open(const char *url, int start, int verbose,
+			     int timeout_ms, int quiet)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct rconn *c;
+	char *path, line[512];
+	long deadline = now_ms() + timeout_ms;
+	int r, warned = 0;
+
+	path = socket_path(url, start);
+	if (!path)
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		free(path);
+		return NULL;
+	}
+	c->verbose = verbose;
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		if (!quiet)
+			rmsg("socket path too long: '%s'", path);
+		goto out_free;
+	}
+	strcpy(sa.sun_path, path);
+	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		if (!quiet)
+			rmsg("cannot connect to '%s': %s", path,
+			     strerror(errno));
+		goto out_free;
+	}
+	if (rc_send(c, "stap " REMOTE_PROTO "\n"))
+		goto out_free;
+	for (;;) {
+		long left = deadline - now_ms();
+
+		if (left <= 0) {
+			if (!quiet)
+				rmsg("no answer from stapsh on '%s'", path);
+			goto out_free;
+		}
+		if (!warned && left > 5000)
+			left = 5000;
+		r = rc_line(c, line, sizeof(line), left);
+		if (r < 0) {
+			if (!quiet)
+				rmsg("stapsh on '%s' closed the connection",
+				     path);
+			goto out_free;
+		}
+		if (r == 0 && !warned) {
+			if (verbose && !quiet)
+				rmsg("waiting for stapsh on '%s' (busy?)", path);
+			warned = 1;
+		}
+		if (r == 1 && !strncmp(line, "stapsh ", 7))
+			break;
+	}
+	/* "stapsh VERSION MACHINE RELEASE" */
+	{
+		char ver[64], mach[64], rel[256];
+
+		if (sscanf(line, "stapsh %63s %63s %255s", ver, mach, rel) == 3)
+			c->release = strdup(rel);
+		if (verbose >= 2)
+			rmsg("connected to stapsh %s on '%s' (%s %s)", ver, path,
+			     mach, c->release ? c->release : "?");
+	}
+	free(path);
+	return c;
+
+out_free:
+	free(path);
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	rc_close(c);
+	return NULL;
+}
+
+/* Expect "OK"; print stapsh's "error: ..." otherwise. */
+static int rc_expect_ok(struct rconn *c, const char *what)
+{
+	char line[1024];
+
+	if (rc_line(c, line, sizeof(line), -1) <= 0) {
+		rmsg("lost the connection to stapsh during %s", what);
+		return -1;
+	}
+	if (!strcmp(line, "OK"))
+		return 0;
+	rmsg("remote %s failed: %s", what,
+	     strncmp(line, "error: ", 7) ? line : line + 7);
+	return -1;
+}
+
+/* Send the header line HDR then the contents of SRC. */
+static int rc_send_file(struct rconn *c, const char *src, const char *cmd,
+			const char *rest)
+{
+	struct stat st;
+	char *line = NULL, buf[65536];
+	int fd, err = -1;
+
+	fd = open(src, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		rmsg("cannot read '%s': %s", src,
+		     fd < 0 ? strerror(errno) : "not a regular file");
+		goto out;
+	}
+	if (asprintf(&line, "%s %lld%s\n", cmd, (long long)st.st_size,
+		     rest) < 0) {
+		line = NULL;
+		goto out;
+	}
+	if (rc_send(c, line))
+		goto out;
+	for (off_t left = st.st_size; left > 0;) {
+		ssize_t n = read(fd, buf, left < (off_t)sizeof(buf) ?
+				 (size_t)left : sizeof(buf));
+
+		if (n <= 0) {
+			/* The size is promised: pad so the stream stays in
+			 * step, and fail. */
+			rmsg("cannot read '%s': %s", src,
+			     n < 0 ? strerror(errno) : "file shrank");
+			memset(buf, 0, sizeof(buf));
+			while (left > 0) {
+				size_t k = left < (off_t)sizeof(buf) ?
+					   (size_t)left : sizeof(buf);
+
+				if (write_all(c->fd, buf, k))
+					break;
+				left -= k;
+			}
+			rc_expect_ok(c, cmd);
+			goto out;
+		}
+		if (write_all(c->fd, buf, n)) {
+			rmsg("lost the connection to stapsh: %s",
+			     strerror(errno));
+			goto out;
+		}
+		left -= n;
+	}
+	err = rc_expect_ok(c, cmd);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(line);
+	return err;
+}
+
+/* --- streaming a run ---------------------------------------------------- */
+
+static int sig_pipe[2] = { -1, -1 };
+
+static void on_signal(int sig)
+{
+	unsigned char ch = sig;
+	int saved = errno;
+
+	(void)!write(sig_pipe[1], &ch, 1);
+	errno = saved;
+}
+
+static const char *sig_name(int sig)
+{
+	switch (sig) {
+	case SIGINT: return "INT";
+	case SIGTERM: return "TERM";
+	case SIGHUP: return "HUP";
+	default: return "TERM";
+	}
+}
+
+/* Copy N frame bytes to FD (or drop them if FD < 0). */
+static int rc_copy(struct rconn *c, size_t n, int fd)
+{
+	while (n > 0) {
+		size_t k;
+
+		if (c->len == 0 && rc_fill(c, -1) < 0)
+			return -1;
+		k = c->len < n ? c->len : n;
+		if (fd >= 0 && write_all(fd, c->buf, k) == -EPIPE)
+			fd = -1;
+		rc_consume(c, k);
+		n -= k;
+	}
+	return 0;
+}
+
+/* Read frames until "exit N"; forwards our signals as "signal NAME". */
+static int rc_stream(struct rconn *c)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { .sa_handler = on_signal }, old[3], oldpipe;
+	int status = -1, i;
+
+	if (pipe(sig_pipe))
+		return -1;
+	fcntl(sig_pipe[0], F_SETFL, O_NONBLOCK);
+	fcntl(sig_pipe[1], F_SETFL, O_NONBLOCK);
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < 3; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, &oldpipe);
+
+	for (;;) {
+		char line[1024], *nl;
+		struct pollfd p[2] = { { c->fd, POLLIN, 0 },
+				       { sig_pipe[0], POLLIN, 0 } };
+		unsigned char ch;
+
+		nl = memchr(c->buf, '\n', c->len);
+		if (!nl) {
+			if (poll(p, 2, -1) < 0 && errno != EINTR)
+				break;
+			while (read(sig_pipe[0], &ch, 1) == 1) {
+				char cmd[32];
+
+				if (c->verbose >= 2)
+					rmsg("forwarding SIG%s", sig_name(ch));
+				snprintf(cmd, sizeof(cmd), "signal %s\n",
+					 sig_name(ch));
+				rc_send(c, cmd);
+			}
+			if (p[0].revents && rc_fill(c, 0) < 0) {
+				rmsg("lost the connection to stapsh");
+				break;
+			}
+			continue;
+		}
+		rc_line(c, line, sizeof(line), 0);
+		if (!strncmp(line, "out ", 4) || !strncmp(line, "err ", 4)) {
+			size_t n = strtoul(line + 4, NULL, 10);
+
+			if (rc_copy(c, n, line[0] == 'o' ? STDOUT_FILENO :
+				    STDERR_FILENO)) {
+				rmsg("lost the connection to stapsh");
+				break;
+			}
+		} else if (!strncmp(line, "exit ", 5)) {
+			status = atoi(line + 5);
+			break;
+		} else if (!strncmp(line, "error: ", 7)) {
+			rmsg("remote: %s", line + 7);
+			break;
+		}
+		/* anything else: ignore (forward compatibility) */
+	}
+
+	for (i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	sigaction(SIGPIPE, &oldpipe, NULL);
+	close(sig_pipe[0]);
+	close(sig_pipe[1]);
+	sig_pipe[0] = sig_pipe[1] = -1;
+	return status;
+}
+
+/* After "run"/"exec": "OK" then frames, or "error: ...". */
+static int rc_run_cmd(struct rconn *c, const char *line, const char *what)
+{
+	if (rc_send(c, line) || rc_expect_ok(c, what))
+		return -1;
+	return rc_stream(c);
+}
+
+/* --- the API ------------------------------------------------------------ */
+
+static int takes_arg(const char *opt)
+{
+	/* staprun options with an argument (upstream's getopt string). */
+	return opt[0] == '-' && opt[1] && !opt[2] &&
+	       strchr("btcoxNSrTCMFdt", opt[1]) != NULL;
+}
+
+int remote_run(const char *url, const char *module_path, char *const argv[],
+	       int verbose)
+{
+	const char *base = strrchr(module_path, '/');
+	char *line = NULL, *tail = NULL;
+	struct rconn *c;
+	int rc = -1, i, after = 0;
+
+	base = base ? base + 1 : module_path;
+	c = rc_open(url, 1, verbose, HELLO_TIMEOUT_MS, 0);
+	if (!c)
+		return -1;
+	if (verbose >= 2)
+		rmsg("sending '%s' to the remote", module_path);
+	tail = strdup("");
+	if (!tail || append_word(&tail, base) ||
+	    rc_send_file(c, module_path, "file", tail) < 0)
+		goto out;
+	line = strdup("run");
+	if (!line)
+		goto out;
+	/* "run OPTIONS... MODULE PARAMS..." */
+	for (i = 0; argv && argv[i]; i++) {
+		const char *a = argv[i];
+		char **dst = &line;
+
+		if (!after && !strcmp(a, "--")) {
+			after = 1;
+			continue;
+		}
+		if (after || (a[0] != '-' && strchr(a, '=')))
+			dst = &tail;
+		if (append_word(dst, a))
+			goto out;
+		if (!after && takes_arg(a) && argv[i + 1] &&
+		    append_word(&line, argv[++i]))
+			goto out;
+	}
+	{
+		char *n = realloc(line, strlen(line) + strlen(tail) + 1);
+
+		if (!n)
+			goto out;
+		line = n;
+		strcat(line, tail);
+	}
+	if (finish_line(&line))
+		goto out;
+	rc = rc_run_cmd(c, line, "run");
+out:
+	free(line);
+	free(tail);
+	rc_close(c);
+	return rc;
+}
+
+char *remote_kernel_release(const char *url)
+{
+	struct rconn *c;
+	char *rel = NULL;
+
+	if (!strcmp(url, "vm")) {
+		if (run_stapvm("kver", &rel) != 0 || !rel || !*rel) {
+			free(rel);
+			return NULL;
+		}
+		return rel;
+	}
+	c = rc_open(url, 0, 0, HELLO_TIMEOUT_MS, 0);
+	if (!c)
+		return NULL;
+	if (c->release)
+		rel = strdup(c->release);
+	rc_close(c);
+	return rel;
+}
+
+int remote_exec(const char *url, const char *user, const char *cmd,
+		int verbose)
+{
+	struct rconn *c = rc_open(url, 0, verbose, HELLO_TIMEOUT_MS, 0);
+	char *line = strdup("exec");
+	int rc = -1;
+
+	if (!c || !line)
+		goto out;
+	if (append_word(&line, user ? user : "root") ||
+	    append_word(&line, cmd) || finish_line(&line))
+		goto out;
+	rc = rc_run_cmd(c, line, "exec");
+out:
+	free(line);
+	if (c)
+		rc_close(c);
+	return rc;
+}
+
+int remote_put(const char *url, const char *src, const char *dest,
+	       int verbose)
+{
+	struct rconn *c = rc_open(url, 0, verbose, HELLO_TIMEOUT_MS, 0);
+	const char *base = strrchr(src, '/');
+	char *rest = strdup(""), *mode = NULL;
+	struct stat st;
+	int rc = -1;
+
+	base = base ? base + 1 : src;
+	if (!c || !rest)
+		goto out;
+	if (stat(src, &st)) {
+		rmsg("cannot read '%s': %s", src, strerror(errno));
+		goto out;
+	}
+	if (asprintf(&mode, "%o", (unsigned)(st.st_mode & 07777)) < 0) {
+		mode = NULL;
+		goto out;
+	}
+	if (append_word(&rest, mode) || append_word(&rest, dest) ||
+	    append_word(&rest, base))
+		goto out;
+	rc = rc_send_file(c, src, "put", rest);
+out:
+	free(mode);
+	free(rest);
+	if (c)
+		rc_close(c);
+	return rc;
+}
+
+int remote_ping(const char *url, int timeout_ms, int quiet)
+{
+	struct rconn *c = rc_open(url, 0, 0, timeout_ms, quiet);
+
+	if (!c)
+		return -1;
+	rc_close(c);
+	return 0;
+}
