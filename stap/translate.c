@@ -1,0 +1,1780 @@
+/*
+ * translate.c - pass 3: write the module's C source.
+ *
+ * The output is one translation unit (doc/runtime.md):
+ *
+ *	#defines (module name, -D options)
+ *	#include "runtime.h"
+ *	globals, their locks and statistics shapes
+ *	frame structs: one per handler/condition (locals and string
+ *	temporaries), one per script function (params, locals, temporaries)
+ *	#include "stp_context.h"	(struct context holds those frames)
+ *	top-level %{ %} embeds, functions, handlers, probe wrappers
+ *	probe tables, globals init/free
+ *	#include "stp_module.h"
+ *
+ * Expressions become C expressions: long values are int64_t, string
+ * values are `const char *` pointing at a variable, a literal, or a
+ * temporary buffer in the current frame.  Anything that needs statements
+ * (keys of an array access, checks that can fail) is a GNU statement
+ * expression.  A failing check records the message and the token's
+ * description in the context and jumps to the current error label: the
+ * handler's exit, or the catch block of the innermost try.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stap.h"
+
+/* Code being generated for one C function. */
+typedef struct Scope {
+	Function *func;         /* NULL in a handler or probe condition */
+	StrBuf fields;          /* the frame struct's fields */
+	int nfields;
+	int ntemps;             /* string temporaries l->__tN */
+	int nc;                 /* C temporaries and labels */
+	const char *errlabel;   /* where a failure goes */
+	int loop_depth;
+} Scope;
+
+static Scope *sc;
+static bool failed;
+
+static void gen_fail(Token *tok, const char *fmt, const char *what)
+{
+	semantic_error(tok, fmt, what);
+	failed = true;
+}
+
+/* ------------------------------------------------------------------ */
+/* names and literals */
+
+static char *c_ident(const char *name)
+{
+	StrBuf sb = {0};
+	for (const char *p = name; *p; p++) {
+		if (*p == '$')
+			sb_puts(&sb, "_S_");
+		else if (*p == '@')
+			sb_puts(&sb, "_A_");
+		else
+			sb_putc(&sb, *p);
+	}
+	char *r = arena_strdup(sb.len ? sb.buf : "_");
+	sb_release(&sb);
+	return r;
+}
+
+/* A C string literal with the bytes of S. */
+static char *c_str(const char *s)
+{
+	StrBuf sb = {0};
+	sb_putc(&sb, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"': sb_puts(&sb, "\\\""); break;
+		case '\\': sb_puts(&sb, "\\\\"); break;
+		case '\n': sb_puts(&sb, "\\n"); break;
+		case '\t': sb_puts(&sb, "\\t"); break;
+		case '?': sb_puts(&sb, "\\?"); break;   /* no trigraphs */
+		default:
+			if (*p < 0x20 || *p >= 0x7f)
+				sb_printf(&sb, "\\%03o", *p);
+			else
+				sb_putc(&sb, *p);
+		}
+	}
+	sb_putc(&sb, '"');
+	char *r = arena_strdup(sb.buf);
+	sb_release(&sb);
+	return r;
+}
+
+/* The token description runtime errors print, as a C literal. */
+static char *where(Node *n)
+{
+	return n && n->tok ? c_str(tok_describe(n->tok)) : "NULL";
+}
+
+/* "file:line" for a comment (never ending or starting one). */
+static char *loc_text(Token *tok)
+{
+	if (!tok || !tok->file)
+		return "";
+	char *r = format("%s:%d", tok->file->name, tok->line);
+	for (char *p = r; p[0] && p[1]; p++)
+		if ((p[0] == '*' && p[1] == '/') || (p[0] == '/' && p[1] == '*'))
+			p[0] = '_';
+	return r;
+}
+
+static char *loc_comment(Token *tok)
+{
+	if (!tok || !tok->file)
+		return "";
+	return format("/* %s */", loc_text(tok));
+}
+
+static char *num_lit(int64_t v)
+{
+	if (v == INT64_MIN)
+		return "((int64_t)(-9223372036854775807LL - 1))";
+	return format("((int64_t)%" PRId64 "LL)", v);
+}
+
+static bool is_array(Var *v)
+{
+	return v->arity > 0;
+}
+
+static char *var_ref(Var *v)
+{
+	if (v->is_global)
+		return v->cname;
+	return format("l->%s", v->cname);
+}
+
+/* A fresh C temporary / label number in the current function. */
+static int fresh(void)
+{
+	return ++sc->nc;
+}
+
+/* A string temporary (MAXSTRINGLEN bytes) in the current frame. */
+static char *new_temp(void)
+{
+	int n = sc->ntemps++;
+	sb_printf(&sc->fields, "\tchar __t%d[MAXSTRINGLEN];\n", n);
+	sc->nfields++;
+	return format("l->__t%d", n);
+}
+
+/* "{ c->last_error = MSG; c->last_stmt = WHERE; goto ERR; }" */
+static char *fail_code(const char *msg, const char *wh)
+{
+	return format("{ STP_SET_ERROR(c, %s, %s); goto %s; }", msg, wh,
+		      sc->errlabel);
+}
+
+/* ------------------------------------------------------------------ */
+/* global access analysis: which globals a handler reads and writes */
+
+enum { ACC_NONE, ACC_READ, ACC_WRITE };
+
+typedef struct Access {
+	unsigned char *g;       /* per used global: ACC_* */
+	Vec calls;              /* Function* called directly */
+} Access;
+
+static Access *func_access;     /* per used function */
+static int nglobals;
+
+static void acc_set(Access *a, Var *v, int how)
+{
+	if (!v || !v->is_global || v->index >= nglobals)
+		return;
+	if (a->g[v->index] < how)
+		a->g[v->index] = how;
+}
+
+static void collect(Access *a, Node *n);
+
+static void collect_list(Access *a, NodeList *l)
+{
+	for (int i = 0; i < l->len; i++)
+		collect(a, l->items[i]);
+}
+
+/* A write to the variable node N (assignment target, ++, delete). */
+static void collect_lvalue(Access *a, Node *n)
+{
+	if (n->kind == ND_VAR || n->kind == ND_INDEX) {
+		acc_set(a, n->var, ACC_WRITE);
+		collect_list(a, &n->args);
+		return;
+	}
+	collect(a, n);
+}
+
+static void collect(Access *a, Node *n)
+{
+	if (!n)
+		return;
+	switch (n->kind) {
+	case ND_VAR:
+		/* statistics: every read aggregates, which writes */
+		acc_set(a, n->var, n->var && n->var->type == TY_STATS ?
+			ACC_WRITE : ACC_READ);
+		return;
+	case ND_INDEX:
+		if (n->lhs) {
+			collect(a, n->lhs);
+			collect_list(a, &n->args);
+			return;
+		}
+		acc_set(a, n->var, n->var && n->var->type == TY_STATS ?
+			ACC_WRITE : ACC_READ);
+		collect_list(a, &n->args);
+		return;
+	case ND_IN:
+		acc_set(a, n->var, n->var && n->var->type == TY_STATS ?
+			ACC_WRITE : ACC_READ);
+		collect_list(a, &n->args);
+		return;
+	case ND_ASSIGN:
+	case ND_PREINC: case ND_PREDEC: case ND_POSTINC: case ND_POSTDEC:
+		collect_lvalue(a, n->lhs);
+		collect(a, n->rhs);
+		return;
+	case ND_DELETE:
+		collect_lvalue(a, n->lhs);
+		return;
+	case ND_AGG:
+		/* <<< only touches this CPU's copy: a shared lock will do */
+		acc_set(a, n->lhs->var, ACC_READ);
+		collect_list(a, &n->lhs->args);
+		collect(a, n->rhs);
+		return;
+	case ND_FOREACH:
+		/* sorting reorders the array, statistics aggregate */
+		acc_set(a, n->var, n->sort_column || (n->var &&
+			n->var->type == TY_STATS) ? ACC_WRITE : ACC_READ);
+		collect_list(a, &n->keys);
+		if (n->value)
+			collect_lvalue(a, n->value);
+		collect_list(a, &n->args);
+		collect(a, n->limit);
+		collect(a, n->body);
+		return;
+	case ND_CALL:
+		if (n->func)
+			vec_push(&a->calls, n->func);
+		collect_list(a, &n->args);
+		return;
+	case ND_TRY:
+		collect(a, n->body);
+		if (n->catch_var)
+			collect_lvalue(a, n->catch_var);
+		collect(a, n->els);
+		return;
+	default:
+		break;
+	}
+	collect(a, n->lhs);
+	collect(a, n->rhs);
+	collect(a, n->cond);
+	collect(a, n->then);
+	collect(a, n->els);
+	collect(a, n->init);
+	collect(a, n->inc);
+	collect(a, n->body);
+	collect(a, n->limit);
+	collect_list(a, &n->args);
+	collect_list(a, &n->keys);
+}
+
+/* Embedded C declares its globals with pragma:read:X / pragma:write:X. */
+static void collect_embedded(Access *a, Function *f)
+{
+	for (int i = 0; i < sess->used_globals.len; i++) {
+		Var *g = vec_get(&sess->used_globals, i);
+		if (strstr(f->code, format("pragma:write:%s ", g->name)) ||
+		    strstr(f->code, format("pragma:write:%s*", g->name)))
+			acc_set(a, g, ACC_WRITE);
+		else if (strstr(f->code, format("pragma:read:%s ", g->name)) ||
+			 strstr(f->code, format("pragma:read:%s*", g->name)))
+			acc_set(a, g, ACC_READ);
+	}
+}
+
+static void analyze_functions(void)
+{
+	int nf = sess->used_functions.len;
+	func_access = arena_alloc((nf + 1) * sizeof(Access));
+	for (int i = 0; i < nf; i++) {
+		Function *f = vec_get(&sess->used_functions, i);
+		Access *a = &func_access[i];
+		a->g = arena_alloc(nglobals + 1);
+		if (f->body)
+			collect(a, f->body);
+		else if (f->code)
+			collect_embedded(a, f);
+	}
+	/* propagate through calls until nothing changes */
+	bool changed = true;
+	while (changed) {
+		changed = false;
+		for (int i = 0; i < nf; i++) {
+			Access *a = &func_access[i];
+			for (int j = 0; j < a->calls.len; j++) {
+				Function *callee = vec_get(&a->calls, j);
+				Access *b = &func_access[callee->index];
+				for (int k = 0; k < nglobals; k++)
+					if (b->g[k] > a->g[k]) {
+						a->g[k] = b->g[k];
+						changed = true;
+					}
+			}
+		}
+	}
+}
+
+/* The globals touched by NODE and everything it calls. */
+static unsigned char *node_access(Node *node, unsigned char *into)
+{
+	Access a = {0};
+	a.g = into ? into : arena_alloc(nglobals + 1);
+	collect(&a, node);
+	for (int j = 0; j < a.calls.len; j++) {
+		Access *b = &func_access[((Function *)vec_get(&a.calls, j))->index];
+		for (int k = 0; k < nglobals; k++)
+			if (b->g[k] > a.g[k])
+				a.g[k] = b->g[k];
+	}
+	return a.g;
+}
+
+/* Call depth for MAXNESTING: deepest chain of script functions. */
+static int *depth_memo;
+static bool recursive;
+
+static int call_depth(Function *f, int *onstack)
+{
+	if (onstack[f->index]) {
+		recursive = true;
+		return 0;
+	}
+	if (depth_memo[f->index] >= 0)
+		return depth_memo[f->index];
+	onstack[f->index] = 1;
+	int d = 0;
+	Access *a = &func_access[f->index];
+	for (int j = 0; j < a->calls.len; j++) {
+		int x = call_depth(vec_get(&a->calls, j), onstack);
+		if (x > d)
+			d = x;
+	}
+	onstack[f->index] = 0;
+	d += f->body ? 1 : 0;
+	depth_memo[f->index] = d;
+	return d;
+}
+
+static int max_nesting(void)
+{
+	int nf = sess->used_functions.len, d = 0;
+	depth_memo = arena_alloc((nf + 1) * sizeof(int));
+	int *onstack = arena_alloc((nf + 1) * sizeof(int));
+	for (int i = 0; i < nf; i++)
+		depth_memo[i] = -1;
+	for (int i = 0; i < nf; i++) {
+		int x = call_depth(vec_get(&sess->used_functions, i), onstack);
+		if (x > d)
+			d = x;
+	}
+	return d + (recursive ? 10 : 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* expressions */
+
+static char *gen_expr(Node *n);
+
+/* Does evaluating N have side effects (or call anything)? */
+static bool has_effects(Node *n)
+{
+	if (!n)
+		return false;
+	switch (n->kind) {
+	case ND_CALL: case ND_ASSIGN: case ND_PREINC: case ND_PREDEC:
+	case ND_POSTINC: case ND_POSTDEC: case ND_AGG: case ND_PRINT:
+	case ND_EMBEDDED_EXPR:
+		return true;
+	default:
+		break;
+	}
+	if (has_effects(n->lhs) || has_effects(n->rhs) || has_effects(n->cond) ||
+	    has_effects(n->then) || has_effects(n->els))
+		return true;
+	for (int i = 0; i < n->args.len; i++)
+		if (has_effects(n->args.items[i]))
+			return true;
+	return false;
+}
+
+/* The keys of an array access: *DECL declares `union stp_key NAME[]`,
+ * the result fills it (statements); *WILD gets the '*' columns. */
+static char *gen_keys(NodeList *args, const char *name, unsigned *wild,
+		      char **decl)
+{
+	StrBuf sb = {0};
+	*wild = 0;
+	*decl = format("union stp_key %s[%d]; ", name, args->len ? args->len : 1);
+	for (int i = 0; i < args->len; i++) {
+		Node *a = args->items[i];
+		if (a->kind == ND_WILDCARD) {
+			*wild |= 1u << i;
+			sb_printf(&sb, "%s[%d].l = 0; ", name, i);
+		} else if (a->type == TY_STRING) {
+			sb_printf(&sb, "%s[%d].s = %s; ", name, i, gen_expr(a));
+		} else {
+			sb_printf(&sb, "%s[%d].l = %s; ", name, i, gen_expr(a));
+		}
+	}
+	char *r = arena_strdup(sb.len ? sb.buf : "");
+	sb_release(&sb);
+	return r;
+}
+
+/* The map object of an array global, and whether it is a pmap. */
+static char *map_of(Var *v)
+{
+	return format("&%s", v->cname);
+}
+
+static char *overflow_msg(Var *v)
+{
+	return v->type == TY_STATS ? format("%s.agg.overflow_msg", v->cname) :
+				     format("%s.overflow_msg", v->cname);
+}
+
+/* Read of a variable or array element. */
+static char *gen_read(Node *n)
+{
+	Var *v = n->var;
+	if (n->kind == ND_VAR) {
+		if (v->is_global && is_array(v)) {
+			gen_fail(n->tok, "%s", "array used as a value");
+			return "0";
+		}
+		return var_ref(v);
+	}
+	/* ND_INDEX */
+	int t = fresh();
+	unsigned wild;
+	char *decl;
+	char *keys = gen_keys(&n->args, format("_k%d", t), &wild, &decl);
+	if (v->type == TY_STRING)
+		return format("({ %s%s_stp_map_get_s(%s, _k%d); })", decl, keys,
+			      map_of(v), t);
+	return format("({ %s%s_stp_map_get_l(%s, _k%d); })", decl, keys,
+		      map_of(v), t);
+}
+
+/* The aggregate of statistics operand N (ND_VAR or ND_INDEX) as a
+ * `struct stp_stat *` (NULL for a missing array element); *DECL and *PRE
+ * are the declarations and statements to put before. */
+static char *stat_ptr(Node *n, char **decl, char **pre)
+{
+	Var *v = n->var;
+	if (n->kind == ND_INDEX) {
+		int t = fresh();
+		unsigned wild;
+		*pre = gen_keys(&n->args, format("_k%d", t), &wild, decl);
+		return format("_stp_pmap_get(&%s, _k%d)", v->cname, t);
+	}
+	*decl = *pre = "";
+	return format("_stp_pstat_get(&%s)", v->cname);
+}
+
+static char *gen_stat(Node *n)
+{
+	Node *op = n->lhs;
+	if (!op->var || op->var->type != TY_STATS) {
+		gen_fail(n->tok, "%s", "statistics operator on a non-statistics value");
+		return "0";
+	}
+	char *decl, *pre;
+	char *p = stat_ptr(op, &decl, &pre);
+	int t = fresh();
+	if (n->op == STAT_COUNT)
+		return format("({ %sstruct stp_stat *_st%d; %s_st%d = %s; _st%d ? _st%d->count : 0; })",
+			      decl, t, pre, t, p, t, t);
+	const char *val;
+	switch (n->op) {
+	case STAT_SUM: val = format("_st%d->sum", t); break;
+	case STAT_MIN: val = format("_st%d->min", t); break;
+	case STAT_MAX: val = format("_st%d->max", t); break;
+	case STAT_AVG: val = format("_stp_stat_avg(_st%d)", t); break;
+	default:
+		val = format("_stp_stat_variance(_st%d, &%s_sd)", t,
+			     op->var->cname);
+	}
+	return format("({ %sstruct stp_stat *_st%d; %s_st%d = %s; if (unlikely(!_st%d || !_st%d->count)) %s %s; })",
+		      decl, t, pre, t, p, t, t,
+		      fail_code("\"empty aggregate\"", where(n)), val);
+}
+
+/* lhs <<< rhs */
+static char *gen_agg(Node *n)
+{
+	Node *op = n->lhs;
+	int t = fresh();
+	if (op->kind == ND_INDEX) {
+		unsigned wild;
+		char *decl;
+		char *keys = gen_keys(&op->args, format("_k%d", t), &wild, &decl);
+		return format("({ %sint64_t _v%d; %s_v%d = %s; if (unlikely(_stp_pmap_add(&%s, _k%d, _v%d))) %s _v%d; })",
+			      decl, t, keys, t, gen_expr(n->rhs), op->var->cname,
+			      t, t, fail_code(overflow_msg(op->var), where(n)), t);
+	}
+	return format("({ int64_t _v%d = %s; _stp_pstat_add(&%s, _v%d); _v%d; })",
+		      t, gen_expr(n->rhs), op->var->cname, t, t);
+}
+
+static char *gen_div(Node *n, const char *l, const char *r, bool mod)
+{
+	int t = fresh();
+	return format("({ int64_t _a%d = %s, _b%d = %s; if (unlikely(!_b%d)) %s %s(_a%d, _b%d); })",
+		      t, l, t, r, t, fail_code("\"division by 0\"", where(n)),
+		      mod ? "_stp_smod" : "_stp_sdiv", t, t);
+}
+
+/* long OP long, for binary operators and compound assignment */
+static char *long_binop(Node *n, int op, const char *l, const char *r)
+{
+	switch (op) {
+	case OP_ADD: return format("(%s + %s)", l, r);
+	case OP_SUB: return format("(%s - %s)", l, r);
+	case OP_MUL: return format("(%s * %s)", l, r);
+	case OP_DIV: return gen_div(n, l, r, false);
+	case OP_MOD: return gen_div(n, l, r, true);
+	case OP_SHL: return format("((int64_t)((uint64_t)%s << (%s & 63)))", l, r);
+	case OP_SHR: return format("(%s >> (%s & 63))", l, r);
+	case OP_BITAND: return format("(%s & %s)", l, r);
+	case OP_BITOR: return format("(%s | %s)", l, r);
+	case OP_BITXOR: return format("(%s ^ %s)", l, r);
+	default:
+		gen_fail(n->tok, "%s", "unsupported operator");
+		return "0";
+	}
+}
+
+static char *gen_binary(Node *n)
+{
+	char *l = gen_expr(n->lhs), *r = gen_expr(n->rhs);
+	int t;
+	if (n->op == OP_CONCAT) {
+		char *tmp = new_temp();
+		if (has_effects(n->rhs)) {
+			/* keep the left value before the right one runs */
+			char *lt = new_temp();
+			return format("({ _stp_strcpy(%s, %s); _stp_concat(%s, %s, %s); })",
+				      lt, l, tmp, lt, r);
+		}
+		return format("((const char *)_stp_concat(%s, %s, %s))", tmp, l, r);
+	}
+	if (has_effects(n->rhs) && has_effects(n->lhs)) {
+		t = fresh();
+		return format("({ int64_t _l%d = %s; %s; })", t, l,
+			      long_binop(n, n->op, format("_l%d", t), r));
+	}
+	return long_binop(n, n->op, l, r);
+}
+
+static char *gen_cmp(Node *n)
+{
+	static const char *ops[] = {
+		[OP_LT] = "<", [OP_LE] = "<=", [OP_GT] = ">", [OP_GE] = ">=",
+		[OP_EQ] = "==", [OP_NE] = "!=",
+	};
+	if (n->op < OP_LT || n->op > OP_NE) {
+		gen_fail(n->tok, "%s", "regular expression matching is not supported yet");
+		return "0";
+	}
+	char *l = gen_expr(n->lhs), *r = gen_expr(n->rhs);
+	if (n->lhs->type == TY_STRING) {
+		if (has_effects(n->rhs)) {
+			char *lt = new_temp();
+			return format("((int64_t)({ _stp_strcpy(%s, %s); strcmp(%s, %s) %s 0; }))",
+				      lt, l, lt, r, ops[n->op]);
+		}
+		return format("((int64_t)(strcmp(%s, %s) %s 0))", l, r, ops[n->op]);
+	}
+	if (has_effects(n->rhs) && has_effects(n->lhs)) {
+		int t = fresh();
+		return format("((int64_t)({ int64_t _l%d = %s; _l%d %s %s; }))",
+			      t, l, t, ops[n->op], r);
+	}
+	return format("((int64_t)(%s %s %s))", l, ops[n->op], r);
+}
+
+/* Assignment and compound assignment; the value is the new value. */
+static char *gen_assign(Node *n)
+{
+	Node *lhs = n->lhs;
+	Var *v = lhs->var;
+	if (lhs->kind != ND_VAR && lhs->kind != ND_INDEX) {
+		gen_fail(lhs->tok, "%s", "this cannot be assigned to");
+		return "0";
+	}
+	if (!v || v->type == TY_STATS) {
+		gen_fail(lhs->tok, "%s", "a statistic cannot be assigned");
+		return "0";
+	}
+	char *r = gen_expr(n->rhs);
+	if (lhs->kind == ND_VAR) {
+		char *ref = var_ref(v);
+		if (v->type == TY_STRING) {
+			if (n->op == OP_CONCAT)
+				return format("((const char *)_stp_strcat(%s, %s))", ref, r);
+			return format("((const char *)_stp_strcpy(%s, %s))", ref, r);
+		}
+		if (n->op == OP_NONE)
+			return format("(%s = %s)", ref, r);
+		if (n->op == OP_DIV || n->op == OP_MOD || n->op == OP_SHL ||
+		    n->op == OP_SHR) {
+			int t = fresh();
+			return format("({ int64_t _r%d = %s; %s = %s; })", t, r, ref,
+				      long_binop(n, n->op, ref, format("_r%d", t)));
+		}
+		return format("(%s %s= %s)", ref, binop_text(n->op), r);
+	}
+	/* array element */
+	int t = fresh();
+	unsigned wild;
+	char *decl;
+	char *keys = gen_keys(&lhs->args, format("_k%d", t), &wild, &decl);
+	char *ovf = fail_code(overflow_msg(v), where(lhs));
+	if (v->type == TY_STRING)
+		return format("({ %sconst char *_v%d; char *_p%d; %s_v%d = %s; _p%d = _stp_map_lval_s(&%s, _k%d); if (unlikely(!_p%d)) %s (const char *)_stp_str%s(_p%d, _v%d); })",
+			      decl, t, t, keys, t, r, t, v->cname, t, t, ovf,
+			      n->op == OP_CONCAT ? "cat" : "cpy", t, t);
+	if (n->op == OP_NONE)
+		return format("({ %sint64_t _v%d; %s_v%d = %s; if (unlikely(_stp_map_set_l(&%s, _k%d, _v%d))) %s _v%d; })",
+			      decl, t, keys, t, r, v->cname, t, t, ovf, t);
+	return format("({ %sint64_t _v%d, *_p%d; %s_v%d = %s; _p%d = _stp_map_lval_l(&%s, _k%d); if (unlikely(!_p%d)) %s *_p%d = %s; })",
+		      decl, t, t, keys, t, r, t, v->cname, t, t, ovf, t,
+		      long_binop(n, n->op, format("*_p%d", t), format("_v%d", t)));
+}
+
+static char *gen_incdec(Node *n)
+{
+	Node *lhs = n->lhs;
+	const char *pre = n->kind == ND_PREINC ? "++" : n->kind == ND_PREDEC ? "--" : "";
+	const char *post = n->kind == ND_POSTINC ? "++" : n->kind == ND_POSTDEC ? "--" : "";
+	if (lhs->kind == ND_VAR && lhs->var && lhs->var->type == TY_LONG)
+		return format("(%s%s%s)", pre, var_ref(lhs->var), post);
+	if (lhs->kind != ND_INDEX || !lhs->var || lhs->var->type != TY_LONG) {
+		gen_fail(lhs->tok, "%s", "this cannot be incremented");
+		return "0";
+	}
+	int t = fresh();
+	unsigned wild;
+	char *decl;
+	char *keys = gen_keys(&lhs->args, format("_k%d", t), &wild, &decl);
+	return format("({ %sint64_t *_p%d; %s_p%d = _stp_map_lval_l(&%s, _k%d); if (unlikely(!_p%d)) %s %s(*_p%d)%s; })",
+		      decl, t, keys, t, lhs->var->cname, t, t,
+		      fail_code(overflow_msg(lhs->var), where(lhs)), pre, t, post);
+}
+
+static char *gen_in(Node *n)
+{
+	Var *v = n->var;
+	int t = fresh();
+	unsigned wild;
+	char *decl;
+	char *keys = gen_keys(&n->args, format("_k%d", t), &wild, &decl);
+	return format("((int64_t)({ %s%s_stp_%smap_exists(&%s, _k%d, %uu); }))",
+		      decl, keys, v->type == TY_STATS ? "p" : "", v->cname, t,
+		      wild);
+}
+
+static char *gen_call(Node *n)
+{
+	Function *f = n->func;
+	if (!f) {
+		gen_fail(n->tok, "%s", "unresolved function");
+		return "0";
+	}
+	StrBuf sb = {0};
+	int t = fresh();
+	sb_puts(&sb, "({ ");
+	/* arguments, left to right */
+	for (int i = 0; i < n->args.len; i++) {
+		Node *a = n->args.items[i];
+		if (a->type == TY_STRING)
+			sb_printf(&sb, "const char *_a%d_%d = %s; ", t, i, gen_expr(a));
+		else
+			sb_printf(&sb, "int64_t _a%d_%d = %s; ", t, i, gen_expr(a));
+	}
+	char *ret = NULL;
+	if (f->type == TY_STRING) {
+		ret = new_temp();
+		sb_printf(&sb, "%s(c, %s", f->cname, ret);
+	} else {
+		sb_printf(&sb, "int64_t _r%d = %s(c", t, f->cname);
+	}
+	for (int i = 0; i < n->args.len; i++)
+		sb_printf(&sb, ", _a%d_%d", t, i);
+	sb_puts(&sb, "); ");
+	sb_printf(&sb, "if (unlikely(c->last_error)) { _stp_error_at_call(c, %s, %d); goto %s; } ",
+		  where(n), f->body ? 1 : 0, sc->errlabel);
+	if (ret)
+		sb_printf(&sb, "(const char *)%s; })", ret);
+	else
+		sb_printf(&sb, "_r%d; })", t);
+	char *r = arena_strdup(sb.buf);
+	sb_release(&sb);
+	return r;
+}
+
+/* Output of one value to sink S (print/println/printd...). */
+static void print_value(StrBuf *sb, const char *s, Node *a, const char *val)
+{
+	if (a->type == TY_STRING)
+		sb_printf(sb, "_stp_sink_puts(%s, %s); ", s, val);
+	else
+		sb_printf(sb, "_stp_print_long(%s, %s); ", s, val);
+}
+
+static char *gen_hist_print(Node *h, const char *s)
+{
+	Node *op = h->lhs;
+	Var *v = op->var;
+	if (!v || v->type != TY_STATS) {
+		gen_fail(h->tok, "%s", "histogram of a non-statistics value");
+		return "";
+	}
+	char *decl, *pre;
+	char *p = stat_ptr(op, &decl, &pre);
+	int t = fresh();
+	/* a missing element prints as an empty histogram */
+	const char *empty = op->kind == ND_INDEX ?
+		format("if (!_st%d) { _st%d = %s.scratch; _stp_stat_clear(_st%d, &%s_sd); } ",
+		       t, t, v->cname, t, v->cname) : "";
+	return format("{ %sstruct stp_stat *_st%d; %s_st%d = %s; %s_stp_stat_print_hist(%s, _st%d, &%s_sd); } ",
+		      decl, t, pre, t, p, empty, s, t, v->cname);
+}
+
+static char *gen_print(Node *n)
+{
+	int k = n->op;
+	bool to_string = k >= PR_SPRINT;
+	bool ln = k == PR_PRINTLN || k == PR_SPRINTLN || k == PR_PRINTDLN ||
+		  k == PR_SPRINTDLN;
+	int t = fresh();
+	StrBuf sb = {0};
+	char *s = format("_s%d", t), *tmp = NULL;
+	int first = 0;
+
+	sb_puts(&sb, "({ ");
+	if (k == PR_PRINTF || k == PR_SPRINTF)
+		first = 1;
+	/* evaluate the arguments first, in order */
+	for (int i = first; i < n->args.len; i++) {
+		Node *a = n->args.items[i];
+		if (a->kind == ND_HIST)
+			continue;
+		if ((k == PR_PRINTD || k == PR_PRINTDLN || k == PR_SPRINTD ||
+		     k == PR_SPRINTDLN) && i == 0)
+			continue;
+		if (a->type == TY_STRING)
+			sb_printf(&sb, "const char *_a%d_%d = %s; ", t, i, gen_expr(a));
+		else
+			sb_printf(&sb, "int64_t _a%d_%d = %s; ", t, i, gen_expr(a));
+	}
+	if (to_string) {
+		tmp = new_temp();
+		sb_printf(&sb, "struct stp_sink _ss%d, *%s = &_ss%d; _stp_sink_str(%s, %s); ",
+			  t, s, t, s, tmp);
+	} else {
+		sb_printf(&sb, "struct stp_sink *%s = &c->psink; ", s);
+	}
+
+	if (k == PR_PRINTF || k == PR_SPRINTF) {
+		FmtSpec *specs;
+		const char *err;
+		int ns = parse_format(n->args.items[0]->str, &specs, &err);
+		if (ns < 0) {
+			gen_fail(n->args.items[0]->tok, "%s", err);
+			ns = 0;
+		}
+		int ai = 1;
+		for (int i = 0; i < ns; i++) {
+			FmtSpec *f = &specs[i];
+			if (f->kind == FMT_LITERAL) {
+				sb_printf(&sb, "_stp_sink_write(%s, %s, %zu); ", s,
+					  c_str(f->text), strlen(f->text));
+				continue;
+			}
+			char *w = f->width == FMT_NONE ? "-1" : format("%d", f->width);
+			char *p = f->precision == FMT_NONE ? "-1" : format("%d", f->precision);
+			if (f->width == FMT_STAR)
+				w = format("(int)_a%d_%d", t, ai++);
+			if (f->precision == FMT_STAR)
+				p = format("(int)_a%d_%d", t, ai++);
+			char *arg = format("_a%d_%d", t, ai++);
+			if (ai - 1 >= n->args.len) {
+				gen_fail(n->tok, "%s", "too few arguments for the format");
+				break;
+			}
+			switch (f->conv) {
+			case 's':
+				sb_printf(&sb, "_stp_fmt_str(%s, %s, %u, %s, %s); ",
+					  s, arg, f->flags, w, p);
+				break;
+			case 'c':
+				sb_printf(&sb, "_stp_fmt_char(%s, %s, %u, %s); ",
+					  s, arg, f->flags, w);
+				break;
+			case 'd': case 'i': case 'u': case 'o': case 'x':
+			case 'X': case 'p':
+				sb_printf(&sb, "_stp_fmt_long(%s, %s, '%c', %u, %s, %s); ",
+					  s, arg, f->conv, f->flags, w, p);
+				break;
+			default:
+				gen_fail(n->args.items[0]->tok,
+					 "format conversion '%s' is not supported yet",
+					 format("%%%c", f->conv));
+			}
+		}
+	} else {
+		bool delim = k == PR_PRINTD || k == PR_PRINTDLN ||
+			     k == PR_SPRINTD || k == PR_SPRINTDLN;
+		int start = delim ? 1 : 0;
+		for (int i = start; i < n->args.len; i++) {
+			Node *a = n->args.items[i];
+			if (delim && i > start)
+				sb_printf(&sb, "_stp_sink_puts(%s, %s); ", s,
+					  c_str(n->args.items[0]->str));
+			if (a->kind == ND_HIST)
+				sb_puts(&sb, gen_hist_print(a, s));
+			else
+				print_value(&sb, s, a, format("_a%d_%d", t, i));
+		}
+	}
+	if (ln)
+		sb_printf(&sb, "_stp_sink_putc(%s, '\\n'); ", s);
+	if (to_string)
+		sb_printf(&sb, "(const char *)_stp_sink_end(%s); })", s);
+	else
+		sb_puts(&sb, "(int64_t)0; })");
+	char *r = arena_strdup(sb.buf);
+	sb_release(&sb);
+	return r;
+}
+
+/* @hist_*(s)[i] */
+static char *gen_hist_bucket(Node *n)
+{
+	Node *h = n->lhs, *op = h->lhs;
+	Var *v = op->var;
+	if (!v || v->type != TY_STATS || n->args.len != 1) {
+		gen_fail(n->tok, "%s", "bad histogram bucket");
+		return "0";
+	}
+	char *decl, *pre;
+	char *p = stat_ptr(op, &decl, &pre);
+	int t = fresh();
+	return format("({ %sstruct stp_stat *_st%d; int64_t _i%d; %s_st%d = %s; _i%d = %s; if (unlikely(_i%d < 0 || _i%d >= %s_sd.nbuckets)) %s _st%d ? _st%d->histogram[_i%d] : 0; })",
+		      decl, t, t, pre, t, p, t, gen_expr(n->args.items[0]), t, t, v->cname,
+		      fail_code("\"histogram index out of range\"", where(n)),
+		      t, t, t);
+}
+
+static char *gen_expr(Node *n)
+{
+	switch (n->kind) {
+	case ND_NUM:
+		return num_lit(n->val);
+	case ND_STR:
+		return c_str(n->str);
+	case ND_VAR:
+	case ND_INDEX:
+		if (n->kind == ND_INDEX && n->lhs)
+			return gen_hist_bucket(n);
+		if (!n->var) {
+			gen_fail(n->tok, "%s", "unresolved variable");
+			return "0";
+		}
+		return gen_read(n);
+	case ND_CALL:
+		return gen_call(n);
+	case ND_BINARY:
+		return gen_binary(n);
+	case ND_CMP:
+		return gen_cmp(n);
+	case ND_LOGAND:
+		return format("((int64_t)(%s && %s))", gen_expr(n->lhs), gen_expr(n->rhs));
+	case ND_LOGOR:
+		return format("((int64_t)(%s || %s))", gen_expr(n->lhs), gen_expr(n->rhs));
+	case ND_NOT:
+		return format("((int64_t)!%s)", gen_expr(n->lhs));
+	case ND_NEG:
+		return format("((int64_t)(0 - (uint64_t)%s))", gen_expr(n->lhs));
+	case ND_BITNOT:
+		return format("(~%s)", gen_expr(n->lhs));
+	case ND_UPLUS:
+		return format("(%s)", gen_expr(n->lhs));
+	case ND_PREINC: case ND_PREDEC: case ND_POSTINC: case ND_POSTDEC:
+		return gen_incdec(n);
+	case ND_ASSIGN:
+		return gen_assign(n);
+	case ND_COND:
+		return format("(%s ? %s : %s)", gen_expr(n->cond), gen_expr(n->then),
+			      gen_expr(n->els));
+	case ND_IN:
+		return gen_in(n);
+	case ND_AGG:
+		return gen_agg(n);
+	case ND_STAT:
+		return gen_stat(n);
+	case ND_PRINT:
+		return gen_print(n);
+	case ND_HIST:
+		gen_fail(n->tok, "%s", "a histogram can only be printed");
+		return "0";
+	case ND_WILDCARD:
+		gen_fail(n->tok, "%s", "wildcard not allowed here");
+		return "0";
+	case ND_TARGET:
+		gen_fail(n->tok, "%s", "unresolved target-symbol expression");
+		return "0";
+	case ND_ENTRY:
+		gen_fail(n->tok, "%s", "@entry is not supported yet");
+		return "0";
+	case ND_DEFINED:
+		gen_fail(n->tok, "%s", "@defined is not supported here");
+		return "0";
+	case ND_EMBEDDED_EXPR:
+		if (strstr(n->str, "/* string */"))
+			return format("((const char *)({ %s; }))", n->str);
+		return format("((int64_t)(%s))", n->str);
+	default:
+		gen_fail(n->tok, "%s", "statement used as an expression");
+		return "0";
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* statements */
+
+static void gen_stmt(StrBuf *o, Node *n, int ind);
+
+static void indent(StrBuf *o, int ind)
+{
+	for (int i = 0; i < ind; i++)
+		sb_putc(o, '\t');
+}
+
+/* MAXACTION: charge N statements. */
+static void gen_act(StrBuf *o, int ind, int n, Node *at)
+{
+	indent(o, ind);
+	sb_printf(o, "if (unlikely((c->actionremaining -= %d) < 0)) %s\n", n,
+		  fail_code("\"MAXACTION exceeded\"", where(at)));
+}
+
+/* A statement that is the body of a loop or branch: charged on entry. */
+static void gen_body(StrBuf *o, Node *n, int ind)
+{
+	indent(o, ind - 1);
+	sb_puts(o, "{\n");
+	if (n->kind != ND_BLOCK)
+		gen_act(o, ind, 1, n);
+	gen_stmt(o, n, ind);
+	indent(o, ind - 1);
+	sb_puts(o, "}\n");
+}
+
+static void gen_delete(StrBuf *o, Node *n, int ind)
+{
+	Node *l = n->lhs;
+	Var *v = l->var;
+	indent(o, ind);
+	if (!v || (l->kind != ND_VAR && l->kind != ND_INDEX)) {
+		gen_fail(n->tok, "%s", "delete of something that is not a variable");
+		return;
+	}
+	if (l->kind == ND_INDEX) {
+		int t = fresh();
+		unsigned wild;
+		char *decl;
+		char *keys = gen_keys(&l->args, format("_k%d", t), &wild, &decl);
+		sb_printf(o, "{ %s%s_stp_%smap_del(&%s, _k%d, %uu); }\n", decl,
+			  keys, v->type == TY_STATS ? "p" : "", v->cname, t,
+			  wild);
+		return;
+	}
+	if (v->is_global && is_array(v)) {
+		sb_printf(o, "_stp_%smap_clear(&%s);\n",
+			  v->type == TY_STATS ? "p" : "", v->cname);
+	} else if (v->type == TY_STATS) {
+		sb_printf(o, "_stp_pstat_clear(&%s);\n", v->cname);
+	} else if (v->type == TY_STRING) {
+		sb_printf(o, "%s[0] = '\\0';\n", var_ref(v));
+	} else {
+		sb_printf(o, "%s = 0;\n", var_ref(v));
+	}
+}
+
+/* Assign the current node's key I / value of foreach to local var N. */
+static void bind_foreach_var(StrBuf *o, int ind, Node *n, const char *val,
+			     Type t)
+{
+	if (!n || !n->var)
+		return;
+	indent(o, ind);
+	if (t == TY_STRING)
+		sb_printf(o, "_stp_strcpy(%s, %s);\n", var_ref(n->var), val);
+	else
+		sb_printf(o, "%s = %s;\n", var_ref(n->var), val);
+}
+
+static void gen_foreach(StrBuf *o, Node *n, int ind)
+{
+	Var *v = n->var;
+	if (!v || !is_array(v)) {
+		gen_fail(n->tok, "%s", "foreach over something that is not an array");
+		return;
+	}
+	int t = fresh();
+	bool stats = v->type == TY_STATS;
+	indent(o, ind);
+	sb_printf(o, "{ %s\n", loc_comment(n->tok));
+	indent(o, ind + 1);
+	sb_printf(o, "struct stp_map *_m%d;\n", t);
+	indent(o, ind + 1);
+	sb_printf(o, "struct stp_mnode *_n%d;\n", t);
+	if (n->limit) {
+		indent(o, ind + 1);
+		sb_printf(o, "int64_t _lim%d;\n", t);
+	}
+	unsigned slice_wild = 0;
+	char *slice = NULL;
+	if (n->args.len) {
+		char *decl;
+		slice = gen_keys(&n->args, format("_k%d", t), &slice_wild, &decl);
+		indent(o, ind + 1);
+		sb_printf(o, "%s\n", decl);
+	}
+	if (n->limit) {
+		indent(o, ind + 1);
+		sb_printf(o, "_lim%d = %s;\n", t, gen_expr(n->limit));
+	}
+	if (slice) {
+		indent(o, ind + 1);
+		sb_printf(o, "%s\n", slice);
+	}
+	indent(o, ind + 1);
+	if (stats) {
+		sb_printf(o, "_m%d = _stp_pmap_agg(&%s);\n", t, v->cname);
+		indent(o, ind + 1);
+		sb_printf(o, "if (unlikely(!_m%d)) %s\n", t,
+			  fail_code(overflow_msg(v), where(n)));
+	} else {
+		sb_printf(o, "_m%d = &%s;\n", t, v->cname);
+	}
+	if (n->sort_column) {
+		indent(o, ind + 1);
+		sb_printf(o, "_stp_map_sort(_m%d, %d, %d, %d);\n", t,
+			  n->sort_column < 0 ? 0 : n->sort_column,
+			  n->sort_dir < 0 ? -1 : 1, n->sort_stat);
+	}
+	indent(o, ind + 1);
+	sb_printf(o, "for (_n%d = _stp_map_first(_m%d); _n%d; _n%d = _stp_map_next(_m%d, _n%d)) {\n",
+		  t, t, t, t, t, t);
+	if (slice) {
+		indent(o, ind + 2);
+		sb_printf(o, "if (!_stp_map_keymatch(_m%d, _n%d, _k%d, %uu))\n", t, t, t,
+			  slice_wild);
+		indent(o, ind + 3);
+		sb_puts(o, "continue;\n");
+	}
+	if (n->limit) {
+		indent(o, ind + 2);
+		sb_printf(o, "if (_lim%d-- <= 0)\n", t);
+		indent(o, ind + 3);
+		sb_puts(o, "break;\n");
+	}
+	gen_act(o, ind + 2, 1, n);
+	for (int i = 0; i < n->keys.len; i++) {
+		Node *k = n->keys.items[i];
+		bool str = v->index_types[i] == TY_STRING;
+		bind_foreach_var(o, ind + 2, k,
+				 format(str ? "_stp_key_s(_m%d, _n%d, %d)" :
+					"_stp_key_l(_m%d, _n%d, %d)", t, t, i),
+				 str ? TY_STRING : TY_LONG);
+	}
+	if (n->value)
+		bind_foreach_var(o, ind + 2, n->value,
+				 format(v->type == TY_STRING ? "_stp_val_s(_m%d, _n%d)" :
+					"*_stp_val_l(_m%d, _n%d)", t, t),
+				 v->type);
+	sc->loop_depth++;
+	gen_stmt(o, n->body, ind + 2);
+	sc->loop_depth--;
+	indent(o, ind + 1);
+	sb_puts(o, "}\n");
+	indent(o, ind);
+	sb_puts(o, "}\n");
+}
+
+static void gen_try(StrBuf *o, Node *n, int ind)
+{
+	int t = fresh();
+	const char *saved = sc->errlabel;
+	char *lbl = format("catch_%d", t);
+	indent(o, ind);
+	sb_printf(o, "{ /* try */ %s\n", loc_comment(n->tok));
+	sc->errlabel = lbl;
+	gen_stmt(o, n->body, ind + 1);
+	sc->errlabel = saved;
+	indent(o, ind + 1);
+	sb_printf(o, "goto end_try_%d;\n", t);
+	indent(o, ind);
+	sb_printf(o, "%s: __attribute__((unused)); /* catch */\n", lbl);
+	if (n->catch_var && n->catch_var->var) {
+		indent(o, ind + 1);
+		sb_printf(o, "_stp_strcpy(%s, c->last_error);\n",
+			  var_ref(n->catch_var->var));
+	}
+	indent(o, ind + 1);
+	sb_puts(o, "c->last_error = NULL;\n");
+	indent(o, ind + 1);
+	sb_puts(o, "c->last_stmt = NULL;\n");
+	indent(o, ind + 1);
+	sb_puts(o, "c->ncallers = 0;\n");
+	if (n->els)
+		gen_stmt(o, n->els, ind + 1);
+	indent(o, ind);
+	sb_printf(o, "end_try_%d: ;\n", t);
+	indent(o, ind);
+	sb_puts(o, "}\n");
+}
+
+static void gen_stmt(StrBuf *o, Node *n, int ind)
+{
+	if (!n)
+		return;
+	switch (n->kind) {
+	case ND_BLOCK: {
+		int count = 0;
+		for (int i = 0; i < n->args.len; i++)
+			if (n->args.items[i]->kind != ND_BLOCK)
+				count++;
+		indent(o, ind);
+		sb_puts(o, "{\n");
+		if (count)
+			gen_act(o, ind + 1, count, n->args.items[0]);
+		for (int i = 0; i < n->args.len; i++)
+			gen_stmt(o, n->args.items[i], ind + 1);
+		indent(o, ind);
+		sb_puts(o, "}\n");
+		return;
+	}
+	case ND_EXPR_STMT:
+		indent(o, ind);
+		sb_printf(o, "(void)%s; %s\n", gen_expr(n->lhs), loc_comment(n->tok));
+		return;
+	case ND_NULL_STMT:
+		return;
+	case ND_IF:
+		indent(o, ind);
+		sb_printf(o, "if (%s) %s\n", gen_expr(n->cond), loc_comment(n->tok));
+		gen_body(o, n->then, ind + 1);
+		if (n->els) {
+			indent(o, ind);
+			sb_puts(o, "else\n");
+			gen_body(o, n->els, ind + 1);
+		}
+		return;
+	case ND_WHILE:
+		indent(o, ind);
+		sb_printf(o, "while (%s) %s\n", gen_expr(n->cond), loc_comment(n->tok));
+		sc->loop_depth++;
+		gen_body(o, n->body, ind + 1);
+		sc->loop_depth--;
+		return;
+	case ND_FOR:
+		indent(o, ind);
+		sb_printf(o, "for (%s; %s; %s) %s\n",
+			  n->init ? format("(void)%s", gen_expr(n->init)) : "",
+			  n->cond ? gen_expr(n->cond) : "",
+			  n->inc ? format("(void)%s", gen_expr(n->inc)) : "",
+			  loc_comment(n->tok));
+		sc->loop_depth++;
+		gen_body(o, n->body, ind + 1);
+		sc->loop_depth--;
+		return;
+	case ND_FOREACH:
+		gen_foreach(o, n, ind);
+		return;
+	case ND_BREAK:
+		indent(o, ind);
+		sb_puts(o, "break;\n");
+		return;
+	case ND_CONTINUE:
+		indent(o, ind);
+		sb_puts(o, "continue;\n");
+		return;
+	case ND_NEXT:
+		if (sc->func) {
+			gen_fail(n->tok, "%s", "next statement not allowed in functions");
+			return;
+		}
+		indent(o, ind);
+		sb_printf(o, "goto out; %s\n", loc_comment(n->tok));
+		return;
+	case ND_RETURN:
+		if (!sc->func) {
+			gen_fail(n->tok, "%s", "return not allowed in probe handlers");
+			return;
+		}
+		indent(o, ind);
+		if (n->lhs && sc->func->type == TY_STRING)
+			sb_printf(o, "{ _stp_strcpy(ret, %s); goto out; } %s\n",
+				  gen_expr(n->lhs), loc_comment(n->tok));
+		else if (n->lhs)
+			sb_printf(o, "{ ret = %s; goto out; } %s\n",
+				  gen_expr(n->lhs), loc_comment(n->tok));
+		else
+			sb_printf(o, "goto out; %s\n", loc_comment(n->tok));
+		return;
+	case ND_DELETE:
+		gen_delete(o, n, ind);
+		return;
+	case ND_TRY:
+		gen_try(o, n, ind);
+		return;
+	default:
+		/* an expression used as a statement */
+		indent(o, ind);
+		sb_printf(o, "(void)%s;\n", gen_expr(n));
+		return;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* scopes: handlers, conditions, functions */
+
+static void declare_var(Scope *s, Var *v)
+{
+	if (v->type == TY_STRING)
+		sb_printf(&s->fields, "\tchar %s[MAXSTRINGLEN];\n", v->cname);
+	else
+		sb_printf(&s->fields, "\tint64_t %s;\n", v->cname);
+	s->nfields++;
+}
+
+static void init_var(StrBuf *o, Var *v)
+{
+	if (v->type == TY_STRING)
+		sb_printf(o, "\tl->%s[0] = '\\0';\n", v->cname);
+	else
+		sb_printf(o, "\tl->%s = 0;\n", v->cname);
+}
+
+static void name_locals(Vec *vars, const char *prefix)
+{
+	for (int i = 0; i < vars->len; i++) {
+		Var *v = vec_get(vars, i);
+		v->cname = format("%s%s", prefix, c_ident(v->name));
+		for (int j = 0; j < i; j++)
+			if (!strcmp(((Var *)vec_get(vars, j))->cname, v->cname))
+				v->cname = format("%s%s_%d", prefix, c_ident(v->name), i);
+	}
+}
+
+static StrBuf frames;           /* struct definitions */
+static StrBuf plu;              /* union stp_probe_locals members */
+static StrBuf ffu;              /* union stp_func_frame members */
+static StrBuf code;             /* functions, handlers, wrappers */
+static StrBuf protos;
+
+static const char *c_type(Type t)
+{
+	return t == TY_STRING ? "const char *" : "int64_t ";
+}
+
+static char *func_signature(Function *f)
+{
+	StrBuf sb = {0};
+	if (f->type == TY_STRING)
+		sb_printf(&sb, "static void %s(struct context *c, char *ret", f->cname);
+	else
+		sb_printf(&sb, "static int64_t %s(struct context *c", f->cname);
+	for (int i = 0; i < f->params.len; i++) {
+		Var *p = vec_get(&f->params, i);
+		if (f->code)
+			sb_printf(&sb, ", %sSTAP_ARG_%s", c_type(p->type), p->name);
+		else
+			sb_printf(&sb, ", %sa_%s", c_type(p->type), p->cname);
+	}
+	sb_puts(&sb, ")");
+	char *r = arena_strdup(sb.buf);
+	sb_release(&sb);
+	return r;
+}
+
+static void gen_embedded_function(Function *f)
+{
+	bool str = f->type == TY_STRING;
+	sb_printf(&code, "\n/* function %s %s */\n%s\n{\n", f->name,
+		  loc_text(f->tok), func_signature(f));
+	if (!str)
+		sb_puts(&code, "\tint64_t __retvalue = 0;\n");
+	else
+		sb_puts(&code, "\tret[0] = '\\0';\n");
+	sb_printf(&code, "#define STAP_RETVALUE %s\n", str ? "ret" : "__retvalue");
+	if (str)
+		sb_puts(&code, "#define STAP_RETURN(v) do { _stp_strcpy(ret, (v)); goto out; } while (0)\n");
+	else
+		sb_puts(&code, "#define STAP_RETURN(v) do { __retvalue = (v); goto out; } while (0)\n");
+	sb_puts(&code, "\t{\n");
+	sb_puts(&code, f->code);
+	sb_puts(&code, "\n\t}\n\tgoto out;\nout: __attribute__((unused));\n");
+	sb_puts(&code, "#undef STAP_RETVALUE\n#undef STAP_RETURN\n");
+	sb_puts(&code, str ? "\treturn;\n}\n" : "\treturn __retvalue;\n}\n");
+}
+
+static void gen_script_function(Function *f)
+{
+	Scope s = {0};
+	sc = &s;
+	s.func = f;
+	s.errlabel = "out";
+	name_locals(&f->params, "v_");
+	/* locals after params, distinct names */
+	Vec all = {0};
+	for (int i = 0; i < f->params.len; i++)
+		vec_push(&all, vec_get(&f->params, i));
+	for (int i = 0; i < f->locals.len; i++)
+		vec_push(&all, vec_get(&f->locals, i));
+	name_locals(&all, "v_");
+	for (int i = 0; i < all.len; i++)
+		declare_var(&s, vec_get(&all, i));
+
+	StrBuf body = {0};
+	gen_stmt(&body, f->body, 1);
+
+	char *sname = format("stp_fr_%s", f->cname);
+	sb_printf(&frames, "struct %s { /* function %s */\n%s\tchar __dummy;\n};\n",
+		  sname, f->name, s.fields.len ? s.fields.buf : "");
+	sb_printf(&ffu, "\tstruct %s %s;\n", sname, f->cname);
+
+	bool str = f->type == TY_STRING;
+	sb_printf(&code, "\n/* function %s %s */\n%s\n{\n", f->name,
+		  loc_text(f->tok), func_signature(f));
+	sb_printf(&code, "\tstruct %s *l;\n", sname);
+	if (!str)
+		sb_puts(&code, "\tint64_t ret = 0;\n\n");
+	else
+		sb_puts(&code, "\n");
+	sb_puts(&code, "\tif (unlikely(c->nesting >= MAXNESTING)) {\n"
+		"\t\tc->last_error = \"MAXNESTING exceeded\";\n");
+	sb_puts(&code, str ? "\t\tret[0] = '\\0';\n\t\treturn;\n\t}\n" :
+		"\t\treturn 0;\n\t}\n");
+	sb_printf(&code, "\tl = &c->frames[c->nesting++].%s;\n", f->cname);
+	for (int i = 0; i < f->params.len; i++) {
+		Var *p = vec_get(&f->params, i);
+		if (p->type == TY_STRING)
+			sb_printf(&code, "\t_stp_strcpy(l->%s, a_%s);\n", p->cname,
+				  p->cname);
+		else
+			sb_printf(&code, "\tl->%s = a_%s;\n", p->cname, p->cname);
+	}
+	for (int i = 0; i < f->locals.len; i++)
+		init_var(&code, vec_get(&f->locals, i));
+	if (str)
+		sb_puts(&code, "\tret[0] = '\\0';\n");
+	sb_puts(&code, body.buf ? body.buf : "");
+	sb_puts(&code, "out: __attribute__((unused));\n\tc->nesting--;\n");
+	sb_puts(&code, str ? "}\n" : "\treturn ret;\n}\n");
+	sb_release(&body);
+	sb_release(&s.fields);
+	sc = NULL;
+}
+
+/* The body of handler H: stp_handler_N(c), without locks. */
+static void gen_handler(Handler *h)
+{
+	Scope s = {0};
+	sc = &s;
+	s.errlabel = "out";
+	name_locals(&h->locals, "v_");
+	for (int i = 0; i < h->locals.len; i++)
+		declare_var(&s, vec_get(&h->locals, i));
+
+	StrBuf body = {0};
+	gen_stmt(&body, h->body, 1);
+
+	h->cname = format("stp_handler_%d", h->index);
+	char *sname = format("stp_pl_%d", h->index);
+	sb_printf(&frames, "struct %s { /* probe %s */\n%s\tchar __dummy;\n};\n",
+		  sname, loc_text(h->tok), s.fields.len ? s.fields.buf : "");
+	sb_printf(&plu, "\tstruct %s h%d;\n", sname, h->index);
+
+	sb_printf(&code, "\n/* probe handler %s */\nstatic void %s(struct context *c)\n{\n",
+		  loc_text(h->tok), h->cname);
+	if (s.nfields)
+		sb_printf(&code, "\tstruct %s *l = &c->pl.h%d;\n\n", sname, h->index);
+	for (int i = 0; i < h->locals.len; i++)
+		init_var(&code, vec_get(&h->locals, i));
+	sb_puts(&code, body.buf ? body.buf : "");
+	sb_puts(&code, "out: __attribute__((unused));\n\t;\n}\n");
+	sb_release(&body);
+	sb_release(&s.fields);
+	sc = NULL;
+}
+
+/* One entry point per (handler, condition): lock, test, run, unlock. */
+typedef struct Wrapper {
+	Handler *h;
+	Node *cond;
+	char *cname;
+} Wrapper;
+
+static Vec wrappers;
+
+static char *wrapper_for(DerivedProbe *d)
+{
+	for (int i = 0; i < wrappers.len; i++) {
+		Wrapper *w = vec_get(&wrappers, i);
+		if (w->h == d->handler && w->cond == d->cond)
+			return w->cname;
+	}
+	Wrapper *w = arena_alloc(sizeof(*w));
+	w->h = d->handler;
+	w->cond = d->cond;
+	w->cname = format("stp_probe_%d", wrappers.len);
+	int idx = wrappers.len;
+	vec_push(&wrappers, w);
+
+	unsigned char *acc = node_access(w->h->body, NULL);
+	if (w->cond)
+		node_access(w->cond, acc);
+
+	StrBuf o = {0};
+	sb_printf(&o, "\nstatic void %s(struct context *c)\n{\n", w->cname);
+	char *condcode = NULL;
+	Scope s = {0};
+	if (w->cond) {
+		sc = &s;
+		s.errlabel = "out";
+		condcode = gen_expr(w->cond);
+		sc = NULL;
+		char *sname = format("stp_plc_%d", idx);
+		sb_printf(&frames, "struct %s { /* probe condition */\n%s\tchar __dummy;\n};\n",
+			  sname, s.fields.len ? s.fields.buf : "");
+		sb_printf(&plu, "\tstruct %s c%d;\n", sname, idx);
+		if (s.nfields)
+			sb_printf(&o, "\tstruct %s *l = &c->pl.c%d;\n\n", sname, idx);
+	}
+	/* lock in global order; a timeout skips the probe */
+	Vec locked = {0};
+	for (int g = 0; g < nglobals; g++) {
+		if (!acc[g])
+			continue;
+		Var *v = vec_get(&sess->used_globals, g);
+		sb_printf(&o, "\tif (unlikely(!_stp_trylock_%s(&%s_lock))) {\n",
+			  acc[g] == ACC_WRITE ? "w" : "r", v->cname);
+		for (int j = locked.len - 1; j >= 0; j--) {
+			int k = (int)(intptr_t)vec_get(&locked, j);
+			Var *lv = vec_get(&sess->used_globals, k);
+			sb_printf(&o, "\t\t%s_unlock(&%s_lock);\n",
+				  acc[k] == ACC_WRITE ? "write" : "read", lv->cname);
+		}
+		sb_puts(&o, "\t\t_stp_skip(STP_SKIP_LOCK);\n\t\treturn;\n\t}\n");
+		vec_push(&locked, (void *)(intptr_t)g);
+	}
+	if (condcode)
+		sb_printf(&o, "\tif (%s) %s\n\t\t%s(c);\nout: __attribute__((unused));\n",
+			  condcode, loc_comment(w->cond->tok), w->h->cname);
+	else
+		sb_printf(&o, "\t%s(c);\n", w->h->cname);
+	for (int j = locked.len - 1; j >= 0; j--) {
+		int k = (int)(intptr_t)vec_get(&locked, j);
+		Var *lv = vec_get(&sess->used_globals, k);
+		sb_printf(&o, "\t%s_unlock(&%s_lock);\n",
+			  acc[k] == ACC_WRITE ? "write" : "read", lv->cname);
+	}
+	sb_puts(&o, "}\n");
+	sb_puts(&code, o.buf);
+	sb_release(&o);
+	sb_release(&s.fields);
+	return w->cname;
+}
+
+/* ------------------------------------------------------------------ */
+/* globals */
+
+static void gen_stat_desc(FILE *out, Var *g)
+{
+	fprintf(out, "static struct stp_stat_desc %s_sd = {", g->cname);
+	if (g->uses_hist_log)
+		fputs(" .hist_type = STP_HIST_LOG,", out);
+	else if (g->uses_hist_linear)
+		fprintf(out, " .hist_type = STP_HIST_LINEAR, .start = %" PRId64
+			", .stop = %" PRId64 ", .interval = %" PRId64 ",",
+			g->hist_start, g->hist_stop, g->hist_interval);
+	fprintf(out, " .bit_shift = %d };\n", g->variance_shift);
+}
+
+static void gen_globals(FILE *out)
+{
+	for (int i = 0; i < nglobals; i++) {
+		Var *g = vec_get(&sess->used_globals, i);
+		fprintf(out, "%s\n", loc_comment(g->tok));
+		if (g->type == TY_STATS) {
+			gen_stat_desc(out, g);
+			fprintf(out, "static struct stp_p%s %s;\n",
+				is_array(g) ? "map" : "stat", g->cname);
+		} else if (is_array(g)) {
+			fprintf(out, "static struct stp_map %s;\n", g->cname);
+		} else if (g->type == TY_STRING) {
+			const char *init = g->init && g->init->kind == ND_STR ?
+				g->init->str : "";
+			char *s = arena_strdup(init);
+			if (strlen(s) > 511)
+				s[511] = '\0';
+			fprintf(out, "static char %s[MAXSTRINGLEN] = %s;\n",
+				g->cname, c_str(s));
+		} else {
+			int64_t v = 0;
+			if (g->init && g->init->kind == ND_NUM)
+				v = g->init->val;
+			else if (g->init && g->init->kind == ND_NEG &&
+				 g->init->lhs->kind == ND_NUM)
+				v = -g->init->lhs->val;
+			fprintf(out, "static int64_t %s = %s;\n", g->cname, num_lit(v));
+		}
+		fprintf(out, "static DEFINE_RWLOCK(%s_lock);\n", g->cname);
+	}
+}
+
+static void gen_globals_init(FILE *out)
+{
+	fputs("\nstatic int _stp_globals_init(void)\n{\n", out);
+	bool any = false;
+	for (int i = 0; i < nglobals; i++) {
+		Var *g = vec_get(&sess->used_globals, i);
+		if (g->type != TY_STATS && !is_array(g))
+			continue;
+		if (!any)
+			fputs("\tint rc = 0;\n\n", out);
+		any = true;
+		if (g->type == TY_STATS)
+			fprintf(out, "\t_stp_stat_desc_init(&%s_sd);\n", g->cname);
+		if (is_array(g)) {
+			fprintf(out, "\t{\n\t\tstatic const unsigned char kt[] = {");
+			for (int k = 0; k < g->arity; k++)
+				fprintf(out, " %s,", g->index_types[k] == TY_STRING ?
+					"STP_TYPE_STRING" : "STP_TYPE_LONG");
+			fputs(" };\n\n", out);
+			char *size = g->maxsize > 0 ? format("%d", g->maxsize) : "MAXMAPENTRIES";
+			if (g->type == TY_STATS)
+				fprintf(out, "\t\trc = _stp_pmap_init(&%s, %d, kt, %s, %d, %d, &%s_sd);\n",
+					g->cname, g->arity, size, g->wrap, g->maxsize > 0,
+					g->cname);
+			else
+				fprintf(out, "\t\trc = _stp_map_init(&%s, %d, kt, %s, %s, %d, %d, NULL);\n",
+					g->cname, g->arity, g->type == TY_STRING ?
+					"STP_TYPE_STRING" : "STP_TYPE_LONG",
+					size, g->wrap, g->maxsize > 0);
+			fputs("\t}\n", out);
+		} else {
+			fprintf(out, "\trc = _stp_pstat_init(&%s, &%s_sd);\n", g->cname,
+				g->cname);
+		}
+		fputs("\tif (rc)\n\t\tgoto fail;\n", out);
+	}
+	if (any)
+		fputs("\treturn 0;\nfail:\n\t_stp_globals_free();\n\treturn rc;\n}\n", out);
+	else
+		fputs("\treturn 0;\n}\n", out);
+}
+
+static void gen_globals_free(FILE *out)
+{
+	fputs("\nstatic void _stp_globals_free(void)\n{\n", out);
+	for (int i = 0; i < nglobals; i++) {
+		Var *g = vec_get(&sess->used_globals, i);
+		if (g->type == TY_STATS)
+			fprintf(out, "\t_stp_p%s_free(&%s);\n",
+				is_array(g) ? "map" : "stat", g->cname);
+		else if (is_array(g))
+			fprintf(out, "\t_stp_map_free(&%s);\n", g->cname);
+	}
+	fputs("}\n", out);
+}
+
+/* ------------------------------------------------------------------ */
+/* probe tables */
+
+static int cmp_seq(const void *a, const void *b)
+{
+	const DerivedProbe *x = *(DerivedProbe *const *)a;
+	const DerivedProbe *y = *(DerivedProbe *const *)b;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->index - y->index;
+}
+
+static void gen_be_list(FILE *out, const char *name, DerivedKind kind)
+{
+	Vec v = {0};
+	for (int i = 0; i < sess->derived.len; i++) {
+		DerivedProbe *d = vec_get(&sess->derived, i);
+		if (d->kind == kind)
+			vec_push(&v, d);
+	}
+	if (v.len)
+		qsort(v.data, v.len, sizeof(void *), cmp_seq);
+	fprintf(out, "static const struct stp_probe *const %s[] = {", name);
+	for (int i = 0; i < v.len; i++)
+		fprintf(out, " &_stp_probes[%d],", ((DerivedProbe *)vec_get(&v, i))->index);
+	fputs(" NULL };\n", out);
+}
+
+static void gen_tables(FILE *out, char **ph)
+{
+	fputs("\nstatic const struct stp_probe _stp_probes[] = {\n", out);
+	for (int i = 0; i < sess->derived.len; i++) {
+		DerivedProbe *d = vec_get(&sess->derived, i);
+		fprintf(out, "\t[%d] = { .ph = %s, .pp = %s, .name = %s, .func = %s },\n",
+			i, ph[i] ? ph[i] : "NULL", c_str(d->pp),
+			c_str(d->user_pp ? d->user_pp : d->pp),
+			d->symbol ? c_str(d->symbol) : "NULL");
+	}
+	fputs("\t{ }\n};\n\n", out);
+	gen_be_list(out, "_stp_begin_probes", DP_BEGIN);
+	gen_be_list(out, "_stp_end_probes", DP_END);
+	gen_be_list(out, "_stp_error_probes", DP_ERROR);
+
+	fputs("static struct stp_hrtimer _stp_hrtimers[] = {\n", out);
+	for (int i = 0; i < sess->derived.len; i++) {
+		DerivedProbe *d = vec_get(&sess->derived, i);
+		if (d->kind == DP_TIMER)
+			fprintf(out, "\t{ .probe = &_stp_probes[%d], .interval_ns = %" PRId64
+				"ULL, .randomize_ns = %" PRId64 "ULL },\n",
+				i, d->interval_ns, d->randomize_ns);
+	}
+	fputs("\t{ }\n};\n", out);
+	fputs("static struct stp_jtimer _stp_jtimers[] = {\n", out);
+	for (int i = 0; i < sess->derived.len; i++) {
+		DerivedProbe *d = vec_get(&sess->derived, i);
+		if (d->kind != DP_TIMER_JIFFIES)
+			continue;
+		char *iv = d->interval_jiffies < 0 ?
+			format("(HZ / %" PRId64 " ? HZ / %" PRId64 " : 1)",
+			       -d->interval_jiffies, -d->interval_jiffies) :
+			format("%" PRId64, d->interval_jiffies);
+		fprintf(out, "\t{ .probe = &_stp_probes[%d], .interval = %s, .randomize = %" PRId64 " },\n",
+			i, iv, d->randomize_jiffies);
+	}
+	fputs("\t{ }\n};\n", out);
+	fputs("static struct stp_kprobe _stp_kprobes[] = {\n", out);
+	for (int i = 0; i < sess->derived.len; i++) {
+		DerivedProbe *d = vec_get(&sess->derived, i);
+		if (d->kind != DP_KPROBE && d->kind != DP_KRETPROBE)
+			continue;
+		fprintf(out, "\t{ .probe = &_stp_probes[%d], .symbol = %s, .offset = %" PRId64
+			", .ret = %d, .maxactive = %d, .optional = %d },\n",
+			i, c_str(d->symbol ? d->symbol : ""), d->offset,
+			d->kind == DP_KRETPROBE, d->maxactive, d->optional);
+	}
+	fputs("\t{ }\n};\n", out);
+}
+
+/* ------------------------------------------------------------------ */
+
+static void name_globals_and_functions(void)
+{
+	for (int i = 0; i < nglobals; i++) {
+		Var *g = vec_get(&sess->used_globals, i);
+		g->cname = format("g_%s", c_ident(g->name));
+		for (int j = 0; j < i; j++)
+			if (!strcmp(((Var *)vec_get(&sess->used_globals, j))->cname, g->cname))
+				g->cname = format("g_%s_%d", c_ident(g->name), i);
+	}
+	for (int i = 0; i < sess->used_functions.len; i++) {
+		Function *f = vec_get(&sess->used_functions, i);
+		f->cname = format("f_%s", c_ident(f->name));
+		for (int j = 0; j < i; j++)
+			if (!strcmp(((Function *)vec_get(&sess->used_functions, j))->cname,
+				    f->cname))
+				f->cname = format("f_%s_%d", c_ident(f->name), i);
+	}
+}
+
+static void reset(void)
+{
+	failed = false;
+	sb_release(&frames);
+	sb_release(&plu);
+	sb_release(&ffu);
+	sb_release(&code);
+	sb_release(&protos);
+	wrappers = (Vec){0};
+}
+
+bool translate(FILE *out)
+{
+	reset();
+	nglobals = sess->used_globals.len;
+	name_globals_and_functions();
+	analyze_functions();
+	int nesting = max_nesting();
+
+	for (int i = 0; i < sess->used_functions.len; i++) {
+		Function *f = vec_get(&sess->used_functions, i);
+		sb_printf(&protos, "%s;\n", func_signature(f));
+		if (f->code)
+			gen_embedded_function(f);
+		else if (f->body)
+			gen_script_function(f);
+	}
+	for (int i = 0; i < sess->handlers.len; i++)
+		gen_handler(vec_get(&sess->handlers, i));
+	char **ph = arena_alloc((sess->derived.len + 1) * sizeof(char *));
+	for (int i = 0; i < sess->derived.len; i++) {
+		DerivedProbe *d = vec_get(&sess->derived, i);
+		if (d->kind != DP_NEVER)
+			ph[i] = wrapper_for(d);
+	}
+	if (failed)
+		return false;
+
+	fprintf(out, "/* %s generated by %s %s */\n", sess->module_name ?
+		sess->module_name : "module", STAP_NAME, STAP_VERSION);
+	fprintf(out, "#define STP_MODULE_NAME %s\n",
+		c_str(sess->module_name ? sess->module_name : "stap_module"));
+	for (int i = 0; i < sess->defines.len; i++) {
+		char *d = arena_strdup(vec_get(&sess->defines, i));
+		char *eq = strchr(d, '=');
+		if (eq) {
+			*eq = '\0';
+			fprintf(out, "#define %s %s\n", d, eq + 1);
+		} else {
+			fprintf(out, "#define %s\n", d);
+		}
+	}
+	fputs("#include \"runtime.h\"\n\n", out);
+	fprintf(out, "#ifndef MAXNESTING\n#define MAXNESTING %d\n#endif\n\n", nesting);
+
+	gen_globals(out);
+	fprintf(out, "\n%s\n", frames.buf ? frames.buf : "");
+	fprintf(out, "union stp_probe_locals {\n%s\tchar __dummy;\n};\n\n",
+		plu.buf ? plu.buf : "");
+	fprintf(out, "union stp_func_frame {\n%s\tchar __dummy;\n};\n\n",
+		ffu.buf ? ffu.buf : "");
+	fputs("#include \"stp_context.h\"\n\n", out);
+	fputs("#define CONTEXT c\n"
+	      "#define STAP_ERROR(...) do { _stp_cerror(c, __VA_ARGS__); goto out; } while (0)\n"
+	      "#define STAP_PRINTF(fmt, ...) _stp_printf(fmt, ##__VA_ARGS__)\n\n", out);
+	for (int i = 0; i < sess->used_embeds.len; i++) {
+		Token *t = vec_get(&sess->used_embeds, i);
+		fprintf(out, "%s\n%s\n", loc_comment(t), t->str);
+	}
+	fprintf(out, "\n%s", protos.buf ? protos.buf : "");
+	fputs(code.buf ? code.buf : "", out);
+	gen_tables(out, ph);
+	fputs("\nstatic void _stp_globals_free(void);\n", out);
+	gen_globals_init(out);
+	gen_globals_free(out);
+	fputs("\n#include \"stp_module.h\"\n", out);
+	return !ferror(out);
+}
