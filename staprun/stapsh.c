@@ -206,18 +206,21 @@ static int get_raw(int fd, unsigned long long len, int *werr)
 	return 0;
 }
 
-/* Wait for a client on the port: while none is connected the port
- * reports POLLHUP at once, so poll it at a gentle rate. */
+/* Wait for a client on the port: while none is connected a virtio port
+ * reports POLLHUP (and POLLIN: read() would return 0) at once, so poll it
+ * at a gentle rate. */
 static void wait_for_client(void)
 {
 	for (;;) {
 		struct pollfd p = { c.in_fd, POLLIN, 0 };
 
-		if (poll(&p, 1, 1000) > 0 && (p.revents & POLLIN))
-			return;
-		if (!p.revents || (p.revents & POLLHUP))
-			usleep(50 * 1000);
+		if (poll(&p, 1, 1000) > 0 && !(p.revents & POLLHUP) &&
+		    (p.revents & POLLIN))
+			break;
+		if (p.revents & POLLHUP)
+			usleep(20 * 1000);
 	}
+	dbg(1, "client connected");
 }
 
 /* --- arguments --------------------------------------------------------- */
@@ -867,6 +870,7 @@ int main(int argc, char **argv)
 			continue;	/* the client disconnects next */
 		if (r != DISCONNECTED)
 			msg("session ended: %s", strerror(-r));
+		dbg(1, "client gone");
 		c.len = 0;
 		wait_for_client();
 	}
