@@ -3,7 +3,7 @@
  * The runtime compiled into every module.  The translator's output is one
  * C file shaped like this (see doc/runtime.md):
  *
- *	#define STP_MODULE_NAME "stap_..."	and the -D limits
+ *	the -D limits (the module's name is KBUILD_MODNAME)
  *	#include "runtime.h"		this file: limits, strings, printf,
  *					statistics, maps, session, transport
  *	globals, frame structs, union stp_probe_locals, union stp_func_frame
@@ -36,9 +36,7 @@
 #include <linux/namei.h>
 #include <linux/kallsyms.h>
 
-#ifndef STP_MODULE_NAME
 #define STP_MODULE_NAME KBUILD_MODNAME
-#endif
 
 /* Limits (SPEC.md section 5); every one can be overridden with -D. */
 #ifndef MAXSTRINGLEN

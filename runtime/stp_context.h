@@ -25,6 +25,8 @@ struct context {
 	int ncallers;
 	const struct stp_probe *probe;
 	struct pt_regs *kregs;		/* kprobes: the probed registers */
+	struct pt_regs *sregs;		/* a syscall's user registers, when a
+					   tapset found them (*_arg read them) */
 	const char *last_error;		/* set: the handler is failing */
 	const char *last_stmt;		/* where: "operator '/' at f:1:2" */
 	const char *callers[STP_MAXCALLERS];	/* call sites, innermost first */
@@ -94,6 +96,7 @@ _stp_enter(const struct stp_probe *p, int state, struct pt_regs *regs,
 	}
 	c->probe = p;
 	c->kregs = regs;
+	c->sregs = NULL;
 	c->actionremaining = maxaction;
 	c->nesting = 0;
 	c->last_error = NULL;
