@@ -60,9 +60,12 @@ static void usage(FILE *f)
 		"  -h       this help\n");
 }
 
-/* Find "name=" in the module's .modinfo; returns a malloc'ed copy or NULL. */
-static char *modinfo_name(const unsigned char *img, size_t size)
+/* Find "KEY=" in the module's .modinfo; returns a malloc'ed copy of the
+ * value or NULL. */
+static char *modinfo_get(const unsigned char *img, size_t size,
+			 const char *key)
 {
+	size_t klen = strlen(key);
 	const Elf64_Ehdr *eh = (const void *)img;
 	const Elf64_Shdr *sh, *strsec;
 	size_t i;
@@ -89,8 +92,9 @@ static char *modinfo_name(const unsigned char *img, size_t size)
 		while (p < end) {
 			size_t len = strnlen(p, end - p);
 
-			if (len > 5 && !strncmp(p, "name=", 5))
-				return strndup(p + 5, len - 5);
+			if (len > klen && !strncmp(p, key, klen) &&
+			    p[klen] == '=')
+				return strndup(p + klen + 1, len - klen - 1);
 			p += len + 1;
 		}
 	}
@@ -98,18 +102,21 @@ static char *modinfo_name(const unsigned char *img, size_t size)
 }
 
 /* The module name: .modinfo's name=, else the file's base name without
- * ".ko", with '-' turned into '_' as kbuild does. */
-static char *module_name(int fd, const char *path)
+ * ".ko", with '-' turned into '_' as kbuild does.  *VERMAGIC gets the
+ * vermagic= string, or NULL. */
+static char *module_name(int fd, const char *path, char **vermagic)
 {
 	struct stat st;
 	char *name = NULL, *p;
 
+	*vermagic = NULL;
 	if (fstat(fd, &st) == 0 && st.st_size > 0) {
 		void *img = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE,
 				 fd, 0);
 
 		if (img != MAP_FAILED) {
-			name = modinfo_name(img, st.st_size);
+			name = modinfo_get(img, st.st_size, "name");
+			*vermagic = modinfo_get(img, st.st_size, "vermagic");
 			munmap(img, st.st_size);
 		}
 	}
@@ -142,6 +149,24 @@ static char *resolve_module(const char *arg)
 		     arg) < 0)
 		return NULL;
 	return path;
+}
+
+/* A kernel with modversions compares only symbol CRCs, not the release
+ * in vermagic: check that here, as a module for another release is at
+ * best a surprise. */
+static int check_release(const char *path, const char *vermagic)
+{
+	struct utsname u;
+	size_t len;
+
+	if (!vermagic || uname(&u))
+		return 0;
+	len = strcspn(vermagic, " ");
+	if (len == strlen(u.release) && !strncmp(vermagic, u.release, len))
+		return 0;
+	msg("module '%s' was built for kernel %.*s, not %s", path, (int)len,
+	    vermagic, u.release);
+	return -ENOEXEC;
 }
 
 static int remove_module(const char *name)
@@ -409,7 +434,7 @@ int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
 	int fd, err, status = 0, release_fd = -1, rc = 1;
-	char *name = NULL, *params = NULL;
+	char *name = NULL, *params = NULL, *vermagic = NULL;
 	pid_t pid;
 	const char *env = getenv("SYSTEMTAP_VERBOSE");
 
@@ -431,12 +456,14 @@ int main(int argc, char **argv)
 		msg("cannot open module '%s': %s", o.path, strerror(errno));
 		goto out;
 	}
-	name = module_name(fd, o.path);
+	name = module_name(fd, o.path, &vermagic);
 	params = module_params(&o);
 	if (!name || !params) {
 		msg("out of memory");
 		goto out_close;
 	}
+	if (check_release(o.path, vermagic))
+		goto out_close;
 
 	if (o.cmd) {
 		pid = fork_target(o.cmd, &release_fd);
@@ -506,6 +533,7 @@ out_close:
 	if (fd >= 0)
 		close(fd);
 out:
+	free(vermagic);
 	free(name);
 	free(params);
 	free(o.path);
