@@ -1,14 +1,17 @@
 #!/bin/bash
 # vm-smoke.sh: end-to-end check of the test VM, staprun/stapio/stapsh and
 # stap --remote's remote_run(), using the hand-written transport fixture
-# testsuite/fixtures/hello (no translator needed).  Boots (or reuses) the
-# VM with vm/stapvm; leaves it running unless --stop is given.
+# testsuite/fixtures/hello (no translator needed).  It uses a VM of its
+# own (STAPVM_DIR, default ~/.cache/stapvm/smoke), so that other users of
+# the default VM neither disturb nor are disturbed by it (it checks that
+# no stap_ module is left loaded), and stops it at the end unless --keep.
 # Last line: "N passed, N failed"; exit status 1 if anything failed.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
-stop_after=0
-[ "${1:-}" = "--stop" ] && stop_after=1
+stop_after=1
+[ "${1:-}" = "--keep" ] && stop_after=0
+export STAPVM_DIR=${STAPVM_DIR:-$HOME/.cache/stapvm/smoke}
 
 stapvm=$top/vm/stapvm
 export STAPVM=$stapvm		# remote_run("vm") finds stapvm here
@@ -124,6 +127,7 @@ check_dmesg "remote_run unix, several runs"
 
 # Ctrl-C: SIGINT to the host side stops the session cleanly.
 intr() {	# intr URL SIG: run mode=4 (ticks until stopped), signal it
+	rm -f "$tmp/ticks" "$tmp/ticks.e"
 	"$client" run "$1" "$ko" mode=4 >"$tmp/ticks" 2>"$tmp/ticks.e" &
 	local pid=$! i
 	for i in $(seq 100); do
@@ -139,7 +143,7 @@ check "Ctrl-C (unix:): end probe ran" test "$(tail -n 1 "$tmp/ticks")" = bye
 check "Ctrl-C (unix:): nothing on stderr" test ! -s "$tmp/ticks.e"
 check_dmesg "Ctrl-C unix"
 intr "unix:$sock" TERM; rc=$?
-check "SIGTERM (unix:): status 0, end probe ran" test $rc -eq 0 -a "$(tail -n 1 "$tmp/ticks")" = bye
+check "SIGTERM (unix:): status 0 ($rc), end probe ran" test $rc -eq 0 -a "$(tail -n 1 "$tmp/ticks")" = bye
 check_dmesg "SIGTERM unix"
 
 # A client that vanishes mid-run: stapsh stops the session by itself.
