@@ -29,7 +29,10 @@
 
 #define REMOTE_PROTO	"1"
 #define RBUF_SIZE	(128 * 1024)
-#define HELLO_TIMEOUT_MS 120000
+/* How long to wait for stapsh's greeting: it serves one client at a
+ * time, so a busy one answers when its current client is done.
+ * $STAP_REMOTE_TIMEOUT (seconds) overrides. */
+#define HELLO_TIMEOUT_MS hello_timeout_ms()
 
 const char *remote_progname = "stap";
 
@@ -62,6 +65,33 @@ static int write_all(int fd, const void *buf, size_t len)
 
 	while (len > 0) {
 		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int hello_timeout_ms(void)
+{
+	const char *env = getenv("STAP_REMOTE_TIMEOUT");
+	int s = env ? atoi(env) : 0;
+
+	return (s > 0 ? s : 120) * 1000;
+}
+
+/* Like write_all() on the socket, without SIGPIPE when the peer is gone. */
+static int send_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -262,7 +292,7 @@ static int rc_line(struct rconn *c, char *line, size_t max, int timeout_ms)
 
 static int rc_send(struct rconn *c, const char *s)
 {
-	int err = write_all(c->fd, s, strlen(s));
+	int err = send_all(c->fd, s, strlen(s));
 
 	if (err)
 		rmsg("lost the connection to stapsh: %s", strerror(-err));
@@ -329,7 +359,7 @@ static void rc_close(struct rconn *c)
 
 	if (c->fd >= 0) {
 		/* Be polite, but do not wait long for the "OK". */
-		if (write_all(c->fd, "quit\n", 5) == 0)
+		if (send_all(c->fd, "quit\n", 5) == 0)
 			rc_line(c, line, sizeof(line), 2000);
 		close(c->fd);
 	}
@@ -471,14 +501,14 @@ static int rc_send_file(struct rconn *c, const char *src, const char *cmd,
 				size_t k = left < (off_t)sizeof(buf) ?
 					   (size_t)left : sizeof(buf);
 
-				if (write_all(c->fd, buf, k))
+				if (send_all(c->fd, buf, k))
 					break;
 				left -= k;
 			}
 			rc_expect_ok(c, cmd);
 			goto out;
 		}
-		if (write_all(c->fd, buf, n)) {
+		if (send_all(c->fd, buf, n)) {
 			rmsg("lost the connection to stapsh: %s",
 			     strerror(errno));
 			goto out;
