@@ -367,17 +367,40 @@ static void rc_close(struct rconn *c)
 	free(c);
 }
 
+/* (Re)connect C to PATH and send the greeting; 0 or -errno. */
+static int rc_connect(struct rconn *c, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	if (c->fd >= 0)
+		close(c->fd);
+	c->len = 0;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)))
+		return -errno;
+	return send_all(c->fd, "stap " REMOTE_PROTO "\n", 7);
+}
+
 /* Connect to the stapsh behind URL and shake hands.  A stapsh that was
  * abandoned mid-run may still send a little stale output: everything up
- * to the "stapsh " line is skipped. */
+ * to the "stapsh " line is skipped.
+ *
+ * Without an answer the connection is made anew after 3 s, 6 s, 12 s...:
+ * qemu (7.2) can leave a virtio-serial port throttled when a client
+ * disconnected while the guest was writing to it, until the next client
+ * disconnects; and a stapsh busy with another client answers only when
+ * that one is done, which a new connection does not delay. */
 static struct rconn *rc_open(const char *url, int start, int verbose,
 			     int timeout_ms, int quiet)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct rconn *c;
 	char *path, line[512];
-	long deadline = now_ms() + timeout_ms;
-	int r, warned = 0;
+	long deadline = now_ms() + timeout_ms, retry_ms = 3000;
+	long retry_at = now_ms() + retry_ms;
+	int r, err;
 
 	path = socket_path(url, start);
 	if (!path)
@@ -388,31 +411,24 @@ static struct rconn *rc_open(const char *url, int start, int verbose,
 		return NULL;
 	}
 	c->verbose = verbose;
-	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		if (!quiet)
-			rmsg("socket path too long: '%s'", path);
-		goto out_free;
-	}
-	strcpy(sa.sun_path, path);
-	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sa, sizeof(sa))) {
+	c->fd = -1;
+	err = rc_connect(c, path);
+	if (err) {
 		if (!quiet)
 			rmsg("cannot connect to '%s': %s", path,
-			     strerror(errno));
+			     strerror(-err));
 		goto out_free;
 	}
-	if (rc_send(c, "stap " REMOTE_PROTO "\n"))
-		goto out_free;
 	for (;;) {
-		long left = deadline - now_ms();
+		long now = now_ms(), left = deadline - now;
 
 		if (left <= 0) {
 			if (!quiet)
 				rmsg("no answer from stapsh on '%s'", path);
 			goto out_free;
 		}
-		if (!warned && left > 5000)
-			left = 5000;
+		if (left > retry_at - now)
+			left = retry_at - now > 0 ? retry_at - now : 0;
 		r = rc_line(c, line, sizeof(line), left);
 		if (r < 0) {
 			if (!quiet)
@@ -420,13 +436,22 @@ static struct rconn *rc_open(const char *url, int start, int verbose,
 				     path);
 			goto out_free;
 		}
-		if (r == 0 && !warned) {
-			if (verbose && !quiet)
-				rmsg("waiting for stapsh on '%s' (busy?)", path);
-			warned = 1;
-		}
 		if (r == 1 && !strncmp(line, "stapsh ", 7))
 			break;
+		if (r == 0 && now_ms() >= retry_at) {
+			if (verbose && !quiet)
+				rmsg("no answer from stapsh on '%s' yet (busy?); reconnecting",
+				     path);
+			err = rc_connect(c, path);
+			if (err) {
+				if (!quiet)
+					rmsg("cannot connect to '%s': %s",
+					     path, strerror(-err));
+				goto out_free;
+			}
+			retry_ms *= 2;
+			retry_at = now_ms() + retry_ms;
+		}
 	}
 	/* "stapsh VERSION MACHINE RELEASE" */
 	{

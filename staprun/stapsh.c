@@ -206,11 +206,18 @@ static int get_raw(int fd, unsigned long long len, int *werr)
 	return 0;
 }
 
-/* Wait for a client on the port: while none is connected a virtio port
- * reports POLLHUP (and POLLIN: read() would return 0) at once, so poll it
- * at a gentle rate. */
+/* Wait for a client on the port.  While none is connected a virtio port
+ * reports POLLHUP (and POLLIN: read() would return 0) at once, so poll()
+ * cannot wait; the port raises SIGIO when the host side connects (with
+ * O_ASYNC; SIGIO stays blocked and is taken with sigtimedwait), and a
+ * slow poll covers devices that do not. */
 static void wait_for_client(void)
 {
+	struct timespec ts = { 0, 200 * 1000 * 1000 };
+	sigset_t io;
+
+	sigemptyset(&io);
+	sigaddset(&io, SIGIO);
 	for (;;) {
 		struct pollfd p = { c.in_fd, POLLIN, 0 };
 
@@ -218,7 +225,7 @@ static void wait_for_client(void)
 		    (p.revents & POLLIN))
 			break;
 		if (p.revents & POLLHUP)
-			usleep(20 * 1000);
+			sigtimedwait(&io, NULL, &ts);
 	}
 	dbg(1, "client connected");
 }
@@ -484,7 +491,9 @@ static int spawn(struct child *ch, char **argv, const struct user *u,
 	}
 	if (ch->pid == 0) {
 		int nul = open("/dev/null", O_RDONLY);
+		sigset_t empty;
 
+		sigemptyset(&empty);
 		setpgid(0, 0);
 		/* Whatever our parent ignored, the child starts afresh. */
 		signal(SIGPIPE, SIG_DFL);
@@ -492,6 +501,7 @@ static int spawn(struct child *ch, char **argv, const struct user *u,
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
 		signal(SIGQUIT, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &empty, NULL);
 		dup2(nul, 0);
 		dup2(po[1], 1);
 		dup2(pe[1], 2);
@@ -805,6 +815,9 @@ static int open_port(void)
 		sleep(1);
 	}
 	c.in_fd = c.out_fd = fd;
+	/* SIGIO when the host side connects (see wait_for_client). */
+	if (fcntl(fd, F_SETOWN, getpid()) == 0)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_ASYNC);
 	return 0;
 }
 
@@ -819,6 +832,7 @@ int main(int argc, char **argv)
 {
 	char *line;
 	int opt, r;
+	sigset_t io;
 
 	while ((opt = getopt(argc, argv, "vl:h")) != -1) {
 		switch (opt) {
@@ -837,6 +851,9 @@ int main(int argc, char **argv)
 		}
 	}
 	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&io);
+	sigaddset(&io, SIGIO);
+	sigprocmask(SIG_BLOCK, &io, NULL);
 	snprintf(workdir, sizeof(workdir), "/tmp/stapsh.XXXXXX");
 	if (!mkdtemp(workdir)) {
 		msg("cannot create a work directory: %s", strerror(errno));
