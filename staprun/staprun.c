@@ -39,6 +39,7 @@ struct opts {
 	char **vars;		/* var=val ... */
 	int nvars;
 	const char *delete;	/* -d NAME */
+	int bufsize_mb;		/* -b */
 };
 
 static volatile pid_t stapio_pid;
@@ -55,6 +56,7 @@ static void usage(FILE *f)
 		"           its pid is target()\n"
 		"  -x PID   set target() to PID\n"
 		"  -o FILE  write the script output to FILE (strftime expanded)\n"
+		"  -b MB    per-CPU output buffer size (1..4095)\n"
 		"  -d NAME  remove the module NAME and exit\n"
 		"  -V       print the version\n"
 		"  -h       this help\n");
@@ -222,6 +224,9 @@ static char *module_params(const struct opts *o)
 		return NULL;
 	snprintf(s, cap, "_stp_target=%d _stp_uid=%u _stp_gid=%u",
 		 (int)o->target, (unsigned)getuid(), (unsigned)getgid());
+	if (o->bufsize_mb)
+		snprintf(s + strlen(s), cap - strlen(s), " _stp_bufsize=%d",
+			 o->bufsize_mb * 1024);
 	for (i = 0; i < o->nvars; i++) {
 		const char *v = o->vars[i], *eq = strchr(v, '=');
 
@@ -370,7 +375,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	int c;
 	char *end;
 
-	while ((c = getopt(argc, argv, "+vwc:x:t:o:d:Vh")) != -1) {
+	while ((c = getopt(argc, argv, "+vwc:x:t:o:d:b:Vh")) != -1) {
 		switch (c) {
 		case 'v':
 			verbose++;
@@ -391,6 +396,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'o':
 			o->outfile = optarg;
+			break;
+		case 'b':
+			o->bufsize_mb = strtol(optarg, &end, 10);
+			if (*end || o->bufsize_mb < 1 || o->bufsize_mb > 4095) {
+				msg("invalid buffer size '%s' (1..4095 MB)",
+				    optarg);
+				return -EINVAL;
+			}
 			break;
 		case 'd':
 			o->delete = optarg;
