@@ -19,7 +19,6 @@
 #endif
 
 struct context {
-	atomic_t busy;
 	int actionremaining;
 	int nesting;			/* script function call depth */
 	int ncallers;
@@ -39,6 +38,9 @@ struct context {
 };
 
 static DEFINE_PER_CPU(struct context *, _stp_ctx);
+/* The context is taken: a per-CPU counter, so that taking it is one
+ * unlocked instruction that interrupts and NMIs cannot split. */
+static DEFINE_PER_CPU(int, _stp_busy);
 
 static __maybe_unused void _stp_print_flush_sink(struct stp_sink *s)
 {
@@ -88,12 +90,12 @@ _stp_enter(const struct stp_probe *p, int state, struct pt_regs *regs,
 
 	if (unlikely(atomic_read(&_stp_session_state) != state))
 		return NULL;
-	c = __this_cpu_read(_stp_ctx);
-	if (unlikely(atomic_inc_return(&c->busy) != 1)) {
-		atomic_dec(&c->busy);
+	if (unlikely(this_cpu_inc_return(_stp_busy) != 1)) {
+		this_cpu_dec(_stp_busy);
 		_stp_skip(STP_SKIP_REENTRANCY);
 		return NULL;
 	}
+	c = __this_cpu_read(_stp_ctx);
 	c->probe = p;
 	c->kregs = regs;
 	c->sregs = NULL;
@@ -130,12 +132,14 @@ static __always_inline void _stp_leave(struct context *c)
 		_stp_report_error(c);
 	if (c->psink.len)
 		_stp_print_flush_sink(&c->psink);
-	atomic_dec(&c->busy);
+	this_cpu_dec(_stp_busy);
 }
 
-/* Run one handler with interrupts off (kprobes, timers). */
-static __always_inline void _stp_run_probe(const struct stp_probe *p,
-					   struct pt_regs *regs)
+/* Run probe P's wrapper FN with interrupts off (kprobes, timers).  The
+ * generated code passes FN directly, which saves an indirect call. */
+static __always_inline void _stp_run_probe_fn(const struct stp_probe *p,
+					      struct pt_regs *regs,
+					      void (*fn)(struct context *))
 {
 	unsigned long flags;
 	struct context *c;
@@ -145,10 +149,16 @@ static __always_inline void _stp_run_probe(const struct stp_probe *p,
 	local_irq_save(flags);
 	c = _stp_enter(p, STP_SESSION_RUNNING, regs, MAXACTION);
 	if (likely(c)) {
-		p->ph(c);
+		fn(c);
 		_stp_leave(c);
 	}
 	local_irq_restore(flags);
+}
+
+static __always_inline void _stp_run_probe(const struct stp_probe *p,
+					   struct pt_regs *regs)
+{
+	_stp_run_probe_fn(p, regs, p->ph);
 }
 
 /* Run a begin/end/error handler: process context, preemption off. */

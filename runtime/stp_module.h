@@ -39,7 +39,7 @@ static int _stp_register_kprobe(struct stp_kprobe *k)
 		memset(rp, 0, sizeof(*rp));
 		rp->kp.symbol_name = k->symbol;
 		rp->kp.offset = k->offset;
-		rp->handler = _stp_kretprobe_fn;
+		rp->handler = k->rh ? k->rh : _stp_kretprobe_fn;
 		rp->maxactive = k->maxactive >= 0 ? k->maxactive : KRETACTIVE;
 		rc = register_kretprobe(rp);
 	} else {
@@ -48,7 +48,7 @@ static int _stp_register_kprobe(struct stp_kprobe *k)
 		memset(kp, 0, sizeof(*kp));
 		kp->symbol_name = k->symbol;
 		kp->offset = k->offset;
-		kp->pre_handler = _stp_kprobe_pre;
+		kp->pre_handler = k->pre ? k->pre : _stp_kprobe_pre;
 		rc = register_kprobe(kp);
 	}
 	return rc;

@@ -31,6 +31,9 @@ struct stp_kprobe {
 	unsigned long offset;
 	int ret;			/* kretprobe */
 	int maxactive;			/* -1: KRETACTIVE */
+	/* handlers made for this probe's wrapper (direct calls), or NULL */
+	int (*pre)(struct kprobe *kp, struct pt_regs *regs);
+	int (*rh)(struct kretprobe_instance *ri, struct pt_regs *regs);
 	int optional;
 	int registered;
 	union {
@@ -88,17 +91,42 @@ static __maybe_unused int _stp_kprobe_pre(struct kprobe *kp, struct pt_regs *reg
 	return 0;
 }
 
-static __maybe_unused int _stp_kretprobe_fn(struct kretprobe_instance *ri,
-			     struct pt_regs *regs)
+static inline struct stp_kprobe *
+_stp_kretprobe_of(struct kretprobe_instance *ri)
 {
 	struct kretprobe *rp = get_kretprobe(ri);
-	struct stp_kprobe *k;
 
-	if (unlikely(!rp))
-		return 0;
-	k = container_of(rp, struct stp_kprobe, u.rp);
-	_stp_run_probe(k->probe, regs);
+	return rp ? container_of(rp, struct stp_kprobe, u.rp) : NULL;
+}
+
+static __maybe_unused int _stp_kretprobe_fn(struct kretprobe_instance *ri,
+					    struct pt_regs *regs)
+{
+	struct stp_kprobe *k = _stp_kretprobe_of(ri);
+
+	if (likely(k))
+		_stp_run_probe(k->probe, regs);
 	return 0;
+}
+
+/* A kprobe pre-handler and a kretprobe handler calling wrapper FN
+ * directly (the generated code makes them for each wrapper of a kprobe). */
+#define STP_KPROBE_HANDLERS(name, fn)					\
+static __maybe_unused int name##_pre(struct kprobe *kp,		\
+				     struct pt_regs *regs)		\
+{									\
+	_stp_run_probe_fn(container_of(kp, struct stp_kprobe, u.kp)->probe, \
+			  regs, fn);					\
+	return 0;							\
+}									\
+static __maybe_unused int name##_ret(struct kretprobe_instance *ri,	\
+				     struct pt_regs *regs)		\
+{									\
+	struct stp_kprobe *k = _stp_kretprobe_of(ri);			\
+									\
+	if (likely(k))							\
+		_stp_run_probe_fn(k->probe, regs, fn);			\
+	return 0;							\
 }
 
 #endif /* _STP_PROBES_H_ */

@@ -26,6 +26,7 @@ struct stp_stat_desc {
 	int hist_type;
 	int64_t start, stop, interval;	/* linear */
 	int nbuckets;			/* 0 without a histogram */
+	int variance;			/* @variance is used: keep _M2 */
 	int bit_shift;			/* @variance(s, shift) */
 	unsigned int size;		/* bytes of one struct stp_stat */
 };
@@ -112,14 +113,16 @@ static inline void _stp_stat_add(struct stp_stat *st,
 		st->avg_s = vs;
 		st->_M2 = 0;
 	} else {
-		int64_t delta = vs - st->avg_s;
-
 		if (v < st->min)
 			st->min = v;
 		if (v > st->max)
 			st->max = v;
-		st->avg_s += delta / (st->count + 1);
-		st->_M2 += delta * (vs - st->avg_s);
+		if (sd->variance) {
+			int64_t delta = vs - st->avg_s;
+
+			st->avg_s += delta / (st->count + 1);
+			st->_M2 += delta * (vs - st->avg_s);
+		}
 	}
 	st->count++;
 	st->sum += v;

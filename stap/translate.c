@@ -967,13 +967,14 @@ static void gen_act(StrBuf *o, int ind, int n, Node *at)
 		  fail_code("\"MAXACTION exceeded\"", where(at)));
 }
 
-/* A statement that is the body of a loop or branch: charged on entry. */
-static void gen_body(StrBuf *o, Node *n, int ind)
+/* A statement that is the body of a loop (every iteration is charged one
+ * action, so that even `while (1) {}` ends) or of a branch. */
+static void gen_body(StrBuf *o, Node *n, int ind, bool loop, Node *at)
 {
 	indent(o, ind - 1);
 	sb_puts(o, "{\n");
-	if (n->kind != ND_BLOCK)
-		gen_act(o, ind, 1, n);
+	if (loop || n->kind != ND_BLOCK)
+		gen_act(o, ind, 1, loop ? at : n);
 	gen_stmt(o, n, ind);
 	indent(o, ind - 1);
 	sb_puts(o, "}\n");
@@ -1174,18 +1175,18 @@ static void gen_stmt(StrBuf *o, Node *n, int ind)
 	case ND_IF:
 		indent(o, ind);
 		sb_printf(o, "if (%s) %s\n", gen_expr(n->cond), loc_comment(n->tok));
-		gen_body(o, n->then, ind + 1);
+		gen_body(o, n->then, ind + 1, false, n);
 		if (n->els) {
 			indent(o, ind);
 			sb_puts(o, "else\n");
-			gen_body(o, n->els, ind + 1);
+			gen_body(o, n->els, ind + 1, false, n);
 		}
 		return;
 	case ND_WHILE:
 		indent(o, ind);
 		sb_printf(o, "while (%s) %s\n", gen_expr(n->cond), loc_comment(n->tok));
 		sc->loop_depth++;
-		gen_body(o, n->body, ind + 1);
+		gen_body(o, n->body, ind + 1, true, n);
 		sc->loop_depth--;
 		return;
 	case ND_FOR:
@@ -1196,7 +1197,7 @@ static void gen_stmt(StrBuf *o, Node *n, int ind)
 			  n->inc ? format("(void)%s", gen_expr(n->inc)) : "",
 			  loc_comment(n->tok));
 		sc->loop_depth++;
-		gen_body(o, n->body, ind + 1);
+		gen_body(o, n->body, ind + 1, true, n);
 		sc->loop_depth--;
 		return;
 	case ND_FOREACH:
@@ -1425,16 +1426,32 @@ typedef struct Wrapper {
 	Handler *h;
 	Node *cond;
 	char *cname;
+	bool kprobe_handlers;   /* STP_KPROBE_HANDLERS emitted */
 } Wrapper;
 
 static Vec wrappers;
 
-static char *wrapper_for(DerivedProbe *d)
+static Wrapper *find_wrapper(DerivedProbe *d)
 {
 	for (int i = 0; i < wrappers.len; i++) {
 		Wrapper *w = vec_get(&wrappers, i);
 		if (w->h == d->handler && w->cond == d->cond)
-			return w->cname;
+			return w;
+	}
+	return NULL;
+}
+
+static char *wrapper_for(DerivedProbe *d)
+{
+	Wrapper *found = find_wrapper(d);
+	if (found) {
+		if ((d->kind == DP_KPROBE || d->kind == DP_KRETPROBE) &&
+		    !found->kprobe_handlers) {
+			sb_printf(&code, "STP_KPROBE_HANDLERS(%s, %s)\n",
+				  found->cname, found->cname);
+			found->kprobe_handlers = true;
+		}
+		return found->cname;
 	}
 	Wrapper *w = arena_alloc(sizeof(*w));
 	w->h = d->handler;
@@ -1492,6 +1509,11 @@ static char *wrapper_for(DerivedProbe *d)
 			  acc[k] == ACC_WRITE ? "write" : "read", lv->cname);
 	}
 	sb_puts(&o, "}\n");
+	/* kprobe handlers that call the wrapper directly */
+	if (d->kind == DP_KPROBE || d->kind == DP_KRETPROBE) {
+		sb_printf(&o, "STP_KPROBE_HANDLERS(%s, %s)\n", w->cname, w->cname);
+		w->kprobe_handlers = true;
+	}
 	sb_puts(&code, o.buf);
 	sb_release(&o);
 	sb_release(&s.fields);
@@ -1510,6 +1532,8 @@ static void gen_stat_desc(FILE *out, Var *g)
 		fprintf(out, " .hist_type = STP_HIST_LINEAR, .start = %" PRId64
 			", .stop = %" PRId64 ", .interval = %" PRId64 ",",
 			g->hist_start, g->hist_stop, g->hist_interval);
+	if (g->stat_ops & (1u << STAT_VARIANCE))
+		fputs(" .variance = 1,", out);
 	fprintf(out, " .bit_shift = %d };\n", g->variance_shift);
 }
 
@@ -1672,9 +1696,11 @@ static void gen_tables(FILE *out, char **ph)
 		if (d->kind != DP_KPROBE && d->kind != DP_KRETPROBE)
 			continue;
 		fprintf(out, "\t{ .probe = &_stp_probes[%d], .symbol = %s, .offset = %" PRId64
-			", .ret = %d, .maxactive = %d, .optional = %d },\n",
+			", .ret = %d, .maxactive = %d, .optional = %d, .%s = %s_%s },\n",
 			i, c_str(d->symbol ? d->symbol : ""), d->offset,
-			d->kind == DP_KRETPROBE, d->maxactive, d->optional);
+			d->kind == DP_KRETPROBE, d->maxactive, d->optional,
+			d->kind == DP_KRETPROBE ? "rh" : "pre", ph[i],
+			d->kind == DP_KRETPROBE ? "ret" : "pre");
 	}
 	fputs("\t{ }\n};\n", out);
 }

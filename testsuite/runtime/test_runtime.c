@@ -288,7 +288,7 @@ static void test_stats(void)
 	CHECK_EQ(_stp_stat_avg(a), 5);
 	{
 		/* integer Welford needs the shift to be accurate */
-		struct stp_stat_desc vsd = { .bit_shift = 16 };
+		struct stp_stat_desc vsd = { .variance = 1, .bit_shift = 16 };
 		struct stp_stat *v;
 
 		_stp_stat_desc_init(&vsd);
