@@ -226,8 +226,8 @@ static void show_build_errors(const char *log)
 		char *nl = strchr(line, '\n');
 		if (nl)
 			*nl = '\0';
-		if (strstr(line, "error") || strstr(line, "warning") ||
-		    strstr(line, "Error") || verbose_for(4))
+		if (strcasestr(line, "error") || strcasestr(line, "warning") ||
+		    verbose_for(4))
 			fprintf(stderr, "%s\n", line);
 		if (!nl)
 			break;
