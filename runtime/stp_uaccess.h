@@ -17,6 +17,46 @@ static inline long _stp_uread(void *dst, unsigned long addr, size_t n)
 	return copy_from_user_nofault(dst, (const void __user *)addr, n);
 }
 
+/*
+ * Copy a NUL-terminated string of at most N bytes (NUL included) from
+ * kernel or user memory at ADDR.  Returns its length (N when it did not
+ * end within N bytes: DST is then not terminated), or -EFAULT if its
+ * first byte cannot be read.  (strncpy_from_*_nofault are not exported.)
+ * Reads go in chunks that never cross a page, so no fault comes from
+ * bytes after the string.
+ */
+static long _stp_strncpy_nofault(char *dst, unsigned long addr, long n,
+				 int user)
+{
+	long done = 0;
+
+	while (done < n) {
+		unsigned long a = addr + done;
+		long chunk = min_t(long, 64, n - done);
+		long i;
+
+		chunk = min_t(long, chunk, PAGE_SIZE - (a & (PAGE_SIZE - 1)));
+		if (user ? _stp_uread(dst + done, a, chunk) :
+			   _stp_kread(dst + done, a, chunk)) {
+			/* retry byte by byte up to the faulting one */
+			for (i = 0; i < chunk; i++) {
+				if (user ? _stp_uread(dst + done, a + i, 1) :
+					   _stp_kread(dst + done, a + i, 1))
+					return done ? done : -EFAULT;
+				if (!dst[done])
+					return done;
+				done++;
+			}
+			continue;
+		}
+		for (i = 0; i < chunk; i++)
+			if (!dst[done + i])
+				return done + i;
+		done += chunk;
+	}
+	return n;
+}
+
 /* Set the context's error from a format (the STAP_ERROR machinery). */
 static __maybe_unused __printf(2, 3) void _stp_cerror(struct context *c, const char *fmt,
 				       ...)
@@ -34,8 +74,7 @@ static __maybe_unused __printf(2, 3) void _stp_cerror(struct context *c, const c
 static __maybe_unused int _stp_kernel_string(struct context *c, char *dst,
 			      unsigned long addr)
 {
-	long rc = strncpy_from_kernel_nofault(dst, (const void *)addr,
-					      MAXSTRINGLEN);
+	long rc = _stp_strncpy_nofault(dst, addr, MAXSTRINGLEN, 0);
 
 	if (rc < 0) {
 		dst[0] = '\0';
@@ -50,8 +89,7 @@ static __maybe_unused int _stp_kernel_string(struct context *c, char *dst,
 
 static __maybe_unused int _stp_user_string(struct context *c, char *dst, unsigned long addr)
 {
-	long rc = strncpy_from_user_nofault(dst, (const void __user *)addr,
-					    MAXSTRINGLEN);
+	long rc = _stp_strncpy_nofault(dst, addr, MAXSTRINGLEN, 1);
 
 	if (rc < 0) {
 		dst[0] = '\0';
