@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <wordexp.h>
 
 #include "util.h"
 
@@ -243,6 +244,29 @@ static char *module_params(const struct opts *o)
 	return s;
 }
 
+/*
+ * Run CMD in this process, so that target() is the command's own pid:
+ * split into words with the shell's quoting rules and exec it directly,
+ * as SystemTap does; only a command with shell syntax (pipes,
+ * redirections, ';', ...) goes through /bin/sh -c, whose pid it then is.
+ */
+static void exec_command(const char *cmd)
+{
+	wordexp_t w;
+
+	if (!strpbrk(cmd, "|&;<>()`\n") &&
+	    wordexp(cmd, &w, WRDE_NOCMD | WRDE_UNDEF) == 0) {
+		if (w.we_wordc > 0) {
+			execvp(w.we_wordv[0], w.we_wordv);
+			msg("cannot run '%s': %s", w.we_wordv[0], strerror(errno));
+			return;
+		}
+		wordfree(&w);
+	}
+	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	msg("cannot run /bin/sh: %s", strerror(errno));
+}
+
 /* Fork the -c command held before exec: it waits for a byte on a pipe
  * whose write end goes to stapio; EOF there means "never mind".  Returns
  * the pid (and the write end in *RELEASE_FD), or -errno. */
@@ -276,8 +300,7 @@ static pid_t fork_target(const char *cmd, int *release_fd)
 		    setresuid(getuid(), getuid(), getuid()))
 			_exit(127);
 		signal(SIGPIPE, SIG_DFL);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		msg("cannot run /bin/sh: %s", strerror(errno));
+		exec_command(cmd);
 		_exit(127);
 	}
 	close(p[0]);
