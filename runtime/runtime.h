@@ -38,6 +38,11 @@
 
 #define STP_MODULE_NAME KBUILD_MODNAME
 
+/* In the generated code these are translator bugs: stop the build. */
+#pragma GCC diagnostic error "-Wint-conversion"
+#pragma GCC diagnostic error "-Wincompatible-pointer-types"
+#pragma GCC diagnostic error "-Wreturn-type"
+
 /* Limits (SPEC.md section 5); every one can be overridden with -D. */
 #ifndef MAXSTRINGLEN
 #define MAXSTRINGLEN 512

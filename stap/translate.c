@@ -30,6 +30,8 @@
 /* Code being generated for one C function. */
 typedef struct Scope {
 	Function *func;         /* NULL in a handler or probe condition */
+	Vec *locals;            /* the locals (and params) the code may use */
+	Vec *params;
 	StrBuf fields;          /* the frame struct's fields */
 	int nfields;
 	int ntemps;             /* string temporaries l->__tN */
@@ -128,10 +130,24 @@ static bool is_array(Var *v)
 	return v->arity > 0;
 }
 
+static bool vec_has(Vec *v, void *p)
+{
+	for (int i = 0; v && i < v->len; i++)
+		if (vec_get(v, i) == p)
+			return true;
+	return false;
+}
+
 static char *var_ref(Var *v)
 {
 	if (v->is_global)
 		return v->cname;
+	/* a local of another scope would be a field of the wrong frame */
+	if (sc && !vec_has(sc->locals, v) && !vec_has(sc->params, v)) {
+		gen_fail(v->tok, "internal error: local '%s' is not in this probe's or function's scope (an alias body shared by two probes?)",
+			 v->name);
+		return "l->__dummy";
+	}
 	return format("l->%s", v->cname);
 }
 
@@ -1336,6 +1352,8 @@ static void gen_script_function(Function *f)
 	Scope s = {0};
 	sc = &s;
 	s.func = f;
+	s.locals = &f->locals;
+	s.params = &f->params;
 	s.errlabel = "out";
 	name_locals(&f->params, "v_");
 	/* locals after params, distinct names */
@@ -1394,6 +1412,7 @@ static void gen_handler(Handler *h)
 {
 	Scope s = {0};
 	sc = &s;
+	s.locals = &h->locals;
 	s.errlabel = "out";
 	name_locals(&h->locals, "v_");
 	for (int i = 0; i < h->locals.len; i++)
@@ -1742,6 +1761,10 @@ bool translate(FILE *out)
 	reset();
 	nglobals = sess->used_globals.len;
 	name_globals_and_functions();
+	/* name every local first: an alias body used by two probes may be
+	 * one tree whose nodes point at the locals of either handler */
+	for (int i = 0; i < sess->handlers.len; i++)
+		name_locals(&((Handler *)vec_get(&sess->handlers, i))->locals, "v_");
 	analyze_functions();
 	int nesting = max_nesting();
 
