@@ -176,19 +176,6 @@ static bool copy_file(const char *from, const char *to)
 	return true;
 }
 
-static void mkdir_p(const char *path)
-{
-	char *p = arena_strdup(path);
-	for (char *s = p + 1; *s; s++) {
-		if (*s == '/') {
-			*s = '\0';
-			mkdir(p, 0755);
-			*s = '/';
-		}
-	}
-	mkdir(p, 0755);
-}
-
 /* Run kbuild in the temporary directory, output to build.log. */
 static int run_kbuild(const char *log)
 {

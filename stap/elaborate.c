@@ -214,6 +214,12 @@ static int match_function(Ctx *ctx, ProbePoint *pp)
 		semantic_error(f->tok, "wildcards are not allowed in kprobe.function");
 		return -1;
 	}
+	if (kprobe) {
+		/* DWARF-less kprobes are resolved when they are registered,
+		 * as in SystemTap: a missing symbol is a registration error */
+		add_symbol_probe(pat, &m);
+		return 1;
+	}
 	if (!ksym_load()) {
 		semantic_error(f->tok, "cannot find the symbol table of kernel %s (System.map); install the kernel image or run scripts/fetch-kernel",
 			       sess->kernel_release);

@@ -93,7 +93,10 @@ static void finish_list(Vec *v)
 {
 	syms = (char **)v->data;
 	nsyms = v->len;
-	if (nsyms)
+	bool sorted = true;
+	for (int i = 1; i < nsyms && sorted; i++)
+		sorted = strcmp(syms[i - 1], syms[i]) <= 0;
+	if (nsyms && !sorted)
 		qsort(syms, nsyms, sizeof(*syms), cmp_str);
 	int j = 0;
 	for (int i = 0; i < nsyms; i++)
@@ -243,6 +246,29 @@ static bool load_image_btf(const char *path)
 	return ok;
 }
 
+/*
+ * Load the names from PATH with LOAD, through the cache: the sorted list
+ * of a file is kept in $SYSTEMTAP_DIR/cache/ksyms-RELEASE-SIZE-MTIME-INODE.
+ */
+static bool load_cached(const char *path, bool (*load)(const char *))
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return false;
+	char *saved = format("%s/ksyms-%s-%lld-%lld-%llu", sess->cache_dir,
+			     sess->kernel_release, (long long)st.st_size,
+			     (long long)st.st_mtime, (unsigned long long)st.st_ino);
+	if (!sess->disable_cache && load_names(saved))
+		return true;
+	if (verbose_for(2))
+		fprintf(stderr, "Reading kernel function names from \"%s\"\n", path);
+	if (!load(path))
+		return false;
+	if (!sess->disable_cache && mkdir_p(sess->cache_dir) == 0)
+		save_names(saved);
+	return true;
+}
+
 bool ksym_load(void)
 {
 	if (loaded)
@@ -259,7 +285,7 @@ bool ksym_load(void)
 		home ? format("%s/.cache/stapvm/%s/System.map", home, rel) : NULL,
 	};
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
-		if (paths[i] && load_map(paths[i]))
+		if (paths[i] && load_cached(paths[i], load_map))
 			return true;
 	struct utsname u;
 	if (uname(&u) == 0 && !strcmp(u.release, rel) &&
@@ -270,26 +296,9 @@ bool ksym_load(void)
 		cache ? format("%s/%s/vmlinuz", cache, rel) : NULL,
 		home ? format("%s/.cache/stapvm/%s/vmlinuz", home, rel) : NULL,
 	};
-	for (size_t i = 0; i < sizeof(images) / sizeof(images[0]); i++) {
-		struct stat st;
-		if (!images[i] || stat(images[i], &st) != 0)
-			continue;
-		char *saved = format("%s/ksyms-%s-%lld-%lld", sess->cache_dir, rel,
-				     (long long)st.st_size, (long long)st.st_mtime);
-		if (load_names(saved))
+	for (size_t i = 0; i < sizeof(images) / sizeof(images[0]); i++)
+		if (images[i] && load_cached(images[i], load_image_btf))
 			return true;
-		if (verbose_for(2))
-			fprintf(stderr, "Reading function names from the BTF of \"%s\"\n",
-				images[i]);
-		if (load_image_btf(images[i])) {
-			if (!sess->disable_cache) {
-				char *mk = format("mkdir -p '%s'", sess->cache_dir);
-				if (system(mk) == 0)
-					save_names(saved);
-			}
-			return true;
-		}
-	}
 	return false;
 }
 

@@ -56,6 +56,7 @@ void sb_printf(StrBuf *sb, const char *fmt, ...)
 void sb_release(StrBuf *sb);
 
 char *read_file(const char *path, size_t *len); /* NULL + errno on failure */
+int mkdir_p(const char *path);                  /* 0, or -1 with errno */
 int edit_distance(const char *a, const char *b);
 
 /* ------------------------------------------------------------------ */

@@ -146,6 +146,23 @@ char *read_file(const char *path, size_t *lenp)
 	FILE *fp = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	if (!fp)
 		return NULL;
+	/* a regular file is read at once into a buffer of its size */
+	struct stat st;
+	if (fp != stdin && fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size > 0) {
+		char *p = arena_alloc(st.st_size + 1);
+		size_t n = fread(p, 1, st.st_size, fp);
+		int err = ferror(fp);
+		fclose(fp);
+		if (err) {
+			errno = EIO;
+			return NULL;
+		}
+		p[n] = '\0';
+		if (lenp)
+			*lenp = n;
+		return p;
+	}
 	StrBuf sb = {0};
 	char buf[65536];
 	size_t n;
@@ -222,4 +239,21 @@ const char *statop_name(StatOp op)
 		[STAT_VARIANCE] = "@variance",
 	};
 	return names[op];
+}
+
+/* mkdir -p: 0, or -1 with errno when PATH is not a directory after all */
+int mkdir_p(const char *path)
+{
+	char *p = arena_strdup(path);
+	for (char *s = p + 1; *s; s++) {
+		if (*s == '/') {
+			*s = '\0';
+			mkdir(p, 0755);
+			*s = '/';
+		}
+	}
+	if (mkdir(p, 0755) != 0 && errno != EEXIST)
+		return -1;
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
 }
