@@ -54,7 +54,8 @@ char *format(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	char probe;
+	int n = vsnprintf(&probe, 1, fmt, ap);  /* the length only */
 	va_end(ap);
 	char *p = arena_alloc(n + 1);
 	va_start(ap, fmt);
@@ -125,7 +126,8 @@ void sb_printf(StrBuf *sb, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	char probe;
+	int n = vsnprintf(&probe, 1, fmt, ap);  /* the length only */
 	va_end(ap);
 	sb_grow(sb, n);
 	va_start(ap, fmt);
