@@ -54,8 +54,7 @@ char *format(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char probe;
-	int n = vsnprintf(&probe, 1, fmt, ap);  /* the length only */
+	int n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	char *p = arena_alloc(n + 1);
 	va_start(ap, fmt);
@@ -126,8 +125,7 @@ void sb_printf(StrBuf *sb, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char probe;
-	int n = vsnprintf(&probe, 1, fmt, ap);  /* the length only */
+	int n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	sb_grow(sb, n);
 	va_start(ap, fmt);
