@@ -12,7 +12,8 @@ CPPFLAGS += -I. -D_GNU_SOURCE
 STAP_SRCS := $(sort $(wildcard stap/*.c))
 STAP_OBJS := $(STAP_SRCS:.c=.o)
 ASAN_DIR := build/asan
-ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -g -O1
+ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -g -O1 \
+	-Wno-format-truncation  # GCC 12 misfires on vsnprintf under -fsanitize
 ASAN_OBJS := $(patsubst stap/%.c,$(ASAN_DIR)/stap/%.o,$(STAP_SRCS))
 
 STAPRUN_PROGS :=
