@@ -64,11 +64,46 @@ typedef struct Ctx {
 	int depth;
 } Ctx;
 
+/* A deep copy of an unbound body: every handler binds its own nodes,
+ * since one user body or alias body can end up in several handlers. */
+static Node *clone_node(Node *n);
+
+static void clone_list(NodeList *l)
+{
+	Node **items = l->items;
+	NodeList copy = {0};
+	for (int i = 0; i < l->len; i++)
+		nodelist_push(&copy, clone_node(items[i]));
+	*l = copy;
+}
+
+static Node *clone_node(Node *n)
+{
+	if (!n)
+		return NULL;
+	Node *c = arena_alloc(sizeof(*c));
+	*c = *n;
+	c->lhs = clone_node(n->lhs);
+	c->rhs = clone_node(n->rhs);
+	c->cond = clone_node(n->cond);
+	c->then = clone_node(n->then);
+	c->els = clone_node(n->els);
+	c->init = clone_node(n->init);
+	c->inc = clone_node(n->inc);
+	c->body = clone_node(n->body);
+	c->value = clone_node(n->value);
+	c->limit = clone_node(n->limit);
+	c->catch_var = clone_node(n->catch_var);
+	clone_list(&c->args);
+	clone_list(&c->keys);
+	return c;
+}
+
 static Handler *handler_for(Ctx *ctx)
 {
 	if (!ctx->handler) {
 		Handler *h = arena_alloc(sizeof(*h));
-		h->body = ctx->body;
+		h->body = clone_node(ctx->body);
 		h->tok = ctx->user->tok;
 		h->index = sess->handlers.len;
 		vec_push(&sess->handlers, h);
