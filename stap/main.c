@@ -300,10 +300,6 @@ static bool kernel_loads_modules(void)
 
 static int run_local(void)
 {
-	if (!kernel_loads_modules()) {
-		fprintf(stderr, "stap: this kernel cannot load modules; run the script in the test VM with --remote=vm\n");
-		return 1;
-	}
 	Vec argv = {0};
 	vec_push(&argv, sess->staprun_path);
 	for (int i = 1; i < sess->verbose; i++)
@@ -626,6 +622,11 @@ int main(int argc, char **argv)
 	if (sess->last_pass == 2) {
 		dump_elaborated(stdout);
 		return 0;
+	}
+	/* no point building what cannot run here */
+	if (sess->last_pass == 5 && !sess->remote && !kernel_loads_modules()) {
+		fprintf(stderr, "stap: this kernel cannot load modules; run the script in the test VM with --remote=vm\n");
+		return 1;
 	}
 
 	/* pass 3 */
