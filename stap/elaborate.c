@@ -717,6 +717,21 @@ static void bind(Scope *sc, Node *n)
 		bind_list(sc, &n->args);
 }
 
+/* Bind the bodies of the functions found used so far (and of those they
+ * call in turn), once each. */
+static int func_queue_done;
+
+static void bind_queued_functions(void)
+{
+	for (; func_queue_done < func_queue.len; func_queue_done++) {
+		Function *f = vec_get(&func_queue, func_queue_done);
+		if (!f->body)
+			continue;
+		Scope sc = { &f->locals, &f->params, f->file, true };
+		bind(&sc, f->body);
+	}
+}
+
 /* The end probe SystemTap adds to print globals written but never read. */
 static void add_global_display(void);
 
@@ -748,13 +763,7 @@ bool elaborate(void)
 					       "probe condition must be expressed in terms of global variables");
 		}
 	}
-	for (int i = 0; i < func_queue.len; i++) {
-		Function *f = vec_get(&func_queue, i);
-		if (!f->body)
-			continue;
-		Scope sc = { &f->locals, &f->params, f->file, true };
-		bind(&sc, f->body);
-	}
+	bind_queued_functions();
 	if (sess->semantic_errors > errors)
 		return false;
 
@@ -1125,14 +1134,7 @@ int list_probes(bool with_vars)
 					Handler *h = vec_get(&sess->handlers, sess->handlers.len - 1);
 					Scope sc = { &h->locals, NULL, h->tok->file, false };
 					bind(&sc, h->body);
-					for (int k = 0; k < func_queue.len; k++) {
-						Function *f = vec_get(&func_queue, k);
-						if (!f->body)
-							continue;
-						Scope fs = { &f->locals, &f->params, f->file, true };
-						bind(&fs, f->body);
-					}
-					func_queue.len = 0;
+					bind_queued_functions();
 					Vec saved = sess->handlers;
 					sess->handlers = (Vec){0};
 					vec_push(&sess->handlers, h);

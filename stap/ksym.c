@@ -48,6 +48,22 @@ static bool blocked(const char *name)
 	return false;
 }
 
+static void finish_list(Vec *v)
+{
+	syms = (char **)v->data;
+	nsyms = v->len;
+	bool sorted = true;
+	for (int i = 1; i < nsyms && sorted; i++)
+		sorted = strcmp(syms[i - 1], syms[i]) <= 0;
+	if (nsyms && !sorted)
+		qsort(syms, nsyms, sizeof(*syms), cmp_str);
+	int j = 0;
+	for (int i = 0; i < nsyms; i++)
+		if (j == 0 || strcmp(syms[j - 1], syms[i]))
+			syms[j++] = syms[i];
+	nsyms = j;
+}
+
 static bool load_map(const char *path)
 {
 	char *text = read_file(path, NULL);
@@ -77,32 +93,8 @@ static bool load_map(const char *path)
 	}
 	if (v.len == 0)
 		return false;
-	syms = (char **)v.data;
-	nsyms = v.len;
-	qsort(syms, nsyms, sizeof(*syms), cmp_str);
-	/* drop duplicates (static functions of the same name) */
-	int j = 0;
-	for (int i = 0; i < nsyms; i++)
-		if (j == 0 || strcmp(syms[j - 1], syms[i]))
-			syms[j++] = syms[i];
-	nsyms = j;
+	finish_list(&v);
 	return true;
-}
-
-static void finish_list(Vec *v)
-{
-	syms = (char **)v->data;
-	nsyms = v->len;
-	bool sorted = true;
-	for (int i = 1; i < nsyms && sorted; i++)
-		sorted = strcmp(syms[i - 1], syms[i]) <= 0;
-	if (nsyms && !sorted)
-		qsort(syms, nsyms, sizeof(*syms), cmp_str);
-	int j = 0;
-	for (int i = 0; i < nsyms; i++)
-		if (j == 0 || strcmp(syms[j - 1], syms[i]))
-			syms[j++] = syms[i];
-	nsyms = j;
 }
 
 static void add_name(const char *name, void *arg)

@@ -298,26 +298,33 @@ static bool kernel_loads_modules(void)
 	return access("/proc/modules", R_OK) == 0;
 }
 
+/* The staprun options that carry the session's settings; -o stays local
+ * with --remote (the remote output comes back to this side's stdout). */
+static void staprun_options(Vec *argv, bool with_output)
+{
+	for (int i = 1; i < sess->verbose; i++)
+		vec_push(argv, "-v");
+	if (sess->cmd) {
+		vec_push(argv, "-c");
+		vec_push(argv, sess->cmd);
+	}
+	if (sess->target_pid) {
+		vec_push(argv, "-x");
+		vec_push(argv, format("%d", sess->target_pid));
+	}
+	if (with_output && sess->output_file) {
+		vec_push(argv, "-o");
+		vec_push(argv, sess->output_file);
+	}
+	if (sess->suppress_warnings)
+		vec_push(argv, "-w");
+}
+
 static int run_local(void)
 {
 	Vec argv = {0};
 	vec_push(&argv, sess->staprun_path);
-	for (int i = 1; i < sess->verbose; i++)
-		vec_push(&argv, "-v");
-	if (sess->cmd) {
-		vec_push(&argv, "-c");
-		vec_push(&argv, sess->cmd);
-	}
-	if (sess->target_pid) {
-		vec_push(&argv, "-x");
-		vec_push(&argv, format("%d", sess->target_pid));
-	}
-	if (sess->output_file) {
-		vec_push(&argv, "-o");
-		vec_push(&argv, sess->output_file);
-	}
-	if (sess->suppress_warnings)
-		vec_push(&argv, "-w");
+	staprun_options(&argv, true);
 	vec_push(&argv, sess->ko_path);
 	for (int i = 0; i < sess->globals_set.len; i++)
 		vec_push(&argv, vec_get(&sess->globals_set, i));
@@ -351,18 +358,7 @@ static int run_local(void)
 static int run_remote(void)
 {
 	Vec argv = {0};
-	for (int i = 1; i < sess->verbose; i++)
-		vec_push(&argv, "-v");
-	if (sess->cmd) {
-		vec_push(&argv, "-c");
-		vec_push(&argv, sess->cmd);
-	}
-	if (sess->target_pid) {
-		vec_push(&argv, "-x");
-		vec_push(&argv, format("%d", sess->target_pid));
-	}
-	if (sess->suppress_warnings)
-		vec_push(&argv, "-w");
+	staprun_options(&argv, false);
 	for (int i = 0; i < sess->globals_set.len; i++)
 		vec_push(&argv, vec_get(&sess->globals_set, i));
 	vec_push(&argv, NULL);

@@ -1510,8 +1510,8 @@ static char *wrapper_for(DerivedProbe *d)
 		for (int j = locked.len - 1; j >= 0; j--) {
 			int k = (int)(intptr_t)vec_get(&locked, j);
 			Var *lv = vec_get(&sess->used_globals, k);
-			sb_printf(&o, "\t\t%s_unlock(&%s_lock);\n",
-				  acc[k] == ACC_WRITE ? "write" : "read", lv->cname);
+			sb_printf(&o, "\t\t_stp_unlock_%s(&%s_lock);\n",
+				  acc[k] == ACC_WRITE ? "w" : "r", lv->cname);
 		}
 		sb_puts(&o, "\t\t_stp_skip(STP_SKIP_LOCK);\n\t\treturn;\n\t}\n");
 		vec_push(&locked, (void *)(intptr_t)g);
@@ -1524,8 +1524,8 @@ static char *wrapper_for(DerivedProbe *d)
 	for (int j = locked.len - 1; j >= 0; j--) {
 		int k = (int)(intptr_t)vec_get(&locked, j);
 		Var *lv = vec_get(&sess->used_globals, k);
-		sb_printf(&o, "\t%s_unlock(&%s_lock);\n",
-			  acc[k] == ACC_WRITE ? "write" : "read", lv->cname);
+		sb_printf(&o, "\t_stp_unlock_%s(&%s_lock);\n",
+			  acc[k] == ACC_WRITE ? "w" : "r", lv->cname);
 	}
 	sb_puts(&o, "}\n");
 	/* kprobe handlers that call the wrapper directly */
@@ -1584,7 +1584,7 @@ static void gen_globals(FILE *out)
 				v = -g->init->lhs->val;
 			fprintf(out, "static int64_t %s = %s;\n", g->cname, num_lit(v));
 		}
-		fprintf(out, "static DEFINE_RWLOCK(%s_lock);\n", g->cname);
+		fprintf(out, "static STP_DEFINE_RWLOCK(%s_lock);\n", g->cname);
 	}
 }
 
