@@ -35,6 +35,7 @@
 #include <linux/fs.h>
 #include <linux/namei.h>
 #include <linux/kallsyms.h>
+#include <asm/word-at-a-time.h>
 
 #define STP_MODULE_NAME KBUILD_MODNAME
 
@@ -98,12 +99,15 @@
 #define _stp_vfree(p) vfree(p)
 #define _stp_kzalloc(n) kzalloc((n), GFP_KERNEL)
 #define _stp_kfree(p) kfree(p)
+/* 8 bytes at P, zeros past the end of a mapped page */
+#define _stp_load_word(p) ((uint64_t)load_unaligned_zeropad(p))
 
 #include "transport_msgs.h"
 #include "stp_string.h"
 #include "stp_format.h"
 #include "stp_stat.h"
 #include "stp_map.h"
+#include "stp_lock.h"
 #include "stp_session.h"
 #include "stp_transport.h"
 

@@ -96,14 +96,11 @@ _stp_enter(const struct stp_probe *p, int state, struct pt_regs *regs,
 		return NULL;
 	}
 	c = __this_cpu_read(_stp_ctx);
+	/* nesting, last_error, last_stmt, ncallers are 0 between handlers */
 	c->probe = p;
 	c->kregs = regs;
 	c->sregs = NULL;
 	c->actionremaining = maxaction;
-	c->nesting = 0;
-	c->last_error = NULL;
-	c->last_stmt = NULL;
-	c->ncallers = 0;
 	return c;
 }
 
@@ -128,31 +125,54 @@ static __maybe_unused void _stp_report_error(struct context *c)
 
 static __always_inline void _stp_leave(struct context *c)
 {
-	if (unlikely(c->last_error))
+	if (unlikely(c->last_error)) {
 		_stp_report_error(c);
+		c->last_error = NULL;
+		c->last_stmt = NULL;
+		c->ncallers = 0;
+	}
 	if (c->psink.len)
 		_stp_print_flush_sink(&c->psink);
 	this_cpu_dec(_stp_busy);
 }
 
-/* Run probe P's wrapper FN with interrupts off (kprobes, timers).  The
- * generated code passes FN directly, which saves an indirect call. */
+/*
+ * Run probe P's wrapper FN (kprobes, timers).  The generated code passes
+ * FN directly, which saves an indirect call.  As SystemTap's default
+ * INTERRUPTIBLE=1, only preemption is disabled: an interrupt's probe
+ * finding the context busy is skipped (and counted).  -DINTERRUPTIBLE=0
+ * disables interrupts instead.
+ */
+#ifndef INTERRUPTIBLE
+#define INTERRUPTIBLE 1
+#endif
+
 static __always_inline void _stp_run_probe_fn(const struct stp_probe *p,
 					      struct pt_regs *regs,
 					      void (*fn)(struct context *))
 {
-	unsigned long flags;
 	struct context *c;
+#if !INTERRUPTIBLE
+	unsigned long flags;
+#endif
 
 	if (unlikely(atomic_read(&_stp_session_state) != STP_SESSION_RUNNING))
 		return;
+#if INTERRUPTIBLE
+	preempt_disable_notrace();
+#else
 	local_irq_save(flags);
+#endif
 	c = _stp_enter(p, STP_SESSION_RUNNING, regs, MAXACTION);
 	if (likely(c)) {
 		fn(c);
 		_stp_leave(c);
 	}
+#if INTERRUPTIBLE
+	preempt_enable_notrace();
+#else
 	local_irq_restore(flags);
+#endif
 }
 
 static __always_inline void _stp_run_probe(const struct stp_probe *p,
@@ -190,34 +210,6 @@ static inline void _stp_error_at_call(struct context *c, const char *where,
 		c->last_stmt = where;
 	else if (script_fn && c->ncallers < STP_MAXCALLERS)
 		c->callers[c->ncallers++] = where;
-}
-
-static inline int _stp_trylock_w(rwlock_t *l)
-{
-	int i;
-
-	if (likely(write_trylock(l)))
-		return 1;
-	for (i = 1; i < MAXTRYLOCK; i++) {
-		udelay(TRYLOCKDELAY);
-		if (write_trylock(l))
-			return 1;
-	}
-	return 0;
-}
-
-static inline int _stp_trylock_r(rwlock_t *l)
-{
-	int i;
-
-	if (likely(read_trylock(l)))
-		return 1;
-	for (i = 1; i < MAXTRYLOCK; i++) {
-		udelay(TRYLOCKDELAY);
-		if (read_trylock(l))
-			return 1;
-	}
-	return 0;
 }
 
 static inline int64_t _stp_sdiv(int64_t a, int64_t b)

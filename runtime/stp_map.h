@@ -11,8 +11,8 @@
  * to (no contention between CPUs), merged into an aggregate map when read.
  *
  * No kernel dependency: also built by testsuite/runtime, which provides
- * _stp_vzalloc/_stp_vfree/_stp_kzalloc/_stp_kfree, _stp_ncpus and
- * _stp_this_cpu().
+ * _stp_vzalloc/_stp_vfree/_stp_kzalloc/_stp_kfree, _stp_ncpus,
+ * _stp_this_cpu() and _stp_load_word().
  */
 #ifndef _STP_MAP_H_
 #define _STP_MAP_H_
@@ -38,6 +38,7 @@ struct stp_map {
 	int nkeys;
 	int vtype;			/* STP_TYPE_* */
 	unsigned char ktype[STP_MAP_MAXKEYS];
+	unsigned int smask;		/* bit i: column i is a string */
 	int wrap;			/* global a%: replace the oldest */
 	uint32_t maxentries;
 	uint32_t nentries;
@@ -103,23 +104,71 @@ static inline uint32_t _stp_hash_long(uint32_t h, int64_t v)
 	return (uint32_t)x ^ (uint32_t)(x >> 32);
 }
 
-static inline uint32_t _stp_hash_str(uint32_t h, const char *s)
-{
-	size_t i;
+/*
+ * String keys are hashed and compared a word at a time.  _stp_load_word
+ * reads 8 bytes (zero past the end of a mapped page: kernel's
+ * load_unaligned_zeropad); bytes after the terminating NUL are masked
+ * off, and a key counts only its first MAXSTRINGLEN - 1 bytes.
+ */
+#define STP_WORD_ONES 0x0101010101010101ULL
+#define STP_WORD_HIGHS 0x8080808080808080ULL
 
-	h ^= 2166136261u;
-	for (i = 0; i < MAXSTRINGLEN - 1 && s[i]; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
+/*
+ * Word W at offset OFF of a key: returns the mask of the bytes that are
+ * part of the key; *MATCH gets the bytes two equal keys agree on (the
+ * key's bytes plus its NUL when that is in W); *END is set when the key
+ * ends in W (its NUL, or its MAXSTRINGLEN - 1 limit).
+ */
+static __always_inline uint64_t _stp_key_word(uint64_t w, size_t off,
+					      uint64_t *match, int *end)
+{
+	uint64_t z = (w - STP_WORD_ONES) & ~w & STP_WORD_HIGHS;
+	uint64_t lim = ~0ULL, valid;
+
+	*end = z != 0;
+	if (MAXSTRINGLEN - 1 - off <= 8) {
+		if (MAXSTRINGLEN - 1 - off < 8)
+			lim = (1ULL << (8 * (MAXSTRINGLEN - 1 - off))) - 1;
+		*end = 1;
+	}
+	valid = z ? (((z & -z) >> 7) - 1) & lim : lim;
+	*match = z ? ((valid << 8) | 0xff) & lim : lim;
+	return valid;
 }
 
-static __maybe_unused uint32_t _stp_map_hash(const struct stp_map *m, const union stp_key *k)
+static __always_inline uint32_t _stp_hash_str(uint32_t h, const char *s)
+{
+	uint64_t x = h, match;
+	size_t off;
+	int end;
+
+	for (off = 0;; off += 8) {
+		uint64_t w = _stp_load_word(s + off);
+
+		x = (x ^ (w & _stp_key_word(w, off, &match, &end))) *
+		    0x9e3779b97f4a7c15ULL;
+		x ^= x >> 29;
+		if (end)
+			break;
+	}
+	return (uint32_t)(x ^ (x >> 32));
+}
+
+/*
+ * Hashing and matching are on every probe hit that touches an array, so
+ * they are always inline and take the key's shape (NKEYS columns, SMASK
+ * bit i set for a string column) as arguments: the generated code passes
+ * constants, and the loops fold away.  The _t functions below do the
+ * same; the plain ones take the shape from the map.
+ */
+static __always_inline uint32_t _stp_keys_hash(const union stp_key *k,
+					       int nkeys, unsigned int smask)
 {
 	uint32_t h = 0x9e3779b9u;
 	int i;
 
-	for (i = 0; i < m->nkeys; i++) {
-		if (m->ktype[i] == STP_TYPE_STRING)
+	for (i = 0; i < nkeys; i++) {
+		if (smask & (1u << i))
 			h = _stp_hash_str(h, k[i].s);
 		else
 			h = _stp_hash_long(h, k[i].l);
@@ -127,25 +176,59 @@ static __maybe_unused uint32_t _stp_map_hash(const struct stp_map *m, const unio
 	return h;
 }
 
+static __always_inline uint32_t _stp_map_hash(const struct stp_map *m,
+					      const union stp_key *k)
+{
+	return _stp_keys_hash(k, m->nkeys, m->smask);
+}
+
+/* Equal in their first MAXSTRINGLEN - 1 bytes (what a key keeps)? */
+static __always_inline int _stp_key_str_eq(const char *a, const char *b)
+{
+	uint64_t match;
+	size_t off;
+	int end;
+
+	for (off = 0;; off += 8) {
+		uint64_t wa = _stp_load_word(a + off);
+		uint64_t wb = _stp_load_word(b + off);
+
+		_stp_key_word(wb, off, &match, &end);
+		if ((wa ^ wb) & match)
+			return 0;
+		if (end)
+			return 1;
+	}
+}
+
 /* Does node N hold key K?  WILD has bit i set for '*' columns. */
-static __maybe_unused int _stp_map_keymatch(const struct stp_map *m,
-			     const struct stp_mnode *n,
-			     const union stp_key *k, unsigned int wild)
+static __always_inline int _stp_keys_match(const struct stp_map *m,
+					   const struct stp_mnode *n,
+					   const union stp_key *k,
+					   unsigned int wild, int nkeys,
+					   unsigned int smask)
 {
 	int i;
 
-	for (i = 0; i < m->nkeys; i++) {
+	for (i = 0; i < nkeys; i++) {
 		if (wild & (1u << i))
 			continue;
-		if (m->ktype[i] == STP_TYPE_STRING) {
-			if (strncmp(_stp_key_s(m, n, i), k[i].s,
-				    MAXSTRINGLEN - 1))
+		if (smask & (1u << i)) {
+			if (!_stp_key_str_eq(_stp_key_s(m, n, i), k[i].s))
 				return 0;
 		} else if (_stp_key_l(m, n, i) != k[i].l) {
 			return 0;
 		}
 	}
 	return 1;
+}
+
+static __always_inline int _stp_map_keymatch(const struct stp_map *m,
+					     const struct stp_mnode *n,
+					     const union stp_key *k,
+					     unsigned int wild)
+{
+	return _stp_keys_match(m, n, k, wild, m->nkeys, m->smask);
 }
 
 static __maybe_unused uint32_t _stp_value_size(int vtype, const struct stp_stat_desc *sd)
@@ -206,6 +289,8 @@ static __maybe_unused int _stp_map_init(struct stp_map *m, int nkeys,
 	m->sd = sd;
 	for (i = 0; i < nkeys; i++) {
 		m->ktype[i] = ktypes[i];
+		if (ktypes[i] == STP_TYPE_STRING)
+			m->smask |= 1u << i;
 		off = (off + 7) & ~7u;
 		m->key_off[i] = off;
 		off += ktypes[i] == STP_TYPE_STRING ? MAXSTRINGLEN : 8;
@@ -248,37 +333,45 @@ static __maybe_unused void _stp_map_unlink(struct stp_map *m, struct stp_mnode *
 	m->nentries--;
 }
 
-static __maybe_unused struct stp_mnode *_stp_map_lookup(const struct stp_map *m,
-					 const union stp_key *k,
-					 uint32_t hash)
+static __always_inline struct stp_mnode *
+_stp_map_lookup_t(const struct stp_map *m, const union stp_key *k,
+		  uint32_t hash, int nkeys, unsigned int smask)
 {
 	struct stp_mnode *n = m->buckets[hash & m->hash_mask];
 
 	for (; n; n = n->hnext)
-		if (n->hash == hash && _stp_map_keymatch(m, n, k, 0))
+		if (n->hash == hash && _stp_keys_match(m, n, k, 0, nkeys, smask))
 			return n;
 	return NULL;
+}
+
+static __always_inline struct stp_mnode *
+_stp_map_lookup(const struct stp_map *m, const union stp_key *k, uint32_t hash)
+{
+	return _stp_map_lookup_t(m, k, hash, m->nkeys, m->smask);
+}
+
+static __always_inline struct stp_mnode *
+_stp_map_find_t(const struct stp_map *m, const union stp_key *k, int nkeys,
+		unsigned int smask)
+{
+	return _stp_map_lookup_t(m, k, _stp_keys_hash(k, nkeys, smask), nkeys,
+				 smask);
 }
 
 static inline struct stp_mnode *_stp_map_find(const struct stp_map *m,
 					      const union stp_key *k)
 {
-	return _stp_map_lookup(m, k, _stp_map_hash(m, k));
+	return _stp_map_find_t(m, k, m->nkeys, m->smask);
 }
 
-/*
- * The node of key K, created (value 0, "" or empty) if missing.  NULL when
- * the map is full and does not wrap.
- */
-static __maybe_unused struct stp_mnode *_stp_map_find_or_add(struct stp_map *m,
-					      const union stp_key *k)
+/* Add key K (hash HASH, not in the map); NULL when full and not wrapping. */
+static noinline __maybe_unused struct stp_mnode *
+_stp_map_insert(struct stp_map *m, const union stp_key *k, uint32_t hash)
 {
-	uint32_t hash = _stp_map_hash(m, k);
-	struct stp_mnode *n = _stp_map_lookup(m, k, hash);
+	struct stp_mnode *n;
 	int i;
 
-	if (n)
-		return n;
 	if (!m->freelist) {
 		if (!m->wrap || !_stp_map_first(m))
 			return NULL;
@@ -306,27 +399,56 @@ static __maybe_unused struct stp_mnode *_stp_map_find_or_add(struct stp_map *m,
 	return n;
 }
 
-/* Value reads: 0 / "" for a missing key. */
-static __maybe_unused int64_t _stp_map_get_l(const struct stp_map *m, const union stp_key *k)
+/*
+ * The node of key K, created (value 0, "" or empty) if missing.  NULL when
+ * the map is full and does not wrap.
+ */
+static __always_inline struct stp_mnode *
+_stp_map_find_or_add_t(struct stp_map *m, const union stp_key *k, int nkeys,
+		       unsigned int smask)
 {
-	struct stp_mnode *n = _stp_map_find(m, k);
+	uint32_t hash = _stp_keys_hash(k, nkeys, smask);
+	struct stp_mnode *n = _stp_map_lookup_t(m, k, hash, nkeys, smask);
+
+	if (likely(n))
+		return n;
+	return _stp_map_insert(m, k, hash);
+}
+
+static __always_inline struct stp_mnode *
+_stp_map_find_or_add(struct stp_map *m, const union stp_key *k)
+{
+	return _stp_map_find_or_add_t(m, k, m->nkeys, m->smask);
+}
+
+/*
+ * Value reads (0 / "" for a missing key), writes (0, or -1 when the map is
+ * full: see overflow_msg), and the value's address for read-modify-write
+ * (++, +=, .=; NULL when full).  NK/SM: the key's shape, as above.
+ */
+static __always_inline int64_t _stp_map_get_lt(const struct stp_map *m,
+					       const union stp_key *k,
+					       int nk, unsigned int sm)
+{
+	struct stp_mnode *n = _stp_map_find_t(m, k, nk, sm);
 
 	return n ? *_stp_val_l(m, n) : 0;
 }
 
-static __maybe_unused const char *_stp_map_get_s(const struct stp_map *m,
-				  const union stp_key *k)
+static __always_inline const char *_stp_map_get_st(const struct stp_map *m,
+						   const union stp_key *k,
+						   int nk, unsigned int sm)
 {
-	struct stp_mnode *n = _stp_map_find(m, k);
+	struct stp_mnode *n = _stp_map_find_t(m, k, nk, sm);
 
 	return n ? _stp_val_s(m, n) : "";
 }
 
-/* Writes: 0, or -1 when the map is full (see overflow_msg). */
-static __maybe_unused int _stp_map_set_l(struct stp_map *m, const union stp_key *k,
-			  int64_t v)
+static __always_inline int _stp_map_set_lt(struct stp_map *m,
+					   const union stp_key *k, int64_t v,
+					   int nk, unsigned int sm)
 {
-	struct stp_mnode *n = _stp_map_find_or_add(m, k);
+	struct stp_mnode *n = _stp_map_find_or_add_t(m, k, nk, sm);
 
 	if (!n)
 		return -1;
@@ -334,10 +456,12 @@ static __maybe_unused int _stp_map_set_l(struct stp_map *m, const union stp_key 
 	return 0;
 }
 
-static __maybe_unused int _stp_map_set_s(struct stp_map *m, const union stp_key *k,
-			  const char *v)
+static __always_inline int _stp_map_set_st(struct stp_map *m,
+					   const union stp_key *k,
+					   const char *v, int nk,
+					   unsigned int sm)
 {
-	struct stp_mnode *n = _stp_map_find_or_add(m, k);
+	struct stp_mnode *n = _stp_map_find_or_add_t(m, k, nk, sm);
 
 	if (!n)
 		return -1;
@@ -345,21 +469,32 @@ static __maybe_unused int _stp_map_set_s(struct stp_map *m, const union stp_key 
 	return 0;
 }
 
-/* The value of K for a read-modify-write (++, +=, .=); NULL when full. */
-static inline int64_t *_stp_map_lval_l(struct stp_map *m,
-				       const union stp_key *k)
+static __always_inline int64_t *_stp_map_lval_lt(struct stp_map *m,
+						 const union stp_key *k,
+						 int nk, unsigned int sm)
 {
-	struct stp_mnode *n = _stp_map_find_or_add(m, k);
+	struct stp_mnode *n = _stp_map_find_or_add_t(m, k, nk, sm);
 
 	return n ? _stp_val_l(m, n) : NULL;
 }
 
-static inline char *_stp_map_lval_s(struct stp_map *m, const union stp_key *k)
+static __always_inline char *_stp_map_lval_st(struct stp_map *m,
+					      const union stp_key *k, int nk,
+					      unsigned int sm)
 {
-	struct stp_mnode *n = _stp_map_find_or_add(m, k);
+	struct stp_mnode *n = _stp_map_find_or_add_t(m, k, nk, sm);
 
 	return n ? _stp_val_s(m, n) : NULL;
 }
+
+#define _stp_map_get_l(m, k) _stp_map_get_lt(m, k, (m)->nkeys, (m)->smask)
+#define _stp_map_get_s(m, k) _stp_map_get_st(m, k, (m)->nkeys, (m)->smask)
+#define _stp_map_set_l(m, k, v) \
+	_stp_map_set_lt(m, k, v, (m)->nkeys, (m)->smask)
+#define _stp_map_set_s(m, k, v) \
+	_stp_map_set_st(m, k, v, (m)->nkeys, (m)->smask)
+#define _stp_map_lval_l(m, k) _stp_map_lval_lt(m, k, (m)->nkeys, (m)->smask)
+#define _stp_map_lval_s(m, k) _stp_map_lval_st(m, k, (m)->nkeys, (m)->smask)
 
 /* [k...] in m; WILD marks '*' columns. */
 static __maybe_unused int _stp_map_exists(const struct stp_map *m, const union stp_key *k,
@@ -532,11 +667,12 @@ fail:
 }
 
 /* m[k] <<< v on this CPU's map: 0, or -1 when full. */
-static __maybe_unused int _stp_pmap_add(struct stp_pmap *pm, const union stp_key *k,
-			 int64_t v)
+static __always_inline int _stp_pmap_add_t(struct stp_pmap *pm,
+					   const union stp_key *k, int64_t v,
+					   int nk, unsigned int sm)
 {
 	struct stp_map *m = &pm->cpu[_stp_this_cpu()];
-	struct stp_mnode *n = _stp_map_find_or_add(m, k);
+	struct stp_mnode *n = _stp_map_find_or_add_t(m, k, nk, sm);
 
 	if (!n)
 		return -1;
@@ -544,9 +680,12 @@ static __maybe_unused int _stp_pmap_add(struct stp_pmap *pm, const union stp_key
 	return 0;
 }
 
+#define _stp_pmap_add(pm, k, v) \
+	_stp_pmap_add_t(pm, k, v, (pm)->agg.nkeys, (pm)->agg.smask)
+
 /* The aggregate of key K over all CPUs, or NULL if no CPU has it. */
 static __maybe_unused struct stp_stat *_stp_pmap_get(struct stp_pmap *pm,
-				      const union stp_key *k)
+						     const union stp_key *k)
 {
 	uint32_t hash = _stp_map_hash(&pm->agg, k);
 	int c, found = 0;

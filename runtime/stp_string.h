@@ -7,16 +7,31 @@
 #ifndef _STP_STRING_H_
 #define _STP_STRING_H_
 
-/* Copy SRC into DST (MAXSTRINGLEN bytes), truncating; returns DST. */
+/*
+ * Copy SRC into DST (MAXSTRINGLEN bytes), truncating; returns DST.  A word
+ * at a time (see _stp_load_word): DST's bytes after the NUL within the
+ * last word are zeroed.
+ */
 static inline char *_stp_strcpy(char *dst, const char *src)
 {
-	size_t i;
+	size_t off;
 
 	if (dst == src)
 		return dst;
-	for (i = 0; i < MAXSTRINGLEN - 1 && src[i]; i++)
-		dst[i] = src[i];
-	dst[i] = '\0';
+	for (off = 0; off + 8 <= MAXSTRINGLEN - 1; off += 8) {
+		uint64_t w = _stp_load_word(src + off);
+		uint64_t z = (w - 0x0101010101010101ULL) & ~w &
+			     0x8080808080808080ULL;
+
+		if (z)
+			w &= ((z & -z) >> 7) - 1;
+		memcpy(dst + off, &w, 8);
+		if (z)
+			return dst;
+	}
+	for (; off < MAXSTRINGLEN - 1 && src[off]; off++)
+		dst[off] = src[off];
+	dst[off] = '\0';
 	return dst;
 }
 

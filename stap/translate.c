@@ -449,6 +449,16 @@ static char *map_of(Var *v)
 	return format("&%s", v->cname);
 }
 
+/* ", NKEYS, SMASK": the key shape arguments of the runtime's _t calls. */
+static char *shape(Var *v)
+{
+	unsigned sm = 0;
+	for (int i = 0; i < v->arity && i < 9; i++)
+		if (v->index_types[i] == TY_STRING)
+			sm |= 1u << i;
+	return format(", %d, 0x%xu", v->arity, sm);
+}
+
 static char *overflow_msg(Var *v)
 {
 	return v->type == TY_STATS ? format("%s.agg.overflow_msg", v->cname) :
@@ -472,10 +482,10 @@ static char *gen_read(Node *n)
 	char *decl;
 	char *keys = gen_keys(&n->args, format("_k%d", t), &wild, &decl);
 	if (v->type == TY_STRING)
-		return format("({ %s%s_stp_map_get_s(%s, _k%d); })", decl, keys,
-			      map_of(v), t);
-	return format("({ %s%s_stp_map_get_l(%s, _k%d); })", decl, keys,
-		      map_of(v), t);
+		return format("({ %s%s_stp_map_get_st(%s, _k%d%s); })", decl, keys,
+			      map_of(v), t, shape(v));
+	return format("({ %s%s_stp_map_get_lt(%s, _k%d%s); })", decl, keys,
+		      map_of(v), t, shape(v));
 }
 
 /* The aggregate of statistics operand N (ND_VAR or ND_INDEX) as a
@@ -531,9 +541,10 @@ static char *gen_agg(Node *n)
 		unsigned wild;
 		char *decl;
 		char *keys = gen_keys(&op->args, format("_k%d", t), &wild, &decl);
-		return format("({ %sint64_t _v%d; %s_v%d = %s; if (unlikely(_stp_pmap_add(&%s, _k%d, _v%d))) %s _v%d; })",
+		return format("({ %sint64_t _v%d; %s_v%d = %s; if (unlikely(_stp_pmap_add_t(&%s, _k%d, _v%d%s))) %s _v%d; })",
 			      decl, t, keys, t, gen_expr(n->rhs), op->var->cname,
-			      t, t, fail_code(overflow_msg(op->var), where(n)), t);
+			      t, t, shape(op->var),
+			      fail_code(overflow_msg(op->var), where(n)), t);
 	}
 	return format("({ int64_t _v%d = %s; _stp_pstat_add(&%s, _v%d); _v%d; })",
 		      t, gen_expr(n->rhs), op->var->cname, t, t);
@@ -654,14 +665,14 @@ static char *gen_assign(Node *n)
 	char *keys = gen_keys(&lhs->args, format("_k%d", t), &wild, &decl);
 	char *ovf = fail_code(overflow_msg(v), where(lhs));
 	if (v->type == TY_STRING)
-		return format("({ %sconst char *_v%d; char *_p%d; %s_v%d = %s; _p%d = _stp_map_lval_s(&%s, _k%d); if (unlikely(!_p%d)) %s (const char *)_stp_str%s(_p%d, _v%d); })",
-			      decl, t, t, keys, t, r, t, v->cname, t, t, ovf,
-			      n->op == OP_CONCAT ? "cat" : "cpy", t, t);
+		return format("({ %sconst char *_v%d; char *_p%d; %s_v%d = %s; _p%d = _stp_map_lval_st(&%s, _k%d%s); if (unlikely(!_p%d)) %s (const char *)_stp_str%s(_p%d, _v%d); })",
+			      decl, t, t, keys, t, r, t, v->cname, t, shape(v), t,
+			      ovf, n->op == OP_CONCAT ? "cat" : "cpy", t, t);
 	if (n->op == OP_NONE)
-		return format("({ %sint64_t _v%d; %s_v%d = %s; if (unlikely(_stp_map_set_l(&%s, _k%d, _v%d))) %s _v%d; })",
-			      decl, t, keys, t, r, v->cname, t, t, ovf, t);
-	return format("({ %sint64_t _v%d, *_p%d; %s_v%d = %s; _p%d = _stp_map_lval_l(&%s, _k%d); if (unlikely(!_p%d)) %s *_p%d = %s; })",
-		      decl, t, t, keys, t, r, t, v->cname, t, t, ovf, t,
+		return format("({ %sint64_t _v%d; %s_v%d = %s; if (unlikely(_stp_map_set_lt(&%s, _k%d, _v%d%s))) %s _v%d; })",
+			      decl, t, keys, t, r, v->cname, t, t, shape(v), ovf, t);
+	return format("({ %sint64_t _v%d, *_p%d; %s_v%d = %s; _p%d = _stp_map_lval_lt(&%s, _k%d%s); if (unlikely(!_p%d)) %s *_p%d = %s; })",
+		      decl, t, t, keys, t, r, t, v->cname, t, shape(v), t, ovf, t,
 		      long_binop(n, n->op, format("*_p%d", t), format("_v%d", t)));
 }
 
@@ -680,8 +691,8 @@ static char *gen_incdec(Node *n)
 	unsigned wild;
 	char *decl;
 	char *keys = gen_keys(&lhs->args, format("_k%d", t), &wild, &decl);
-	return format("({ %sint64_t *_p%d; %s_p%d = _stp_map_lval_l(&%s, _k%d); if (unlikely(!_p%d)) %s %s(*_p%d)%s; })",
-		      decl, t, keys, t, lhs->var->cname, t, t,
+	return format("({ %sint64_t *_p%d; %s_p%d = _stp_map_lval_lt(&%s, _k%d%s); if (unlikely(!_p%d)) %s %s(*_p%d)%s; })",
+		      decl, t, keys, t, lhs->var->cname, t, shape(lhs->var), t,
 		      fail_code(overflow_msg(lhs->var), where(lhs)), pre, t, post);
 }
 
@@ -1505,12 +1516,14 @@ static char *wrapper_for(DerivedProbe *d)
 		if (!acc[g])
 			continue;
 		Var *v = vec_get(&sess->used_globals, g);
-		sb_printf(&o, "\tif (unlikely(!_stp_trylock_%s(&%s_lock))) {\n",
+		sb_printf(&o, "\tif (unlikely(!_stp_trylock_%s%s(&%s_lock))) {\n",
+			  v->type == TY_STATS ? "s" : "",
 			  acc[g] == ACC_WRITE ? "w" : "r", v->cname);
 		for (int j = locked.len - 1; j >= 0; j--) {
 			int k = (int)(intptr_t)vec_get(&locked, j);
 			Var *lv = vec_get(&sess->used_globals, k);
-			sb_printf(&o, "\t\t_stp_unlock_%s(&%s_lock);\n",
+			sb_printf(&o, "\t\t_stp_unlock_%s%s(&%s_lock);\n",
+				  lv->type == TY_STATS ? "s" : "",
 				  acc[k] == ACC_WRITE ? "w" : "r", lv->cname);
 		}
 		sb_puts(&o, "\t\t_stp_skip(STP_SKIP_LOCK);\n\t\treturn;\n\t}\n");
@@ -1524,7 +1537,8 @@ static char *wrapper_for(DerivedProbe *d)
 	for (int j = locked.len - 1; j >= 0; j--) {
 		int k = (int)(intptr_t)vec_get(&locked, j);
 		Var *lv = vec_get(&sess->used_globals, k);
-		sb_printf(&o, "\t_stp_unlock_%s(&%s_lock);\n",
+		sb_printf(&o, "\t_stp_unlock_%s%s(&%s_lock);\n",
+			  lv->type == TY_STATS ? "s" : "",
 			  acc[k] == ACC_WRITE ? "w" : "r", lv->cname);
 	}
 	sb_puts(&o, "}\n");
@@ -1584,7 +1598,10 @@ static void gen_globals(FILE *out)
 				v = -g->init->lhs->val;
 			fprintf(out, "static int64_t %s = %s;\n", g->cname, num_lit(v));
 		}
-		fprintf(out, "static STP_DEFINE_RWLOCK(%s_lock);\n", g->cname);
+		if (g->type == TY_STATS)
+			fprintf(out, "static STP_DEFINE_STATLOCK(%s_lock);\n", g->cname);
+		else
+			fprintf(out, "static STP_DEFINE_RWLOCK(%s_lock);\n", g->cname);
 	}
 }
 

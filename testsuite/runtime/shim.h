@@ -20,6 +20,9 @@
 #define HIST_ELISION 2
 
 #define __maybe_unused __attribute__((unused))
+#undef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#define noinline __attribute__((noinline))
 #define fallthrough __attribute__((__fallthrough__))
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
@@ -48,6 +51,24 @@ static void shim_free(void *p)
 	if (p)
 		shim_live--;
 	free(p);
+}
+
+/* The kernel reads whole words (load_unaligned_zeropad), whatever follows
+ * the NUL; here only the bytes up to the NUL are read (no overread of
+ * short literals for ASan) and junk stands for the rest. */
+static uint64_t _stp_load_word(const char *p)
+{
+	uint64_t w = 0;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		w |= (uint64_t)(unsigned char)p[i] << (8 * i);
+		if (!p[i])
+			break;
+	}
+	for (i++; i < 8; i++)
+		w |= (uint64_t)0xa5 << (8 * i);
+	return w;
 }
 
 #define _stp_vzalloc(n) shim_alloc(n)

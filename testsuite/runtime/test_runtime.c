@@ -600,6 +600,63 @@ static void test_map_string(void)
 	_stp_map_free(&m);
 }
 
+/* Word-at-a-time hashing and comparison of string keys. */
+static void test_string_keys(void)
+{
+	static const char *keys[] = {
+		"", "a", "abcdefg", "abcdefgh", "abcdefghi", "abcdefghijklmno",
+		"abcdefghijklmnop", "abcdefghijklmnopq", "abcdefgh\xff", "b",
+	};
+	size_t n = sizeof(keys) / sizeof(*keys), i, j;
+	static char big1[MAXSTRINGLEN + 20], big2[MAXSTRINGLEN + 20];
+	static char buf[MAXSTRINGLEN];
+	struct stp_map m;
+	union stp_key k[1];
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < n; j++)
+			CHECK_EQ(_stp_key_str_eq(keys[i], keys[j]), i == j);
+	/* junk after the NUL does not matter */
+	memset(buf, 'z', sizeof(buf));
+	strcpy(buf, "abcdefgh");
+	CHECK(_stp_key_str_eq(buf, "abcdefgh"));
+	CHECK(_stp_key_str_eq("abcdefgh", buf));
+	CHECK_EQ(_stp_hash_str(7, buf), _stp_hash_str(7, "abcdefgh"));
+	CHECK(_stp_hash_str(7, "abcdefgh") != _stp_hash_str(7, "abcdefgi"));
+	/* only MAXSTRINGLEN - 1 bytes count */
+	memset(big1, 'q', sizeof(big1) - 1);
+	memset(big2, 'q', sizeof(big2) - 1);
+	big2[MAXSTRINGLEN + 3] = 'r';
+	CHECK(_stp_key_str_eq(big1, big2));
+	CHECK_EQ(_stp_hash_str(0, big1), _stp_hash_str(0, big2));
+	big2[MAXSTRINGLEN - 2] = 'r';
+	CHECK(!_stp_key_str_eq(big1, big2));
+	_stp_strcpy(buf, big1);
+	CHECK(_stp_key_str_eq(buf, big1));
+	CHECK_EQ(_stp_hash_str(0, buf), _stp_hash_str(0, big1));
+
+	/* a reused node keeps junk of its longer former key */
+	CHECK_EQ(_stp_map_init(&m, 1, k_s, STP_TYPE_LONG, 1, 0, 0, NULL), 0);
+	k[0].s = "a-rather-long-key-of-30-chars!";
+	_stp_map_set_l(&m, k, 1);
+	_stp_map_del(&m, k, 0);
+	k[0].s = "short";
+	_stp_map_set_l(&m, k, 2);
+	CHECK_EQ(_stp_map_get_l(&m, k), 2);
+	k[0].s = "a-rather-long-key-of-30-chars!";
+	CHECK(!_stp_map_exists(&m, k, 0));
+	for (i = 0; i < n; i++) {
+		_stp_map_clear(&m);
+		k[0].s = keys[i];
+		_stp_map_set_l(&m, k, 5);
+		for (j = 0; j < n; j++) {
+			k[0].s = keys[j];
+			CHECK_EQ(_stp_map_get_l(&m, k), i == j ? 5 : 0);
+		}
+	}
+	_stp_map_free(&m);
+}
+
 static void test_pmap(void)
 {
 	struct stp_pmap pm;
@@ -716,6 +773,7 @@ int main(void)
 	test_stats();
 	test_map_long();
 	test_map_string();
+	test_string_keys();
 	test_pmap();
 	test_alloc_failures();
 	printf("%d passed, %d failed\n", passed, failed);
