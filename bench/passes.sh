@@ -31,6 +31,10 @@ best_of() {     # best_of N CMD...: the fastest of N runs, in ms
 }
 
 echo "kernel $kver"
+# a first run on a fresh machine: empty cache, kernel names read from the image
+fresh="$work/fresh"
+a=$(ms); SYSTEMTAP_DIR="$fresh" "$stap" -r "$kver" -p4 -e "${scripts[2]}" >/dev/null 2>&1; b=$(ms)
+printf 'first run, empty caches (script 3): passes 1-4 %d ms\n' $(( (b - a) / 1000000 ))
 for i in "${!scripts[@]}"; do
 	s=${scripts[$i]}
 	p3=$(best_of 10 "$stap" -r "$kver" -p3 -e "$s")
