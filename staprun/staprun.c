@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +171,202 @@ static int check_release(const char *path, const char *vermagic)
 	msg("module '%s' was built for kernel %.*s, not %s", path, (int)len,
 	    vermagic, u.release);
 	return -ENOEXEC;
+}
+
+/* ---------------------------------------------------------------
+ * Privilege model (staprun is installed setuid root): root loads
+ * anything; members of stapdev load any module (opened with the real
+ * uid's file access); members of stapusr load only modules under
+ * /lib/modules/RELEASE/systemtap/ that are root-owned and not writable
+ * by group or others, reached through root-owned directories that are
+ * not writable by others, with no symlink anywhere.  The file is opened
+ * once and the checked descriptor is the one given to finit_module. */
+
+enum privilege { PRIV_NONE, PRIV_STAPUSR, PRIV_STAPDEV, PRIV_ROOT };
+
+/* The gid of group NAME from /etc/group (read directly: the VM's static
+ * binaries have no NSS); -1 if there is none. */
+static long group_gid(const char *name)
+{
+	FILE *f = fopen("/etc/group", "re");
+	char line[4096];
+	size_t len = strlen(name);
+	long gid = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p, *end;
+
+		if (strncmp(line, name, len) || line[len] != ':')
+			continue;
+		p = strchr(line + len + 1, ':');
+		if (!p)
+			continue;
+		gid = strtol(p + 1, &end, 10);
+		if (end == p + 1 || (*end != ':' && *end != '\n' && *end))
+			gid = -1;
+		break;
+	}
+	fclose(f);
+	return gid;
+}
+
+static int in_group(long gid)
+{
+	gid_t groups[NGROUPS_MAX];
+	int n, i;
+
+	if (gid < 0)
+		return 0;
+	if (getgid() == (gid_t)gid)
+		return 1;
+	n = getgroups(NGROUPS_MAX, groups);
+	for (i = 0; i < n; i++)
+		if (groups[i] == (gid_t)gid)
+			return 1;
+	return 0;
+}
+
+static enum privilege user_privilege(void)
+{
+	if (getuid() == 0)
+		return PRIV_ROOT;
+	if (in_group(group_gid("stapdev")))
+		return PRIV_STAPDEV;
+	if (in_group(group_gid("stapusr")))
+		return PRIV_STAPUSR;
+	return PRIV_NONE;
+}
+
+/* Open PATH with the real uid's permission to read it. */
+static int open_as_user(const char *path)
+{
+	uid_t euid = geteuid();
+	int fd, err;
+
+	if (euid != getuid() && setresuid(-1, getuid(), -1))
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	err = errno;
+	if (euid != getuid() && setresuid(-1, euid, -1)) {
+		msg("cannot restore privileges: %s", strerror(errno));
+		exit(1);
+	}
+	errno = err;
+	return fd;
+}
+
+/* Open PATH for a member of stapusr, or say why not (one line) and
+ * return -1. */
+static int open_blessed(const char *path)
+{
+	struct utsname u;
+	char dir[300], comp[256], sofar[300] = "";
+	const char *rest, *p;
+	struct stat st;
+	int dfd, fd;
+
+	if (uname(&u))
+		return -1;
+	snprintf(dir, sizeof(dir), "/lib/modules/%s/systemtap/", u.release);
+	rest = path + strlen(dir);
+	if (strncmp(path, dir, strlen(dir)) || !*rest || strchr(rest, '/') ||
+	    !strcmp(rest, ".") || !strcmp(rest, "..")) {
+		msg("refusing module '%s': members of stapusr may only load modules from %s",
+		    path, dir);
+		return -1;
+	}
+	dfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		msg("cannot open '/': %s", strerror(errno));
+		return -1;
+	}
+	p = dir + 1;
+	for (;;) {
+		size_t n;
+		int nfd;
+
+		if (fstat(dfd, &st)) {
+			msg("cannot stat '%s/': %s", sofar, strerror(errno));
+			goto fail;
+		}
+		if (st.st_uid != 0 || (st.st_mode & S_IWOTH) ||
+		    ((st.st_mode & S_IWGRP) && st.st_gid != 0)) {
+			msg("refusing module '%s': directory '%s/' must be owned by root and not writable by others",
+			    path, sofar);
+			goto fail;
+		}
+		if (!*p)
+			break;
+		n = strcspn(p, "/");
+		if (n >= sizeof(comp))
+			goto fail;
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		snprintf(sofar + strlen(sofar), sizeof(sofar) - strlen(sofar),
+			 "/%s", comp);
+		p += n + (p[n] == '/');
+		nfd = openat(dfd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			     O_CLOEXEC);
+		if (nfd < 0) {
+			if (errno == ELOOP || errno == ENOTDIR)
+				msg("refusing module '%s': '%s' is a symbolic link or not a directory",
+				    path, sofar);
+			else
+				msg("cannot open '%s': %s", sofar,
+				    strerror(errno));
+			goto fail;
+		}
+		close(dfd);
+		dfd = nfd;
+	}
+	fd = openat(dfd, rest, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			msg("refusing module '%s': it is a symbolic link", path);
+		else
+			msg("cannot open module '%s': %s", path,
+			    strerror(errno));
+		goto fail;
+	}
+	close(dfd);
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		msg("refusing module '%s': it must be a regular file owned by root and not writable by group or others",
+		    path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+fail:
+	close(dfd);
+	return -1;
+}
+
+/* Open the module (once) as the user's privilege allows; -1 after one
+ * message on refusal or error. */
+static int open_module(const char *path, enum privilege priv)
+{
+	int fd;
+
+	switch (priv) {
+	case PRIV_ROOT:
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		break;
+	case PRIV_STAPDEV:
+		fd = open_as_user(path);
+		break;
+	case PRIV_STAPUSR:
+		return open_blessed(path);
+	default:
+		msg("refusing module '%s': uid %u is not a member of stapusr or stapdev",
+		    path, (unsigned)getuid());
+		return -1;
+	}
+	if (fd < 0)
+		msg("cannot open module '%s': %s", path, strerror(errno));
+	return fd;
 }
 
 static int remove_module(const char *name)
@@ -472,14 +669,22 @@ int main(int argc, char **argv)
 	int fd, err, status = 0, release_fd = -1, rc = 1;
 	char *name = NULL, *params = NULL, *vermagic = NULL;
 	pid_t pid;
+	enum privilege priv;
 	const char *env = getenv("SYSTEMTAP_VERBOSE");
 
 	if (env)
 		verbose = atoi(env);
 	if (parse_args(argc, argv, &o))
 		return 1;
-	if (o.delete)
+	priv = user_privilege();
+	if (o.delete) {
+		if (priv < PRIV_STAPDEV) {
+			msg("refusing to remove module '%s': only root and members of stapdev may",
+			    o.delete);
+			return 1;
+		}
 		return remove_module(o.delete) ? 1 : 0;
+	}
 	signal(SIGPIPE, SIG_IGN);
 
 	o.path = resolve_module(o.module);
@@ -487,11 +692,9 @@ int main(int argc, char **argv)
 		msg("out of memory");
 		return 1;
 	}
-	fd = open(o.path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		msg("cannot open module '%s': %s", o.path, strerror(errno));
+	fd = open_module(o.path, priv);
+	if (fd < 0)
 		goto out;
-	}
 	name = module_name(fd, o.path, &vermagic);
 	params = module_params(&o);
 	if (!name || !params) {
