@@ -990,7 +990,7 @@ static void indent(StrBuf *o, int ind)
 static void gen_act(StrBuf *o, int ind, int n, Node *at)
 {
 	indent(o, ind);
-	sb_printf(o, "if (unlikely((c->actionremaining -= %d) < 0)) %s\n", n,
+	sb_printf(o, "if (unlikely((c->actionremaining -= %d) <= 0)) %s\n", n,
 		  fail_code("\"MAXACTION exceeded\"", where(at)));
 }
 
