@@ -26,14 +26,14 @@ struct stp_stat_desc {
 	int hist_type;
 	int64_t start, stop, interval;	/* linear */
 	int nbuckets;			/* 0 without a histogram */
-	int variance;			/* @variance is used: keep _M2 */
-	int bit_shift;			/* @variance(s, shift) */
+	int variance;			/* @variance is used: keep sumsq */
+	int bit_shift;			/* @variance(s, shift), unused */
 	unsigned int size;		/* bytes of one struct stp_stat */
 };
 
 struct stp_stat {
 	int64_t count, sum, min, max;
-	int64_t avg_s, _M2;		/* Welford, scaled by 2^bit_shift */
+	__int128 sumsq;			/* for @variance: exact, and merges */
 	int64_t histogram[];
 };
 
@@ -44,7 +44,8 @@ static __maybe_unused void _stp_stat_desc_init(struct stp_stat_desc *sd)
 		sd->nbuckets = STP_HIST_LOG_BUCKETS;
 	} else if (sd->hist_type == STP_HIST_LINEAR && sd->interval > 0 &&
 		   sd->stop > sd->start) {
-		int64_t n = (sd->stop - sd->start) / sd->interval + 1;
+			int64_t n = (sd->stop - sd->start + sd->interval - 1) /
+			    sd->interval;
 
 		if (n > STP_MAX_BUCKETS)
 			n = STP_MAX_BUCKETS;
@@ -105,25 +106,17 @@ static inline void _stp_stat_clear(struct stp_stat *st,
 static inline void _stp_stat_add(struct stp_stat *st,
 				 const struct stp_stat_desc *sd, int64_t v)
 {
-	int64_t vs = (int64_t)((uint64_t)v << sd->bit_shift);
-
 	if (st->count == 0) {
 		st->min = v;
 		st->max = v;
-		st->avg_s = vs;
-		st->_M2 = 0;
 	} else {
 		if (v < st->min)
 			st->min = v;
 		if (v > st->max)
 			st->max = v;
-		if (sd->variance) {
-			int64_t delta = vs - st->avg_s;
-
-			st->avg_s += delta / (st->count + 1);
-			st->_M2 += delta * (vs - st->avg_s);
-		}
 	}
+	if (sd->variance)
+		st->sumsq += (__int128)v * v;
 	st->count++;
 	st->sum += v;
 	if (sd->hist_type == STP_HIST_LOG)
@@ -148,14 +141,7 @@ static __maybe_unused void _stp_stat_merge(struct stp_stat *dst, const struct st
 		dst->min = src->min;
 	if (src->max > dst->max)
 		dst->max = src->max;
-	{
-		/* parallel Welford combination */
-		int64_t n1 = dst->count, n2 = src->count, n = n1 + n2;
-		int64_t delta = src->avg_s - dst->avg_s;
-
-		dst->avg_s += delta * n2 / n;
-		dst->_M2 += src->_M2 + (delta * n1 / n) * delta * n2;
-	}
+	dst->sumsq += src->sumsq;
 	dst->count += src->count;
 	dst->sum += src->sum;
 	for (i = 0; i < sd->nbuckets; i++)
@@ -167,12 +153,37 @@ static inline int64_t _stp_stat_avg(const struct stp_stat *st)
 	return st->count ? st->sum / st->count : 0;
 }
 
+/* NUM / DEN by long division (the kernel has no 128-bit divide). */
+static inline unsigned __int128 _stp_udiv128(unsigned __int128 num,
+					     unsigned __int128 den)
+{
+	unsigned __int128 q = 0, r = 0;
+	int i;
+
+	for (i = 127; i >= 0; i--) {
+		r = (r << 1) | ((num >> i) & 1);
+		if (r >= den) {
+			r -= den;
+			q |= (unsigned __int128)1 << i;
+		}
+	}
+	return q;
+}
+
+/* The sample variance, (n * sum(x^2) - sum(x)^2) / (n * (n - 1)), exact
+ * in 128 bits (the shift of @variance(s, shift) is not needed). */
 static inline int64_t _stp_stat_variance(const struct stp_stat *st,
 					 const struct stp_stat_desc *sd)
 {
+	__int128 n = st->count, num;
+
+	(void)sd;
 	if (st->count < 2)
 		return 0;
-	return (st->_M2 / (st->count - 1)) >> (2 * sd->bit_shift);
+	num = n * st->sumsq - (__int128)st->sum * st->sum;
+	if (num <= 0)
+		return 0;
+	return (int64_t)_stp_udiv128(num, n * (n - 1));
 }
 
 /* The value an extractor (STP_STAT_*) gives, for sorting. */
