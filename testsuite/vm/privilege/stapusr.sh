@@ -11,40 +11,44 @@ cd "$tmp" || exit 1
 "$STAP" -r "$KVER" -p4 -m h3 -e 'probe end { println("end") }' \
 	>build.log 2>&1 || { cat build.log; exit 1; }
 D=/lib/modules/$KVER/systemtap
-vm() { "$STAPVM" "$@" 2>&1 | sed "s|$KVER|KVER|g"; }
+vm() {	# vm [--user=NAME] CMD: CMD in the VM, stderr merged there (in order)
+	local u=--user=root
+	case "$1" in --user=*) u=$1; shift ;; esac
+	"$STAPVM" exec "$u" "exec 2>&1; $*" 2>&1 | sed "s|$KVER|KVER|g"
+}
 run() {	# run USER ARGS...: staprun as USER in the VM
 	local u=$1; shift
 	echo "== $u: staprun $*" | sed "s|$KVER|KVER|g"
-	vm exec --user="$u" "staprun $*; echo status=\$?"
+	vm --user="$u" "staprun $*; echo status=\$?"
 }
 "$STAPVM" put h2.ko "$D/h2.ko" || exit 1
 "$STAPVM" put h3.ko "$D/h3.ko" || exit 1
-vm exec "cd $D && chown root:root h2.ko && chmod 644 h2.ko &&
+vm "cd $D && chown root:root h2.ko && chmod 644 h2.ko &&
 	cp h2.ko /tmp/h2.ko && chmod 644 /tmp/h2.ko &&
 	rm -f /tmp/h2-link.ko h2-out.ko &&
 	ln -s $D/h2.ko /tmp/h2-link.ko && ln -s /tmp/h2.ko h2-out.ko"
 run stapuser -v "$D/h2.ko" | grep -v '^staprun: .*inserting\|^stapio:'
 run stapuser h2
 # the -c command (and stapio) run with the real uid/gid
-vm exec "chown root:root $D/h3.ko; chmod 644 $D/h3.ko"
+vm "chown root:root $D/h3.ko; chmod 644 $D/h3.ko"
 run stapuser -c "'id -u; id -g'" h3
 run stapuser /tmp/h2.ko
 run stapuser /tmp/h2-link.ko
 run stapuser "$D/h2-out.ko"
 run stapuser "$D/../systemtap/h2.ko"
-vm exec "chmod 664 $D/h2.ko"
+vm "chmod 664 $D/h2.ko"
 run stapuser h2
-vm exec "chmod 646 $D/h2.ko"
+vm "chmod 646 $D/h2.ko"
 run stapuser h2
-vm exec "chmod 644 $D/h2.ko; chown 1000 $D/h2.ko"
+vm "chmod 644 $D/h2.ko; chown 1000 $D/h2.ko"
 run stapuser h2
-vm exec "chown 0 $D/h2.ko; chmod 757 $D"
+vm "chown 0 $D/h2.ko; chmod 757 $D"
 run stapuser h2
-vm exec "chmod 755 $D"
+vm "chmod 755 $D"
 run nobody1 h2
 run nobody1 /tmp/h2.ko
 run stapdevuser /tmp/h2.ko
 run stapdevuser /tmp/h2-link.ko
 echo "== loaded modules"
-vm exec "grep -c '^h[23] ' /proc/modules"
-vm exec "rm -f $D/h2.ko $D/h3.ko $D/h2-out.ko /tmp/h2.ko /tmp/h2-link.ko"
+vm "grep -c '^h[23] ' /proc/modules"
+vm "rm -f $D/h2.ko $D/h3.ko $D/h2-out.ko /tmp/h2.ko /tmp/h2-link.ko"
