@@ -38,10 +38,20 @@ $(ASAN_DIR)/stap/%.o: stap/%.c stap/stap.h $(wildcard stap/*.h)
 
 asan: $(ASAN_DIR)/stap/stap
 
-check: all asan
+# libFuzzer target for passes 1-2 (clang); main() is libFuzzer's.
+FUZZ_DIR := build/fuzz
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
+$(FUZZ_DIR)/fuzz_front: testsuite/fuzz/fuzz_front.c $(STAP_SRCS) stap/stap.h
+	@mkdir -p $(FUZZ_DIR)
+	clang -std=gnu11 $(CPPFLAGS) $(FUZZ_FLAGS) -Dmain=stap_main -o $@ \
+		testsuite/fuzz/fuzz_front.c $(STAP_SRCS) $(LIBDW) $(LIBELF) -llzma
+
+fuzz: $(FUZZ_DIR)/fuzz_front
+
+check: all asan fuzz
 	testsuite/run-tests
 
-check-host: all asan
+check-host: all asan fuzz
 	testsuite/run-tests --host
 
 configure: configure.ac
@@ -60,4 +70,4 @@ clean:
 	rm -f stap/*.o stap/stap $(STAPRUN_PROGS) $(STAPRUN_STATIC_PROGS)
 	rm -rf build testsuite/out
 
-.PHONY: all asan check check-host install clean
+.PHONY: all asan fuzz check check-host install clean

@@ -20,6 +20,15 @@
 /* Probe points */
 
 static Vec used_files;          /* File* whose definitions are used */
+static Vec func_queue;          /* Function* to bind */
+static int func_queue_done;     /* how many of them are bound */
+
+void elaborate_reset(void)
+{
+	used_files = (Vec){0};
+	func_queue = (Vec){0};
+	func_queue_done = 0;
+}
 
 static void use_file(File *f)
 {
@@ -568,8 +577,6 @@ static char *similar_functions(const char *name)
 	return r;
 }
 
-static Vec func_queue;          /* Function* to bind */
-
 static void use_function(Function *f)
 {
 	if (f->used)
@@ -719,8 +726,6 @@ static void bind(Scope *sc, Node *n)
 
 /* Bind the bodies of the functions found used so far (and of those they
  * call in turn), once each. */
-static int func_queue_done;
-
 static void bind_queued_functions(void)
 {
 	for (; func_queue_done < func_queue.len; func_queue_done++) {

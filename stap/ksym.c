@@ -261,6 +261,13 @@ static bool load_cached(const char *path, bool (*load)(const char *))
 	return true;
 }
 
+void ksym_reset(void)
+{
+	syms = NULL;
+	nsyms = 0;
+	loaded = false;
+}
+
 bool ksym_load(void)
 {
 	if (loaded)

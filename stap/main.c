@@ -26,6 +26,13 @@
 
 Session *sess;
 
+void front_end_reset(void)
+{
+	tokenize_reset();
+	elaborate_reset();
+	ksym_reset();
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,

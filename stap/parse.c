@@ -1201,6 +1201,8 @@ static bool starts_declaration(Token *tok)
 static Token *resync(Token *start)
 {
 	Token *tok = error_tok ? error_tok : start;
+	if (tok->kind == TK_EOF)
+		return tok;
 	if (tok != start && starts_declaration(tok) && tok->kind != TK_EMBEDDED)
 		return tok;
 	for (tok = tok->next; tok->kind != TK_EOF; tok = tok->next)
@@ -1213,6 +1215,7 @@ bool parse_file(File *file)
 {
 	int before = sess->parse_errors;
 	cur_file = file;
+	error_tok = NULL;
 	Token *tok = tokenize(file);
 	if (tok->kind == TK_EOF && sess->parse_errors == before && file->is_user) {
 		fprintf(stderr, "Input file '%s' is empty%s.\n", file->name,

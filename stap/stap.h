@@ -29,6 +29,8 @@
 /* util.c */
 
 void *arena_alloc(size_t size);          /* zeroed; dies on OOM; never freed */
+void arena_reset(void);                  /* free everything (the fuzzer) */
+void front_end_reset(void);              /* forget the front end's state */
 char *arena_strdup(const char *s);
 char *arena_strndup(const char *s, size_t n);
 char *format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -99,6 +101,7 @@ struct Token {
  * sess->args), %( %? %: %) conditionals and @define macros. */
 Token *tokenize(File *file);
 void load_macro_file(File *file);   /* a library .stpm file */
+void tokenize_reset(void);
 File *new_file(const char *name, char *contents);
 bool tok_is(Token *tok, const char *text);          /* op/keyword/ident text */
 const char *tok_kind_name(TokenKind kind);          /* "identifier", ... */
@@ -449,6 +452,7 @@ bool elaborate(void);           /* false on errors */
 bool infer_types(void);         /* type.c */
 void dump_elaborated(FILE *out);/* -p2 output */
 int list_probes(bool with_vars);/* -l/-L: prints matches, returns their number */
+void elaborate_reset(void);
 
 /* ------------------------------------------------------------------ */
 /* ksym.c: kernel symbols without debuginfo */
@@ -460,6 +464,7 @@ bool ksym_load(void);
 int ksym_foreach(const char *pattern, void (*fn)(const char *name, void *arg),
 		 void *arg);
 bool ksym_exists(const char *name);
+void ksym_reset(void);
 
 /* ------------------------------------------------------------------ */
 /* format.c: printf format strings, shared by type checking and codegen */

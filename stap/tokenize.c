@@ -354,6 +354,11 @@ typedef struct Macro {
 
 static Macro *macros;
 
+void tokenize_reset(void)
+{
+	macros = NULL;
+}
+
 static Token *copy_token(Token *t, Token *origin)
 {
 	Token *c = arena_alloc(sizeof(*c));
@@ -377,8 +382,13 @@ typedef struct Out {
 	Token *tail;
 } Out;
 
+#define MAX_EXPANDED_TOKENS 1000000
+static long expanded_tokens;    /* tokens produced by macros, per file */
+
 static void emit(Out *o, Token *t)
 {
+	if (t->expanded_from)
+		expanded_tokens++;
 	o->tail = o->tail->next = t;
 	t->next = NULL;
 }
@@ -457,18 +467,25 @@ static Macro *find_macro(const char *name, File *file)
 	return NULL;
 }
 
-/* Skip a balanced %( ... %) starting after its "%(": returns the token
- * after the matching "%)". */
-static Token *skip_to_close(Token *tok)
+/* The "%)" matching a "%(" whose contents start at TOK, or the EOF. */
+static Token *matching_close(Token *tok)
 {
 	int depth = 1;
 	for (; tok->kind != TK_EOF; tok = tok->next) {
 		if (tok_is(tok, "%("))
 			depth++;
 		else if (tok_is(tok, "%)") && --depth == 0)
-			return tok->next;
+			return tok;
 	}
 	return tok;
+}
+
+/* Skip a balanced %( ... %) starting after its "%(": returns the token
+ * after the matching "%)" (or the EOF). */
+static Token *skip_to_close(Token *tok)
+{
+	Token *close = matching_close(tok);
+	return close->kind == TK_EOF ? close : close->next;
 }
 
 /* --- conditions --- */
@@ -564,6 +581,10 @@ static int glob_term(const char *have, Token *op, Token *rhs)
 /* Evaluate one term "LHS OP RHS".  Returns 0/1, or -1 after an error. */
 static int eval_term(Token **rest, Token *tok)
 {
+	if (tok->kind == TK_EOF || tok->next->kind == TK_EOF) {
+		pp_error(tok, "expected comparison operator");
+		return -1;
+	}
 	Token *lhs = tok, *op = tok->next, *rhs = op->next;
 	if (!is_cmp_op(op)) {
 		pp_error(op, "expected comparison operator");
@@ -744,19 +765,15 @@ static Token *define_macro(Token *tok, File *file)
 		pp_error(t, "expected '%('");
 		return t;
 	}
-	Token *end = skip_to_close(t->next);
-	/* end is the token after "%)"; find the "%)" itself */
-	Token *close = t->next;
-	while (close->next != end)
-		close = close->next;
-	if (!tok_is(close, "%)")) {
+	Token *close = matching_close(t->next);
+	if (close->kind == TK_EOF) {
 		pp_error(close, "incomplete macro definition at end of file");
-		return end;
+		return close;
 	}
 	m->body = slice(t->next, close);
 	m->next = macros;
 	macros = m;
-	return end;
+	return close->next;
 }
 
 /* @NAME or @NAME(args): expand into O.  Returns the token after.  The
@@ -809,7 +826,21 @@ static Token *expand_macro(Out *o, Macro *m, Token *tok, File *file,
 			return t;
 		}
 	}
+	/* a macro that expands to itself would recurse forever, and one
+	 * that doubles its argument at each level would fill the memory */
+	static int depth;
+	if (depth >= 64) {
+		parse_error(tok, "macro @%s expands too deeply (recursive @define?)",
+			    m->name);
+		return t;
+	}
+	if (expanded_tokens > MAX_EXPANDED_TOKENS) {
+		parse_error(tok, "macro @%s expands to too many tokens", m->name);
+		return t;
+	}
+	depth++;
 	preprocess_list(m->body, o, file, m, &values, tok);
+	depth--;
 	return t;
 }
 
@@ -827,8 +858,10 @@ static Token *preprocess_list(Token *tok, Out *o, File *file, Macro *args_of,
 			for (int i = 0; i < args_of->params.len; i++) {
 				if (!strcmp(tok->text + 1, vec_get(&args_of->params, i))) {
 					for (Token *a = vec_get(arg_values, i);
-					     a->kind != TK_EOF; a = a->next)
+					     a->kind != TK_EOF; a = a->next) {
 						emit(o, copy_token(a, NULL));
+						expanded_tokens++;
+					}
 					done = true;
 					break;
 				}
@@ -897,6 +930,7 @@ static Token *preprocess_list(Token *tok, Out *o, File *file, Macro *args_of,
 
 Token *tokenize(File *file)
 {
+	expanded_tokens = 0;
 	Token *raw = lex(file);
 	Out o = {0};
 	o.tail = &o.head;

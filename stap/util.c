@@ -15,26 +15,48 @@
 
 #define ARENA_CHUNK (1 << 20)
 
+/* Every block the arena got from calloc, so that arena_reset() (used by
+ * the fuzzer between inputs) can give them all back. */
+typedef struct Block {
+	struct Block *next;
+	max_align_t data[];
+} Block;
+
+static Block *blocks;
 static char *arena_cur, *arena_end;
+
+static void *new_block(size_t size)
+{
+	Block *b = calloc(1, sizeof(*b) + size);
+	if (!b)
+		fatal("out of memory");
+	b->next = blocks;
+	blocks = b;
+	return b->data;
+}
 
 void *arena_alloc(size_t size)
 {
 	size = (size + 15) & ~(size_t)15;
-	if (size > ARENA_CHUNK / 4) {
-		void *p = calloc(1, size);
-		if (!p)
-			fatal("out of memory");
-		return p;
-	}
+	if (size > ARENA_CHUNK / 4)
+		return new_block(size);
 	if ((size_t)(arena_end - arena_cur) < size) {
-		arena_cur = calloc(1, ARENA_CHUNK);
-		if (!arena_cur)
-			fatal("out of memory");
+		arena_cur = new_block(ARENA_CHUNK);
 		arena_end = arena_cur + ARENA_CHUNK;
 	}
 	void *p = arena_cur;
 	arena_cur += size;
 	return p;
+}
+
+void arena_reset(void)
+{
+	while (blocks) {
+		Block *b = blocks;
+		blocks = b->next;
+		free(b);
+	}
+	arena_cur = arena_end = NULL;
 }
 
 char *arena_strndup(const char *s, size_t n)
