@@ -59,7 +59,7 @@ static void usage(FILE *f)
 		"  -x PID   set target() to PID\n"
 		"  -o FILE  write the script output to FILE (strftime expanded)\n"
 		"  -b MB    per-CPU output buffer size (1..4095)\n"
-		"  -d NAME  remove the module NAME and exit\n"
+		"  -d NAME  remove the (detached or leftover) module NAME and exit\n"
 		"  -V       print the version\n"
 		"  -h       this help\n");
 }
@@ -656,6 +656,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	for (c = 0; c < o->nvars; c++) {
 		if (!strchr(o->vars[c], '=') || o->vars[c][0] == '=') {
 			msg("invalid module parameter '%s' (expected var=val)",
+			    o->vars[c]);
+			return -EINVAL;
+		}
+		/* staprun's own parameters (owner of the control files,
+		 * target) cannot be overridden from the command line. */
+		if (!strncmp(o->vars[c], "_stp_", 5)) {
+			msg("invalid module parameter '%s' (reserved name)",
 			    o->vars[c]);
 			return -EINVAL;
 		}

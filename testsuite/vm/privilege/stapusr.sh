@@ -36,6 +36,7 @@ run stapuser /tmp/h2.ko
 run stapuser /tmp/h2-link.ko
 run stapuser "$D/h2-out.ko"
 run stapuser "$D/../systemtap/h2.ko"
+run stapuser h2 _stp_uid=0
 vm "chmod 664 $D/h2.ko"
 run stapuser h2
 vm "chmod 646 $D/h2.ko"
