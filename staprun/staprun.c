@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include <elf.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -59,7 +60,8 @@ static void usage(FILE *f)
 		"  -x PID   set target() to PID\n"
 		"  -o FILE  write the script output to FILE (strftime expanded)\n"
 		"  -b MB    per-CPU output buffer size (1..4095)\n"
-		"  -d NAME  remove the (detached or leftover) module NAME and exit\n"
+		"  -d NAME  remove the (detached or leftover) module NAME and exit;\n"
+		"           NAME '*': every module no stapio is attached to\n"
 		"  -V       print the version\n"
 		"  -h       this help\n");
 }
@@ -388,6 +390,66 @@ static int remove_module(const char *name)
 	return -errno;
 }
 
+/* Whether some process holds /proc/systemtap/NAME/.cmd open (a stapio
+ * still attached). */
+static int cmd_in_use(const char *name)
+{
+	char want[PATH_MAX], path[PATH_MAX], link[PATH_MAX];
+	struct dirent *p, *f;
+	DIR *procs, *fds;
+	int used = 0;
+	ssize_t n;
+
+	snprintf(want, sizeof(want), "/proc/systemtap/%s/.cmd", name);
+	procs = opendir("/proc");
+	if (!procs)
+		return 1;
+	while (!used && (p = readdir(procs))) {
+		if (p->d_name[0] < '0' || p->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
+		fds = opendir(path);
+		if (!fds)
+			continue;
+		while (!used && (f = readdir(fds))) {
+			snprintf(path, sizeof(path), "/proc/%s/fd/%s",
+				 p->d_name, f->d_name);
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n > 0) {
+				link[n] = '\0';
+				used = !strcmp(link, want);
+			}
+		}
+		closedir(fds);
+	}
+	closedir(procs);
+	return used;
+}
+
+/* -d '*': remove every module of /proc/systemtap/ that no stapio uses. */
+static int remove_unused(void)
+{
+	char *names[256];
+	int n = 0, i, rc = 0;
+	struct dirent *e;
+	DIR *d = opendir("/proc/systemtap");
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while (n < 256 && (e = readdir(d)))
+		if (e->d_name[0] != '.' && (names[n] = strdup(e->d_name)))
+			n++;
+	closedir(d);
+	for (i = 0; i < n; i++) {
+		if (cmd_in_use(names[i]))
+			dbg(1, "module '%s' is in use", names[i]);
+		else if (remove_module(names[i]))
+			rc = -1;
+		free(names[i]);
+	}
+	return rc;
+}
+
 static const char *insert_hint(int err)
 {
 	switch (err) {
@@ -690,6 +752,8 @@ int main(int argc, char **argv)
 			    o.delete);
 			return 1;
 		}
+		if (!strcmp(o.delete, "*"))
+			return remove_unused() ? 1 : 0;
 		return remove_module(o.delete) ? 1 : 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
