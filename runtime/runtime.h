@@ -85,7 +85,7 @@
 #define STP_BUFFER_SIZE 8192	/* one handler's print buffer */
 #endif
 #ifndef STP_DEFAULT_BUFSIZE
-#define STP_DEFAULT_BUFSIZE 1024	/* KiB of output buffer per CPU */
+#define STP_DEFAULT_BUFSIZE 4096	/* KiB of output buffer per CPU */
 #endif
 
 #if MAXSTRINGLEN < 16
