@@ -8,8 +8,9 @@
  *
  * Included last by the generated code, which has defined by then the
  * NULL-terminated tables _stp_begin_probes, _stp_end_probes,
- * _stp_error_probes (sorted by sequence number), _stp_hrtimers,
- * _stp_jtimers, _stp_kprobes (terminated by a NULL .probe), and
+ * _stp_error_probes (sorted by sequence number), and, with
+ * STP_HAVE_HRTIMERS / STP_HAVE_JTIMERS / STP_HAVE_KPROBES, _stp_hrtimers,
+ * _stp_jtimers, _stp_kprobes (terminated by a NULL .probe); and
  * _stp_globals_init()/_stp_globals_free().
  */
 #ifndef _STP_MODULE_H_
@@ -29,100 +30,40 @@ static int _stp_have_be_probes(void)
 	       _stp_error_probes[0];
 }
 
+#ifdef STP_HAVE_KPROBES
 static int _stp_register_kprobe(struct stp_kprobe *k)
 {
-	int rc;
-
 	if (k->ret) {
 		struct kretprobe *rp = &k->u.rp;
 
 		memset(rp, 0, sizeof(*rp));
 		rp->kp.symbol_name = k->symbol;
 		rp->kp.offset = k->offset;
-		rp->handler = k->rh ? k->rh : _stp_kretprobe_fn;
+		rp->handler = k->rh;
 		rp->maxactive = k->maxactive >= 0 ? k->maxactive : KRETACTIVE;
-		rc = register_kretprobe(rp);
+		return register_kretprobe(rp);
 	} else {
 		struct kprobe *kp = &k->u.kp;
 
 		memset(kp, 0, sizeof(*kp));
 		kp->symbol_name = k->symbol;
 		kp->offset = k->offset;
-		kp->pre_handler = k->pre ? k->pre : _stp_kprobe_pre;
-		rc = register_kprobe(kp);
+		kp->pre_handler = k->pre;
+		return register_kprobe(kp);
 	}
-	return rc;
 }
 
-/* Arm every probe that is not begin/end/error.  Returns 0, or the last
- * error when nothing at all could be armed. */
-static int _stp_arm_probes(void)
-{
-	int armed = 0, tried = 0, rc = 0, err;
-	struct stp_kprobe *k;
-	struct stp_hrtimer *t;
-	struct stp_jtimer *j;
-
-	for (k = _stp_kprobes; k->probe; k++) {
-		tried++;
-		err = _stp_register_kprobe(k);
-		if (err) {
-			rc = err;
-			if (!k->optional)
-				_stp_warn("probe %s registration error (rc %d)",
-					  k->probe->pp, err);
-			continue;
-		}
-		k->registered = 1;
-		armed++;
-	}
-	for (t = _stp_hrtimers; t->probe; t++) {
-		tried++;
-		hrtimer_init(&t->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
-		t->timer.function = _stp_hrtimer_fn;
-		t->armed = 1;
-		hrtimer_start(&t->timer, ns_to_ktime(_stp_hrtimer_next(t)),
-			      HRTIMER_MODE_REL);
-		armed++;
-	}
-	for (j = _stp_jtimers; j->probe; j++) {
-		tried++;
-		timer_setup(&j->timer, _stp_jtimer_fn, 0);
-		WRITE_ONCE(j->armed, 1);
-		mod_timer(&j->timer, _stp_jtimer_next(j));
-		armed++;
-	}
-	if (tried && !armed && !_stp_have_be_probes())
-		return rc ? rc : -ENOENT;
-	return 0;
-}
-
-static void _stp_disarm_probes(void)
+static void _stp_unregister_kprobes(void)
 {
 	struct kprobe **kps = NULL;
 	struct kretprobe **rps = NULL;
 	int nk = 0, nr = 0, n = 0;
 	struct stp_kprobe *k;
-	struct stp_hrtimer *t;
-	struct stp_jtimer *j;
-
-	for (t = _stp_hrtimers; t->probe; t++)
-		if (t->armed) {
-			hrtimer_cancel(&t->timer);
-			t->armed = 0;
-		}
-	for (j = _stp_jtimers; j->probe; j++)
-		if (j->armed) {
-			WRITE_ONCE(j->armed, 0);
-			del_timer_sync(&j->timer);
-		}
 
 	for (k = _stp_kprobes; k->probe; k++)
 		n++;
-	if (n) {
-		kps = kcalloc(n, sizeof(*kps), GFP_KERNEL);
-		rps = kcalloc(n, sizeof(*rps), GFP_KERNEL);
-	}
+	kps = kcalloc(n, sizeof(*kps), GFP_KERNEL);
+	rps = kcalloc(n, sizeof(*rps), GFP_KERNEL);
 	for (k = _stp_kprobes; k->probe; k++) {
 		if (!k->registered)
 			continue;
@@ -145,6 +86,92 @@ static void _stp_disarm_probes(void)
 		unregister_kretprobes(rps, nr);
 	kfree(kps);
 	kfree(rps);
+}
+#endif
+
+/* Arm every probe that is not begin/end/error.  Returns 0, or the last
+ * error when nothing at all could be armed. */
+static int _stp_arm_probes(void)
+{
+	int armed = 0, tried = 0, rc = 0;
+#ifdef STP_HAVE_KPROBES
+	struct stp_kprobe *k;
+
+	for (k = _stp_kprobes; k->probe; k++) {
+		int err = _stp_register_kprobe(k);
+
+		tried++;
+		if (err) {
+			rc = err;
+			if (!k->optional)
+				_stp_warn("probe %s registration error (rc %d)",
+					  k->probe->pp, err);
+			continue;
+		}
+		k->registered = 1;
+		armed++;
+	}
+#endif
+#ifdef STP_HAVE_HRTIMERS
+	{
+		struct stp_hrtimer *t;
+
+		for (t = _stp_hrtimers; t->probe; t++) {
+			tried++;
+			hrtimer_init(&t->timer, CLOCK_MONOTONIC,
+				     HRTIMER_MODE_REL);
+			t->timer.function = _stp_hrtimer_fn;
+			t->armed = 1;
+			hrtimer_start(&t->timer,
+				      ns_to_ktime(_stp_hrtimer_next(t)),
+				      HRTIMER_MODE_REL);
+			armed++;
+		}
+	}
+#endif
+#ifdef STP_HAVE_JTIMERS
+	{
+		struct stp_jtimer *j;
+
+		for (j = _stp_jtimers; j->probe; j++) {
+			tried++;
+			timer_setup(&j->timer, _stp_jtimer_fn, 0);
+			WRITE_ONCE(j->armed, 1);
+			mod_timer(&j->timer, _stp_jtimer_next(j));
+			armed++;
+		}
+	}
+#endif
+	if (tried && !armed && !_stp_have_be_probes())
+		return rc ? rc : -ENOENT;
+	return 0;
+}
+
+static void _stp_disarm_probes(void)
+{
+#ifdef STP_HAVE_HRTIMERS
+	struct stp_hrtimer *t;
+
+	for (t = _stp_hrtimers; t->probe; t++)
+		if (t->armed) {
+			hrtimer_cancel(&t->timer);
+			t->armed = 0;
+		}
+#endif
+#ifdef STP_HAVE_JTIMERS
+	{
+		struct stp_jtimer *j;
+
+		for (j = _stp_jtimers; j->probe; j++)
+			if (j->armed) {
+				WRITE_ONCE(j->armed, 0);
+				del_timer_sync(&j->timer);
+			}
+	}
+#endif
+#ifdef STP_HAVE_KPROBES
+	_stp_unregister_kprobes();
+#endif
 }
 
 /* STP_START, with _stp_cmd_mutex held. */

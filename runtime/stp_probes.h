@@ -2,10 +2,15 @@
 /*
  * Probe kinds: the structures the generated probe tables fill in, and the
  * callbacks the kernel invokes.  Registration is in stp_module.h.
+ *
+ * The generated code defines STP_HAVE_HRTIMERS, STP_HAVE_JTIMERS and
+ * STP_HAVE_KPROBES when it has such probes; the rest is not compiled
+ * (pass 4 time matters).
  */
 #ifndef _STP_PROBES_H_
 #define _STP_PROBES_H_
 
+#ifdef STP_HAVE_HRTIMERS
 /* timer.s/ms/us/ns(N)[.randomize(M)]: one hrtimer per probe */
 struct stp_hrtimer {
 	const struct stp_probe *probe;
@@ -15,6 +20,29 @@ struct stp_hrtimer {
 	int armed;
 };
 
+static u64 _stp_hrtimer_next(const struct stp_hrtimer *t)
+{
+	s64 ns = t->interval_ns;
+
+	if (t->randomize_ns)
+		ns += (s64)(get_random_u32() % (u32)(2 * t->randomize_ns + 1)) -
+		      (s64)t->randomize_ns;
+	return ns > 0 ? ns : 1;
+}
+
+static enum hrtimer_restart _stp_hrtimer_fn(struct hrtimer *h)
+{
+	struct stp_hrtimer *t = container_of(h, struct stp_hrtimer, timer);
+
+	_stp_run_probe(t->probe, NULL);
+	if (atomic_read(&_stp_session_state) != STP_SESSION_RUNNING)
+		return HRTIMER_NORESTART;
+	hrtimer_forward_now(h, ns_to_ktime(_stp_hrtimer_next(t)));
+	return HRTIMER_RESTART;
+}
+#endif /* STP_HAVE_HRTIMERS */
+
+#ifdef STP_HAVE_JTIMERS
 /* timer.jiffies(N)[.randomize(M)], timer.hz(N) */
 struct stp_jtimer {
 	const struct stp_probe *probe;
@@ -24,6 +52,28 @@ struct stp_jtimer {
 	int armed;
 };
 
+static unsigned long _stp_jtimer_next(const struct stp_jtimer *t)
+{
+	long j = t->interval;
+
+	if (t->randomize)
+		j += (long)(get_random_u32() % (u32)(2 * t->randomize + 1)) -
+		     (long)t->randomize;
+	return jiffies + (j > 0 ? j : 1);
+}
+
+static void _stp_jtimer_fn(struct timer_list *tl)
+{
+	struct stp_jtimer *t = from_timer(t, tl, timer);
+
+	_stp_run_probe(t->probe, NULL);
+	if (atomic_read(&_stp_session_state) == STP_SESSION_RUNNING &&
+	    READ_ONCE(t->armed))
+		mod_timer(&t->timer, _stp_jtimer_next(t));
+}
+#endif /* STP_HAVE_JTIMERS */
+
+#ifdef STP_HAVE_KPROBES
 /* kprobe.function(F), kernel.function(F) entry, and .return */
 struct stp_kprobe {
 	const struct stp_probe *probe;
@@ -31,7 +81,7 @@ struct stp_kprobe {
 	unsigned long offset;
 	int ret;			/* kretprobe */
 	int maxactive;			/* -1: KRETACTIVE */
-	/* handlers made for this probe's wrapper (direct calls), or NULL */
+	/* the handlers made for this probe's wrapper (STP_KPROBE_HANDLERS) */
 	int (*pre)(struct kprobe *kp, struct pt_regs *regs);
 	int (*rh)(struct kretprobe_instance *ri, struct pt_regs *regs);
 	int optional;
@@ -42,71 +92,12 @@ struct stp_kprobe {
 	} u;
 };
 
-static __maybe_unused u64 _stp_hrtimer_next(const struct stp_hrtimer *t)
-{
-	s64 ns = t->interval_ns;
-
-	if (t->randomize_ns)
-		ns += (s64)(get_random_u32() % (u32)(2 * t->randomize_ns + 1)) -
-		      (s64)t->randomize_ns;
-	return ns > 0 ? ns : 1;
-}
-
-static __maybe_unused enum hrtimer_restart _stp_hrtimer_fn(struct hrtimer *h)
-{
-	struct stp_hrtimer *t = container_of(h, struct stp_hrtimer, timer);
-
-	_stp_run_probe(t->probe, NULL);
-	if (atomic_read(&_stp_session_state) != STP_SESSION_RUNNING)
-		return HRTIMER_NORESTART;
-	hrtimer_forward_now(h, ns_to_ktime(_stp_hrtimer_next(t)));
-	return HRTIMER_RESTART;
-}
-
-static __maybe_unused unsigned long _stp_jtimer_next(const struct stp_jtimer *t)
-{
-	long j = t->interval;
-
-	if (t->randomize)
-		j += (long)(get_random_u32() % (u32)(2 * t->randomize + 1)) -
-		     (long)t->randomize;
-	return jiffies + (j > 0 ? j : 1);
-}
-
-static __maybe_unused void _stp_jtimer_fn(struct timer_list *tl)
-{
-	struct stp_jtimer *t = from_timer(t, tl, timer);
-
-	_stp_run_probe(t->probe, NULL);
-	if (atomic_read(&_stp_session_state) == STP_SESSION_RUNNING &&
-	    READ_ONCE(t->armed))
-		mod_timer(&t->timer, _stp_jtimer_next(t));
-}
-
-static __maybe_unused int _stp_kprobe_pre(struct kprobe *kp, struct pt_regs *regs)
-{
-	struct stp_kprobe *k = container_of(kp, struct stp_kprobe, u.kp);
-
-	_stp_run_probe(k->probe, regs);
-	return 0;
-}
-
 static inline struct stp_kprobe *
 _stp_kretprobe_of(struct kretprobe_instance *ri)
 {
 	struct kretprobe *rp = get_kretprobe(ri);
 
 	return rp ? container_of(rp, struct stp_kprobe, u.rp) : NULL;
-}
-
-static __maybe_unused int _stp_kretprobe_fn(struct kretprobe_instance *ri,
-					    struct pt_regs *regs)
-{
-	struct stp_kprobe *k = _stp_kretprobe_of(ri);
-
-	if (likely(k))
-		_stp_run_probe(k->probe, regs);
-	return 0;
 }
 
 /* A kprobe pre-handler and a kretprobe handler calling wrapper FN
@@ -128,5 +119,6 @@ static __maybe_unused int name##_ret(struct kretprobe_instance *ri,	\
 		_stp_run_probe_fn(k->probe, regs, fn);			\
 	return 0;							\
 }
+#endif /* STP_HAVE_KPROBES */
 
 #endif /* _STP_PROBES_H_ */

@@ -1689,6 +1689,18 @@ static void gen_be_list(FILE *out, const char *name, DerivedKind kind)
 	fputs(" NULL };\n", out);
 }
 
+/* How many derived probes have a kind in [A, B]. */
+static int count_kind(DerivedKind a, DerivedKind b)
+{
+	int n = 0;
+	for (int i = 0; i < sess->derived.len; i++) {
+		DerivedProbe *d = vec_get(&sess->derived, i);
+		if (d->kind >= a && d->kind <= b)
+			n++;
+	}
+	return n;
+}
+
 static void gen_tables(FILE *out, char **ph)
 {
 	fputs("\nstatic const struct stp_probe _stp_probes[] = {\n", out);
@@ -1704,41 +1716,47 @@ static void gen_tables(FILE *out, char **ph)
 	gen_be_list(out, "_stp_end_probes", DP_END);
 	gen_be_list(out, "_stp_error_probes", DP_ERROR);
 
-	fputs("static struct stp_hrtimer _stp_hrtimers[] = {\n", out);
-	for (int i = 0; i < sess->derived.len; i++) {
-		DerivedProbe *d = vec_get(&sess->derived, i);
-		if (d->kind == DP_TIMER)
-			fprintf(out, "\t{ .probe = &_stp_probes[%d], .interval_ns = %" PRId64
-				"ULL, .randomize_ns = %" PRId64 "ULL },\n",
-				i, d->interval_ns, d->randomize_ns);
+	if (count_kind(DP_TIMER, DP_TIMER)) {
+		fputs("static struct stp_hrtimer _stp_hrtimers[] = {\n", out);
+		for (int i = 0; i < sess->derived.len; i++) {
+			DerivedProbe *d = vec_get(&sess->derived, i);
+			if (d->kind == DP_TIMER)
+				fprintf(out, "\t{ .probe = &_stp_probes[%d], .interval_ns = %" PRId64
+					"ULL, .randomize_ns = %" PRId64 "ULL },\n",
+					i, d->interval_ns, d->randomize_ns);
+		}
+		fputs("\t{ }\n};\n", out);
 	}
-	fputs("\t{ }\n};\n", out);
-	fputs("static struct stp_jtimer _stp_jtimers[] = {\n", out);
-	for (int i = 0; i < sess->derived.len; i++) {
-		DerivedProbe *d = vec_get(&sess->derived, i);
-		if (d->kind != DP_TIMER_JIFFIES)
-			continue;
-		char *iv = d->interval_jiffies < 0 ?
-			format("(HZ / %" PRId64 " ? HZ / %" PRId64 " : 1)",
-			       -d->interval_jiffies, -d->interval_jiffies) :
-			format("%" PRId64, d->interval_jiffies);
-		fprintf(out, "\t{ .probe = &_stp_probes[%d], .interval = %s, .randomize = %" PRId64 " },\n",
-			i, iv, d->randomize_jiffies);
+	if (count_kind(DP_TIMER_JIFFIES, DP_TIMER_JIFFIES)) {
+		fputs("static struct stp_jtimer _stp_jtimers[] = {\n", out);
+		for (int i = 0; i < sess->derived.len; i++) {
+			DerivedProbe *d = vec_get(&sess->derived, i);
+			if (d->kind != DP_TIMER_JIFFIES)
+				continue;
+			char *iv = d->interval_jiffies < 0 ?
+				format("(HZ / %" PRId64 " ? HZ / %" PRId64 " : 1)",
+				       -d->interval_jiffies, -d->interval_jiffies) :
+				format("%" PRId64, d->interval_jiffies);
+			fprintf(out, "\t{ .probe = &_stp_probes[%d], .interval = %s, .randomize = %" PRId64 " },\n",
+				i, iv, d->randomize_jiffies);
+		}
+		fputs("\t{ }\n};\n", out);
 	}
-	fputs("\t{ }\n};\n", out);
-	fputs("static struct stp_kprobe _stp_kprobes[] = {\n", out);
-	for (int i = 0; i < sess->derived.len; i++) {
-		DerivedProbe *d = vec_get(&sess->derived, i);
-		if (d->kind != DP_KPROBE && d->kind != DP_KRETPROBE)
-			continue;
-		fprintf(out, "\t{ .probe = &_stp_probes[%d], .symbol = %s, .offset = %" PRId64
-			", .ret = %d, .maxactive = %d, .optional = %d, .%s = %s_%s },\n",
-			i, c_str(d->symbol ? d->symbol : ""), d->offset,
-			d->kind == DP_KRETPROBE, d->maxactive, d->optional,
-			d->kind == DP_KRETPROBE ? "rh" : "pre", ph[i],
-			d->kind == DP_KRETPROBE ? "ret" : "pre");
+	if (count_kind(DP_KPROBE, DP_KRETPROBE)) {
+		fputs("static struct stp_kprobe _stp_kprobes[] = {\n", out);
+		for (int i = 0; i < sess->derived.len; i++) {
+			DerivedProbe *d = vec_get(&sess->derived, i);
+			if (d->kind != DP_KPROBE && d->kind != DP_KRETPROBE)
+				continue;
+			fprintf(out, "\t{ .probe = &_stp_probes[%d], .symbol = %s, .offset = %" PRId64
+				", .ret = %d, .maxactive = %d, .optional = %d, .%s = %s_%s },\n",
+				i, c_str(d->symbol ? d->symbol : ""), d->offset,
+				d->kind == DP_KRETPROBE, d->maxactive, d->optional,
+				d->kind == DP_KRETPROBE ? "rh" : "pre", ph[i],
+				d->kind == DP_KRETPROBE ? "ret" : "pre");
+		}
+		fputs("\t{ }\n};\n", out);
 	}
-	fputs("\t{ }\n};\n", out);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1818,6 +1836,12 @@ bool translate(FILE *out)
 			fprintf(out, "#define %s\n", d);
 		}
 	}
+	if (count_kind(DP_TIMER, DP_TIMER))
+		fputs("#define STP_HAVE_HRTIMERS 1\n", out);
+	if (count_kind(DP_TIMER_JIFFIES, DP_TIMER_JIFFIES))
+		fputs("#define STP_HAVE_JTIMERS 1\n", out);
+	if (count_kind(DP_KPROBE, DP_KRETPROBE))
+		fputs("#define STP_HAVE_KPROBES 1\n", out);
 	fputs("#include \"runtime.h\"\n\n", out);
 	fprintf(out, "#ifndef MAXNESTING\n#define MAXNESTING %d\n#endif\n\n", nesting);
 
