@@ -1602,6 +1602,18 @@ static void gen_globals(FILE *out)
 			fprintf(out, "static STP_DEFINE_STATLOCK(%s_lock);\n", g->cname);
 		else
 			fprintf(out, "static STP_DEFINE_RWLOCK(%s_lock);\n", g->cname);
+		/* embedded C with pragma:read:X / pragma:write:X */
+		if (!is_array(g) && g->type != TY_STATS &&
+		    !strcmp(g->cname, format("g_%s", c_ident(g->name)))) {
+			fprintf(out, "#define STAP_GLOBAL_GET_%s() (%s)\n", g->name,
+				g->cname);
+			if (g->type == TY_STRING)
+				fprintf(out, "#define STAP_GLOBAL_SET_%s(v) _stp_strcpy(%s, (v))\n",
+					g->name, g->cname);
+			else
+				fprintf(out, "#define STAP_GLOBAL_SET_%s(v) (%s = (v))\n",
+					g->name, g->cname);
+		}
 	}
 }
 
