@@ -72,6 +72,9 @@
 #ifndef KRETACTIVE
 #define KRETACTIVE (max(15, 6 * (int)num_possible_cpus()))
 #endif
+#ifndef MAXBACKTRACE
+#define MAXBACKTRACE 20
+#endif
 #ifndef HIST_WIDTH
 #define HIST_WIDTH 50
 #endif

@@ -24,6 +24,7 @@ struct context {
 	int ncallers;
 	const struct stp_probe *probe;
 	struct pt_regs *kregs;		/* kprobes: the probed registers */
+	unsigned long probe_ip;		/* kprobes: the probed address */
 	struct pt_regs *sregs;		/* a syscall's user registers, when a
 					   tapset found them (*_arg read them) */
 	const char *last_error;		/* set: the handler is failing */
@@ -84,7 +85,7 @@ static __maybe_unused int _stp_alloc_contexts(void)
  */
 static __always_inline struct context *
 _stp_enter(const struct stp_probe *p, int state, struct pt_regs *regs,
-	   int maxaction)
+	   unsigned long ip, int maxaction)
 {
 	struct context *c;
 
@@ -99,6 +100,7 @@ _stp_enter(const struct stp_probe *p, int state, struct pt_regs *regs,
 	/* nesting, last_error, last_stmt, ncallers are 0 between handlers */
 	c->probe = p;
 	c->kregs = regs;
+	c->probe_ip = ip;
 	c->sregs = NULL;
 	c->actionremaining = maxaction;
 	return c;
@@ -149,6 +151,7 @@ static __always_inline void _stp_leave(struct context *c)
 
 static __always_inline void _stp_run_probe_fn(const struct stp_probe *p,
 					      struct pt_regs *regs,
+					      unsigned long ip,
 					      void (*fn)(struct context *))
 {
 	struct context *c;
@@ -163,7 +166,7 @@ static __always_inline void _stp_run_probe_fn(const struct stp_probe *p,
 #else
 	local_irq_save(flags);
 #endif
-	c = _stp_enter(p, STP_SESSION_RUNNING, regs, MAXACTION);
+	c = _stp_enter(p, STP_SESSION_RUNNING, regs, ip, MAXACTION);
 	if (likely(c)) {
 		fn(c);
 		_stp_leave(c);
@@ -178,7 +181,7 @@ static __always_inline void _stp_run_probe_fn(const struct stp_probe *p,
 static __always_inline void _stp_run_probe(const struct stp_probe *p,
 					   struct pt_regs *regs)
 {
-	_stp_run_probe_fn(p, regs, p->ph);
+	_stp_run_probe_fn(p, regs, 0, p->ph);
 }
 
 /* Run a begin/end/error handler: process context, preemption off. */
@@ -187,7 +190,7 @@ static __maybe_unused void _stp_run_be_probe(const struct stp_probe *p, int stat
 	struct context *c;
 
 	preempt_disable();
-	c = _stp_enter(p, state, NULL, MAXACTION_INTERRUPTIBLE);
+	c = _stp_enter(p, state, NULL, 0, MAXACTION_INTERRUPTIBLE);
 	if (c) {
 		p->ph(c);
 		_stp_leave(c);

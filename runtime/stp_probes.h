@@ -107,7 +107,7 @@ static __maybe_unused int name##_pre(struct kprobe *kp,		\
 				     struct pt_regs *regs)		\
 {									\
 	_stp_run_probe_fn(container_of(kp, struct stp_kprobe, u.kp)->probe, \
-			  regs, fn);					\
+			  regs, (unsigned long)kp->addr, fn);		\
 	return 0;							\
 }									\
 static __maybe_unused int name##_ret(struct kretprobe_instance *ri,	\
@@ -116,7 +116,8 @@ static __maybe_unused int name##_ret(struct kretprobe_instance *ri,	\
 	struct stp_kprobe *k = _stp_kretprobe_of(ri);			\
 									\
 	if (likely(k))							\
-		_stp_run_probe_fn(k->probe, regs, fn);			\
+		_stp_run_probe_fn(k->probe, regs,			\
+				  (unsigned long)k->u.rp.kp.addr, fn);	\
 	return 0;							\
 }
 #endif /* STP_HAVE_KPROBES */
