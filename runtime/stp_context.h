@@ -209,10 +209,13 @@ static __maybe_unused void _stp_run_be_probe(const struct stp_probe *p, int stat
 static inline void _stp_error_at_call(struct context *c, const char *where,
 				      int script_fn)
 {
+	const char *prev = c->ncallers ? c->callers[c->ncallers - 1] :
+					 c->last_stmt;
+
 	if (!c->last_stmt)
 		c->last_stmt = where;
-	else if (script_fn && c->ncallers < STP_MAXCALLERS)
-		c->callers[c->ncallers++] = where;
+	else if (script_fn && c->ncallers < STP_MAXCALLERS && prev != where)
+		c->callers[c->ncallers++] = where;	/* recursion: once */
 }
 
 static inline int64_t _stp_sdiv(int64_t a, int64_t b)
