@@ -64,33 +64,40 @@ static void finish_list(Vec *v)
 	nsyms = j;
 }
 
+/* Call FN on each line of TEXT (NUL-terminated in place). */
+static void for_each_line(char *text, void (*fn)(char *line, void *arg), void *arg)
+{
+	for (char *line = text; *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		fn(line, arg);
+		if (!nl)
+			break;
+		line = nl + 1;
+	}
+}
+
+/* A System.map or kallsyms line: "ffffffff81000000 T name [module]" */
+static void map_line(char *line, void *arg)
+{
+	char *sp1 = strchr(line, ' ');
+	if (!sp1 || !sp1[1] || sp1[2] != ' ')
+		return;
+	char type = sp1[1];
+	char *name = sp1 + 3;
+	if ((type == 'T' || type == 't' || type == 'W' || type == 'w') &&
+	    !strpbrk(name, "\t ") && !blocked(name) && !strchr(name, '.'))
+		vec_push(arg, name);
+}
+
 static bool load_map(const char *path)
 {
 	char *text = read_file(path, NULL);
 	if (!text)
 		return false;
 	Vec v = {0};
-	for (char *line = text; *line;) {
-		char *nl = strchr(line, '\n');
-		if (nl)
-			*nl = '\0';
-		/* "ffffffff81000000 T name [module]" */
-		char *sp1 = strchr(line, ' ');
-		if (sp1 && sp1[1] && sp1[2] == ' ') {
-			char type = sp1[1];
-			char *name = sp1 + 3;
-			char *tab = strpbrk(name, "\t ");
-			if (tab)
-				*tab = '\0';
-			if ((type == 'T' || type == 't' || type == 'W' ||
-			     type == 'w') && !blocked(name) && !tab &&
-			    !strchr(name, '.'))
-				vec_push(&v, name);
-		}
-		if (!nl)
-			break;
-		line = nl + 1;
-	}
+	for_each_line(text, map_line, &v);
 	if (v.len == 0)
 		return false;
 	finish_list(&v);
@@ -116,6 +123,12 @@ static bool load_btf_file(const char *path)
 	return true;
 }
 
+static void name_line(char *line, void *arg)
+{
+	if (*line)
+		vec_push(arg, line);
+}
+
 /* One name per line, as written by save_names(). */
 static bool load_names(const char *path)
 {
@@ -123,16 +136,7 @@ static bool load_names(const char *path)
 	if (!text)
 		return false;
 	Vec v = {0};
-	for (char *line = text; *line;) {
-		char *nl = strchr(line, '\n');
-		if (nl)
-			*nl = '\0';
-		if (*line)
-			vec_push(&v, line);
-		if (!nl)
-			break;
-		line = nl + 1;
-	}
+	for_each_line(text, name_line, &v);
 	if (!v.len)
 		return false;
 	finish_list(&v);

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -59,12 +60,15 @@ static void __attribute__((format(printf, 1, 2))) rmsg(const char *fmt, ...)
 	(void)!write(STDERR_FILENO, line, n);
 }
 
-static int write_all(int fd, const void *buf, size_t len)
+/* Write all of BUF to FD; on a socket without SIGPIPE when the peer is
+ * gone (send with MSG_NOSIGNAL), elsewhere with write(). */
+static int xfer_all(int fd, const void *buf, size_t len, bool socket)
 {
 	const char *p = buf;
 
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = socket ? send(fd, p, len, MSG_NOSIGNAL) :
+				     write(fd, p, len);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -75,6 +79,16 @@ static int write_all(int fd, const void *buf, size_t len)
 		len -= n;
 	}
 	return 0;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	return xfer_all(fd, buf, len, false);
+}
+
+static int send_all(int fd, const void *buf, size_t len)
+{
+	return xfer_all(fd, buf, len, true);
 }
 
 static int hello_timeout_ms(void)
@@ -83,25 +97,6 @@ static int hello_timeout_ms(void)
 	int s = env ? atoi(env) : 0;
 
 	return (s > 0 ? s : 120) * 1000;
-}
-
-/* Like write_all() on the socket, without SIGPIPE when the peer is gone. */
-static int send_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= n;
-	}
-	return 0;
 }
 
 static long now_ms(void)
