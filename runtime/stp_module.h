@@ -216,13 +216,16 @@ static void _stp_handle_stop(void)
 	errors = atomic_read(&_stp_error_count);
 	skipped = atomic_read(&_stp_skipped_count);
 	dropped = _stp_data_dropped(&records);
+	if (atomic_read(&_stp_ctl_dropped))
+		_stp_warn_final("%d warning and error messages were dropped",
+				atomic_read(&_stp_ctl_dropped));
 	if (errors || skipped)
-		_stp_warn("Number of errors: %d, skipped probes: %d", errors,
-			  skipped);
+		_stp_warn_final("Number of errors: %d, skipped probes: %d",
+				errors, skipped);
 	if (records)
-		_stp_warn("There were %lu transport failures. Try stap -s to increase the buffer size from %lu.",
-			  records,
-			  _stp_rings ? _stp_rings[0].size >> 20 : 0UL);
+		_stp_warn_final("There were %lu transport failures. Try stap -s to increase the buffer size from %lu.",
+				records,
+				_stp_rings ? _stp_rings[0].size >> 20 : 0UL);
 	st.nerrors = errors;
 	st.nskipped = skipped;
 	st.dropped_bytes = dropped;

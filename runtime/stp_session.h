@@ -37,7 +37,7 @@ static inline int _stp_session_state_get(void)
 /* ------------------------------------------------------------------ */
 /* control messages to stapio */
 
-#define STP_CTL_SLOTS 32
+#define STP_CTL_SLOTS 128
 #define STP_CTL_SLOT_SIZE 2048
 
 struct _stp_ctl_slot {
@@ -50,11 +50,22 @@ static unsigned int _stp_ctl_head, _stp_ctl_tail;	/* free-running */
 static DEFINE_RAW_SPINLOCK(_stp_ctl_lock);
 static atomic_t _stp_ctl_dropped = ATOMIC_INIT(0);
 
-/* Take a free slot with the lock held (irqs off); NULL if full. */
-static __maybe_unused struct _stp_ctl_slot *_stp_ctl_reserve(unsigned long *flags)
+/*
+ * Take a free slot with the lock held (irqs off), using at most LIMIT
+ * slots; NULL if full.  Text (STP_OOB) from handlers may not take the last
+ * STP_CTL_RESERVED slots, so that the end-of-session summary, and
+ * STP_STARTED, STP_REQUEST_EXIT and STP_STOPPED always get through (stapio
+ * cannot drain the queue while it waits in its STP_START/STP_STOP write).
+ */
+#define STP_CTL_RESERVED 4
+#define STP_CTL_LIMIT_TEXT (STP_CTL_SLOTS - STP_CTL_RESERVED)
+#define STP_CTL_LIMIT_FINAL (STP_CTL_SLOTS - 1)
+
+static __maybe_unused struct _stp_ctl_slot *
+_stp_ctl_reserve(unsigned long *flags, unsigned int limit)
 {
 	raw_spin_lock_irqsave(&_stp_ctl_lock, *flags);
-	if (!_stp_ctl_q || _stp_ctl_head - _stp_ctl_tail >= STP_CTL_SLOTS) {
+	if (!_stp_ctl_q || _stp_ctl_head - _stp_ctl_tail >= limit) {
 		raw_spin_unlock_irqrestore(&_stp_ctl_lock, *flags);
 		atomic_inc(&_stp_ctl_dropped);
 		return NULL;
@@ -75,7 +86,8 @@ static __maybe_unused void _stp_ctl_send(u32 type, const void *data, u32 len)
 
 	if (len > sizeof(s->data))
 		len = sizeof(s->data);
-	s = _stp_ctl_reserve(&flags);
+	s = _stp_ctl_reserve(&flags, type == STP_OOB ? STP_CTL_LIMIT_TEXT :
+				 STP_CTL_SLOTS);
 	if (!s)
 		return;
 	s->hdr.type = type;
@@ -84,15 +96,17 @@ static __maybe_unused void _stp_ctl_send(u32 type, const void *data, u32 len)
 	_stp_ctl_commit(flags);
 }
 
-/* An STP_OOB line: PREFIX, the formatted text and a newline. */
-static __maybe_unused __printf(2, 0) void _stp_ctl_vprintf(const char *prefix,
-					      const char *fmt, va_list ap)
+/* An STP_OOB line: PREFIX, the formatted text and a newline, using at
+ * most LIMIT slots of the queue. */
+static __maybe_unused __printf(3, 0) void
+_stp_ctl_vprintf(unsigned int limit, const char *prefix, const char *fmt,
+		 va_list ap)
 {
 	struct _stp_ctl_slot *s;
 	unsigned long flags;
 	size_t n, room;
 
-	s = _stp_ctl_reserve(&flags);
+	s = _stp_ctl_reserve(&flags, limit);
 	if (!s)
 		return;
 	room = sizeof(s->data);
@@ -110,7 +124,17 @@ static __maybe_unused __printf(1, 2) void _stp_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	_stp_ctl_vprintf("WARNING: ", fmt, ap);
+	_stp_ctl_vprintf(STP_CTL_LIMIT_TEXT, "WARNING: ", fmt, ap);
+	va_end(ap);
+}
+
+/* The end-of-session summary lines (may use reserved slots). */
+static __maybe_unused __printf(1, 2) void _stp_warn_final(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	_stp_ctl_vprintf(STP_CTL_LIMIT_FINAL, "WARNING: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -121,7 +145,7 @@ static __maybe_unused __printf(1, 2) void _stp_error(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	_stp_ctl_vprintf("ERROR: ", fmt, ap);
+	_stp_ctl_vprintf(STP_CTL_LIMIT_TEXT, "ERROR: ", fmt, ap);
 	va_end(ap);
 }
 

@@ -400,7 +400,7 @@ static __maybe_unused void _stp_transport_free(void)
 		kfree(_stp_rings);
 		_stp_rings = NULL;
 	}
-	kfree(_stp_ctl_q);
+	vfree(_stp_ctl_q);
 	_stp_ctl_q = NULL;
 }
 
@@ -416,7 +416,7 @@ static __maybe_unused int _stp_transport_init(void)
 	if (_stp_bufsize > 0)
 		size = (unsigned long)_stp_bufsize * 1024;
 	size = roundup_pow_of_two(max(size, 8192UL));
-	_stp_ctl_q = kcalloc(STP_CTL_SLOTS, sizeof(*_stp_ctl_q), GFP_KERNEL);
+	_stp_ctl_q = vzalloc(STP_CTL_SLOTS * sizeof(*_stp_ctl_q));
 	_stp_rings = kcalloc(nr_cpu_ids, sizeof(*_stp_rings), GFP_KERNEL);
 	if (!_stp_ctl_q || !_stp_rings)
 		goto nomem;
