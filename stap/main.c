@@ -297,6 +297,39 @@ static bool pass1(void)
 	return ok && sess->parse_errors == 0;
 }
 
+/* -G NAME=VALUE needs a scalar global NAME of the script, and a number
+ * when NAME is a long. */
+static bool check_global_settings(void)
+{
+	bool ok = true;
+	for (int i = 0; i < sess->globals_set.len; i++) {
+		char *set = vec_get(&sess->globals_set, i);
+		char *eq = strchr(set, '=');
+		char *name = arena_strndup(set, eq - set);
+		Var *g = NULL;
+		for (int j = 0; j < sess->used_globals.len && !g; j++) {
+			Var *v = vec_get(&sess->used_globals, j);
+			if (!strcmp(v->name, name) && v->file && v->file->is_user)
+				g = v;
+		}
+		if (!g || g->arity > 0 || g->type == TY_STATS) {
+			fprintf(stderr, "semantic error: -G %s: the script has no scalar global '%s' to set\n\n",
+				set, name);
+			ok = false;
+			continue;
+		}
+		char *end;
+		errno = 0;
+		(void)strtoll(eq + 1, &end, 0);
+		if (g->type == TY_LONG && (!eq[1] || *end || errno)) {
+			fprintf(stderr, "semantic error: -G %s: '%s' is a long, '%s' is not a number\n\n",
+				set, name, eq + 1);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
 /* ------------------------------------------------------------------ */
 /* Pass 5 */
 
@@ -607,6 +640,8 @@ int main(int argc, char **argv)
 	/* pass 2 */
 	t = now_stamp();
 	bool ok = elaborate();
+	if (ok && !check_global_settings())
+		ok = false;
 	if (ok && sess->warnings_as_errors && sess->warnings) {
 		fprintf(stderr, "semantic error: treating warnings as errors (-W)\n\n");
 		ok = false;

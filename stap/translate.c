@@ -1570,6 +1570,13 @@ static void gen_stat_desc(FILE *out, Var *g)
 	fprintf(out, " .bit_shift = %d };\n", g->variance_shift);
 }
 
+/* A scalar global of the user's script can be set at load time:
+ * stap -G NAME=VALUE, staprun MODULE NAME=VALUE (a module parameter). */
+static bool is_settable(Var *g)
+{
+	return !is_array(g) && g->type != TY_STATS && g->file && g->file->is_user;
+}
+
 static void gen_globals(FILE *out)
 {
 	for (int i = 0; i < nglobals; i++) {
@@ -1598,6 +1605,10 @@ static void gen_globals(FILE *out)
 				v = -g->init->lhs->val;
 			fprintf(out, "static int64_t %s = %s;\n", g->cname, num_lit(v));
 		}
+		if (is_settable(g))
+			fprintf(out, "static char *%s_param;\n"
+				"module_param_named(%s, %s_param, charp, 0);\n",
+				g->cname, g->name, g->cname);
 		if (g->type == TY_STATS)
 			fprintf(out, "static STP_DEFINE_STATLOCK(%s_lock);\n", g->cname);
 		else
@@ -1620,6 +1631,22 @@ static void gen_globals(FILE *out)
 static void gen_globals_init(FILE *out)
 {
 	fputs("\nstatic int _stp_globals_init(void)\n{\n", out);
+	for (int i = 0; i < nglobals; i++) {
+		Var *g = vec_get(&sess->used_globals, i);
+		if (!is_settable(g))
+			continue;
+		if (g->type == TY_STRING) {
+			fprintf(out, "\tif (%s_param)\n"
+				"\t\tstrscpy(%s, %s_param, MAXSTRINGLEN);\n",
+				g->cname, g->cname, g->cname);
+			continue;
+		}
+		fprintf(out, "\tif (%s_param && kstrtoll(%s_param, 0, &%s)) {\n"
+			"\t\tpr_err(\"%%s: invalid value '%%s' for global '%s'\\n\",\n"
+			"\t\t       THIS_MODULE->name, %s_param);\n"
+			"\t\treturn -EINVAL;\n\t}\n",
+			g->cname, g->cname, g->cname, g->name, g->cname);
+	}
 	bool any = false;
 	for (int i = 0; i < nglobals; i++) {
 		Var *g = vec_get(&sess->used_globals, i);
