@@ -1631,6 +1631,14 @@ static void gen_globals(FILE *out)
 static void gen_globals_init(FILE *out)
 {
 	fputs("\nstatic int _stp_globals_init(void)\n{\n", out);
+	/* declarations first (-Wdeclaration-after-statement) */
+	for (int i = 0; i < nglobals; i++) {
+		Var *g = vec_get(&sess->used_globals, i);
+		if (g->type == TY_STATS || is_array(g)) {
+			fputs("\tint rc = 0;\n\n", out);
+			break;
+		}
+	}
 	for (int i = 0; i < nglobals; i++) {
 		Var *g = vec_get(&sess->used_globals, i);
 		if (!is_settable(g))
@@ -1652,8 +1660,6 @@ static void gen_globals_init(FILE *out)
 		Var *g = vec_get(&sess->used_globals, i);
 		if (g->type != TY_STATS && !is_array(g))
 			continue;
-		if (!any)
-			fputs("\tint rc = 0;\n\n", out);
 		any = true;
 		if (g->type == TY_STATS)
 			fprintf(out, "\t_stp_stat_desc_init(&%s_sd);\n", g->cname);
