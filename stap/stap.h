@@ -362,6 +362,18 @@ typedef struct DerivedProbe {
 	int maxactive;          /* -1 = default */
 	bool optional;          /* registration failure is not an error */
 	int index;
+
+	/*
+	 * Where a kernel.function/statement or module(...) probe sits, for
+	 * $variables (tvar.c) and listing (dwarf.c).  Filled by the probe
+	 * resolver; 0/NULL when unknown (symbol-only probes without DWARF).
+	 */
+	char *module;           /* NULL = the kernel, else the module's name */
+	char *func;             /* the probed function's name (BTF lookups) */
+	bool dw_entry;          /* fires at the function's first instruction */
+	uint64_t dw_pc;         /* probe address in the DWARF's (link-time) space */
+	uint64_t dw_die;        /* .debug_info offset of the function instance's
+	                         * DIE (DW_TAG_subprogram or inlined_subroutine) */
 } DerivedProbe;
 
 /* ------------------------------------------------------------------ */
