@@ -18,6 +18,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+
 #define STAP_VERSION "5.6"
 #define STAP_NAME "systemtap-c"
 
@@ -508,6 +511,22 @@ int format_arg_types(FmtSpec *specs, int nspecs, Type *types, int max);
 /* Call FN for the name of every FUNC in the BTF blob; -1 if malformed. */
 int btf_func_names(const void *data, size_t len,
 		   void (*fn)(const char *name, void *arg), void *arg);
+
+/* ------------------------------------------------------------------ */
+/* dwarf.c: debuginfo (doc/dwarf.md) */
+
+/* The DWARF of the kernel (MODULE NULL) or of a module, found on
+ * SystemTap's search path (SYSTEMTAP_DEBUGINFO_PATH); NULL if there is
+ * none.  Opened once per session; never closed. */
+Dwarf *dw_open(Session *s, const char *module);
+const char *dw_path(const char *module);     /* the file dw_open() found */
+/* SystemTap's spelling of a type as -L shows it: "struct file*",
+ * "char const*", "long unsigned int", "long int[]", "int (*) (void*)";
+ * NULL is "void". */
+void dw_type_name(Dwarf_Die *type, StrBuf *out);
+/* "missing x86_64 kernel/module debuginfo ..." naming the package. */
+void dw_missing_error(Token *tok);
+void dw_reset(void);
 
 /* ------------------------------------------------------------------ */
 /* translate.c: pass 3 */
