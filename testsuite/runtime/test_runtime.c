@@ -1,7 +1,8 @@
 /*
  * User-space tests of the runtime's data structures: strings, the printf
  * engine, statistics and histograms, maps and statistics maps.  Built
- * with ASan/UBSan by run.sh; prints "N passed, N failed" last.
+ * with ASan/UBSan by run.sh; prints "N passed, N failed" last, counting
+ * test cases (the assertions are counted on the line before).
  */
 #include "shim.h"
 
@@ -766,15 +767,31 @@ static void test_alloc_failures(void)
 
 int main(void)
 {
-	test_strings();
-	test_format();
-	test_print_sink();
-	test_stats();
-	test_map_long();
-	test_map_string();
-	test_string_keys();
-	test_pmap();
-	test_alloc_failures();
-	printf("%d passed, %d failed\n", passed, failed);
+	static const struct { const char *name; void (*fn)(void); } cases[] = {
+		{ "strings", test_strings },
+		{ "format", test_format },
+		{ "print_sink", test_print_sink },
+		{ "stats", test_stats },
+		{ "map_long", test_map_long },
+		{ "map_string", test_map_string },
+		{ "string_keys", test_string_keys },
+		{ "pmap", test_pmap },
+		{ "alloc_failures", test_alloc_failures },
+	};
+	int ncases = sizeof(cases) / sizeof(cases[0]);
+	int cases_failed = 0;
+
+	/* a case passes when none of its assertions fails */
+	for (int i = 0; i < ncases; i++) {
+		int before = failed;
+
+		cases[i].fn();
+		if (failed != before) {
+			printf("FAIL runtime %s\n", cases[i].name);
+			cases_failed++;
+		}
+	}
+	printf("runtime: %d assertions held, %d failed\n", passed, failed);
+	printf("%d passed, %d failed\n", ncases - cases_failed, cases_failed);
 	return failed != 0;
 }
