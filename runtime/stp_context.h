@@ -27,6 +27,8 @@ struct context {
 	unsigned long probe_ip;		/* kprobes: the probed address */
 	struct pt_regs *sregs;		/* a syscall's user registers, when a
 					   tapset found them (*_arg read them) */
+	void *entry_data;		/* kretprobes: the instance's values
+					   saved at entry (@entry, $params) */
 	const char *last_error;		/* set: the handler is failing */
 	const char *last_stmt;		/* where: "operator '/' at f:1:2" */
 	const char *callers[STP_MAXCALLERS];	/* call sites, innermost first */
@@ -102,6 +104,7 @@ _stp_enter(const struct stp_probe *p, int state, struct pt_regs *regs,
 	c->kregs = regs;
 	c->probe_ip = ip;
 	c->sregs = NULL;
+	c->entry_data = NULL;
 	c->actionremaining = maxaction;
 	return c;
 }
@@ -176,6 +179,43 @@ static __always_inline void _stp_run_probe_fn(const struct stp_probe *p,
 #else
 	local_irq_restore(flags);
 #endif
+}
+
+/* The same with the kretprobe instance's entry data; returns 0 if the
+ * handler failed or did not run (the entry handler then drops the
+ * instance, so its return handler does not run on missing values). */
+static __always_inline int _stp_run_probe_data(const struct stp_probe *p,
+					       struct pt_regs *regs,
+					       unsigned long ip,
+					       void (*fn)(struct context *),
+					       void *data)
+{
+	struct context *c;
+	int ok = 0;
+#if !INTERRUPTIBLE
+	unsigned long flags;
+#endif
+
+	if (unlikely(atomic_read(&_stp_session_state) != STP_SESSION_RUNNING))
+		return 0;
+#if INTERRUPTIBLE
+	preempt_disable_notrace();
+#else
+	local_irq_save(flags);
+#endif
+	c = _stp_enter(p, STP_SESSION_RUNNING, regs, ip, MAXACTION);
+	if (likely(c)) {
+		c->entry_data = data;
+		fn(c);
+		ok = !c->last_error;
+		_stp_leave(c);
+	}
+#if INTERRUPTIBLE
+	preempt_enable_notrace();
+#else
+	local_irq_restore(flags);
+#endif
+	return ok;
 }
 
 static __always_inline void _stp_run_probe(const struct stp_probe *p,

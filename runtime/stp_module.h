@@ -40,6 +40,8 @@ static int _stp_register_kprobe(struct stp_kprobe *k)
 		rp->kp.symbol_name = k->symbol;
 		rp->kp.offset = k->offset;
 		rp->handler = k->rh;
+		rp->entry_handler = k->eh;
+		rp->data_size = k->data_size;
 		rp->maxactive = k->maxactive >= 0 ? k->maxactive : KRETACTIVE;
 		return register_kretprobe(rp);
 	} else {

@@ -84,6 +84,9 @@ struct stp_kprobe {
 	/* the handlers made for this probe's wrapper (STP_KPROBE_HANDLERS) */
 	int (*pre)(struct kprobe *kp, struct pt_regs *regs);
 	int (*rh)(struct kretprobe_instance *ri, struct pt_regs *regs);
+	/* .return probes saving values at entry (STP_KRETPROBE_ENTRY) */
+	int (*eh)(struct kretprobe_instance *ri, struct pt_regs *regs);
+	size_t data_size;
 	int optional;
 	int registered;
 	union {
@@ -118,6 +121,32 @@ static __maybe_unused int name##_ret(struct kretprobe_instance *ri,	\
 	if (likely(k))							\
 		_stp_run_probe_fn(k->probe, regs,			\
 				  (unsigned long)k->u.rp.kp.addr, fn);	\
+	return 0;							\
+}
+
+/* A .return probe that saves values at entry: the kretprobe's entry
+ * handler runs ENTFN with the instance's data, the return handler FN. */
+#define STP_KRETPROBE_ENTRY(name, fn, entfn)				\
+static int name##_ent(struct kretprobe_instance *ri,			\
+		      struct pt_regs *regs)				\
+{									\
+	struct stp_kprobe *k = _stp_kretprobe_of(ri);			\
+									\
+	if (unlikely(!k))						\
+		return 1;						\
+	return _stp_run_probe_data(k->probe, regs,			\
+				   (unsigned long)k->u.rp.kp.addr,	\
+				   entfn, ri->data) ? 0 : 1;		\
+}									\
+static int name##_retd(struct kretprobe_instance *ri,			\
+		       struct pt_regs *regs)				\
+{									\
+	struct stp_kprobe *k = _stp_kretprobe_of(ri);			\
+									\
+	if (likely(k))							\
+		_stp_run_probe_data(k->probe, regs,			\
+				    (unsigned long)k->u.rp.kp.addr,	\
+				    fn, ri->data);			\
 	return 0;							\
 }
 #endif /* STP_HAVE_KPROBES */

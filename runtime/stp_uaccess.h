@@ -129,4 +129,94 @@ static __maybe_unused int64_t _stp_read_num(struct context *c, unsigned long add
 	}
 }
 
+/*
+ * Target variables ($var->member...): reads of SIZE (1, 2, 4, 8) bytes
+ * at ADDR, sign- or zero-extended; a fault sets the error SystemTap
+ * reports and yields 0.
+ */
+static __maybe_unused int64_t _stp_tv_read(struct context *c, unsigned long addr,
+					   int size, int sign)
+{
+	union {
+		u8 b;
+		u16 h;
+		u32 w;
+		u64 q;
+	} v;
+
+	if (_stp_kread(&v, addr, size)) {
+		_stp_cerror(c, "kernel read fault at 0x%016lx (addr)", addr);
+		return 0;
+	}
+	switch (size) {
+	case 1: return sign ? (int64_t)(s8)v.b : (int64_t)v.b;
+	case 2: return sign ? (int64_t)(s16)v.h : (int64_t)v.h;
+	case 4: return sign ? (int64_t)(s32)v.w : (int64_t)v.w;
+	default: return (int64_t)v.q;
+	}
+}
+
+/* A bitfield of SIZE bits starting BIT bits after ADDR. */
+static __maybe_unused int64_t _stp_tv_bits(struct context *c, unsigned long addr,
+					   int bit, int size, int sign)
+{
+	u8 b[9] = { 0 };
+	u64 v = 0;
+	int n = (bit + size + 7) / 8, i;
+
+	if (n > 8)
+		n = 8;
+	if (_stp_kread(b, addr, n)) {
+		_stp_cerror(c, "kernel read fault at 0x%016lx (addr)", addr);
+		return 0;
+	}
+	for (i = n - 1; i >= 0; i--)
+		v = (v << 8) | b[i];
+	v >>= bit;
+	if (size < 64)
+		v &= (1ULL << size) - 1;
+	if (sign && size < 64 && (v >> (size - 1)) & 1)
+		v |= ~0ULL << size;
+	return (int64_t)v;
+}
+
+/* A char array (MAX bytes, 0: unknown) or a char * target as a string. */
+static __maybe_unused void _stp_tv_string(struct context *c, char *dst,
+					  unsigned long addr, long max)
+{
+	long n = MAXSTRINGLEN - 1, rc;
+
+	if (max > 0 && max < n)
+		n = max;
+	rc = _stp_strncpy_nofault(dst, addr, n, 0);
+	if (rc < 0) {
+		dst[0] = '\0';
+		_stp_cerror(c, "kernel string copy fault at 0x%lx [man error::fault]",
+			    addr);
+		return;
+	}
+	dst[rc < n ? rc : n] = '\0';
+}
+
+/* Guru-mode writes to target variables. */
+static __maybe_unused void _stp_tv_write(struct context *c, unsigned long addr,
+					 int size, int64_t val)
+{
+	union {
+		u8 b;
+		u16 h;
+		u32 w;
+		u64 q;
+	} v;
+
+	switch (size) {
+	case 1: v.b = val; break;
+	case 2: v.h = val; break;
+	case 4: v.w = val; break;
+	default: v.q = val; break;
+	}
+	if (copy_to_kernel_nofault((void *)addr, &v, size))
+		_stp_cerror(c, "kernel write fault at 0x%016lx (addr)", addr);
+}
+
 #endif /* _STP_UACCESS_H_ */

@@ -5,7 +5,11 @@
  * name-based kprobes of kernel.function("PATTERN") need when there is no
  * System.map or DWARF.  The types themselves serve $variables later.
  */
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include "stap.h"
 
@@ -86,4 +90,313 @@ int btf_func_names(const void *data, size_t len,
 		p += sizeof(t) + extra;
 	}
 	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* The kernel's BTF as CTypes (ctype.c) */
+
+static const char *blob;
+static size_t blob_len;
+static const char *btf_strs;
+static uint32_t btf_str_len;
+static const char **btf_types;  /* by id; [0] unused (void) */
+static uint32_t btf_ntypes;
+static CType **btf_memo;
+static const char *btf_from;
+static bool btf_tried;
+
+static bool btf_index(const char *data, size_t len)
+{
+	const struct btf_header *h = (const void *)data;
+	if (len < sizeof(*h) || h->magic != BTF_MAGIC || h->hdr_len > len)
+		return false;
+	const char *base = data + h->hdr_len;
+	size_t avail = len - h->hdr_len;
+	if ((size_t)h->type_off + h->type_len > avail ||
+	    (size_t)h->str_off + h->str_len > avail)
+		return false;
+	const char *types = base + h->type_off, *end = types + h->type_len;
+	Vec v = {0};
+	vec_push(&v, NULL);
+	for (const char *p = types; p + sizeof(struct btf_type) <= end;) {
+		struct btf_type t;
+		memcpy(&t, p, sizeof(t));
+		long extra = trailer_size((t.info >> 24) & 0x1f, t.info & 0xffff);
+		if (extra < 0 || p + sizeof(t) + extra > end)
+			return false;
+		vec_push(&v, (void *)p);
+		p += sizeof(t) + extra;
+	}
+	blob = data;
+	blob_len = len;
+	btf_strs = base + h->str_off;
+	btf_str_len = h->str_len;
+	btf_types = (const char **)v.data;
+	btf_ntypes = v.len;
+	btf_memo = arena_alloc(sizeof(*btf_memo) * v.len);
+	return true;
+}
+
+static const char *btf_str(uint32_t off)
+{
+	if (off == 0 || off >= btf_str_len ||
+	    !memchr(btf_strs + off, '\0', btf_str_len - off))
+		return NULL;
+	return btf_strs + off;
+}
+
+static struct btf_type btf_get(uint32_t id, const uint32_t **trailer)
+{
+	struct btf_type t = {0};
+	if (id == 0 || id >= btf_ntypes)
+		return t;
+	memcpy(&t, btf_types[id], sizeof(t));
+	if (trailer)
+		*trailer = (const uint32_t *)(btf_types[id] + sizeof(t));
+	return t;
+}
+
+static uint32_t rd32(const uint32_t *p, int i)
+{
+	uint32_t v;
+	memcpy(&v, p + i, 4);
+	return v;
+}
+
+static CType *btf_type_of(uint32_t id)
+{
+	if (id == 0 || id >= btf_ntypes)
+		return ct_new(CT_VOID, "void");
+	if (btf_memo[id])
+		return btf_memo[id];
+	const uint32_t *tr;
+	struct btf_type t = btf_get(id, &tr);
+	int kind = (t.info >> 24) & 0x1f;
+	bool kflag = t.info >> 31;
+	const char *name = btf_str(t.name_off);
+	CType *c;
+	switch (kind) {
+	case BTF_KIND_INT: {
+		uint32_t enc = rd32(tr, 0);
+		c = ct_new(CT_INT, name);
+		c->size = t.size_or_type;
+		c->is_signed = (enc >> 24) & 1;
+		c->is_char = ((enc >> 24) & 2) || (c->size == 1 && name && strstr(name, "char"));
+		c->is_bool = (enc >> 24) & 4;
+		break;
+	}
+	case BTF_KIND_FLOAT:
+		c = ct_new(CT_FLOAT, name);
+		c->size = t.size_or_type;
+		break;
+	case BTF_KIND_PTR: c = ct_new(CT_PTR, NULL); break;
+	case BTF_KIND_ARRAY: c = ct_new(CT_ARRAY, NULL); break;
+	case BTF_KIND_STRUCT: c = ct_new(CT_STRUCT, name); c->size = t.size_or_type; break;
+	case BTF_KIND_UNION: c = ct_new(CT_UNION, name); c->size = t.size_or_type; break;
+	case BTF_KIND_ENUM: case BTF_KIND_ENUM64:
+		c = ct_new(CT_ENUM, name);
+		c->size = t.size_or_type;
+		c->is_signed = kflag;
+		break;
+	case BTF_KIND_FWD: c = ct_new(kflag ? CT_UNION : CT_FWD, name); break;
+	case BTF_KIND_TYPEDEF: c = ct_new(CT_TYPEDEF, name); break;
+	case BTF_KIND_VOLATILE: c = ct_new(CT_VOLATILE, NULL); break;
+	case BTF_KIND_CONST: c = ct_new(CT_CONST, NULL); break;
+	case BTF_KIND_FUNC_PROTO: c = ct_new(CT_FUNC, NULL); break;
+	case BTF_KIND_RESTRICT: case BTF_KIND_TYPE_TAG:
+		/* transparent */
+		btf_memo[id] = ct_new(CT_VOID, "void");
+		return btf_memo[id] = btf_type_of(t.size_or_type);
+	default:
+		c = ct_new(CT_VOID, "void");
+		break;
+	}
+	c->src = 'B';
+	c->id = id;
+	c->complete = false;
+	btf_memo[id] = c;
+	return c;
+}
+
+void btf_complete(CType *c)
+{
+	const uint32_t *tr;
+	struct btf_type t = btf_get(c->id, &tr);
+	int kind = (t.info >> 24) & 0x1f, vlen = t.info & 0xffff;
+	bool kflag = t.info >> 31;
+	switch (kind) {
+	case BTF_KIND_PTR: case BTF_KIND_TYPEDEF: case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+		c->ref = btf_type_of(t.size_or_type);
+		break;
+	case BTF_KIND_ARRAY:
+		c->ref = btf_type_of(rd32(tr, 0));
+		c->nelem = rd32(tr, 2);
+		break;
+	case BTF_KIND_STRUCT: case BTF_KIND_UNION:
+		c->members = arena_alloc(sizeof(CMember) * (vlen ? vlen : 1));
+		c->nmembers = vlen;
+		for (int i = 0; i < vlen; i++) {
+			uint32_t off = rd32(tr, 3 * i + 2);
+			CMember *m = &c->members[i];
+			m->name = btf_str(rd32(tr, 3 * i));
+			m->type = btf_type_of(rd32(tr, 3 * i + 1));
+			m->bit_offset = kflag ? (off & 0xffffff) : off;
+			m->bit_size = kflag ? off >> 24 : 0;
+			if (!kflag) {
+				/* a bitfield described by its INT's encoding */
+				CType *mt = ct_strip(m->type);
+				if (mt && mt->kind == CT_INT && mt->src == 'B') {
+					const uint32_t *itr;
+					btf_get(mt->id, &itr);
+					uint32_t bits = rd32(itr, 0) & 0xff;
+					if (bits && bits != mt->size * 8)
+						m->bit_size = bits;
+				}
+			}
+		}
+		break;
+	case BTF_KIND_ENUM: case BTF_KIND_ENUM64: {
+		int step = kind == BTF_KIND_ENUM ? 2 : 3;
+		c->nenums = vlen;
+		c->enum_names = arena_alloc(sizeof(char *) * (vlen ? vlen : 1));
+		c->enum_vals = arena_alloc(sizeof(int64_t) * (vlen ? vlen : 1));
+		for (int i = 0; i < vlen; i++) {
+			c->enum_names[i] = btf_str(rd32(tr, step * i));
+			if (kind == BTF_KIND_ENUM)
+				c->enum_vals[i] = kflag ? (int64_t)(int32_t)rd32(tr, 2 * i + 1) :
+							  (int64_t)rd32(tr, 2 * i + 1);
+			else
+				c->enum_vals[i] = (int64_t)((uint64_t)rd32(tr, 3 * i + 2) << 32 |
+							    rd32(tr, 3 * i + 1));
+		}
+		break;
+	}
+	case BTF_KIND_FUNC_PROTO:
+		c->ref = t.size_or_type ? btf_type_of(t.size_or_type) : NULL;
+		c->params = arena_alloc(sizeof(CParam) * (vlen ? vlen : 1));
+		for (int i = 0; i < vlen; i++) {
+			uint32_t ty = rd32(tr, 2 * i + 1);
+			if (i == vlen - 1 && ty == 0) {
+				c->varargs = true;
+				break;
+			}
+			c->params[c->nparams].name = btf_str(rd32(tr, 2 * i));
+			c->params[c->nparams].type = btf_type_of(ty);
+			c->nparams++;
+		}
+		break;
+	}
+}
+
+/* The BTF of the session's kernel: the running kernel's, or the one in
+ * its vmlinuz image (cached as $SYSTEMTAP_DIR/cache/btf-REL-SIZE-MTIME). */
+bool btf_kernel_load(void)
+{
+	if (btf_tried)
+		return blob != NULL;
+	btf_tried = true;
+	struct utsname u;
+	size_t len;
+	if (uname(&u) == 0 && !strcmp(u.release, sess->kernel_release)) {
+		char *d = read_file("/sys/kernel/btf/vmlinux", &len);
+		if (d && btf_index(d, len)) {
+			btf_from = "/sys/kernel/btf/vmlinux";
+			return true;
+		}
+	}
+	char *img = kimage_path();
+	struct stat st;
+	if (!img || stat(img, &st) != 0)
+		return false;
+	char *saved = format("%s/btf-%s-%lld-%lld-%llu", sess->cache_dir,
+			     sess->kernel_release, (long long)st.st_size,
+			     (long long)st.st_mtime, (unsigned long long)st.st_ino);
+	if (!sess->disable_cache) {
+		char *d = read_file(saved, &len);
+		if (d && btf_index(d, len)) {
+			btf_from = img;
+			return true;
+		}
+	}
+	if (verbose_for(2))
+		fprintf(stderr, "Reading the kernel's BTF from \"%s\"\n", img);
+	char *d = kimage_section(img, ".BTF", &len);
+	if (!d || !btf_index(d, len))
+		return false;
+	btf_from = img;
+	if (!sess->disable_cache && mkdir_p(sess->cache_dir) == 0) {
+		char *tmp = format("%s.%d", saved, (int)getpid());
+		FILE *f = fopen(tmp, "w");
+		if (f) {
+			bool ok = fwrite(d, 1, len, f) == len;
+			if (fclose(f) == 0 && ok)
+				rename(tmp, saved);
+			else
+				unlink(tmp);
+		}
+	}
+	return true;
+}
+
+const char *btf_kernel_source(void)
+{
+	return btf_from;
+}
+
+CType *btf_func_proto(const char *name)
+{
+	if (!btf_kernel_load())
+		return NULL;
+	for (uint32_t id = 1; id < btf_ntypes; id++) {
+		struct btf_type t = btf_get(id, NULL);
+		if (((t.info >> 24) & 0x1f) != BTF_KIND_FUNC)
+			continue;
+		const char *n = btf_str(t.name_off);
+		if (n && !strcmp(n, name)) {
+			CType *p = btf_type_of(t.size_or_type);
+			ct_complete(p);
+			return p->kind == CT_FUNC ? p : NULL;
+		}
+	}
+	return NULL;
+}
+
+CType *btf_find_type(const char *name)
+{
+	if (!btf_kernel_load())
+		return NULL;
+	int want = 0;
+	if (!strncmp(name, "struct ", 7)) {
+		want = BTF_KIND_STRUCT;
+		name += 7;
+	} else if (!strncmp(name, "union ", 6)) {
+		want = BTF_KIND_UNION;
+		name += 6;
+	} else if (!strncmp(name, "enum ", 5)) {
+		want = BTF_KIND_ENUM;
+		name += 5;
+	}
+	while (*name == ' ')
+		name++;
+	uint32_t fallback = 0;
+	for (uint32_t id = 1; id < btf_ntypes; id++) {
+		struct btf_type t = btf_get(id, NULL);
+		int kind = (t.info >> 24) & 0x1f;
+		const char *n = btf_str(t.name_off);
+		if (!n || strcmp(n, name))
+			continue;
+		if (want) {
+			if (kind == want || (want == BTF_KIND_ENUM && kind == BTF_KIND_ENUM64))
+				return btf_type_of(id);
+			continue;
+		}
+		if (kind == BTF_KIND_TYPEDEF || kind == BTF_KIND_INT ||
+		    kind == BTF_KIND_FLOAT)
+			return btf_type_of(id);
+		if (!fallback && (kind == BTF_KIND_STRUCT || kind == BTF_KIND_UNION ||
+				  kind == BTF_KIND_ENUM || kind == BTF_KIND_ENUM64))
+			fallback = id;
+	}
+	return fallback ? btf_type_of(fallback) : NULL;
 }

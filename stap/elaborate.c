@@ -110,7 +110,8 @@ static Node *clone_node(Node *n)
 
 static Handler *handler_for(Ctx *ctx)
 {
-	if (!ctx->handler) {
+	/* $variables resolve per probe point: such a body is not shared */
+	if (!ctx->handler || tvar_body_needs_own_handler(ctx->body)) {
 		Handler *h = arena_alloc(sizeof(*h));
 		h->body = clone_node(ctx->body);
 		h->tok = ctx->user->tok;
@@ -703,12 +704,6 @@ static void bind(Scope *sc, Node *n)
 		bind(sc, n->catch_var);
 		bind(sc, n->els);
 		return;
-	case ND_DEFINED:
-		/* @defined($x): no debuginfo yet, so never defined */
-		if (n->lhs->kind == ND_TARGET)
-			return;
-		bind(sc, n->lhs);
-		return;
 	default:
 		break;
 	}
@@ -720,8 +715,7 @@ static void bind(Scope *sc, Node *n)
 	bind(sc, n->init);
 	bind(sc, n->inc);
 	bind(sc, n->body);
-	if (n->kind != ND_TARGET)
-		bind_list(sc, &n->args);
+	bind_list(sc, &n->args);
 }
 
 /* Bind the bodies of the functions found used so far (and of those they
@@ -785,6 +779,8 @@ bool elaborate(void)
 		semantic_error(NULL, "no probes found");
 		return false;
 	}
+	if (!tvar_resolve())
+		return false;
 	if (!infer_types())
 		return false;
 	if (!sess->no_global_display)

@@ -54,8 +54,11 @@ static char *tok_describe_in(Token *tok, File *same_file)
 	if (tok->kind == TK_KEYWORD || tok->kind == TK_EMBEDDED)
 		return format("%s at %s:%d:%d", tok_kind_name(tok->kind), file,
 			      tok->line, tok->col);
-	return format("%s '%s' at %s:%d:%d", tok_kind_name(tok->kind),
-		      printable(text), file, tok->line, tok->col);
+	/* SystemTap lexes @cast, @entry, @count... as operators */
+	const char *kind = tok->kind == TK_IDENT && tok->text[0] == '@' ?
+			   "operator" : tok_kind_name(tok->kind);
+	return format("%s '%s' at %s:%d:%d", kind, printable(text), file,
+		      tok->line, tok->col);
 }
 
 char *tok_describe(Token *tok)

@@ -204,6 +204,62 @@ static unsigned char *unxz_image(const unsigned char *img, size_t len, size_t *o
 	return out;
 }
 
+/* A malloc'ed copy of section SEC of the ELF inside the bzImage at PATH,
+ * or NULL. */
+void *kimage_section(const char *path, const char *sec, size_t *seclen)
+{
+	size_t len;
+	unsigned char *img = (unsigned char *)read_file(path, &len);
+	if (!img)
+		return NULL;
+	size_t elflen;
+	unsigned char *elfdata = unxz_image(img, len, &elflen);
+	if (!elfdata)
+		return NULL;
+	void *r = NULL;
+	elf_version(EV_CURRENT);
+	Elf *elf = elf_memory((char *)elfdata, elflen);
+	size_t shstrndx;
+	if (elf && elf_getshdrstrndx(elf, &shstrndx) == 0) {
+		for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
+			GElf_Shdr sh;
+			if (!gelf_getshdr(scn, &sh))
+				continue;
+			const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
+			if (!name || strcmp(name, sec) ||
+			    sh.sh_offset + sh.sh_size > elflen)
+				continue;
+			r = malloc(sh.sh_size ? sh.sh_size : 1);
+			if (r) {
+				memcpy(r, elfdata + sh.sh_offset, sh.sh_size);
+				*seclen = sh.sh_size;
+			}
+			break;
+		}
+	}
+	if (elf)
+		elf_end(elf);
+	free(elfdata);
+	return r;
+}
+
+/* The session kernel's compressed image (vmlinuz), or NULL. */
+char *kimage_path(void)
+{
+	const char *rel = sess->kernel_release;
+	const char *home = getenv("HOME");
+	const char *cache = getenv("STAPVM_CACHE");
+	char *images[] = {
+		format("/boot/vmlinuz-%s", rel),
+		cache ? format("%s/%s/vmlinuz", cache, rel) : NULL,
+		home ? format("%s/.cache/stapvm/%s/vmlinuz", home, rel) : NULL,
+	};
+	for (size_t i = 0; i < sizeof(images) / sizeof(images[0]); i++)
+		if (images[i] && access(images[i], R_OK) == 0)
+			return images[i];
+	return NULL;
+}
+
 static bool load_image_btf(const char *path)
 {
 	size_t len;

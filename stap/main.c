@@ -69,6 +69,7 @@ static void usage(FILE *out)
 "   --remote=unix:PATH | vm\n"
 "              run pass 5 through stapsh at a unix socket, or in the test VM\n"
 "   --disable-cache  neither read nor write the module cache\n"
+"   --skip-badvars  substitute 0 for unresolvable $target variables\n"
 "   --no-global-var-display  do not print written-but-unread globals at exit\n",
 		STAP_VERSION, STAP_NAME, sess->cache_dir ? sess->cache_dir : "~/.systemtap",
 		sess->tapset_dir, sess->runtime_dir,
@@ -434,7 +435,7 @@ static int run_remote(void)
 
 enum {
 	OPT_REMOTE = 256, OPT_DISABLE_CACHE, OPT_NO_GLOBAL_DISPLAY, OPT_VP,
-	OPT_HELP, OPT_VERSION, OPT_TMPDIR,
+	OPT_HELP, OPT_VERSION, OPT_TMPDIR, OPT_SKIP_BADVARS,
 };
 
 static void version(void)
@@ -456,6 +457,7 @@ static void parse_args(int argc, char **argv)
 		{ "no-global-var-display", no_argument, NULL, OPT_NO_GLOBAL_DISPLAY },
 		{ "vp", required_argument, NULL, OPT_VP },
 		{ "tmpdir", required_argument, NULL, OPT_TMPDIR },
+		{ "skip-badvars", no_argument, NULL, OPT_SKIP_BADVARS },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *release = getenv("SYSTEMTAP_RELEASE");
@@ -556,6 +558,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case OPT_REMOTE:
 			sess->remote = optarg;
+			break;
+		case OPT_SKIP_BADVARS:
+			sess->skip_badvars = true;
 			break;
 		case OPT_DISABLE_CACHE:
 			sess->disable_cache = true;

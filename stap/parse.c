@@ -206,10 +206,12 @@ static Token *target_suffix(Token *tok, Node *n)
 {
 	for (;;) {
 		if (equal(tok, "->")) {
+			Token *arrow = tok;
 			tok = tok->next;
 			if (tok->kind != TK_IDENT && tok->kind != TK_KEYWORD)
 				fail(tok, "expected identifier");
-			Node *m = new_node(ND_STR, tok);
+			/* reported at the '->', as SystemTap */
+			Node *m = new_node(ND_STR, arrow);
 			m->str = tok->text;
 			nodelist_push(&n->args, m);
 			tok = tok->next;

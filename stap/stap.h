@@ -245,6 +245,9 @@ struct Node {
 
 	/* ND_TRY: the catch variable (ND_VAR) or NULL */
 	Node *catch_var;
+
+	/* ND_TARGET resolved in pass 2 (tvar.c), or NULL */
+	struct TVar *tv;
 };
 
 /* A variable: global, function parameter, or a local of a function or a
@@ -393,6 +396,7 @@ typedef struct Session {
 	bool warnings_as_errors;/* -W */
 	bool keep_tmpdir;       /* -k */
 	bool no_global_display;
+	bool skip_badvars;      /* --skip-badvars */
 	bool disable_cache;
 	char *module_name;      /* -m, or stap_<hash>_<n> */
 	char *kernel_release;   /* -r RELEASE, or uname */
@@ -511,6 +515,110 @@ int format_arg_types(FmtSpec *specs, int nspecs, Type *types, int max);
 /* Call FN for the name of every FUNC in the BTF blob; -1 if malformed. */
 int btf_func_names(const void *data, size_t len,
 		   void (*fn)(const char *name, void *arg), void *arg);
+
+/* Kernel image helpers (ksym.c) */
+char *kimage_path(void);                /* the session kernel's vmlinuz */
+void *kimage_section(const char *path, const char *sec, size_t *len);
+
+/* ------------------------------------------------------------------ */
+/* ctype.c: C types of the probed kernel, from BTF or DWARF */
+
+typedef enum {
+	CT_VOID, CT_INT, CT_ENUM, CT_FLOAT, CT_PTR, CT_ARRAY, CT_STRUCT,
+	CT_UNION, CT_FUNC, CT_TYPEDEF, CT_CONST, CT_VOLATILE, CT_FWD,
+} CTKind;
+
+typedef struct CType CType;
+typedef struct CMember {
+	const char *name;       /* NULL: an anonymous struct/union member */
+	CType *type;
+	uint64_t bit_offset;    /* from the start of the aggregate */
+	int bit_size;           /* bitfields; 0 otherwise */
+} CMember;
+
+typedef struct CParam {
+	const char *name;
+	CType *type;
+} CParam;
+
+struct CType {
+	CTKind kind;
+	const char *name;       /* tag or base name; NULL if anonymous */
+	uint64_t size;          /* bytes (INT/ENUM/FLOAT/STRUCT/UNION) */
+	bool is_signed;         /* INT, ENUM */
+	bool is_char;           /* INT of size 1 that is a char type */
+	bool is_bool;
+	int64_t nelem;          /* ARRAY: -1 unknown/flexible */
+	CType *ref;             /* PTR/ARRAY/TYPEDEF/CONST/VOLATILE: target;
+	                         * FUNC: return type */
+	CMember *members;       /* STRUCT/UNION */
+	int nmembers;
+	const char **enum_names;/* ENUM */
+	int64_t *enum_vals;
+	int nenums;
+	CParam *params;         /* FUNC (a prototype) */
+	int nparams;
+	bool varargs;
+	const char *decl_file;  /* DWARF only: for messages */
+	int decl_line;
+	/* lazy completion from the source */
+	bool complete;
+	char src;               /* 'B' BTF, 'D' DWARF */
+	uint64_t id;            /* BTF type id / DWARF DIE offset */
+	void *owner;            /* DWARF: the Dwarf handle */
+};
+
+CType *ct_new(CTKind kind, const char *name);
+void ct_complete(CType *t);             /* members/params/ref from source */
+CType *ct_strip(CType *t);              /* skip typedefs and qualifiers */
+uint64_t ct_sizeof(CType *t);
+bool ct_is_scalar(CType *t);            /* INT/ENUM/PTR (after strip) */
+/* "long unsigned int", "struct file", "char *"... as DWARF/SystemTap */
+void ct_name(CType *t, StrBuf *out);
+char *ct_name_str(CType *t);
+/* The member NAME of struct/union T (looking through anonymous members),
+ * its type and bit offset; false if none. */
+bool ct_find_member(CType *t, const char *name, CMember *out);
+/* The names of T's members (anonymous ones flattened), for messages. */
+void ct_member_names(CType *t, Vec *out);
+/* "a, b, c" of the names closest to WANT (edit distance, then name). */
+char *ct_alternatives(Vec *names, const char *want, const char *prefix);
+
+/* ------------------------------------------------------------------ */
+/* btf.c: the kernel's BTF as CTypes */
+
+bool btf_kernel_load(void);             /* false if no BTF was found */
+const char *btf_kernel_source(void);    /* where it came from */
+/* The prototype (CT_FUNC) of kernel function NAME, or NULL. */
+CType *btf_func_proto(const char *name);
+/* A named type: "struct x", "union x", "enum x" or a typedef/base name
+ * (which also finds a struct of that name, as SystemTap). */
+CType *btf_find_type(const char *name);
+
+/* ------------------------------------------------------------------ */
+/* tvar.c: $target variables, @cast, @var, @entry, @defined (pass 2) */
+
+/* Resolve every target expression of the handlers and used functions;
+ * false on errors (reported). */
+bool tvar_resolve(void);
+/* Does the unbound body N hold expressions that depend on the probe
+ * point ($x, @entry, $$vars)?  Such bodies get a handler per probe. */
+bool tvar_body_needs_own_handler(Node *n);
+
+/* Code generation hooks (translate.c gives its expression generator). */
+typedef struct TvGen {
+	char *(*gen_expr)(Node *n);
+	int (*fresh)(void);
+	char *(*new_temp)(void);
+	const char *errlabel;
+	char *(*where)(Node *n);
+} TvGen;
+char *tvar_gen(Node *n, TvGen *g);              /* ND_TARGET rvalue */
+char *tvar_gen_assign(Node *n, const char *val, TvGen *g);  /* guru write */
+/* kretprobes with @entry or $param: the operands derived probe D saves
+ * at entry, in slot order (struct stp_ent_<D->index> field e<slot>). */
+int tvar_entry_nodes(DerivedProbe *d, Node ***nodes);
+Type tvar_type(Node *n);            /* a resolved ND_TARGET's type */
 
 /* ------------------------------------------------------------------ */
 /* dwarf.c: debuginfo (doc/dwarf.md) */

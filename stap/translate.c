@@ -397,6 +397,12 @@ static int max_nesting(void)
 
 static char *gen_expr(Node *n);
 
+/* target variables (tvar.c): its hooks into this generator */
+static TvGen tv_gen(void)
+{
+	return (TvGen){ gen_expr, fresh, new_temp, sc->errlabel, where };
+}
+
 /* Does evaluating N have side effects (or call anything)? */
 static bool has_effects(Node *n)
 {
@@ -632,6 +638,12 @@ static char *gen_assign(Node *n)
 {
 	Node *lhs = n->lhs;
 	Var *v = lhs->var;
+	if (lhs->kind == ND_TARGET && lhs->tv && n->op == OP_NONE) {
+		TvGen g = tv_gen();
+		char *w = tvar_gen_assign(lhs, gen_expr(n->rhs), &g);
+		if (w)
+			return w;
+	}
 	if (lhs->kind != ND_VAR && lhs->kind != ND_INDEX) {
 		gen_fail(lhs->tok, "%s", "this cannot be assigned to");
 		return "0";
@@ -957,10 +969,14 @@ static char *gen_expr(Node *n)
 		gen_fail(n->tok, "%s", "wildcard not allowed here");
 		return "0";
 	case ND_TARGET:
-		gen_fail(n->tok, "%s", "unresolved target-symbol expression");
-		return "0";
 	case ND_ENTRY:
-		gen_fail(n->tok, "%s", "@entry is not supported yet");
+		if (n->tv) {
+			TvGen g = tv_gen();
+			return tvar_gen(n, &g);
+		}
+		gen_fail(n->tok, "%s", n->kind == ND_TARGET ?
+			 "unresolved target-symbol expression" :
+			 "@entry is only valid in .return probes");
 		return "0";
 	case ND_DEFINED:
 		gen_fail(n->tok, "%s", "@defined is not supported here");
@@ -1471,6 +1487,52 @@ static Wrapper *find_wrapper(DerivedProbe *d)
 	return NULL;
 }
 
+/*
+ * The entry code of a .return probe that uses @entry(...) or $params:
+ * stp_entry_N(c) stores the values in the kretprobe instance's data
+ * (struct stp_ent_N, N = the derived probe's index), which the return
+ * handler reads through c->entry_data.  NULL if D saves nothing.
+ */
+static char *gen_entry_fn(DerivedProbe *d)
+{
+	Node **nodes;
+	int n = tvar_entry_nodes(d, &nodes);
+	if (d->kind != DP_KRETPROBE || n == 0)
+		return NULL;
+	StrBuf fields = {0}, body = {0};
+	Scope s = {0};
+	sc = &s;
+	s.errlabel = "out";
+	for (int i = 0; i < n; i++) {
+		Node *e = nodes[i];
+		char *v = gen_expr(e);
+		if (e->type == TY_STRING) {
+			sb_printf(&fields, "\tchar e%d[MAXSTRINGLEN];\n", i);
+			sb_printf(&body, "\tstrscpy(d->e%d, %s, MAXSTRINGLEN); %s\n", i, v,
+				  loc_comment(e->tok));
+		} else {
+			sb_printf(&fields, "\tint64_t e%d;\n", i);
+			sb_printf(&body, "\td->e%d = %s; %s\n", i, v, loc_comment(e->tok));
+		}
+	}
+	sc = NULL;
+	char *name = format("stp_entry_%d", d->index);
+	sb_printf(&frames, "struct stp_ent_%d { /* saved at entry of %s */\n%s};\n",
+		  d->index, d->pp, fields.buf);
+	sb_printf(&frames, "struct stp_ple_%d { /* entry code */\n%s\tchar __dummy;\n};\n",
+		  d->index, s.fields.len ? s.fields.buf : "");
+	sb_printf(&plu, "\tstruct stp_ple_%d e%d;\n", d->index, d->index);
+	sb_printf(&code, "\nstatic void %s(struct context *c)\n{\n", name);
+	if (s.nfields)
+		sb_printf(&code, "\tstruct stp_ple_%d *l = &c->pl.e%d;\n", d->index, d->index);
+	sb_printf(&code, "\tstruct stp_ent_%d *d = c->entry_data;\n\n%s", d->index, body.buf);
+	sb_puts(&code, "out: __attribute__((unused));\n\t;\n}\n");
+	sb_release(&fields);
+	sb_release(&body);
+	sb_release(&s.fields);
+	return name;
+}
+
 static char *wrapper_for(DerivedProbe *d)
 {
 	Wrapper *found = find_wrapper(d);
@@ -1548,6 +1610,10 @@ static char *wrapper_for(DerivedProbe *d)
 		w->kprobe_handlers = true;
 	}
 	sb_puts(&code, o.buf);
+	char *ent = gen_entry_fn(d);
+	if (ent)
+		sb_printf(&code, "STP_KRETPROBE_ENTRY(%s, %s, %s)\n", w->cname,
+			  w->cname, ent);
 	sb_release(&o);
 	sb_release(&s.fields);
 	return w->cname;
@@ -1793,12 +1859,18 @@ static void gen_tables(FILE *out, char **ph)
 			DerivedProbe *d = vec_get(&sess->derived, i);
 			if (d->kind != DP_KPROBE && d->kind != DP_KRETPROBE)
 				continue;
+			Node **saved;
+			bool ent = d->kind == DP_KRETPROBE && tvar_entry_nodes(d, &saved) > 0;
 			fprintf(out, "\t{ .probe = &_stp_probes[%d], .symbol = %s, .offset = %" PRId64
-				", .ret = %d, .maxactive = %d, .optional = %d, .%s = %s_%s },\n",
+				", .ret = %d, .maxactive = %d, .optional = %d, .%s = %s_%s",
 				i, c_str(d->symbol ? d->symbol : ""), d->offset,
 				d->kind == DP_KRETPROBE, d->maxactive, d->optional,
 				d->kind == DP_KRETPROBE ? "rh" : "pre", ph[i],
-				d->kind == DP_KRETPROBE ? "ret" : "pre");
+				d->kind == DP_KRETPROBE ? (ent ? "retd" : "ret") : "pre");
+			if (ent)
+				fprintf(out, ", .eh = %s_ent, .data_size = sizeof(struct stp_ent_%d)",
+					ph[i], d->index);
+			fputs(" },\n", out);
 		}
 		fputs("\t{ }\n};\n", out);
 	}

@@ -213,8 +213,15 @@ static Type infer_assign(Node *n, Type want)
 {
 	Node *l = n->lhs, *r = n->rhs;
 	if (l->kind == ND_TARGET) {
-		report(l->tok, "%s", "unresolved target-symbol expression");
-		infer(r, TY_UNKNOWN);
+		if (!l->tv) {
+			report(l->tok, "%s", "unresolved target-symbol expression");
+			infer(r, TY_UNKNOWN);
+			return TY_LONG;
+		}
+		infer(l, TY_UNKNOWN);
+		if (tvar_type(l) != TY_LONG || n->op == OP_CONCAT)
+			report(l->tok, "%s", "only integer target variables can be assigned");
+		expect(r, TY_LONG);
 		return TY_LONG;
 	}
 	if (n->op == OP_CONCAT) {
@@ -284,6 +291,16 @@ static Type infer(Node *n, Type want)
 	case ND_WILDCARD:
 		break;
 	case ND_TARGET:
+		if (n->tv) {
+			/* index expressions of $x[i] */
+			for (int i = 0; i < n->args.len; i++)
+				if (n->args.items[i]->kind != ND_STR)
+					expect(n->args.items[i], TY_LONG);
+			if (n->lhs)
+				expect(n->lhs, TY_LONG);
+			t = tvar_type(n);
+			break;
+		}
 		report(n->tok, "%s", "unresolved target-symbol expression");
 		t = TY_LONG;
 		break;
@@ -364,9 +381,11 @@ static Type infer(Node *n, Type want)
 	case ND_PREDEC:
 	case ND_POSTINC:
 	case ND_POSTDEC:
-		if (n->lhs->kind == ND_TARGET)
+		if (n->lhs->kind == ND_TARGET && !n->lhs->tv)
 			report(n->lhs->tok, "%s", "unresolved target-symbol expression");
-		else
+		else if (n->lhs->kind == ND_TARGET && tvar_type(n->lhs) != TY_LONG)
+			report(n->lhs->tok, "%s", "only integer target variables can be assigned");
+		else if (n->lhs->kind != ND_TARGET)
 			expect(n->lhs, TY_LONG);
 		t = TY_LONG;
 		break;
@@ -449,7 +468,13 @@ static Type infer(Node *n, Type want)
 		t = TY_LONG;
 		break;
 	case ND_ENTRY:
-		report(n->tok, "%s", "@entry is only available in .return probes of DWARF kernel.function probes (not supported yet)");
+		if (n->tv) {
+			t = infer(n->lhs, want);
+			if (t == TY_STATS)
+				report(n->tok, "%s", "@entry cannot save a statistic");
+			break;
+		}
+		report(n->tok, "%s", "@entry is only valid in .return probes");
 		t = TY_LONG;
 		break;
 	case ND_EMBEDDED_EXPR:

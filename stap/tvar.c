@@ -1,0 +1,1226 @@
+/*
+ * tvar.c - target variables (pass 2) and their code (pass 3).
+ *
+ * $name, $name->member[index]..., &$..., $name$/$name$$, $$vars/$$parms/
+ * $$locals/$$return, $return, @entry(expr), @cast(p, "type"[, "module"]),
+ * @defined(expr) and autocast (ptr->member on a script variable holding
+ * a typed pointer).  Each resolved expression becomes a TVar: a base (a C
+ * expression over the probed registers, a script expression, or a value
+ * saved at function entry), steps (add an offset, load a pointer, index),
+ * and a final access (load an integer of some size and signedness, a
+ * bitfield, a char array as a string, an address, or a pretty-printed
+ * string).  Every memory read is fault-safe (runtime/stp_uaccess.h).
+ *
+ * Variables come from DWARF when the kernel's debuginfo is there, else
+ * from BTF: function parameters at entry, in the x86-64 SysV argument
+ * registers, and struct types by name.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stap.h"
+
+enum { B_CODE, B_NODE, B_SLOT, B_ZERO, B_PRETTY };
+enum { S_ADD, S_DEREF, S_INDEX };
+enum { F_VALUE, F_LOAD, F_BITS, F_STRING, F_ADDR, F_PRETTY, F_ZERO };
+
+typedef struct Step {
+	int kind;
+	int64_t off;            /* S_ADD */
+	Node *index;            /* S_INDEX: index * scale */
+	int64_t scale;
+} Step;
+
+typedef struct PrettyItem {
+	const char *text;       /* literal text before the value */
+	struct TVar *tv;        /* NULL: text only */
+	char conv;              /* 'x' hex, 'd' decimal, 's' string, 'q' quoted */
+} PrettyItem;
+
+struct TVar {
+	int base;
+	bool base_addr;         /* B_CODE: code is the variable's address */
+	char *code;             /* B_CODE: C expression (unsigned long) */
+	Node *node;             /* B_NODE: script expression (pointer value) */
+	int slot;               /* B_SLOT: @entry slot */
+	DerivedProbe *dp;       /* B_SLOT: whose entry data */
+	Step *steps;
+	int nsteps, cap;
+	CType *type;            /* the type of what the steps reach */
+	bool at_addr;           /* the object is in memory at the address */
+	int final;
+	int size;
+	bool sign;
+	int bitoff, bitsize;
+	int64_t strmax;
+	Type stype;
+	PrettyItem *items;
+	int nitems;
+};
+
+typedef struct TVar TVar;
+
+/* ------------------------------------------------------------------ */
+/* probe context of the resolution */
+
+typedef struct Res {
+	DerivedProbe *dp;       /* NULL in a function */
+	bool at_entry;          /* resolving for a kretprobe's entry code */
+	bool quiet;             /* @defined: no messages */
+	bool failed;
+} Res;
+
+/* kretprobe entry saves: per derived probe, the saved operands */
+typedef struct EntrySaves {
+	DerivedProbe *dp;
+	Vec nodes;              /* Node*: evaluated at entry, slot = index */
+} EntrySaves;
+static Vec entry_saves;
+
+/* autocast: the C types of script variables holding typed pointers */
+typedef struct VarType {
+	Var *var;
+	CType *type;
+} VarType;
+static Vec var_types;
+
+static void res_error(Res *r, Token *tok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void res_error(Res *r, Token *tok, const char *fmt, ...)
+{
+	r->failed = true;
+	if (r->quiet)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char buf[4096];
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	semantic_error(tok, "%s", buf);
+}
+
+static TVar *new_tv(void)
+{
+	TVar *tv = arena_alloc(sizeof(*tv));
+	tv->slot = -1;
+	return tv;
+}
+
+static void add_step(TVar *tv, int kind, int64_t off, Node *index, int64_t scale)
+{
+	if (kind == S_ADD && off == 0)
+		return;
+	if (kind == S_ADD && tv->nsteps && tv->steps[tv->nsteps - 1].kind == S_ADD) {
+		tv->steps[tv->nsteps - 1].off += off;
+		return;
+	}
+	if (tv->nsteps == tv->cap) {
+		tv->cap = tv->cap ? tv->cap * 2 : 8;
+		Step *n = arena_alloc(tv->cap * sizeof(*n));
+		if (tv->nsteps)
+			memcpy(n, tv->steps, tv->nsteps * sizeof(*n));
+		tv->steps = n;
+	}
+	tv->steps[tv->nsteps++] = (Step){ kind, off, index, scale };
+}
+
+static TVar *copy_tv(TVar *tv)
+{
+	TVar *c = new_tv();
+	*c = *tv;
+	c->steps = NULL;
+	c->nsteps = c->cap = 0;
+	for (int i = 0; i < tv->nsteps; i++)
+		add_step(c, tv->steps[i].kind, tv->steps[i].off, tv->steps[i].index,
+			 tv->steps[i].scale);
+	return c;
+}
+
+/* ------------------------------------------------------------------ */
+/* where a variable lives */
+
+static const char *const btf_arg_regs[] = { "di", "si", "dx", "cx", "r8", "r9" };
+
+typedef struct VarLoc {
+	const char *name;
+	CType *type;
+	char *code;             /* C expression (unsigned long) */
+	bool is_addr;           /* CODE is its address, not its value */
+	bool is_param;
+	char *source;           /* for -v */
+	const char *unavailable; /* why it cannot be read here, or NULL */
+} VarLoc;
+
+static bool is_kprobe(DerivedProbe *d)
+{
+	return d && (d->kind == DP_KPROBE || d->kind == DP_KRETPROBE);
+}
+
+static const char *probe_func(DerivedProbe *d)
+{
+	return d->func ? d->func : d->symbol;
+}
+
+/* The variables of the probe point, from BTF.  Only parameters, and only
+ * at function entry (the registers hold them there). */
+static int btf_vars(DerivedProbe *d, VarLoc **out, CType **ret)
+{
+	*out = NULL;
+	if (ret)
+		*ret = NULL;
+	if (d->module || d->offset)
+		return -1;
+	CType *proto = btf_func_proto(probe_func(d));
+	if (!proto)
+		return -1;
+	if (ret)
+		*ret = proto->ref;
+	VarLoc *v = arena_alloc(sizeof(*v) * (proto->nparams + 1));
+	int reg = 0;
+	for (int i = 0; i < proto->nparams; i++) {
+		CParam *p = &proto->params[i];
+		uint64_t size = ct_sizeof(p->type);
+		int nregs = size > 8 ? 2 : 1;
+		v[i].name = p->name ? p->name : "";
+		v[i].type = p->type;
+		v[i].is_param = true;
+		if (reg + nregs > 6 || size > 16 || !ct_is_scalar(p->type)) {
+			v[i].unavailable = "not in a register at entry";
+			reg += nregs;
+			continue;
+		}
+		v[i].code = format("c->kregs->%s", btf_arg_regs[reg]);
+		v[i].source = format("BTF (%s param %d, %%r%s)", probe_func(d), i + 1,
+				     btf_arg_regs[reg]);
+		reg += nregs;
+	}
+	*out = v;
+	return proto->nparams;
+}
+
+/* ------------------------------------------------------------------ */
+/* walking members and indexes */
+
+static const char *first_member(CType *t)
+{
+	t = ct_strip(t);
+	Vec names = {0};
+	ct_member_names(t, &names);
+	return names.len ? vec_get(&names, 0) : NULL;
+}
+
+static char *decl_of(CType *t)
+{
+	t = ct_strip(t);
+	if (t && t->decl_file)
+		return format(" (%s:%d)", t->decl_file, t->decl_line);
+	return "";
+}
+
+/* Make the current value (a pointer) the address of what it points to. */
+static void load_pointer(TVar *tv)
+{
+	if (tv->at_addr)
+		add_step(tv, S_DEREF, 0, NULL, 0);
+	tv->at_addr = true;
+}
+
+static bool apply_member(Res *r, TVar *tv, Node *m)
+{
+	CType *t = ct_strip(tv->type);
+	if (t && t->kind == CT_PTR) {
+		CType *pt = ct_strip(t->ref);
+		if (!pt || (pt->kind != CT_STRUCT && pt->kind != CT_UNION)) {
+			res_error(r, m->tok, "invalid access '->%s' vs. %s", m->str,
+				  ct_name_str(ct_strip(t)));
+			return false;
+		}
+		load_pointer(tv);
+		t = pt;
+	}
+	if (!t || (t->kind != CT_STRUCT && t->kind != CT_UNION)) {
+		res_error(r, m->tok, "invalid access '->%s' vs. %s", m->str,
+			  ct_name_str(ct_strip(tv->type)));
+		return false;
+	}
+	if (!tv->at_addr) {
+		res_error(r, m->tok, "cannot access a member of a %s held in a register",
+			  ct_name_str(t));
+		return false;
+	}
+	CMember cm;
+	if (!ct_find_member(t, m->str, &cm)) {
+		Vec names = {0};
+		ct_member_names(t, &names);
+		char *alts = ct_alternatives(&names, m->str, "");
+		res_error(r, m->tok, "unable to find member '%s' for %s%s%s%s", m->str,
+			  ct_name_str(t), alts ? " (alternatives: " : "",
+			  alts ? alts : "", alts ? ")" : "");
+		return false;
+	}
+	if (cm.bit_size) {
+		add_step(tv, S_ADD, (int64_t)(cm.bit_offset / 8), NULL, 0);
+		tv->bitoff = cm.bit_offset % 8;
+		tv->bitsize = cm.bit_size;
+	} else {
+		add_step(tv, S_ADD, (int64_t)(cm.bit_offset / 8), NULL, 0);
+		tv->bitsize = 0;
+	}
+	tv->type = cm.type;
+	return true;
+}
+
+static bool apply_index(Res *r, TVar *tv, Node *ix)
+{
+	CType *t = ct_strip(tv->type);
+	if (t && t->kind == CT_ARRAY && tv->at_addr) {
+		int64_t es = ct_sizeof(t->ref);
+		if (ix->kind == ND_NUM)
+			add_step(tv, S_ADD, ix->val * es, NULL, 0);
+		else
+			add_step(tv, S_INDEX, 0, ix, es);
+		tv->type = t->ref;
+		return true;
+	}
+	if (t && t->kind == CT_PTR) {
+		CType *et = t->ref;
+		int64_t es = ct_sizeof(et);
+		if (!es && ct_strip(et) && ct_strip(et)->kind == CT_VOID)
+			es = 1;
+		load_pointer(tv);
+		if (ix->kind == ND_NUM)
+			add_step(tv, S_ADD, ix->val * es, NULL, 0);
+		else
+			add_step(tv, S_INDEX, 0, ix, es);
+		tv->type = et;
+		return true;
+	}
+	if (t && (t->kind == CT_STRUCT || t->kind == CT_UNION)) {
+		const char *fm = first_member(t);
+		res_error(r, ix->tok, "'%s'%s is being accessed instead of a member such as '->%s'",
+			  ct_name_str(t), decl_of(t), fm ? fm : "?");
+		return false;
+	}
+	res_error(r, ix->tok, "invalid access '[...]' vs. %s",
+		  ct_name_str(ct_strip(tv->type)));
+	return false;
+}
+
+static bool is_char_type(CType *t)
+{
+	t = ct_strip(t);
+	return t && t->kind == CT_INT && t->size == 1 && t->is_char;
+}
+
+/* Pretty printing: the items that print the object TV reaches. */
+static void pretty_items(Res *r, TVar *tv, Vec *items, int depth, int maxdepth);
+
+static void push_item(Vec *items, const char *text, TVar *tv, char conv)
+{
+	PrettyItem *it = arena_alloc(sizeof(*it));
+	it->text = text;
+	it->tv = tv;
+	it->conv = conv;
+	vec_push(items, it);
+}
+
+static bool finish(Res *r, TVar *tv, Token *tok, int op, int pretty);
+
+static void pretty_items(Res *r, TVar *tv, Vec *items, int depth, int maxdepth)
+{
+	CType *t = ct_strip(tv->type);
+	if (!t) {
+		push_item(items, "?", NULL, 0);
+		return;
+	}
+	if (t->kind == CT_PTR && is_char_type(t->ref)) {
+		TVar *s = copy_tv(tv);
+		Res q = *r;
+		q.quiet = true;
+		if (finish(&q, s, NULL, 0, 0)) {
+			s->final = F_STRING;
+			s->strmax = 0;  /* through the pointer */
+			push_item(items, "", s, 'q');
+		}
+		return;
+	}
+	if (t->kind == CT_INT || t->kind == CT_ENUM || t->kind == CT_PTR) {
+		TVar *s = copy_tv(tv);
+		Res q = *r;
+		q.quiet = true;
+		if (finish(&q, s, NULL, 0, 0))
+			push_item(items, "", s,
+				  t->kind == CT_PTR ? 'x' :
+				  is_char_type(t) ? 'c' : 'd');
+		else
+			push_item(items, "?", NULL, 0);
+		return;
+	}
+	if (t->kind == CT_ARRAY && is_char_type(t->ref) && tv->at_addr) {
+		TVar *s = copy_tv(tv);
+		s->final = F_STRING;
+		s->strmax = t->nelem > 0 ? t->nelem : 0;
+		s->stype = TY_STRING;
+		push_item(items, "", s, 'q');
+		return;
+	}
+	if (t->kind == CT_ARRAY && tv->at_addr && t->nelem > 0 && depth < maxdepth) {
+		push_item(items, "[", NULL, 0);
+		int64_t es = ct_sizeof(t->ref);
+		for (int64_t i = 0; i < t->nelem && i < 16; i++) {
+			TVar *e = copy_tv(tv);
+			add_step(e, S_ADD, i * es, NULL, 0);
+			e->type = t->ref;
+			if (i)
+				push_item(items, ", ", NULL, 0);
+			pretty_items(r, e, items, depth + 1, maxdepth);
+		}
+		push_item(items, t->nelem > 16 ? ", ...]" : "]", NULL, 0);
+		return;
+	}
+	if ((t->kind == CT_STRUCT || t->kind == CT_UNION) && tv->at_addr &&
+	    depth < maxdepth) {
+		push_item(items, "{", NULL, 0);
+		bool first = true;
+		for (int i = 0; i < t->nmembers; i++) {
+			CMember *m = &t->members[i];
+			TVar *e = copy_tv(tv);
+			add_step(e, S_ADD, m->bit_offset / 8, NULL, 0);
+			e->type = m->type;
+			e->bitoff = m->bit_size ? m->bit_offset % 8 : 0;
+			e->bitsize = m->bit_size;
+			push_item(items, format("%s.%s=", first ? "" : ", ",
+						m->name ? m->name : ""), NULL, 0);
+			first = false;
+			pretty_items(r, e, items, depth + 1, maxdepth);
+		}
+		push_item(items, "}", NULL, 0);
+		return;
+	}
+	push_item(items, "{...}", NULL, 0);
+}
+
+/*
+ * Settle the final access of TV: OP is '&' for an address, PRETTY 1 or 2
+ * for $var$ / $var$$.  TOK is where errors go (NULL: quiet).
+ */
+static bool finish(Res *r, TVar *tv, Token *tok, int op, int pretty)
+{
+	CType *t = ct_strip(tv->type);
+	if (pretty) {
+		Vec items = {0};
+		pretty_items(r, tv, &items, 0, pretty);
+		tv->final = F_PRETTY;
+		tv->items = arena_alloc(sizeof(PrettyItem) * (items.len + 1));
+		for (int i = 0; i < items.len; i++)
+			tv->items[i] = *(PrettyItem *)vec_get(&items, i);
+		tv->nitems = items.len;
+		tv->stype = TY_STRING;
+		return true;
+	}
+	if (op == '&') {
+		if (!tv->at_addr || tv->bitsize) {
+			if (tok)
+				res_error(r, tok, "cannot take the address of %s",
+					  tv->bitsize ? "a bitfield" : "a value held in a register");
+			return false;
+		}
+		tv->final = F_ADDR;
+		tv->stype = TY_LONG;
+		return true;
+	}
+	if (!t) {
+		if (tok)
+			res_error(r, tok, "unknown type");
+		return false;
+	}
+	switch (t->kind) {
+	case CT_INT: case CT_ENUM: case CT_PTR:
+		tv->size = t->kind == CT_PTR ? 8 : (int)t->size;
+		tv->sign = t->kind != CT_PTR && t->is_signed;
+		if (tv->size != 1 && tv->size != 2 && tv->size != 4 && tv->size != 8) {
+			if (tok)
+				res_error(r, tok, "unsupported integer size %d of %s",
+					  tv->size, ct_name_str(t));
+			return false;
+		}
+		tv->final = !tv->at_addr ? F_VALUE : tv->bitsize ? F_BITS : F_LOAD;
+		tv->stype = TY_LONG;
+		return true;
+	case CT_ARRAY:
+		if (is_char_type(t->ref) && tv->at_addr) {
+			tv->final = F_STRING;
+			tv->strmax = t->nelem > 0 ? t->nelem : 0;
+			tv->stype = TY_STRING;
+			return true;
+		}
+		if (tv->at_addr) {
+			/* an array decays to its address */
+			tv->final = F_ADDR;
+			tv->stype = TY_LONG;
+			return true;
+		}
+		break;
+	case CT_STRUCT: case CT_UNION: {
+		if (tok) {
+			const char *fm = first_member(t);
+			res_error(r, tok, "'%s'%s is being accessed instead of a member such as '->%s'",
+				  ct_name_str(t), decl_of(t), fm ? fm : "?");
+		}
+		return false;
+	}
+	default:
+		break;
+	}
+	if (tok)
+		res_error(r, tok, "cannot read a value of type %s", ct_name_str(t));
+	return false;
+}
+
+/* Strip the $ / $$ pretty-printing suffix from NAME; returns the level. */
+static int pretty_suffix(char **name)
+{
+	size_t n = strlen(*name);
+	int level = 0;
+	while (n > 1 && (*name)[n - 1] == '$' && level < 2) {
+		n--;
+		level++;
+	}
+	if (level)
+		*name = arena_strndup(*name, n);
+	return level;
+}
+
+/* Walk the suffix of target expression N (members and indexes) on TV
+ * and settle the final access. */
+static bool walk_suffix(Res *r, TVar *tv, Node *n)
+{
+	int pretty = 0;
+	for (int i = 0; i < n->args.len; i++) {
+		Node *a = n->args.items[i];
+		if (a->kind == ND_STR && a->tok->kind != TK_STRING) {
+			char *name = a->str;
+			if (i == n->args.len - 1)
+				pretty = pretty_suffix(&name);
+			Node m = *a;
+			m.str = name;
+			if (!apply_member(r, tv, &m))
+				return false;
+		} else if (!apply_index(r, tv, a)) {
+			return false;
+		}
+	}
+	Token *at = n->args.len ? n->args.items[n->args.len - 1]->tok : n->tok;
+	return finish(r, tv, at, n->op, pretty);
+}
+
+/* ------------------------------------------------------------------ */
+/* resolution */
+
+static void resolve(Res *r, Node *n);
+
+static EntrySaves *saves_for(DerivedProbe *d)
+{
+	for (int i = 0; i < entry_saves.len; i++) {
+		EntrySaves *e = vec_get(&entry_saves, i);
+		if (e->dp == d)
+			return e;
+	}
+	EntrySaves *e = arena_alloc(sizeof(*e));
+	e->dp = d;
+	vec_push(&entry_saves, e);
+	return e;
+}
+
+/* Save NODE (resolved for the entry) in D's entry data: its slot. */
+static int add_entry_save(DerivedProbe *d, Node *node)
+{
+	EntrySaves *e = saves_for(d);
+	vec_push(&e->nodes, node);
+	return e->nodes.len - 1;
+}
+
+static void verbose_source(Res *r, const char *name, const char *source)
+{
+	if (!r->quiet && source && verbose_for(2))
+		fprintf(stderr, "tvar: $%s from %s\n", name, source);
+}
+
+static char *var_alternatives(VarLoc *vars, int nvars, const char *want)
+{
+	Vec names = {0};
+	for (int i = 0; i < nvars; i++)
+		if (vars[i].name && vars[i].name[0])
+			vec_push(&names, (void *)vars[i].name);
+	return ct_alternatives(&names, want, "$");
+}
+
+/* $$vars, $$parms, $$locals, $$return (pretty: $$vars$ ...) */
+static bool resolve_context_vars(Res *r, Node *n, const char *what, int level,
+				 VarLoc *vars, int nvars, CType *ret)
+{
+	DerivedProbe *d = r->dp;
+	Vec items = {0};
+	TVar *tv = new_tv();
+	if (!strcmp(what, "$$return")) {
+		if (d->kind != DP_KRETPROBE || !ret) {
+			tv->final = F_PRETTY;
+			tv->stype = TY_STRING;
+			n->tv = tv;
+			return true;    /* empty, as SystemTap */
+		}
+		TVar *v = new_tv();
+		v->base = B_CODE;
+		v->code = "c->kregs->ax";
+		v->type = ret;
+		push_item(&items, "return=", NULL, 0);
+		if (level)
+			pretty_items(r, v, &items, 0, level);
+		else if (finish(r, v, NULL, 0, 0))
+			push_item(&items, "", v, 'x');
+		else
+			push_item(&items, "?", NULL, 0);
+	} else {
+		bool want_parms = strcmp(what, "$$locals") != 0;
+		bool want_locals = strcmp(what, "$$parms") != 0;
+		int k = 0;
+		for (int i = 0; i < nvars; i++) {
+			VarLoc *vl = &vars[i];
+			if (!vl->name || !vl->name[0] ||
+			    (vl->is_param ? !want_parms : !want_locals))
+				continue;
+			push_item(&items, format("%s%s=", k++ ? " " : "", vl->name), NULL, 0);
+			if (vl->unavailable) {
+				push_item(&items, "?", NULL, 0);
+				continue;
+			}
+			TVar *v = new_tv();
+			if (d->kind == DP_KRETPROBE && !r->at_entry) {
+				if (!vl->is_param) {
+					push_item(&items, "?", NULL, 0);
+					continue;
+				}
+				Node *save = arena_alloc(sizeof(*save));
+				*save = *n;
+				save->kind = ND_TARGET;
+				save->name = format("$%s", vl->name);
+				save->args = (NodeList){0};
+				save->op = 0;
+				Res er = *r;
+				er.at_entry = true;
+				er.quiet = true;
+				resolve(&er, save);
+				if (!save->tv) {
+					push_item(&items, "?", NULL, 0);
+					continue;
+				}
+				v->base = B_SLOT;
+				v->dp = d;
+				v->slot = add_entry_save(d, save);
+				v->type = vl->type;
+			} else {
+				v->base = B_CODE;
+				v->code = vl->code;
+				v->at_addr = vl->is_addr;
+				v->type = vl->type;
+			}
+			if (level) {
+				pretty_items(r, v, &items, 0, level);
+			} else {
+				Res q = *r;
+				q.quiet = true;
+				if (finish(&q, v, NULL, 0, 0))
+					push_item(&items, "", v, 'x');
+				else
+					push_item(&items, "?", NULL, 0);
+			}
+		}
+	}
+	tv->final = F_PRETTY;
+	tv->stype = TY_STRING;
+	tv->items = arena_alloc(sizeof(PrettyItem) * (items.len + 1));
+	for (int i = 0; i < items.len; i++)
+		tv->items[i] = *(PrettyItem *)vec_get(&items, i);
+	tv->nitems = items.len;
+	n->tv = tv;
+	return true;
+}
+
+static void skip_badvar(Res *r, Node *n)
+{
+	TVar *tv = new_tv();
+	tv->base = B_ZERO;
+	tv->final = F_ZERO;
+	tv->stype = TY_LONG;
+	n->tv = tv;
+	if (!r->quiet)
+		warning_at(n->tok, "Bad $context variable being substituted with literal 0");
+}
+
+static void resolve_dollar(Res *r, Node *n)
+{
+	DerivedProbe *d = r->dp;
+	if (!is_kprobe(d)) {
+		res_error(r, n->tok, "unresolved target-symbol expression");
+		return;
+	}
+	char *name = n->name;
+	int level = n->args.len ? 0 : pretty_suffix(&name);
+	VarLoc *vars;
+	CType *ret = NULL;
+	int nvars = btf_vars(d, &vars, &ret);
+	const char *func = probe_func(d);
+	if (nvars < 0) {
+		if (sess->skip_badvars) {
+			skip_badvar(r, n);
+			return;
+		}
+		res_error(r, n->tok, "no debuginfo and no BTF for function '%s': target variables are unavailable",
+			  func);
+		return;
+	}
+	if (!strncmp(name, "$$", 2)) {
+		if (strcmp(name, "$$vars") && strcmp(name, "$$parms") &&
+		    strcmp(name, "$$locals") && strcmp(name, "$$return")) {
+			res_error(r, n->tok, "unresolved target-symbol expression");
+			return;
+		}
+		if (n->args.len || n->op == '&') {
+			res_error(r, n->tok, "%s cannot be dereferenced", name);
+			return;
+		}
+		resolve_context_vars(r, n, name, level, vars, nvars, ret);
+		return;
+	}
+	const char *vname = name + 1;
+	TVar *tv = new_tv();
+	if (!strcmp(vname, "return") && d->kind == DP_KRETPROBE && !r->at_entry) {
+		if (!ret) {
+			res_error(r, n->tok, "function '%s' (%s) has no return value",
+				  func, "void");
+			return;
+		}
+		tv->base = B_CODE;
+		tv->code = "c->kregs->ax";
+		tv->type = ret;
+		verbose_source(r, vname, format("BTF (%s return value, %%rax)", func));
+	} else {
+		VarLoc *vl = NULL;
+		for (int i = 0; i < nvars && !vl; i++)
+			if (vars[i].name && !strcmp(vars[i].name, vname))
+				vl = &vars[i];
+		if (!vl) {
+			if (sess->skip_badvars) {
+				skip_badvar(r, n);
+				return;
+			}
+			char *alts = var_alternatives(vars, nvars, vname);
+			res_error(r, n->tok, "unable to find local '%s', [man error::dwarf] in %s (no debuginfo: BTF has the parameters only)%s%s%s",
+				  vname, func, alts ? " (alternatives: " : "",
+				  alts ? alts : "", alts ? ")" : "");
+			return;
+		}
+		if (vl->unavailable) {
+			if (sess->skip_badvars) {
+				skip_badvar(r, n);
+				return;
+			}
+			res_error(r, n->tok, "cannot access target variable '%s' in %s from BTF: %s",
+				  vname, func, vl->unavailable);
+			return;
+		}
+		if (d->kind == DP_KRETPROBE && !r->at_entry) {
+			/* $param in a .return probe: its value at entry; the
+			 * rest of the expression is evaluated at return */
+			Node *save = arena_alloc(sizeof(*save));
+			*save = *n;
+			save->name = format("$%s", vname);
+			save->args = (NodeList){0};
+			save->op = 0;
+			Res er = *r;
+			er.at_entry = true;
+			resolve(&er, save);
+			if (!save->tv) {
+				r->failed = true;
+				return;
+			}
+			tv->base = B_SLOT;
+			tv->dp = d;
+			tv->slot = add_entry_save(d, save);
+			tv->type = vl->type;
+		} else {
+			tv->base = B_CODE;
+			tv->code = vl->code;
+			tv->base_addr = vl->is_addr;
+			tv->at_addr = vl->is_addr;
+			tv->type = vl->type;
+			verbose_source(r, vname, vl->source);
+		}
+	}
+	if (level) {
+		if (!finish(r, tv, n->tok, 0, level))
+			return;
+	} else if (!walk_suffix(r, tv, n)) {
+		return;
+	}
+	n->tv = tv;
+}
+
+static CType *autocast_type(Node *lhs)
+{
+	if (lhs->kind == ND_TARGET && lhs->tv && lhs->tv->type &&
+	    (lhs->tv->final == F_VALUE || lhs->tv->final == F_LOAD))
+		return lhs->tv->type;
+	if (lhs->kind == ND_VAR && lhs->var)
+		for (int i = var_types.len - 1; i >= 0; i--) {
+			VarType *vt = vec_get(&var_types, i);
+			if (vt->var == lhs->var)
+				return vt->type;
+		}
+	return NULL;
+}
+
+static void resolve_cast(Res *r, Node *n)
+{
+	resolve(r, n->lhs);
+	const char *tname = n->rhs && n->rhs->kind == ND_STR ? n->rhs->str : "";
+	const char *mod = n->cond && n->cond->kind == ND_STR ? n->cond->str : "";
+	CType *t = NULL;
+	/* "kernel", "kernel<linux/fs.h>", "<linux/fs.h>": the kernel's
+	 * types (BTF holds them all); modules are looked up by name */
+	bool kernel = !*mod || !strncmp(mod, "kernel", 6) || mod[0] == '<';
+	for (const char *p = mod; !kernel && *p;) {
+		const char *e = strchr(p, ':');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if ((len == 6 && !strncmp(p, "kernel", 6)) || p[0] == '<')
+			kernel = true;
+		p += len + (e ? 1 : 0);
+	}
+	if (kernel)
+		t = btf_find_type(tname);
+	if (!t) {
+		res_error(r, n->tok, "type definition '%s' not found in '%s'", tname, mod);
+		return;
+	}
+	TVar *tv = new_tv();
+	tv->base = B_NODE;
+	tv->node = n->lhs;
+	CType *p = ct_new(CT_PTR, NULL);
+	p->ref = t;
+	tv->type = p;
+	if (!walk_suffix(r, tv, n))
+		return;
+	n->tv = tv;
+}
+
+static void resolve_autocast(Res *r, Node *n)
+{
+	resolve(r, n->lhs);
+	CType *t = autocast_type(n->lhs);
+	if (!t || !ct_strip(t) || ct_strip(t)->kind != CT_PTR) {
+		res_error(r, n->args.len ? n->args.items[0]->tok : n->tok,
+			  "unknown type in dereference");
+		return;
+	}
+	TVar *tv = new_tv();
+	tv->base = B_NODE;
+	tv->node = n->lhs;
+	tv->type = t;
+	if (!walk_suffix(r, tv, n))
+		return;
+	n->tv = tv;
+}
+
+static void resolve_target(Res *r, Node *n)
+{
+	if (n->tv)
+		return;
+	/* index expressions first */
+	for (int i = 0; i < n->args.len; i++)
+		if (!(n->args.items[i]->kind == ND_STR &&
+		      n->args.items[i]->tok->kind != TK_STRING))
+			resolve(r, n->args.items[i]);
+	if (!strcmp(n->name, "@cast"))
+		resolve_cast(r, n);
+	else if (!strcmp(n->name, "@autocast"))
+		resolve_autocast(r, n);
+	else if (!strcmp(n->name, "@var"))
+		res_error(r, n->tok, "unresolved @var() expression");
+	else
+		resolve_dollar(r, n);
+}
+
+static void resolve_entry(Res *r, Node *n)
+{
+	DerivedProbe *d = r->dp;
+	if (!d || d->kind != DP_KRETPROBE || r->at_entry) {
+		res_error(r, n->tok, "@entry is only valid in .return probes");
+		return;
+	}
+	Res er = *r;
+	er.at_entry = true;
+	resolve(&er, n->lhs);
+	if (er.failed) {
+		r->failed = true;
+		return;
+	}
+	TVar *tv = new_tv();
+	tv->base = B_SLOT;
+	tv->dp = d;
+	tv->slot = add_entry_save(d, n->lhs);
+	tv->final = F_VALUE;
+	tv->stype = TY_UNKNOWN;         /* the operand's, after type inference */
+	n->tv = tv;
+}
+
+static void resolve_list(Res *r, NodeList *l)
+{
+	for (int i = 0; i < l->len; i++)
+		resolve(r, l->items[i]);
+}
+
+static bool has_target(Node *n)
+{
+	if (!n)
+		return false;
+	if (n->kind == ND_TARGET || n->kind == ND_ENTRY)
+		return true;
+	if (has_target(n->lhs) || has_target(n->rhs) || has_target(n->cond) ||
+	    has_target(n->then) || has_target(n->els))
+		return true;
+	for (int i = 0; i < n->args.len; i++)
+		if (has_target(n->args.items[i]))
+			return true;
+	return false;
+}
+
+static void resolve(Res *r, Node *n)
+{
+	if (!n)
+		return;
+	switch (n->kind) {
+	case ND_TARGET:
+		resolve_target(r, n);
+		return;
+	case ND_ENTRY:
+		resolve_entry(r, n);
+		return;
+	case ND_DEFINED: {
+		Res q = *r;
+		q.quiet = true;
+		q.failed = false;
+		resolve(&q, n->lhs);
+		bool ok = !q.failed;
+		if (n->lhs->kind == ND_TARGET && !n->lhs->tv)
+			ok = false;
+		if (n->lhs->kind == ND_TARGET && n->lhs->tv &&
+		    n->lhs->tv->base == B_ZERO)
+			ok = false;
+		n->kind = ND_NUM;
+		n->val = ok;
+		n->lhs = NULL;
+		return;
+	}
+	case ND_ASSIGN:
+		resolve(r, n->rhs);
+		resolve(r, n->lhs);
+		if (n->lhs->kind == ND_TARGET && n->lhs->tv && !sess->guru) {
+			res_error(r, n->lhs->tok, "write to target variable not permitted; need stap -g");
+			return;
+		}
+		/* autocast: remember the type a variable is given */
+		if (n->op == OP_NONE && n->lhs->kind == ND_VAR && n->lhs->var &&
+		    n->rhs->kind == ND_TARGET && n->rhs->tv) {
+			CType *t = autocast_type(n->rhs);
+			if (t && ct_strip(t) && ct_strip(t)->kind == CT_PTR) {
+				VarType *vt = arena_alloc(sizeof(*vt));
+				vt->var = n->lhs->var;
+				vt->type = t;
+				vec_push(&var_types, vt);
+			}
+		}
+		return;
+	case ND_PREINC: case ND_PREDEC: case ND_POSTINC: case ND_POSTDEC:
+		resolve(r, n->lhs);
+		if (n->lhs->kind == ND_TARGET && n->lhs->tv && !sess->guru)
+			res_error(r, n->lhs->tok, "write to target variable not permitted; need stap -g");
+		return;
+	default:
+		break;
+	}
+	if (!has_target(n))
+		return;
+	resolve(r, n->lhs);
+	resolve(r, n->rhs);
+	resolve(r, n->cond);
+	resolve(r, n->then);
+	resolve(r, n->els);
+	resolve(r, n->init);
+	resolve(r, n->inc);
+	resolve(r, n->body);
+	resolve(r, n->value);
+	resolve(r, n->limit);
+	resolve_list(r, &n->args);
+}
+
+static bool needs_own(Node *n)
+{
+	if (!n)
+		return false;
+	if (n->kind == ND_ENTRY)
+		return true;
+	if (n->kind == ND_TARGET && n->name && n->name[0] == '$')
+		return true;
+	if (needs_own(n->lhs) || needs_own(n->rhs) || needs_own(n->cond) ||
+	    needs_own(n->then) || needs_own(n->els) || needs_own(n->init) ||
+	    needs_own(n->inc) || needs_own(n->body) || needs_own(n->value) ||
+	    needs_own(n->limit) || needs_own(n->catch_var))
+		return true;
+	for (int i = 0; i < n->args.len; i++)
+		if (needs_own(n->args.items[i]))
+			return true;
+	return false;
+}
+
+bool tvar_body_needs_own_handler(Node *n)
+{
+	return needs_own(n);
+}
+
+bool tvar_resolve(void)
+{
+	int errors = sess->semantic_errors;
+	entry_saves = (Vec){0};
+	var_types = (Vec){0};
+	Vec done = {0};
+	for (int i = 0; i < sess->derived.len; i++) {
+		DerivedProbe *d = vec_get(&sess->derived, i);
+		Handler *h = d->handler;
+		bool seen = false;
+		for (int j = 0; j < done.len && !seen; j++)
+			seen = vec_get(&done, j) == h;
+		if (seen)
+			continue;
+		vec_push(&done, h);
+		Res r = { d, false, false, false };
+		resolve(&r, h->body);
+		if (d->cond)
+			resolve(&r, d->cond);
+	}
+	for (int i = 0; i < sess->used_functions.len; i++) {
+		Function *f = vec_get(&sess->used_functions, i);
+		Res r = { NULL, false, false, false };
+		resolve(&r, f->body);
+	}
+	return sess->semantic_errors == errors;
+}
+
+/* ------------------------------------------------------------------ */
+/* code */
+
+static char *gen_base(TVar *tv, TvGen *g, const char *a)
+{
+	switch (tv->base) {
+	case B_CODE:
+		return format("%s = (unsigned long)(%s); ", a, tv->code);
+	case B_NODE:
+		return format("%s = (unsigned long)(%s); ", a, g->gen_expr(tv->node));
+	case B_SLOT:
+		return format("%s = (unsigned long)((struct stp_ent_%d *)c->entry_data)->e%d; ",
+			      a, tv->dp->index, tv->slot);
+	}
+	return format("%s = 0; ", a);
+}
+
+static char *fail_jump(TvGen *g, Node *n, const char *label)
+{
+	return format("if (unlikely(c->last_error)) { c->last_stmt = %s; goto %s; } ",
+		      g->where(n), label);
+}
+
+/* Statements leaving in A the address (or the value) TV reaches. */
+static void gen_steps(StrBuf *sb, TVar *tv, TvGen *g, Node *n, const char *a,
+		      const char *label)
+{
+	sb_puts(sb, gen_base(tv, g, a));
+	for (int i = 0; i < tv->nsteps; i++) {
+		Step *s = &tv->steps[i];
+		switch (s->kind) {
+		case S_ADD:
+			sb_printf(sb, "%s += %" PRId64 "L; ", a, s->off);
+			break;
+		case S_DEREF:
+			sb_printf(sb, "%s = (unsigned long)_stp_tv_read(c, %s, 8, 0); %s",
+				  a, a, fail_jump(g, n, label));
+			break;
+		case S_INDEX:
+			sb_printf(sb, "%s += (unsigned long)(%s) * %" PRId64 "L; ", a,
+				  g->gen_expr(s->index), s->scale);
+			break;
+		}
+	}
+}
+
+static const char *cast_of(int size, bool sign)
+{
+	switch (size) {
+	case 1: return sign ? "(int8_t)" : "(uint8_t)";
+	case 2: return sign ? "(int16_t)" : "(uint16_t)";
+	case 4: return sign ? "(int32_t)" : "(uint32_t)";
+	}
+	return "(int64_t)";
+}
+
+/* The value of TV (long or const char *) as a statement expression. */
+static char *gen_value(TVar *tv, TvGen *g, Node *n, const char *label)
+{
+	if (tv->final == F_ZERO)
+		return "((int64_t)0)";
+	int t = g->fresh();
+	char *a = format("_tva%d", t);
+	StrBuf sb = {0};
+	sb_printf(&sb, "({ unsigned long %s; int64_t _tvr%d; ", a, t);
+	gen_steps(&sb, tv, g, n, a, label);
+	switch (tv->final) {
+	case F_VALUE:
+		sb_printf(&sb, "(void)_tvr%d; (int64_t)%s%s; })", t,
+			  cast_of(tv->size, tv->sign), a);
+		break;
+	case F_LOAD:
+		sb_printf(&sb, "_tvr%d = _stp_tv_read(c, %s, %d, %d); %s_tvr%d; })",
+			  t, a, tv->size, tv->sign, fail_jump(g, n, label), t);
+		break;
+	case F_BITS:
+		sb_printf(&sb, "_tvr%d = _stp_tv_bits(c, %s, %d, %d, %d); %s_tvr%d; })",
+			  t, a, tv->bitoff, tv->bitsize, tv->sign,
+			  fail_jump(g, n, label), t);
+		break;
+	case F_ADDR:
+		sb_printf(&sb, "(void)_tvr%d; (int64_t)%s; })", t, a);
+		break;
+	case F_STRING: {
+		char *tmp = g->new_temp();
+		sb_printf(&sb, "(void)_tvr%d; _stp_tv_string(c, %s, %s, %" PRId64 "); %s(const char *)%s; })",
+			  t, tmp, a, tv->strmax, fail_jump(g, n, label), tmp);
+		break;
+	}
+	default:
+		sb_printf(&sb, "(void)_tvr%d; 0; })", t);
+	}
+	char *r = arena_strdup(sb.buf);
+	sb_release(&sb);
+	return r;
+}
+
+static char *gen_pretty(TVar *tv, TvGen *g, Node *n)
+{
+	char *buf = g->new_temp();
+	int t = g->fresh();
+	StrBuf sb = {0};
+	sb_printf(&sb, "({ int _tvn%d = 0; %s[0] = '\\0'; ", t, buf);
+	for (int i = 0; i < tv->nitems; i++) {
+		PrettyItem *it = &tv->items[i];
+		if (it->text && it->text[0]) {
+			StrBuf lit = {0};
+			sb_putc(&lit, '"');
+			for (const char *p = it->text; *p; p++) {
+				if (*p == '"' || *p == '\\')
+					sb_putc(&lit, '\\');
+				if (*p == '%')
+					sb_putc(&lit, '%');
+				sb_putc(&lit, *p);
+			}
+			sb_putc(&lit, '"');
+			sb_printf(&sb, "_tvn%d += scnprintf(%s + _tvn%d, MAXSTRINGLEN - _tvn%d, %s); ",
+				  t, buf, t, t, lit.buf);
+			sb_release(&lit);
+		}
+		if (!it->tv)
+			continue;
+		int k = g->fresh();
+		char *label = format("_tvf%d", k);
+		if (it->conv == 'q') {
+			char *s = gen_value(it->tv, g, n, label);
+			sb_printf(&sb, "{ const char *_tvs%d = %s; _tvn%d += scnprintf(%s + _tvn%d, MAXSTRINGLEN - _tvn%d, \"\\\"%%s\\\"\", _tvs%d); goto _tvd%d; } ",
+				  k, s, t, buf, t, t, k, k);
+		} else {
+			char *v = gen_value(it->tv, g, n, label);
+			const char *fmt = it->conv == 'x' ? "0x%llx" : it->conv == 'c' ? "%lld" : "%lld";
+			sb_printf(&sb, "{ int64_t _tvv%d = %s; _tvn%d += scnprintf(%s + _tvn%d, MAXSTRINGLEN - _tvn%d, \"%s\", (long long)_tvv%d); goto _tvd%d; } ",
+				  k, v, t, buf, t, t, fmt, k, k);
+		}
+		sb_printf(&sb, "%s: __attribute__((unused)); c->last_error = NULL; c->last_stmt = NULL; _tvn%d += scnprintf(%s + _tvn%d, MAXSTRINGLEN - _tvn%d, \"?\"); _tvd%d: ; ",
+			  label, t, buf, t, t, k);
+	}
+	sb_printf(&sb, "(void)_tvn%d; (const char *)%s; })", t, buf);
+	char *r = arena_strdup(sb.buf);
+	sb_release(&sb);
+	return r;
+}
+
+char *tvar_gen(Node *n, TvGen *g)
+{
+	TVar *tv = n->tv;
+	if (!tv)
+		return "0";
+	if (n->kind == ND_ENTRY) {
+		Type t = n->lhs ? n->lhs->type : TY_LONG;
+		if (t == TY_STRING)
+			return format("((const char *)((struct stp_ent_%d *)c->entry_data)->e%d)",
+				      tv->dp->index, tv->slot);
+		return format("((int64_t)((struct stp_ent_%d *)c->entry_data)->e%d)",
+			      tv->dp->index, tv->slot);
+	}
+	if (tv->final == F_PRETTY)
+		return gen_pretty(tv, g, n);
+	return gen_value(tv, g, n, g->errlabel);
+}
+
+char *tvar_gen_assign(Node *n, const char *val, TvGen *g)
+{
+	TVar *tv = n->tv;
+	if (!tv || (tv->final != F_LOAD && tv->final != F_VALUE))
+		return NULL;
+	int t = g->fresh();
+	char *a = format("_tva%d", t);
+	StrBuf sb = {0};
+	sb_printf(&sb, "({ unsigned long %s; int64_t _tvw%d = %s; ", a, t, val);
+	if (tv->final == F_VALUE) {
+		if (tv->base != B_CODE || tv->nsteps || strncmp(tv->code, "c->kregs->", 10)) {
+			sb_release(&sb);
+			return NULL;
+		}
+		sb_printf(&sb, "(void)%s; %s = (unsigned long)_tvw%d; _tvw%d; })", a,
+			  tv->code, t, t);
+	} else {
+		gen_steps(&sb, tv, g, n, a, g->errlabel);
+		sb_printf(&sb, "_stp_tv_write(c, %s, %d, _tvw%d); %s_tvw%d; })", a,
+			  tv->size, t, fail_jump(g, n, g->errlabel), t);
+	}
+	char *r = arena_strdup(sb.buf);
+	sb_release(&sb);
+	return r;
+}
+
+/* The entry data of derived probe D: the nodes saved and their slots. */
+int tvar_entry_nodes(DerivedProbe *d, Node ***nodes)
+{
+	for (int i = 0; i < entry_saves.len; i++) {
+		EntrySaves *e = vec_get(&entry_saves, i);
+		if (e->dp == d) {
+			*nodes = (Node **)e->nodes.data;
+			return e->nodes.len;
+		}
+	}
+	*nodes = NULL;
+	return 0;
+}
+
+Type tvar_type(Node *n)
+{
+	if (!n->tv)
+		return TY_UNKNOWN;
+	return n->tv->stype;
+}
