@@ -25,6 +25,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <elfutils/libdwelf.h>
+#include <elfutils/libdwfl.h>
+
 #include "stap.h"
 
 /* ------------------------------------------------------------------ */
@@ -36,7 +39,9 @@ typedef struct DwFile {
 	int fd;
 	Elf *elf;
 	Dwarf *dw;
-	bool tried;
+	DwIndex *index;
+	Dwfl *dwfl;             /* modules: the relocating session */
+	Dwfl_Module *mod;
 } DwFile;
 
 static Vec dw_files;            /* DwFile* */
@@ -156,6 +161,37 @@ static Vec candidates(const char *module)
 	return out;
 }
 
+static char *debuginfo_path_copy;
+static const Dwfl_Callbacks offline_callbacks = {
+	.find_elf = dwfl_build_id_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.section_address = dwfl_offline_section_address,
+	.debuginfo_path = &debuginfo_path_copy,
+};
+
+/* A module's debuginfo is relocatable: libdwfl lays its sections out and
+ * applies the relocations to the DWARF. */
+static bool open_offline(DwFile *f, const char *path)
+{
+	Dwfl *dwfl = dwfl_begin(&offline_callbacks);
+	if (!dwfl)
+		return false;
+	Dwfl_Module *mod = dwfl_report_offline(dwfl, f->module, path, -1);
+	dwfl_report_end(dwfl, NULL, NULL);
+	Dwarf_Addr bias;
+	Dwarf *dw = mod ? dwfl_module_getdwarf(mod, &bias) : NULL;
+	if (!dw) {
+		dwfl_end(dwfl);
+		return false;
+	}
+	f->path = arena_strdup(path);
+	f->dwfl = dwfl;
+	f->mod = mod;
+	f->dw = dw;
+	f->elf = dwfl_module_getelf(mod, &bias);
+	return true;
+}
+
 static bool try_open(DwFile *f, const char *path)
 {
 	if (!has_dwarf(path))
@@ -164,6 +200,12 @@ static bool try_open(DwFile *f, const char *path)
 	if (fd < 0)
 		return false;
 	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	GElf_Ehdr eh;
+	if (elf && gelf_getehdr(elf, &eh) && eh.e_type == ET_REL) {
+		elf_end(elf);
+		close(fd);
+		return open_offline(f, path);
+	}
 	Dwarf *dw = elf ? dwarf_begin_elf(elf, DWARF_C_READ, NULL) : NULL;
 	if (!dw) {
 		if (elf)
@@ -347,4 +389,710 @@ static void type_name_rec(Dwarf_Die *type, StrBuf *out, int depth)
 void dw_type_name(Dwarf_Die *type, StrBuf *out)
 {
 	type_name_rec(type, out, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* The per-file function index
+ *
+ * One file per debuginfo file, $SYSTEMTAP_DIR/cache/dwidx/BUILDID.idx,
+ * mmapped: a header, DwEntry[n] sorted by (name, file, line, address),
+ * then a string table.  Built on first use by one walk over the DIEs of
+ * every CU (subprograms, and the inlined instances inside them), and
+ * written atomically (temporary file + rename).
+ */
+
+#define IDX_MAGIC "STPDWIX2"
+
+typedef struct IdxHeader {
+	char magic[8];
+	uint32_t nents;
+	uint32_t strsize;
+	uint64_t text_addr;     /* _stext (kernel) or 0 */
+} IdxHeader;
+
+static int cmp_ent_strs;        /* unused marker */
+static const char *sort_strs;   /* string table while sorting */
+
+static int cmp_ent(const void *a, const void *b)
+{
+	const DwEntry *x = a, *y = b;
+	int c = strcmp(sort_strs + x->name, sort_strs + y->name);
+	if (c)
+		return c;
+	if ((c = strcmp(sort_strs + x->file, sort_strs + y->file)))
+		return c;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Building: entries and an interned string table */
+typedef struct Builder {
+	DwEntry *ents;
+	size_t n, cap;
+	StrBuf strs;
+	/* open-addressing intern table: offsets + 1 */
+	uint32_t *slots;
+	size_t nslots, nused;
+	/* kernel regions where kprobes are refused */
+	uint64_t blk_lo[8], blk_hi[8];
+	int nblk;
+	uint64_t init_lo, init_hi;
+	uint64_t *bl_addrs;     /* the _kprobe_blacklist, sorted */
+	size_t nbl;
+} Builder;
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static uint32_t intern(Builder *b, const char *s)
+{
+	if (b->nused * 2 >= b->nslots) {
+		size_t ns = b->nslots ? b->nslots * 2 : 1 << 16;
+		uint32_t *slots = calloc(ns, sizeof(*slots));
+		if (!slots)
+			fatal("out of memory");
+		for (size_t i = 0; i < b->nslots; i++) {
+			if (!b->slots[i])
+				continue;
+			size_t j = hash_str(b->strs.buf + b->slots[i] - 1) & (ns - 1);
+			while (slots[j])
+				j = (j + 1) & (ns - 1);
+			slots[j] = b->slots[i];
+		}
+		free(b->slots);
+		b->slots = slots;
+		b->nslots = ns;
+	}
+	size_t j = hash_str(s) & (b->nslots - 1);
+	while (b->slots[j]) {
+		if (!strcmp(b->strs.buf + b->slots[j] - 1, s))
+			return b->slots[j] - 1;
+		j = (j + 1) & (b->nslots - 1);
+	}
+	uint32_t off = b->strs.len;
+	sb_puts(&b->strs, s);
+	sb_putc(&b->strs, '\0');
+	b->slots[j] = off + 1;
+	b->nused++;
+	return off;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The kernel's own kprobe exclusions, from vmlinux's symbols: the
+ * .kprobes.text, .noinstr.text, .entry.text and irqentry/softirqentry
+ * regions, the _kprobe_blacklist (NOKPROBE_SYMBOL) addresses, and
+ * .init.text (gone after boot). */
+static void read_blocklist(Builder *b, Elf *elf)
+{
+	static const char *regions[][2] = {
+		{ "__kprobes_text_start", "__kprobes_text_end" },
+		{ "__noinstr_text_start", "__noinstr_text_end" },
+		{ "__entry_text_start", "__entry_text_end" },
+		{ "__irqentry_text_start", "__irqentry_text_end" },
+		{ "__softirqentry_text_start", "__softirqentry_text_end" },
+		{ "__cpuidle_text_start", "__cpuidle_text_end" },
+	};
+	enum { NREG = sizeof(regions) / sizeof(regions[0]) };
+	uint64_t lo[NREG] = {0}, hi[NREG] = {0}, bl_start = 0, bl_stop = 0;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	while ((scn = elf_nextscn(elf, scn)))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
+			break;
+	if (!scn)
+		return;
+	Elf_Data *data = elf_getdata(scn, NULL);
+	size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+	for (size_t i = 0; data && i < n; i++) {
+		GElf_Sym sym;
+		if (!gelf_getsym(data, i, &sym))
+			continue;
+		const char *name = elf_strptr(elf, sh.sh_link, sym.st_name);
+		if (!name || name[0] != '_')
+			continue;
+		for (int r = 0; r < NREG; r++) {
+			if (!strcmp(name, regions[r][0]))
+				lo[r] = sym.st_value;
+			if (!strcmp(name, regions[r][1]))
+				hi[r] = sym.st_value;
+		}
+		if (!strcmp(name, "_sinittext"))
+			b->init_lo = sym.st_value;
+		else if (!strcmp(name, "_einittext"))
+			b->init_hi = sym.st_value;
+		else if (!strcmp(name, "__start_kprobe_blacklist"))
+			bl_start = sym.st_value;
+		else if (!strcmp(name, "__stop_kprobe_blacklist"))
+			bl_stop = sym.st_value;
+	}
+	for (int r = 0; r < NREG; r++)
+		if (lo[r] && hi[r] > lo[r] && b->nblk < 8) {
+			b->blk_lo[b->nblk] = lo[r];
+			b->blk_hi[b->nblk++] = hi[r];
+		}
+	if (!bl_start || bl_stop <= bl_start)
+		return;
+	/* the array of addresses, in the section that holds it */
+	for (scn = NULL; (scn = elf_nextscn(elf, scn));) {
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS ||
+		    bl_start < sh.sh_addr || bl_stop > sh.sh_addr + sh.sh_size)
+			continue;
+		Elf_Data *d = elf_getdata(scn, NULL);
+		if (!d || d->d_size < sh.sh_size)
+			break;
+		/* entries are struct { unsigned long start, end; }? no: the
+		 * section holds one unsigned long address per symbol */
+		size_t cnt = (bl_stop - bl_start) / 8;
+		b->bl_addrs = malloc(cnt * 8);
+		memcpy(b->bl_addrs, (char *)d->d_buf + (bl_start - sh.sh_addr), cnt * 8);
+		b->nbl = cnt;
+		qsort(b->bl_addrs, cnt, 8, cmp_u64);
+		break;
+	}
+}
+
+static bool blocked_addr(Builder *b, uint64_t a)
+{
+	for (int i = 0; i < b->nblk; i++)
+		if (a >= b->blk_lo[i] && a < b->blk_hi[i])
+			return true;
+	return b->nbl && bsearch(&a, b->bl_addrs, b->nbl, 8, cmp_u64);
+}
+
+/* The file name SystemTap shows: relative to the CU's directory when
+ * under it, without a leading "./". */
+static const char *show_file(const char *file, const char *comp_dir)
+{
+	if (!file)
+		return "";
+	size_t n = comp_dir ? strlen(comp_dir) : 0;
+	if (n && !strncmp(file, comp_dir, n) && file[n] == '/')
+		file += n + 1;
+	while (file[0] == '.' && file[1] == '/')
+		file += 2;
+	return file;
+}
+
+static bool die_entry_addr(Dwarf_Die *d, Dwarf_Addr *addr)
+{
+	if (dwarf_entrypc(d, addr) == 0)
+		return true;
+	Dwarf_Addr base, start, end;
+	ptrdiff_t off = dwarf_ranges(d, 0, &base, &start, &end);
+	if (off > 0) {
+		*addr = start;
+		return true;
+	}
+	return false;
+}
+
+static void add_entry(Builder *b, Dwarf_Die *d, Dwarf_Off cu_off,
+		      const char *comp_dir, uint32_t flags)
+{
+	Dwarf_Attribute a;
+	const char *name = dwarf_formstring(dwarf_attr_integrate(d, DW_AT_name, &a));
+	if (!name)
+		return;
+	Dwarf_Addr addr;
+	if (!die_entry_addr(d, &addr))
+		return;
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 65536;
+		b->ents = realloc(b->ents, b->cap * sizeof(*b->ents));
+		if (!b->ents)
+			fatal("out of memory");
+	}
+	int line = 0;
+	dwarf_decl_line(d, &line);
+	bool ext = false;
+	dwarf_formflag(dwarf_attr_integrate(d, DW_AT_external, &a), &ext);
+	if (ext)
+		flags |= DWF_EXTERNAL;
+	if (blocked_addr(b, addr))
+		flags |= DWF_BLOCKED;
+	if (b->init_lo && addr >= b->init_lo && addr < b->init_hi)
+		flags |= DWF_INIT;
+	DwEntry *e = &b->ents[b->n++];
+	e->name = intern(b, name);
+	e->file = intern(b, show_file(dwarf_decl_file(d), comp_dir));
+	e->line = line;
+	e->flags = flags;
+	e->addr = addr;
+	e->die = dwarf_dieoffset(d);
+	e->cu = cu_off;
+}
+
+static void walk_scope(Builder *b, Dwarf_Die *scope, Dwarf_Off cu_off,
+		       const char *comp_dir, int depth)
+{
+	Dwarf_Die c;
+	if (depth > 64 || dwarf_child(scope, &c) != 0)
+		return;
+	do {
+		switch (dwarf_tag(&c)) {
+		case DW_TAG_subprogram:
+			if (!dwarf_hasattr(&c, DW_AT_declaration))
+				add_entry(b, &c, cu_off, comp_dir, 0);
+			walk_scope(b, &c, cu_off, comp_dir, depth + 1);
+			break;
+		case DW_TAG_inlined_subroutine:
+			add_entry(b, &c, cu_off, comp_dir, DWF_INLINE);
+			walk_scope(b, &c, cu_off, comp_dir, depth + 1);
+			break;
+		case DW_TAG_lexical_block:
+			walk_scope(b, &c, cu_off, comp_dir, depth + 1);
+			break;
+		default:
+			break;
+		}
+	} while (dwarf_siblingof(&c, &c) == 0);
+}
+
+static char *build_id_hex(Elf *elf)
+{
+	const void *id;
+	ssize_t n = dwelf_elf_gnu_build_id(elf, &id);
+	if (n <= 0)
+		return NULL;
+	StrBuf sb = {0};
+	for (ssize_t i = 0; i < n; i++)
+		sb_printf(&sb, "%02x", ((const unsigned char *)id)[i]);
+	char *s = arena_strdup(sb.buf);
+	sb_release(&sb);
+	return s;
+}
+
+static bool write_index(Builder *b, const char *path, uint64_t text_addr)
+{
+	char *dir = arena_strdup(path);
+	*strrchr(dir, '/') = '\0';
+	if (mkdir_p(dir) != 0)
+		return false;
+	char *tmp = format("%s.%d", path, (int)getpid());
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return false;
+	IdxHeader h = {0};
+	memcpy(h.magic, IDX_MAGIC, 8);
+	h.nents = b->n;
+	h.strsize = b->strs.len;
+	h.text_addr = text_addr;
+	fwrite(&h, sizeof(h), 1, f);
+	fwrite(b->ents, sizeof(DwEntry), b->n, f);
+	fwrite(b->strs.buf, 1, b->strs.len, f);
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return false;
+	}
+	return true;
+}
+
+static bool map_index(DwIndex *idx, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	struct stat st;
+	if (fstat(fd, &st) != 0 || (size_t)st.st_size < sizeof(IdxHeader)) {
+		close(fd);
+		return false;
+	}
+	void *m = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return false;
+	const IdxHeader *h = m;
+	if (memcmp(h->magic, IDX_MAGIC, 8) ||
+	    sizeof(*h) + (size_t)h->nents * sizeof(DwEntry) + h->strsize != (size_t)st.st_size) {
+		munmap(m, st.st_size);
+		return false;
+	}
+	idx->ents = (const DwEntry *)(h + 1);
+	idx->n = h->nents;
+	idx->strs = (const char *)(idx->ents + h->nents);
+	idx->text_addr = h->text_addr;
+	return true;
+}
+
+static uint64_t symbol_value(Elf *elf, const char *want)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	while ((scn = elf_nextscn(elf, scn)))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
+			break;
+	if (!scn)
+		return 0;
+	Elf_Data *data = elf_getdata(scn, NULL);
+	size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+	for (size_t i = 0; data && i < n; i++) {
+		GElf_Sym sym;
+		const char *name;
+		if (gelf_getsym(data, i, &sym) &&
+		    (name = elf_strptr(elf, sh.sh_link, sym.st_name)) &&
+		    !strcmp(name, want))
+			return sym.st_value;
+	}
+	return 0;
+}
+
+static bool build_index(DwFile *f, DwIndex *idx, const char *path)
+{
+	Builder b = {0};
+	if (!f->module)
+		read_blocklist(&b, f->elf);
+	Dwarf_Off off = 0, next;
+	size_t hsz;
+	while (dwarf_nextcu(f->dw, off, &next, &hsz, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu;
+		if (dwarf_offdie(f->dw, off + hsz, &cu)) {
+			Dwarf_Attribute a;
+			const char *comp_dir = dwarf_formstring(dwarf_attr(&cu, DW_AT_comp_dir, &a));
+			walk_scope(&b, &cu, off + hsz, comp_dir, 0);
+		}
+		off = next;
+	}
+	sort_strs = b.strs.buf;
+	qsort(b.ents, b.n, sizeof(*b.ents), cmp_ent);
+	uint64_t text = f->module ? 0 : symbol_value(f->elf, "_stext");
+	bool ok = path && !sess->disable_cache && write_index(&b, path, text) &&
+		  map_index(idx, path);
+	if (!ok) {
+		/* keep it in memory */
+		idx->ents = b.ents;
+		idx->n = b.n;
+		idx->strs = b.strs.buf;
+		idx->text_addr = text;
+	} else {
+		free(b.ents);
+		sb_release(&b.strs);
+	}
+	free(b.slots);
+	free(b.bl_addrs);
+	(void)cmp_ent_strs;
+	return true;
+}
+
+DwIndex *dw_index(const char *module)
+{
+	DwFile *f = dw_file(module);
+	if (!f->dw)
+		return NULL;
+	if (f->index)
+		return f->index;
+	DwIndex *idx = arena_alloc(sizeof(*idx));
+	idx->module = f->module;
+	char *id = build_id_hex(f->elf);
+	char *path = id ? format("%s/dwidx/%s.idx", sess->cache_dir, id) : NULL;
+	Stamp t = now_stamp();
+	if (!path || sess->disable_cache || !map_index(idx, path)) {
+		if (verbose_for(2))
+			fprintf(stderr, "Indexing functions of \"%s\"\n", f->path);
+		build_index(f, idx, path);
+		if (verbose_for(2))
+			fprintf(stderr, "Indexed %u functions in %s\n", idx->n, elapsed(&t));
+	}
+	f->index = idx;
+	return idx;
+}
+
+/* ------------------------------------------------------------------ */
+/* Matching probe points against the index */
+
+/* What SystemTap itself refuses to probe (as `stap -vvv` prints it):
+ * functions the kprobes machinery or the probe handlers use, and
+ * .init/.exit code. */
+static const char bl_func[] =
+	"^(atomic_notifier_call_chain|default_do_nmi|__die|die_nmi|do_debug|"
+	"do_general_protection|do_int3|do_IRQ|do_page_fault|do_sparc64_fault|"
+	"do_trap|dummy_nmi_callback|flush_icache_range|ia64_bad_break|"
+	"ia64_do_page_fault|ia64_fault|io_check_error|mem_parity_error|"
+	"nmi_watchdog_tick|notifier_call_chain|oops_begin|oops_end|"
+	"program_check_exception|single_step_exception|sync_regs|"
+	"unhandled_fault|unknown_nmi_error|xen_[gs]et_debugreg|xen_irq_.*|"
+	"xen_.*_fl_direct.*|check_events|xen_adjust_exception_frame|xen_iret.*|"
+	"xen_sysret64.*|test_ti_thread_flag.*|inat_get_opcode_attribute|"
+	"system_call_after_swapgs|HYPERVISOR_[gs]et_debugreg|"
+	"HYPERVISOR_event_channel_op|hash_64|hash_ptr|native_set_pte|"
+	".*raw_.*_lock.*|.*raw_.*_unlock.*|.*raw_.*_trylock.*|.*read_lock.*|"
+	".*read_unlock.*|.*read_trylock.*|.*write_lock.*|.*write_unlock.*|"
+	".*write_trylock.*|.*write_seqlock.*|.*write_sequnlock.*|.*spin_lock.*|"
+	".*spin_unlock.*|.*spin_trylock.*|.*spin_is_locked.*|rwsem_.*lock.*|"
+	".*mutex_.*lock.*|atomic_.*|atomic64_.*|get_bh|put_bh|.*apic.*|.*APIC.*|"
+	".*softirq.*|.*IRQ.*|.*_intr.*|__delay|.*kernel_text.*|get_current|"
+	"current_.*|.*exception_tables.*|.*setup_rt_frame.*|.*preempt_count.*|"
+	"preempt_schedule|__switch_to|special_mapping_.*|.*_pte_.*)$";
+static const char bl_func_ret[] = "^(do_exit|sys_exit|sys_exit_group)$";
+static const char bl_file[] =
+	"^(kernel/kprobes\\.c|arch/.*/kernel/kprobes\\.c|.*/include/asm/io\\.h|"
+	".*/include/asm/io-defs\\.h|.*/include/asm/io_64\\.h|"
+	".*/include/asm/bitops\\.h|drivers/ide/ide-iops\\.c|"
+	"arch/.*/kernel/paravirt\\.c|.*/include/asm/paravirt\\.h|fs/seq_file\\.c)$";
+
+#include <regex.h>
+
+static bool st_blocked(const char *func, const char *file, bool is_return)
+{
+	static regex_t rf, rr, rfile;
+	static bool ready;
+	if (!ready) {
+		regcomp(&rf, bl_func, REG_EXTENDED | REG_NOSUB);
+		regcomp(&rr, bl_func_ret, REG_EXTENDED | REG_NOSUB);
+		regcomp(&rfile, bl_file, REG_EXTENDED | REG_NOSUB);
+		ready = true;
+	}
+	return regexec(&rf, func, 0, NULL, 0) == 0 ||
+	       (is_return && regexec(&rr, func, 0, NULL, 0) == 0) ||
+	       regexec(&rfile, file, 0, NULL, 0) == 0;
+}
+
+bool dw_file_matches(const char *pat, const char *file)
+{
+	if (!pat)
+		return true;
+	return fnmatch(pat, file, 0) == 0 ||
+	       fnmatch(format("*/%s", pat), file, 0) == 0;
+}
+
+const char *dw_str(DwIndex *idx, uint32_t off)
+{
+	return idx->strs + off;
+}
+
+int dw_match(DwIndex *idx, const char *func, const char *file, unsigned opts,
+	     void (*fn)(DwIndex *, const DwEntry *, void *), void *arg)
+{
+	size_t plen = strcspn(func, "*?[\\");
+	bool glob = func[plen] != '\0';
+	/* the first entry whose name is >= the literal prefix */
+	uint32_t lo = 0, hi = idx->n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (strncmp(dw_str(idx, idx->ents[mid].name), func, plen) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	int n = 0;
+	uint32_t last_name = UINT32_MAX, last_file = UINT32_MAX;
+	bool last_blocked = false;
+	for (uint32_t i = lo; i < idx->n; i++) {
+		const DwEntry *e = &idx->ents[i];
+		const char *name = dw_str(idx, e->name);
+		if (strncmp(name, func, plen))
+			break;
+		if (glob ? fnmatch(func, name, 0) != 0 : strcmp(name, func))
+			continue;
+		const char *fname = dw_str(idx, e->file);
+		if (!dw_file_matches(file, fname))
+			continue;
+		if (e->flags & DWF_INIT)
+			continue;
+		/* entries of one name and file are adjacent: test them once */
+		if (e->name != last_name || e->file != last_file) {
+			last_name = e->name;
+			last_file = e->file;
+			last_blocked = st_blocked(name, fname, opts & DWM_RETURN);
+		}
+		if (last_blocked)
+			continue;
+		if ((opts & DWM_NO_KERNEL_BLOCKED) && (e->flags & DWF_BLOCKED))
+			continue;
+		if ((opts & DWM_NO_INLINE) && (e->flags & DWF_INLINE))
+			continue;
+		if ((opts & DWM_ONLY_INLINE) && !(e->flags & DWF_INLINE))
+			continue;
+		fn(idx, e, arg);
+		n++;
+	}
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* Line records of a function: kernel.statement("FUNC@FILE:LINE") */
+
+int dw_function_lines(DwIndex *idx, const DwEntry *e,
+		      void (*fn)(int line, uint64_t addr, void *), void *arg)
+{
+	DwFile *f = dw_file(idx->module);
+	Dwarf_Die cu, die;
+	if (!dwarf_offdie(f->dw, e->cu, &cu) || !dwarf_offdie(f->dw, e->die, &die))
+		return 0;
+	Dwarf_Lines *lines;
+	size_t nlines;
+	if (dwarf_getsrclines(&cu, &lines, &nlines) != 0)
+		return 0;
+	Dwarf_Addr ranges[64][2];
+	int nr = 0;
+	Dwarf_Addr base, start, end;
+	for (ptrdiff_t off = 0; nr < 64 && (off = dwarf_ranges(&die, off, &base, &start, &end)) > 0;) {
+		ranges[nr][0] = start;
+		ranges[nr++][1] = end;
+	}
+	Dwarf_Attribute a;
+	const char *comp_dir = dwarf_formstring(dwarf_attr(&cu, DW_AT_comp_dir, &a));
+	const char *want = dw_str(idx, e->file);
+	/* the lowest address of each line */
+	int maxline = 0;
+	for (size_t i = 0; i < nlines; i++) {
+		Dwarf_Line *l = dwarf_onesrcline(lines, i);
+		int ln;
+		if (dwarf_lineno(l, &ln) == 0 && ln > maxline)
+			maxline = ln;
+	}
+	uint64_t *first = calloc(maxline + 1, sizeof(*first));
+	for (size_t i = 0; i < nlines; i++) {
+		Dwarf_Line *l = dwarf_onesrcline(lines, i);
+		Dwarf_Addr addr;
+		int ln;
+		bool stmt = false, end_seq = false;
+		if (dwarf_lineaddr(l, &addr) || dwarf_lineno(l, &ln) ||
+		    dwarf_linebeginstatement(l, &stmt) ||
+		    dwarf_lineendsequence(l, &end_seq) || end_seq || ln <= 0)
+			continue;
+		bool in = false;
+		for (int r = 0; r < nr && !in; r++)
+			in = addr >= ranges[r][0] && addr < ranges[r][1];
+		/* not the lines of functions inlined into this one from
+		 * earlier in the file */
+		if ((uint32_t)ln <= e->line)
+			continue;
+		if (!in || strcmp(show_file(dwarf_linesrc(l, NULL, NULL), comp_dir), want))
+			continue;
+		if (!first[ln] || addr < first[ln])
+			first[ln] = addr;
+	}
+	int n = 0;
+	for (int ln = 0; ln <= maxline; ln++)
+		if (first[ln] && (uint32_t)ln != e->line) {
+			fn(ln, first[ln], arg);
+			n++;
+		}
+	free(first);
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* Where to register a kprobe: the kernel's symbol _stext plus the offset
+ * (KASLR moves the kernel as one block), a module's "module:symbol" plus
+ * the offset from that symbol. */
+bool dw_kprobe_site(DwIndex *idx, uint64_t addr, char **symbol, int64_t *offset)
+{
+	if (!idx->module) {
+		if (!idx->text_addr)
+			return false;
+		*symbol = "_stext";
+		*offset = addr - idx->text_addr;
+		return true;
+	}
+	DwFile *f = dw_file(idx->module);
+	if (!f->mod)
+		return false;
+	GElf_Off off;
+	GElf_Sym sym;
+	const char *name = dwfl_module_addrinfo(f->mod, addr, &off, &sym, NULL, NULL, NULL);
+	if (!name)
+		return false;
+	*symbol = format("%s:%s", idx->module, name);
+	*offset = off;
+	return true;
+}
+
+/* The module names (as the kernel spells them) with debuginfo whose
+ * name matches PATTERN. */
+static void collect_modules(const char *dir, const char *pat, Vec *out, int depth)
+{
+	if (depth > 8)
+		return;
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		const char *ko = strstr(e->d_name, ".ko");
+		if (ko && (!strcmp(ko, ".ko") || !strcmp(ko, ".ko.debug"))) {
+			char *name = arena_strndup(e->d_name, ko - e->d_name);
+			for (char *p = name; *p; p++)
+				if (*p == '-')
+					*p = '_';
+			if (fnmatch(pat, name, 0) != 0)
+				continue;
+			bool dup = false;
+			for (int i = 0; i < out->len && !dup; i++)
+				dup = !strcmp(vec_get(out, i), name);
+			if (!dup)
+				vec_push(out, name);
+			continue;
+		}
+		char *sub = format("%s/%s", dir, e->d_name);
+		struct stat st;
+		if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+			collect_modules(sub, pat, out, depth + 1);
+	}
+	closedir(d);
+}
+
+Vec dw_modules(const char *pattern)
+{
+	Vec out = {0};
+	char *list = arena_strdup(debuginfo_path());
+	for (char *save = NULL, *el = strtok_r(list, ":", &save); el;
+	     el = strtok_r(NULL, ":", &save)) {
+		if (*el == '+' || *el == '-')
+			el++;
+		if (*el == '/')
+			collect_modules(format("%s/lib/modules/%s", el, sess->kernel_release),
+					pattern, &out, 0);
+	}
+	return out;
+}
+
+/* ------------------------------------------------------------------ */
+/* -L: the $variables at a probe point, " $name:type" each: parameters
+ * and the function's outermost locals whose location covers PC. */
+
+static bool located_at(Dwarf_Die *var, uint64_t pc)
+{
+	Dwarf_Attribute a;
+	if (dwarf_attr_integrate(var, DW_AT_const_value, &a))
+		return true;
+	if (!dwarf_attr_integrate(var, DW_AT_location, &a))
+		return false;
+	Dwarf_Op *expr;
+	size_t len;
+	return dwarf_getlocation_addr(&a, pc, &expr, &len, 1) > 0 && len > 0;
+}
+
+void dw_list_vars(DwIndex *idx, uint64_t die_off, uint64_t pc, StrBuf *out)
+{
+	DwFile *f = dw_file(idx->module);
+	Dwarf_Die die, c;
+	if (!dwarf_offdie(f->dw, die_off, &die) || dwarf_child(&die, &c) != 0)
+		return;
+	do {
+		int tag = dwarf_tag(&c);
+		if (tag != DW_TAG_formal_parameter && tag != DW_TAG_variable)
+			continue;
+		Dwarf_Attribute a;
+		const char *name = dwarf_formstring(dwarf_attr_integrate(&c, DW_AT_name, &a));
+		if (!name || !located_at(&c, pc))
+			continue;
+		Dwarf_Die t;
+		sb_printf(out, " $%s:", name);
+		dw_type_name(dwarf_formref_die(dwarf_attr_integrate(&c, DW_AT_type, &a), &t) ?
+			     &t : NULL, out);
+	} while (dwarf_siblingof(&c, &c) == 0);
 }

@@ -219,6 +219,328 @@ static void add_symbol_probe(const char *name, void *arg)
 	m->count++;
 }
 
+/* ------------------------------------------------------------------ */
+/* Probe points through DWARF (dwarf.c, doc/dwarf.md):
+ *   kernel.function("PAT[@FILE[:LINE]]")[.call|.return|.inline|.exported]
+ *     [.maxactive(N)]
+ *   kernel.statement("PAT@FILE:LINE"), kernel.statement(ADDR)[.absolute]
+ *   module("MPAT").function(...)/.statement(...)
+ */
+
+typedef struct DwSpec {
+	Ctx *ctx;
+	ProbePoint *pp;
+	const char *module;     /* the module being matched, NULL = kernel */
+	bool statement;
+	bool is_return, is_call, is_inline, exported;
+	int maxactive;
+	char *func, *file;      /* split from "FUNC@FILE:LINE" */
+	int line;               /* 0 none, -1 '*' */
+	char *suffix;           /* ".return" ... as written */
+	uint64_t *seen;         /* set of addresses + 1 already probed */
+	uint32_t *seen_name;    /* and the names probed there */
+	size_t nseen, cap;
+	int count;
+	int lines_seen;         /* statement: records found near LINE */
+	int near_lo, near_hi;   /* statement: closest lines around LINE */
+	DwIndex *idx;
+	const DwEntry *entry;
+	const DwEntry *last;    /* the previous function entry matched */
+} DwSpec;
+
+static char *dw_prefix(DwSpec *m)
+{
+	return m->module ? format("module(\"%s\")", m->module) : "kernel";
+}
+
+static uint64_t addr_hash(uint64_t k)
+{
+	k *= 0x9E3779B97F4A7C15ULL;
+	return k ^ (k >> 29) ^ (k >> 41);
+}
+
+/* Has function NAME been probed at ADDR already?  (an open-addressing
+ * set; nested inlined functions can share an address, so the name is
+ * part of the key) */
+static bool seen_addr(DwSpec *m, uint64_t addr, uint32_t name)
+{
+	if (m->nseen * 2 >= m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 1024;
+		uint64_t *slots = arena_alloc(cap * sizeof(*slots));
+		uint32_t *names = arena_alloc(cap * sizeof(*names));
+		for (size_t i = 0; i < m->cap; i++) {
+			if (!m->seen[i])
+				continue;
+			size_t j = addr_hash(m->seen[i] + m->seen_name[i]) & (cap - 1);
+			while (slots[j])
+				j = (j + 1) & (cap - 1);
+			slots[j] = m->seen[i];
+			names[j] = m->seen_name[i];
+		}
+		m->seen = slots;
+		m->seen_name = names;
+		m->cap = cap;
+	}
+	uint64_t key = addr + 1;
+	size_t j = addr_hash(key + name) & (m->cap - 1);
+	while (m->seen[j]) {
+		if (m->seen[j] == key && m->seen_name[j] == name)
+			return true;
+		j = (j + 1) & (m->cap - 1);
+	}
+	m->seen[j] = key;
+	m->seen_name[j] = name;
+	m->nseen++;
+	return false;
+}
+
+static DerivedProbe *dw_derived(DwSpec *m, DwIndex *idx, const DwEntry *e,
+				uint64_t addr, char *pp, bool entry)
+{
+	DerivedProbe *d = new_derived(m->ctx, m->is_return ? DP_KRETPROBE : DP_KPROBE,
+				      m->pp, pp);
+	if (m->ctx->depth == 0)
+		d->user_pp = pp;
+	char *sym;
+	int64_t off;
+	if (dw_kprobe_site(idx, addr, &sym, &off)) {
+		d->symbol = sym;
+		d->offset = off;
+	} else {
+		d->symbol = arena_strdup(dw_str(idx, e->name));
+		d->offset = addr - e->addr;
+	}
+	d->maxactive = m->maxactive;
+	d->module = m->module ? arena_strdup(m->module) : NULL;
+	d->func = arena_strdup(dw_str(idx, e->name));
+	d->dw_entry = entry;
+	d->dw_pc = addr;
+	d->dw_die = e->die;
+	d->dw_inline = e->flags & DWF_INLINE;
+	d->dw_text = idx->text_addr;
+	m->count++;
+	return d;
+}
+
+static void dw_on_line(int line, uint64_t addr, void *arg)
+{
+	DwSpec *m = arg;
+	if (m->line > 0 && line != m->line) {
+		if (line < m->line && line > m->near_lo)
+			m->near_lo = line;
+		if (line > m->line && (!m->near_hi || line < m->near_hi))
+			m->near_hi = line;
+		return;
+	}
+	m->lines_seen++;
+	const DwEntry *e = m->entry;
+	if (seen_addr(m, addr, e->name))
+		return;
+	char *pp = format("%s.statement(\"%s@%s:%d\")%s", dw_prefix(m),
+			  dw_str(m->idx, e->name), dw_str(m->idx, e->file), line,
+			  m->suffix);
+	dw_derived(m, m->idx, e, addr, pp, false);
+}
+
+static void has_line(int line, uint64_t addr, void *arg)
+{
+	int *want = arg;
+	if (line == *want)
+		*want = 0;
+}
+
+static void dw_on_function(DwIndex *idx, const DwEntry *e, void *arg)
+{
+	DwSpec *m = arg;
+	const char *name = dw_str(idx, e->name);
+	/* .exported: as SystemTap does, global (DW_AT_external) functions */
+	if (m->exported && !(e->flags & DWF_EXTERNAL))
+		return;
+	if (m->statement) {
+		if (e->flags & DWF_INLINE)
+			return;
+		m->idx = idx;
+		m->entry = e;
+		dw_function_lines(idx, e, dw_on_line, m);
+		return;
+	}
+	if (m->line > 0 && (uint32_t)m->line != e->line) {
+		/* .function("F@FILE:LINE"): the function that has LINE */
+		int want = m->line;
+		if (dw_function_lines(idx, e, has_line, &want) == 0 || want != 0)
+			return;
+	}
+	/* listing without variables: one of the entries that print alike */
+	if (sess->list_pattern && !sess->list_vars && m->last &&
+	    m->last->name == e->name && m->last->file == e->file &&
+	    m->last->line == e->line)
+		return;
+	m->last = e;
+	if (seen_addr(m, e->addr, e->name))
+		return;
+	char *pp = format("%s.function(\"%s@%s:%u\")%s", dw_prefix(m), name,
+			  dw_str(idx, e->file), e->line, m->suffix);
+	dw_derived(m, idx, e, e->addr, pp, true);
+}
+
+/* Split "FUNC[@FILE[:LINE]]" */
+static bool dw_parse_spec(DwSpec *m, const char *spec, Token *tok)
+{
+	const char *at = strchr(spec, '@');
+	m->func = at ? arena_strndup(spec, at - spec) : arena_strdup(spec);
+	if (!at)
+		return true;
+	const char *colon = strrchr(at, ':');
+	m->file = colon ? arena_strndup(at + 1, colon - at - 1) : arena_strdup(at + 1);
+	if (colon) {
+		if (!strcmp(colon + 1, "*")) {
+			m->line = -1;
+		} else {
+			char *end;
+			long l = strtol(colon + 1, &end, 10);
+			if (*end || l <= 0) {
+				semantic_error(tok, "invalid line number '%s'", colon + 1);
+				return false;
+			}
+			m->line = l;
+		}
+	}
+	return true;
+}
+
+static int match_dwarf(Ctx *ctx, ProbePoint *pp)
+{
+	Component *c0 = &pp->comps[0];
+	bool is_module = comp_is(c0, "module");
+	if (is_module ? !arg_is_str(c0) : !!c0->arg)
+		return 0;
+	if (pp->ncomps < 2)
+		return 0;
+	Component *f = &pp->comps[1];
+	bool statement = comp_is(f, "statement");
+	if (!statement && !comp_is(f, "function"))
+		return 0;
+	if (!arg_is_str(f) && !(statement && arg_is_num(f)))
+		return 0;
+	DwSpec m = { .ctx = ctx, .pp = pp, .statement = statement, .maxactive = -1 };
+	bool absolute = false;
+	StrBuf suffix = {0};
+	for (int i = 2; i < pp->ncomps; i++) {
+		Component *c = &pp->comps[i];
+		bool ok = false;
+		if (!statement && !c->arg) {
+			if (comp_is(c, "call") && !m.is_return && !m.is_inline)
+				ok = m.is_call = true;
+			else if (comp_is(c, "return") && !m.is_call && !m.is_inline)
+				ok = m.is_return = true;
+			else if (comp_is(c, "inline") && !m.is_call && !m.is_return)
+				ok = m.is_inline = true;
+			else if (comp_is(c, "exported"))
+				ok = m.exported = true;
+		}
+		if (comp_is(c, "maxactive") && arg_is_num(c) && m.is_return) {
+			m.maxactive = c->arg->val;
+			ok = true;
+		}
+		if (statement && comp_is(c, "absolute") && !c->arg && arg_is_num(f) && !is_module)
+			ok = absolute = true;
+		if (!ok)
+			return 0;
+		sb_printf(&suffix, ".%s", c->name);
+		if (c->arg)
+			sb_printf(&suffix, "(%lld)", (long long)c->arg->val);
+	}
+	m.suffix = arena_strdup(suffix.buf ? suffix.buf : "");
+	sb_release(&suffix);
+
+	if (statement && arg_is_num(f)) {
+		/* kernel.statement(ADDR): a link-time address of vmlinux */
+		if (absolute && !sess->guru) {
+			semantic_error(f->tok, "absolute statement probe in unprivileged script; need stap -g");
+			return -1;
+		}
+		DwIndex *idx = is_module ? NULL : dw_index(NULL);
+		if (!idx) {
+			if (pp->optional)
+				return 1;
+			dw_missing_error(c0->tok);
+			return -1;
+		}
+		uint64_t addr = f->arg->val;
+		DerivedProbe *d = new_derived(ctx, DP_KPROBE, pp,
+					      format("kernel.statement(0x%llx)%s",
+						     (unsigned long long)addr, m.suffix));
+		if (!dw_kprobe_site(idx, addr, &d->symbol, &d->offset)) {
+			semantic_error(f->tok, "cannot place a probe at 0x%llx", (unsigned long long)addr);
+			return -1;
+		}
+		d->dw_pc = addr;
+		d->dw_text = idx->text_addr;
+		return 1;
+	}
+	if (!dw_parse_spec(&m, f->arg->str, f->tok))
+		return -1;
+	if (statement && (!m.file || !m.line)) {
+		semantic_error(f->tok, "kernel.statement needs FUNC@FILE:LINE or an address");
+		return -1;
+	}
+	unsigned opts = 0;
+	if (m.is_return)
+		opts |= DWM_RETURN | DWM_NO_INLINE;
+	if (m.is_call)
+		opts |= DWM_NO_INLINE;
+	if (m.is_inline)
+		opts |= DWM_ONLY_INLINE;
+	if (statement)
+		opts |= DWM_NO_INLINE;
+	if (!sess->list_pattern && strpbrk(m.func, "*?["))
+		opts |= DWM_NO_KERNEL_BLOCKED;
+
+	Vec modules = {0};
+	if (is_module) {
+		const char *mpat = c0->arg->str;
+		if (strpbrk(mpat, "*?["))
+			modules = dw_modules(mpat);
+		else
+			vec_push(&modules, arena_strdup(mpat));
+	} else {
+		vec_push(&modules, NULL);
+	}
+	for (int i = 0; i < modules.len; i++) {
+		m.module = vec_get(&modules, i);
+		DwIndex *idx = dw_index(m.module);
+		if (!idx) {
+			if (pp->optional)
+				return 1;
+			dw_missing_error(c0->tok);
+			return -1;
+		}
+		m.seen = NULL;
+		m.nseen = m.cap = 0;
+		m.last = NULL;
+		dw_match(idx, m.func, m.file, opts, dw_on_function, &m);
+	}
+	if (statement && m.line > 0 && m.lines_seen == 0 && m.count == 0 &&
+	    (m.near_lo || m.near_hi) && !strpbrk(m.func, "*?[")) {
+		StrBuf sb = {0};
+		if (m.near_lo && m.near_hi)
+			sb_printf(&sb, " (try :%d or :%d)", m.near_lo, m.near_hi);
+		else
+			sb_printf(&sb, " (try :%d)", m.near_lo ? m.near_lo : m.near_hi);
+		semantic_error(NULL, "no line records for %s:%d [man error::dwarf]%s",
+			       m.file, m.line, sb.buf);
+		sb_release(&sb);
+		semantic_error(c0->tok, "while resolving probe point");
+		return -1;
+	}
+	if (m.count == 0) {
+		if (pp->optional)
+			return 1;
+		return -2;
+	}
+	return 1;
+}
+
 /*
  * kernel.function("PAT")[.call|.return[.maxactive(N)]]
  * kprobe.function("NAME")[.call|.return[.maxactive(N)]]
@@ -227,6 +549,13 @@ static int match_function(Ctx *ctx, ProbePoint *pp)
 {
 	if (pp->ncomps < 2)
 		return 0;
+	/* with the kernel's DWARF, or for what needs it */
+	if (comp_is(&pp->comps[0], "module") ||
+	    (comp_is(&pp->comps[0], "kernel") &&
+	     (comp_is(&pp->comps[1], "statement") || dw_index(NULL) ||
+	      (arg_is_str(&pp->comps[1]) && strchr(pp->comps[1].arg->str, '@')) ||
+	      (pp->ncomps > 2 && comp_is(&pp->comps[2], "inline")))))
+		return match_dwarf(ctx, pp);
 	bool kprobe = comp_is(&pp->comps[0], "kprobe");
 	Component *f = &pp->comps[1];
 	if (!comp_is(f, "function") || !arg_is_str(f))
@@ -440,7 +769,8 @@ static int resolve_point(Ctx *ctx, ProbePoint *pp)
 	const char *first = pp->comps[0].name;
 	if (!strcmp(first, "timer"))
 		return match_timer(ctx, pp);
-	if (!strcmp(first, "kernel") || !strcmp(first, "kprobe")) {
+	if (!strcmp(first, "kernel") || !strcmp(first, "kprobe") ||
+	    !strcmp(first, "module")) {
 		r = match_function(ctx, pp);
 		if (r != 0)
 			return r;
@@ -1071,7 +1401,11 @@ void dump_elaborated(FILE *out)
 	fputs("# probes\n", out);
 	for (int i = 0; i < sess->derived.len; i++) {
 		DerivedProbe *d = vec_get(&sess->derived, i);
-		fprintf(out, "%s /* <- %s */\n", d->pp, d->user_pp);
+		if (d->dw_pc && !d->module && d->dw_text)
+			fprintf(out, "%s /* pc=_stext+0x%llx */ /* <- %s */\n", d->pp,
+				(unsigned long long)(d->dw_pc - d->dw_text), d->user_pp);
+		else
+			fprintf(out, "%s /* <- %s */\n", d->pp, d->user_pp);
 		Handler *h = d->handler;
 		if (h->locals.len) {
 			fputs("  # locals\n", out);
@@ -1089,6 +1423,17 @@ void dump_elaborated(FILE *out)
 static int cmp_strp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_pp_die(const void *a, const void *b)
+{
+	const DerivedProbe *x = *(DerivedProbe *const *)a, *y = *(DerivedProbe *const *)b;
+	int c = strcmp(x->pp, y->pp);
+	if (c)
+		return c;
+	if (x->dw_inline != y->dw_inline)
+		return x->dw_inline ? 1 : -1;
+	return x->dw_die < y->dw_die ? -1 : x->dw_die > y->dw_die;
 }
 
 /* "name:type name:type" for the locals an alias body sets (not the
@@ -1167,12 +1512,36 @@ int list_probes(bool with_vars)
 			if (!strcmp(pat->comps[0].name, "timer"))
 				match_timer(&ctx, pat);
 			else if (!strcmp(pat->comps[0].name, "kernel") ||
-				 !strcmp(pat->comps[0].name, "kprobe"))
+				 !strcmp(pat->comps[0].name, "kprobe") ||
+				 !strcmp(pat->comps[0].name, "module"))
 				match_function(&ctx, pat);
 		}
 	}
-	for (int i = nd; i < sess->derived.len; i++)
-		vec_push(&lines, ((DerivedProbe *)vec_get(&sess->derived, i))->pp);
+	/* -L: of the instances that share a probe point (inlined copies),
+	 * the first in the DWARF shows its variables, as in SystemTap */
+	if (with_vars && sess->derived.len > nd) {
+		int n = sess->derived.len - nd;
+		DerivedProbe **v = (DerivedProbe **)sess->derived.data + nd;
+		qsort(v, n, sizeof(*v), cmp_pp_die);
+		int j = 0;
+		for (int i = 0; i < n; i++)
+			if (j == 0 || strcmp(v[j - 1]->pp, v[i]->pp))
+				v[j++] = v[i];
+		sess->derived.len = nd + j;
+	}
+	for (int i = nd; i < sess->derived.len; i++) {
+		DerivedProbe *d = vec_get(&sess->derived, i);
+		DwIndex *idx;
+		if (with_vars && d->dw_die && (idx = dw_index(d->module))) {
+			StrBuf sb = {0};
+			sb_puts(&sb, d->pp);
+			dw_list_vars(idx, d->dw_die, d->dw_pc, &sb);
+			vec_push(&lines, arena_strdup(sb.buf));
+			sb_release(&sb);
+			continue;
+		}
+		vec_push(&lines, d->pp);
+	}
 	sess->semantic_errors = errs;
 
 	if (lines.len)

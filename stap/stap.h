@@ -380,6 +380,8 @@ typedef struct DerivedProbe {
 	uint64_t dw_pc;         /* probe address in the DWARF's (link-time) space */
 	uint64_t dw_die;        /* .debug_info offset of the function instance's
 	                         * DIE (DW_TAG_subprogram or inlined_subroutine) */
+	bool dw_inline;         /* dw_die is a DW_TAG_inlined_subroutine */
+	uint64_t dw_text;       /* the kernel's _stext (link time), for -p2 */
 } DerivedProbe;
 
 /* ------------------------------------------------------------------ */
@@ -635,6 +637,53 @@ void dw_type_name(Dwarf_Die *type, StrBuf *out);
 /* "missing x86_64 kernel/module debuginfo ..." naming the package. */
 void dw_missing_error(Token *tok);
 void dw_reset(void);
+
+/* The function index of one debuginfo file (cached per build-id). */
+enum {
+	DWF_INLINE = 1,         /* an inlined instance */
+	DWF_EXTERNAL = 2,       /* DW_AT_external */
+	DWF_BLOCKED = 4,        /* where the kernel refuses kprobes */
+	DWF_INIT = 8,           /* .init.text: gone after boot */
+};
+typedef struct DwEntry {
+	uint32_t name, file;    /* offsets in the string table */
+	uint32_t line;          /* decl line */
+	uint32_t flags;         /* DWF_* */
+	uint64_t addr;          /* entry address (link time) */
+	uint64_t die;           /* .debug_info offset of the DIE */
+	uint64_t cu;            /* offset of the CU's DIE */
+} DwEntry;
+typedef struct DwIndex {
+	const char *module;     /* NULL = kernel */
+	const DwEntry *ents;    /* sorted by name, file, line, address */
+	uint32_t n;
+	const char *strs;
+	uint64_t text_addr;     /* _stext */
+} DwIndex;
+DwIndex *dw_index(const char *module);  /* NULL without debuginfo */
+const char *dw_str(DwIndex *idx, uint32_t off);
+enum {
+	DWM_RETURN = 1,                 /* for a .return probe */
+	DWM_NO_INLINE = 2,              /* .call, .return */
+	DWM_ONLY_INLINE = 4,            /* .inline */
+	DWM_NO_KERNEL_BLOCKED = 8,      /* skip where kprobes are refused */
+};
+/* Call FN for each entry whose name matches the glob FUNC and file the
+ * glob FILE (NULL: any; matched whole or as a path suffix), leaving out
+ * __init code and what SystemTap never probes. */
+int dw_match(DwIndex *idx, const char *func, const char *file, unsigned opts,
+	     void (*fn)(DwIndex *, const DwEntry *, void *), void *arg);
+bool dw_file_matches(const char *pat, const char *file);
+/* FN(line, first address) for each line of E's file with a statement in
+ * E, but its declaration line. */
+int dw_function_lines(DwIndex *idx, const DwEntry *e,
+		      void (*fn)(int line, uint64_t addr, void *), void *arg);
+/* The kprobe registration point for ADDR: "_stext"+off, "mod:sym"+off. */
+bool dw_kprobe_site(DwIndex *idx, uint64_t addr, char **symbol, int64_t *offset);
+Vec dw_modules(const char *pattern);    /* char*: module names with debuginfo */
+/* " $name:type" for the parameters and outermost locals of the function
+ * instance at DIE that have a location at PC. */
+void dw_list_vars(DwIndex *idx, uint64_t die, uint64_t pc, StrBuf *out);
 
 /* ------------------------------------------------------------------ */
 /* translate.c: pass 3 */
