@@ -201,6 +201,444 @@ static int btf_vars(DerivedProbe *d, VarLoc **out, CType **ret)
 }
 
 /* ------------------------------------------------------------------ */
+/* DWARF: the variables in scope at the probe address */
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <gelf.h>
+
+CType *dwt_from_die(Dwarf *dw, Dwarf_Die *die);
+
+/* pt_regs fields by x86-64 DWARF register number */
+static const char *const dw_regs[17] = {
+	"ax", "dx", "cx", "bx", "si", "di", "bp", "sp",
+	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "ip",
+};
+
+typedef struct DwSym {
+	const char *name;
+	uint64_t addr;
+} DwSym;
+static DwSym *dw_syms;
+static size_t dw_nsyms;
+static Dwarf *dw_syms_of;
+
+static int cmp_dwsym(const void *a, const void *b)
+{
+	return strcmp(((const DwSym *)a)->name, ((const DwSym *)b)->name);
+}
+
+/* The link-time address of function NAME in the debuginfo's symtab. */
+static uint64_t dw_func_addr(Dwarf *dw, const char *name)
+{
+	if (dw_syms_of != dw) {
+		dw_syms_of = dw;
+		dw_nsyms = 0;
+		Vec v = {0};
+		Elf *elf = dwarf_getelf(dw);
+		for (Elf_Scn *scn = NULL; elf && (scn = elf_nextscn(elf, scn));) {
+			GElf_Shdr sh;
+			if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
+				continue;
+			Elf_Data *data = elf_getdata(scn, NULL);
+			size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+			for (size_t i = 0; data && i < n; i++) {
+				GElf_Sym sym;
+				if (!gelf_getsym(data, i, &sym) ||
+				    GELF_ST_TYPE(sym.st_info) != STT_FUNC || !sym.st_value)
+					continue;
+				const char *nm = elf_strptr(elf, sh.sh_link, sym.st_name);
+				if (!nm)
+					continue;
+				DwSym *ds = arena_alloc(sizeof(*ds));
+				ds->name = nm;
+				ds->addr = sym.st_value;
+				vec_push(&v, ds);
+			}
+		}
+		dw_syms = arena_alloc(sizeof(DwSym) * (v.len + 1));
+		for (int i = 0; i < v.len; i++)
+			dw_syms[i] = *(DwSym *)vec_get(&v, i);
+		dw_nsyms = v.len;
+		qsort(dw_syms, dw_nsyms, sizeof(DwSym), cmp_dwsym);
+	}
+	DwSym key = { name, 0 };
+	DwSym *f = bsearch(&key, dw_syms, dw_nsyms, sizeof(DwSym), cmp_dwsym);
+	return f ? f->addr : 0;
+}
+
+typedef struct DwCtx {
+	Dwarf *dw;
+	uint64_t pc;
+	bool at_entry;          /* pc is the function's first instruction */
+	Dwarf_Die func;         /* the subprogram (or inlined instance) */
+	Dwarf_Die cu;
+	uint64_t func_off;
+	const char *cu_name;
+	bool have_func;
+} DwCtx;
+
+/* The CFA at PC as a C expression over the registers, or NULL. */
+static char *dw_cfa(DwCtx *x)
+{
+	if (x->at_entry)
+		return "(c->kregs->sp + 8)";
+	Dwarf_CFI *cfi = dwarf_getcfi(x->dw);
+	if (!cfi)
+		cfi = dwarf_getcfi_elf(dwarf_getelf(x->dw));
+	Dwarf_Frame *frame;
+	if (!cfi || dwarf_cfi_addrframe(cfi, x->pc, &frame) != 0)
+		return NULL;
+	Dwarf_Op *ops;
+	size_t nops;
+	char *r = NULL;
+	if (dwarf_frame_cfa(frame, &ops, &nops) == 0 && nops == 1 &&
+	    ops[0].atom == DW_OP_bregx && ops[0].number < 17)
+		r = format("(c->kregs->%s + %lldL)", dw_regs[ops[0].number],
+			   (long long)ops[0].number2);
+	else if (nops == 1 && ops[0].atom >= DW_OP_breg0 && ops[0].atom <= DW_OP_breg16)
+		r = format("(c->kregs->%s + %lldL)", dw_regs[ops[0].atom - DW_OP_breg0],
+			   (long long)(int64_t)ops[0].number);
+	free(frame);
+	return r;
+}
+
+static char *dw_expr(DwCtx *x, Dwarf_Op *ops, size_t nops, bool *is_addr,
+		     const char **why, int depth);
+
+static char *dw_frame_base(DwCtx *x, const char **why, int depth)
+{
+	Dwarf_Attribute a;
+	Dwarf_Op *ops;
+	size_t nops;
+	if (!dwarf_attr_integrate(&x->func, DW_AT_frame_base, &a) ||
+	    dwarf_getlocation_addr(&a, x->pc, &ops, &nops, 1) != 1) {
+		*why = "no frame base";
+		return NULL;
+	}
+	bool is_addr;
+	char *fb = dw_expr(x, ops, nops, &is_addr, why, depth + 1);
+	return fb;
+}
+
+/*
+ * A DWARF location expression as a C expression: the variable's address
+ * (*IS_ADDR) or its value.  NULL with *WHY when it cannot be done.
+ */
+static char *dw_expr(DwCtx *x, Dwarf_Op *ops, size_t nops, bool *is_addr,
+		     const char **why, int depth)
+{
+	char *st[16];
+	int sp = 0;
+	bool value = false;
+	*is_addr = true;
+	if (depth > 4) {
+		*why = "location too complex";
+		return NULL;
+	}
+	if (nops == 0) {
+		*why = "optimized out";
+		return NULL;
+	}
+#define PUSH(e) do { if (sp == 16) { *why = "location too complex"; return NULL; } st[sp++] = (e); } while (0)
+#define NEED(n) do { if (sp < (n)) { *why = "malformed location"; return NULL; } } while (0)
+	for (size_t i = 0; i < nops; i++) {
+		Dwarf_Op *op = &ops[i];
+		uint8_t at = op->atom;
+		if (at >= DW_OP_lit0 && at <= DW_OP_lit31) {
+			PUSH(format("%dUL", at - DW_OP_lit0));
+			continue;
+		}
+		if ((at >= DW_OP_reg0 && at <= DW_OP_reg31) || at == DW_OP_regx) {
+			uint64_t r = at == DW_OP_regx ? op->number : at - DW_OP_reg0;
+			if (r >= 17) {
+				*why = "register not available in pt_regs";
+				return NULL;
+			}
+			if (i + 1 < nops && ops[i + 1].atom != DW_OP_piece) {
+				*why = "malformed location";
+				return NULL;
+			}
+			*is_addr = false;
+			return format("c->kregs->%s", dw_regs[r]);
+		}
+		if ((at >= DW_OP_breg0 && at <= DW_OP_breg31) || at == DW_OP_bregx) {
+			uint64_t r = at == DW_OP_bregx ? op->number : at - DW_OP_breg0;
+			int64_t off = at == DW_OP_bregx ? (int64_t)op->number2 : (int64_t)op->number;
+			if (r >= 17) {
+				*why = "register not available in pt_regs";
+				return NULL;
+			}
+			PUSH(format("(c->kregs->%s + %lldL)", dw_regs[r], (long long)off));
+			continue;
+		}
+		switch (at) {
+		case DW_OP_const1u: case DW_OP_const2u: case DW_OP_const4u:
+		case DW_OP_const8u: case DW_OP_constu:
+			PUSH(format("%lluUL", (unsigned long long)op->number));
+			break;
+		case DW_OP_const1s: case DW_OP_const2s: case DW_OP_const4s:
+		case DW_OP_const8s: case DW_OP_consts:
+			PUSH(format("(unsigned long)%lldL", (long long)(int64_t)op->number));
+			break;
+		case DW_OP_fbreg: {
+			char *fb = dw_frame_base(x, why, depth);
+			if (!fb)
+				return NULL;
+			PUSH(format("(%s + %lldL)", fb, (long long)(int64_t)op->number));
+			break;
+		}
+		case DW_OP_call_frame_cfa: {
+			char *cfa = dw_cfa(x);
+			if (!cfa) {
+				*why = "no call frame information";
+				return NULL;
+			}
+			PUSH(cfa);
+			break;
+		}
+		case DW_OP_plus_uconst:
+			NEED(1);
+			st[sp - 1] = format("(%s + %lluUL)", st[sp - 1],
+					    (unsigned long long)op->number);
+			break;
+		case DW_OP_plus: case DW_OP_minus: case DW_OP_mul: case DW_OP_and:
+		case DW_OP_or: case DW_OP_xor: case DW_OP_shl: case DW_OP_shr: {
+			NEED(2);
+			const char *o = at == DW_OP_plus ? "+" : at == DW_OP_minus ? "-" :
+					at == DW_OP_mul ? "*" : at == DW_OP_and ? "&" :
+					at == DW_OP_or ? "|" : at == DW_OP_xor ? "^" :
+					at == DW_OP_shl ? "<<" : ">>";
+			st[sp - 2] = format("((unsigned long)%s %s (unsigned long)%s)",
+					    st[sp - 2], o, st[sp - 1]);
+			sp--;
+			break;
+		}
+		case DW_OP_neg:
+			NEED(1);
+			st[sp - 1] = format("(0UL - %s)", st[sp - 1]);
+			break;
+		case DW_OP_not:
+			NEED(1);
+			st[sp - 1] = format("(~(unsigned long)%s)", st[sp - 1]);
+			break;
+		case DW_OP_dup: {
+			NEED(1);
+			char *top = st[sp - 1];
+			PUSH(top);
+			break;
+		}
+		case DW_OP_deref:
+			NEED(1);
+			st[sp - 1] = format("_stp_tv_read(c, %s, 8, 0)", st[sp - 1]);
+			break;
+		case DW_OP_stack_value:
+			value = true;
+			break;
+		case DW_OP_piece:
+			/* the first piece, when it is the whole of a scalar */
+			if (i + 1 < nops) {
+				*why = "split into pieces";
+				return NULL;
+			}
+			break;
+		case DW_OP_entry_value: case DW_OP_GNU_entry_value: {
+			Dwarf_Attribute ea;
+			Dwarf_Op *sub;
+			size_t nsub;
+			if (!x->at_entry ||
+			    dwarf_getlocation_attr(NULL, op, &ea) != 0 ||
+			    dwarf_getlocation(&ea, &sub, &nsub) != 0 || nsub != 1 ||
+			    !((sub[0].atom >= DW_OP_reg0 && sub[0].atom <= DW_OP_reg16))) {
+				*why = "only known at function entry (DW_OP_entry_value)";
+				return NULL;
+			}
+			PUSH(format("c->kregs->%s", dw_regs[sub[0].atom - DW_OP_reg0]));
+			break;
+		}
+		case DW_OP_implicit_value:
+			if (op->number > 8) {
+				*why = "implicit value too large";
+				return NULL;
+			} else {
+				Dwarf_Attribute ea;
+				Dwarf_Block blk;
+				if (dwarf_getlocation_attr(NULL, op, &ea) != 0 ||
+				    dwarf_formblock(&ea, &blk) != 0) {
+					*why = "malformed location";
+					return NULL;
+				}
+				uint64_t v = 0;
+				for (size_t k = blk.length; k > 0; k--)
+					v = v << 8 | blk.data[k - 1];
+				*is_addr = false;
+				return format("%lluUL", (unsigned long long)v);
+			}
+		case DW_OP_addr:
+			*why = "a static address (use @var)";
+			return NULL;
+		case DW_OP_GNU_implicit_pointer: case DW_OP_implicit_pointer:
+			*why = "an implicit pointer (optimized out)";
+			return NULL;
+		default:
+			*why = format("unsupported DWARF operation 0x%x", at);
+			return NULL;
+		}
+	}
+#undef PUSH
+#undef NEED
+	if (sp != 1) {
+		*why = "malformed location";
+		return NULL;
+	}
+	*is_addr = !value;
+	return st[0];
+}
+
+/* Find the function instance of probe D and its scopes at the probe pc. */
+static bool dw_context(DerivedProbe *d, bool at_entry, Dwarf *dw, DwCtx *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->dw = dw;
+	uint64_t entry = dw_func_addr(dw, probe_func(d));
+	x->pc = !at_entry && d->dw_pc ? d->dw_pc : entry + (d->dw_pc ? 0 : d->offset);
+	if (!x->pc)
+		return false;
+	x->at_entry = at_entry || x->pc == entry || d->dw_entry;
+	if (!dwarf_addrdie(dw, x->pc, &x->cu))
+		return false;
+	x->cu_name = dwarf_diename(&x->cu);
+	if (d->dw_die && !at_entry && dwarf_offdie(dw, d->dw_die, &x->func)) {
+		x->have_func = true;
+	} else {
+		Dwarf_Die *scopes;
+		int n = dwarf_getscopes(&x->cu, x->pc, &scopes);
+		for (int i = 0; i < n; i++)
+			if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram ||
+			    dwarf_tag(&scopes[i]) == DW_TAG_inlined_subroutine) {
+				x->func = scopes[i];
+				x->have_func = true;
+				break;
+			}
+		if (n > 0)
+			free(scopes);
+	}
+	if (x->have_func)
+		x->func_off = dwarf_dieoffset(&x->func);
+	return x->have_func;
+}
+
+static void add_dw_var(DwCtx *x, Dwarf_Die *v, Vec *out)
+{
+	const char *name = dwarf_diename(v);
+	if (!name)
+		return;
+	for (int i = 0; i < out->len; i++)
+		if (!strcmp(((VarLoc *)vec_get(out, i))->name, name))
+			return;         /* shadowed by an inner scope */
+	VarLoc *vl = arena_alloc(sizeof(*vl));
+	vl->name = name;
+	vl->is_param = dwarf_tag(v) == DW_TAG_formal_parameter;
+	Dwarf_Attribute a;
+	Dwarf_Die td;
+	vl->type = dwarf_attr_integrate(v, DW_AT_type, &a) && dwarf_formref_die(&a, &td) ?
+		   dwt_from_die(x->dw, &td) : ct_new(CT_VOID, "void");
+	Dwarf_Op *ops;
+	size_t nops;
+	if (dwarf_attr_integrate(v, DW_AT_const_value, &a)) {
+		Dwarf_Sword sv;
+		Dwarf_Word uv;
+		if (dwarf_formsdata(&a, &sv) == 0)
+			vl->code = format("(unsigned long)%lldL", (long long)sv);
+		else if (dwarf_formudata(&a, &uv) == 0)
+			vl->code = format("%lluUL", (unsigned long long)uv);
+		else
+			vl->unavailable = "a constant of an unsupported form";
+		vl->source = "DWARF (a constant)";
+		vec_push(out, vl);
+		return;
+	}
+	if (!dwarf_attr(v, DW_AT_location, &a)) {
+		vl->unavailable = "optimized out (no location)";
+		vec_push(out, vl);
+		return;
+	}
+	int r = dwarf_getlocation_addr(&a, x->pc, &ops, &nops, 1);
+	if (r <= 0) {
+		vl->unavailable = format("not accessible at this address (pc: 0x%llx)",
+					 (unsigned long long)x->pc);
+		vec_push(out, vl);
+		return;
+	}
+	const char *why = NULL;
+	bool is_addr;
+	vl->code = dw_expr(x, ops, nops, &is_addr, &why, 0);
+	vl->is_addr = is_addr;
+	if (!vl->code) {
+		vl->unavailable = why;
+	} else {
+		StrBuf sb = {0};
+		sb_printf(&sb, "DWARF (%s %s, ", dwarf_diename(&x->func) ? dwarf_diename(&x->func) : "?",
+			  vl->is_param ? "param" : "local");
+		if (!strncmp(vl->code, "c->kregs->", 10) && !strchr(vl->code, ' '))
+			sb_printf(&sb, "%%r%s)", vl->code + 10);
+		else
+			sb_printf(&sb, "%s %s)", is_addr ? "at" : "=", vl->code);
+		vl->source = arena_strdup(sb.buf);
+		sb_release(&sb);
+	}
+	vec_push(out, vl);
+}
+
+static void scan_scope(DwCtx *x, Dwarf_Die *scope, Vec *out)
+{
+	Dwarf_Die child;
+	if (dwarf_child(scope, &child) != 0)
+		return;
+	do {
+		int tag = dwarf_tag(&child);
+		if (tag == DW_TAG_formal_parameter || tag == DW_TAG_variable)
+			add_dw_var(x, &child, out);
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+/* The variables visible at the probe of D, from DWARF: innermost scope
+ * first; -1 if the function is not found. */
+static int dwarf_vars(DerivedProbe *d, bool at_entry, Dwarf *dw, VarLoc **out,
+		      CType **ret, DwCtx *x)
+{
+	if (!dw_context(d, at_entry, dw, x))
+		return -1;
+	Vec v = {0};
+	Dwarf_Die *scopes;
+	int n = dwarf_getscopes(&x->cu, x->pc, &scopes);
+	int k = -1, inner = -1;
+	for (int i = 0; i < n && k < 0; i++)
+		if (dwarf_dieoffset(&scopes[i]) == x->func_off)
+			k = i;
+	/* blocks of inlined callees inside our function are not ours */
+	for (int i = 0; i < k; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+		if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine)
+			inner = i;
+	}
+	for (int i = inner + 1; i < k; i++)
+		if (dwarf_tag(&scopes[i]) == DW_TAG_lexical_block)
+			scan_scope(x, &scopes[i], &v);
+	scan_scope(x, &x->func, &v);
+	if (n > 0)
+		free(scopes);
+	*out = arena_alloc(sizeof(VarLoc) * (v.len + 1));
+	for (int i = 0; i < v.len; i++)
+		(*out)[i] = *(VarLoc *)vec_get(&v, i);
+	Dwarf_Attribute a;
+	Dwarf_Die td;
+	*ret = dwarf_attr_integrate(&x->func, DW_AT_type, &a) && dwarf_formref_die(&a, &td) ?
+	       dwt_from_die(dw, &td) : NULL;
+	return v.len;
+}
+
+/* ------------------------------------------------------------------ */
 /* walking members and indexes */
 
 static const char *first_member(CType *t)
@@ -668,9 +1106,17 @@ static void resolve_dollar(Res *r, Node *n)
 	}
 	char *name = n->name;
 	int level = n->args.len ? 0 : pretty_suffix(&name);
-	VarLoc *vars;
+	VarLoc *vars = NULL;
 	CType *ret = NULL;
-	int nvars = btf_vars(d, &vars, &ret);
+	DwCtx x;
+	bool from_dwarf = false;
+	bool at_entry = r->at_entry || d->kind == DP_KRETPROBE;
+	Dwarf *dw = dw_open(sess, d->module);
+	int nvars = dw ? dwarf_vars(d, at_entry, dw, &vars, &ret, &x) : -1;
+	if (nvars >= 0)
+		from_dwarf = true;
+	else
+		nvars = btf_vars(d, &vars, &ret);
 	const char *func = probe_func(d);
 	if (nvars < 0) {
 		if (sess->skip_badvars) {
@@ -705,7 +1151,8 @@ static void resolve_dollar(Res *r, Node *n)
 		tv->base = B_CODE;
 		tv->code = "c->kregs->ax";
 		tv->type = ret;
-		verbose_source(r, vname, format("BTF (%s return value, %%rax)", func));
+		verbose_source(r, vname, format("%s (%s return value, %%rax)",
+						from_dwarf ? "DWARF" : "BTF", func));
 	} else {
 		VarLoc *vl = NULL;
 		for (int i = 0; i < nvars && !vl; i++)
@@ -717,9 +1164,16 @@ static void resolve_dollar(Res *r, Node *n)
 				return;
 			}
 			char *alts = var_alternatives(vars, nvars, vname);
-			res_error(r, n->tok, "unable to find local '%s', [man error::dwarf] in %s (no debuginfo: BTF has the parameters only)%s%s%s",
-				  vname, func, alts ? " (alternatives: " : "",
-				  alts ? alts : "", alts ? ")" : "");
+			if (from_dwarf)
+				res_error(r, n->tok, "unable to find local '%s', [man error::dwarf] dieoffset 0x%llx in %s, near pc 0x%llx in %s %s (alternatives: %s))",
+					  vname, (unsigned long long)x.func_off,
+					  d->module ? d->module : "kernel",
+					  (unsigned long long)x.pc, func,
+					  x.cu_name ? x.cu_name : "", alts ? alts : "");
+			else
+				res_error(r, n->tok, "unable to find local '%s', [man error::dwarf] in %s (no debuginfo: BTF has the parameters only)%s%s%s",
+					  vname, func, alts ? " (alternatives: " : "",
+					  alts ? alts : "", alts ? ")" : "");
 			return;
 		}
 		if (vl->unavailable) {
@@ -727,8 +1181,12 @@ static void resolve_dollar(Res *r, Node *n)
 				skip_badvar(r, n);
 				return;
 			}
-			res_error(r, n->tok, "cannot access target variable '%s' in %s from BTF: %s",
-				  vname, func, vl->unavailable);
+			if (from_dwarf)
+				res_error(r, n->tok, "%s [man error::dwarf] (local '%s' of %s)",
+					  vl->unavailable, vname, func);
+			else
+				res_error(r, n->tok, "cannot access target variable '%s' in %s from BTF: %s",
+					  vname, func, vl->unavailable);
 			return;
 		}
 		if (d->kind == DP_KRETPROBE && !r->at_entry) {
