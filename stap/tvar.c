@@ -1182,8 +1182,7 @@ static void resolve_dollar(Res *r, Node *n)
 				return;
 			}
 			if (from_dwarf)
-				res_error(r, n->tok, "%s [man error::dwarf] (local '%s' of %s)",
-					  vl->unavailable, vname, func);
+				res_error(r, n->tok, "%s [man error::dwarf]", vl->unavailable);
 			else
 				res_error(r, n->tok, "cannot access target variable '%s' in %s from BTF: %s",
 					  vname, func, vl->unavailable);
