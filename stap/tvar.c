@@ -15,6 +15,7 @@
  * from BTF: function parameters at entry, in the x86-64 SysV argument
  * registers, and struct types by name.
  */
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,6 +219,7 @@ static const char *const dw_regs[17] = {
 typedef struct DwSym {
 	const char *name;
 	uint64_t addr;
+	bool object;            /* STT_OBJECT, else STT_FUNC */
 } DwSym;
 static DwSym *dw_syms;
 static size_t dw_nsyms;
@@ -228,8 +230,27 @@ static int cmp_dwsym(const void *a, const void *b)
 	return strcmp(((const DwSym *)a)->name, ((const DwSym *)b)->name);
 }
 
+/* The symbols of DW's symtab sorted by name; *N of them. */
+static DwSym *dw_symtab(Dwarf *dw, size_t *n);
+
 /* The link-time address of function NAME in the debuginfo's symtab. */
 static uint64_t dw_func_addr(Dwarf *dw, const char *name)
+{
+	size_t n;
+	DwSym *syms = dw_symtab(dw, &n);
+	DwSym key = { name, 0, false };
+	DwSym *f = bsearch(&key, syms, n, sizeof(DwSym), cmp_dwsym);
+	if (!f)
+		return 0;
+	while (f > syms && !strcmp(f[-1].name, name))
+		f--;
+	for (; f < syms + n && !strcmp(f->name, name); f++)
+		if (!f->object)
+			return f->addr;
+	return 0;
+}
+
+static DwSym *dw_symtab(Dwarf *dw, size_t *nout)
 {
 	if (dw_syms_of != dw) {
 		dw_syms_of = dw;
@@ -244,8 +265,9 @@ static uint64_t dw_func_addr(Dwarf *dw, const char *name)
 			size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
 			for (size_t i = 0; data && i < n; i++) {
 				GElf_Sym sym;
-				if (!gelf_getsym(data, i, &sym) ||
-				    GELF_ST_TYPE(sym.st_info) != STT_FUNC || !sym.st_value)
+				if (!gelf_getsym(data, i, &sym) || !sym.st_value ||
+				    (GELF_ST_TYPE(sym.st_info) != STT_FUNC &&
+				     GELF_ST_TYPE(sym.st_info) != STT_OBJECT))
 					continue;
 				const char *nm = elf_strptr(elf, sh.sh_link, sym.st_name);
 				if (!nm)
@@ -253,6 +275,7 @@ static uint64_t dw_func_addr(Dwarf *dw, const char *name)
 				DwSym *ds = arena_alloc(sizeof(*ds));
 				ds->name = nm;
 				ds->addr = sym.st_value;
+				ds->object = GELF_ST_TYPE(sym.st_info) == STT_OBJECT;
 				vec_push(&v, ds);
 			}
 		}
@@ -262,9 +285,101 @@ static uint64_t dw_func_addr(Dwarf *dw, const char *name)
 		dw_nsyms = v.len;
 		qsort(dw_syms, dw_nsyms, sizeof(DwSym), cmp_dwsym);
 	}
-	DwSym key = { name, 0 };
-	DwSym *f = bsearch(&key, dw_syms, dw_nsyms, sizeof(DwSym), cmp_dwsym);
-	return f ? f->addr : 0;
+	*nout = dw_nsyms;
+	return dw_syms;
+}
+
+/* @var("name[@file]"[, "kernel"]): a global of the kernel, at its
+ * link-time address moved by the KASLR offset the module computes from
+ * an exported function (_printk). */
+static bool dw_global(Dwarf *dw, const char *spec, CType **type, char **code,
+		      const char **why)
+{
+	char *name = arena_strdup(spec), *file = strchr(name, '@');
+	if (file)
+		*file++ = '\0';
+	size_t n;
+	DwSym *syms = dw_symtab(dw, &n);
+	uint64_t printk = 0;
+	DwSym pk = { "_printk", 0, false };
+	DwSym *p = bsearch(&pk, syms, n, sizeof(DwSym), cmp_dwsym);
+	if (p)
+		printk = p->addr;
+	DwSym key = { name, 0, false };
+	DwSym *f = bsearch(&key, syms, n, sizeof(DwSym), cmp_dwsym);
+	if (!f || !printk) {
+		*why = "no such symbol";
+		return false;
+	}
+	while (f > syms && !strcmp(f[-1].name, name))
+		f--;
+	bool object = false;
+	uint64_t obj_addr = 0;
+	CType *decl_type = NULL;
+	for (; f < syms + n && !strcmp(f->name, name); f++)
+		if (f->object) {
+			object = true;
+			obj_addr = f->addr;
+		}
+	if (!object) {
+		*why = "not a variable";
+		return false;
+	}
+	/* the CU defining it (data is not in .debug_aranges) */
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	while (dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu, child;
+		Dwarf_Off cuoff = off + hsize;
+		off = next;
+		if (!dwarf_offdie(dw, cuoff, &cu))
+			continue;
+		const char *cuname = dwarf_diename(&cu);
+		if (file && (!cuname || (fnmatch(file, cuname, 0) != 0 &&
+					 !(strlen(cuname) > strlen(file) &&
+					   !strcmp(cuname + strlen(cuname) - strlen(file), file) &&
+					   cuname[strlen(cuname) - strlen(file) - 1] == '/'))))
+			continue;
+		if (dwarf_child(&cu, &child) != 0)
+			continue;
+		do {
+			const char *nm;
+			if (dwarf_tag(&child) != DW_TAG_variable ||
+			    !(nm = dwarf_diename(&child)) || strcmp(nm, name))
+				continue;
+			Dwarf_Attribute a;
+			Dwarf_Die td;
+			if (!dwarf_hasattr(&child, DW_AT_location)) {
+				/* a declaration: its type, for a symbol the
+				 * linker script defines (jiffies) */
+				if (!decl_type && dwarf_attr_integrate(&child, DW_AT_type, &a) &&
+				    dwarf_formref_die(&a, &td))
+					decl_type = dwt_from_die(dw, &td);
+				continue;
+			}
+			Dwarf_Op *ops;
+			size_t nops;
+			if (!dwarf_attr_integrate(&child, DW_AT_type, &a) ||
+			    !dwarf_formref_die(&a, &td) ||
+			    !dwarf_attr(&child, DW_AT_location, &a) ||
+			    dwarf_getlocation(&a, &ops, &nops) != 0 || nops != 1 ||
+			    ops[0].atom != DW_OP_addr)
+				continue;
+			*type = dwt_from_die(dw, &td);
+			*code = format("((unsigned long)&_printk - 0x%llxUL + 0x%llxUL)",
+				       (unsigned long long)printk,
+				       (unsigned long long)ops[0].number);
+			return true;
+		} while (dwarf_siblingof(&child, &child) == 0);
+	}
+	if (decl_type && !file) {
+		*type = decl_type;
+		*code = format("((unsigned long)&_printk - 0x%llxUL + 0x%llxUL)",
+			       (unsigned long long)printk, (unsigned long long)obj_addr);
+		return true;
+	}
+	*why = file ? "not found in that file" : "no DWARF for it";
+	return false;
 }
 
 typedef struct DwCtx {
@@ -1290,6 +1405,33 @@ static void resolve_autocast(Res *r, Node *n)
 	n->tv = tv;
 }
 
+static void resolve_var(Res *r, Node *n)
+{
+	const char *spec = n->rhs && n->rhs->kind == ND_STR ? n->rhs->str : "";
+	const char *mod = n->cond && n->cond->kind == ND_STR ? n->cond->str : NULL;
+	if (mod && !strcmp(mod, "kernel"))
+		mod = NULL;
+	Dwarf *dw = mod ? NULL : dw_open(sess, NULL);
+	CType *t;
+	char *code;
+	const char *why = "no debuginfo";
+	if (!dw || !dw_global(dw, spec, &t, &code, &why)) {
+		res_error(r, n->tok, "unresolved @var() expression");
+		return;
+	}
+	TVar *tv = new_tv();
+	tv->base = B_CODE;
+	tv->code = code;
+	tv->base_addr = true;
+	tv->at_addr = true;
+	tv->type = t;
+	if (!walk_suffix(r, tv, n))
+		return;
+	if (!r->quiet && verbose_for(2))
+		fprintf(stderr, "tvar: @var(\"%s\") from DWARF at %s\n", spec, code);
+	n->tv = tv;
+}
+
 static void resolve_target(Res *r, Node *n)
 {
 	if (n->tv)
@@ -1304,7 +1446,7 @@ static void resolve_target(Res *r, Node *n)
 	else if (!strcmp(n->name, "@autocast"))
 		resolve_autocast(r, n);
 	else if (!strcmp(n->name, "@var"))
-		res_error(r, n->tok, "unresolved @var() expression");
+		resolve_var(r, n);
 	else
 		resolve_dollar(r, n);
 }
