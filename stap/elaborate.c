@@ -794,7 +794,11 @@ static bool resolve_probe(Probe *p)
 		if (r == 0 || r == -2) {
 			if (pp->optional)
 				continue;
-			if (sess->semantic_errors == before) {
+			if (sess->semantic_errors == before && r == -2) {
+				/* SystemTap's two blocks */
+				semantic_error(pp->tok, "while resolving probe point");
+				semantic_error(NULL, "no match");
+			} else if (sess->semantic_errors == before) {
 				char *sim = similar_points(pp);
 				semantic_error2(pp->tok, pp->tok,
 						r == -2 ? "no match" :
