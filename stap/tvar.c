@@ -171,7 +171,9 @@ static int btf_vars(DerivedProbe *d, VarLoc **out, CType **ret)
 	*out = NULL;
 	if (ret)
 		*ret = NULL;
-	if (d->module || d->offset)
+	/* at an out-of-line function's entry only (DWARF-resolved probes
+	 * are registered as _stext + offset) */
+	if (d->module || d->dw_inline || (d->offset && !d->dw_entry))
 		return -1;
 	CType *proto = btf_func_proto(probe_func(d));
 	if (!proto)
