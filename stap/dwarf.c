@@ -401,7 +401,7 @@ void dw_type_name(Dwarf_Die *type, StrBuf *out)
  * written atomically (temporary file + rename).
  */
 
-#define IDX_MAGIC "STPDWIX2"
+#define IDX_MAGIC "STPDWIX5"
 
 typedef struct IdxHeader {
 	char magic[8];
@@ -597,7 +597,7 @@ static bool die_entry_addr(Dwarf_Die *d, Dwarf_Addr *addr)
 	return false;
 }
 
-static void add_entry(Builder *b, Dwarf_Die *d, Dwarf_Off cu_off,
+static void add_entry(Builder *b, Dwarf_Die *d, Dwarf_Die *cu, Dwarf_Off cu_off,
 		      const char *comp_dir, uint32_t flags)
 {
 	Dwarf_Attribute a;
@@ -623,9 +623,17 @@ static void add_entry(Builder *b, Dwarf_Die *d, Dwarf_Off cu_off,
 		flags |= DWF_BLOCKED;
 	if (b->init_lo && addr >= b->init_lo && addr < b->init_hi)
 		flags |= DWF_INIT;
+	const char *file = dwarf_decl_file(d);
+	if (!file && cu) {
+		/* assembly: the CU's file, the line of the entry address */
+		Dwarf_Line *l = dwarf_getsrc_die(cu, addr);
+		file = l ? dwarf_linesrc(l, NULL, NULL) : NULL;
+		if (l)
+			dwarf_lineno(l, &line);
+	}
 	DwEntry *e = &b->ents[b->n++];
 	e->name = intern(b, name);
-	e->file = intern(b, show_file(dwarf_decl_file(d), comp_dir));
+	e->file = intern(b, show_file(file, comp_dir));
 	e->line = line;
 	e->flags = flags;
 	e->addr = addr;
@@ -633,7 +641,7 @@ static void add_entry(Builder *b, Dwarf_Die *d, Dwarf_Off cu_off,
 	e->cu = cu_off;
 }
 
-static void walk_scope(Builder *b, Dwarf_Die *scope, Dwarf_Off cu_off,
+static void walk_scope(Builder *b, Dwarf_Die *scope, Dwarf_Die *cu, Dwarf_Off cu_off,
 		       const char *comp_dir, int depth)
 {
 	Dwarf_Die c;
@@ -643,20 +651,90 @@ static void walk_scope(Builder *b, Dwarf_Die *scope, Dwarf_Off cu_off,
 		switch (dwarf_tag(&c)) {
 		case DW_TAG_subprogram:
 			if (!dwarf_hasattr(&c, DW_AT_declaration))
-				add_entry(b, &c, cu_off, comp_dir, 0);
-			walk_scope(b, &c, cu_off, comp_dir, depth + 1);
+				add_entry(b, &c, cu, cu_off, comp_dir, 0);
+			walk_scope(b, &c, cu, cu_off, comp_dir, depth + 1);
 			break;
 		case DW_TAG_inlined_subroutine:
-			add_entry(b, &c, cu_off, comp_dir, DWF_INLINE);
-			walk_scope(b, &c, cu_off, comp_dir, depth + 1);
+			add_entry(b, &c, cu, cu_off, comp_dir, DWF_INLINE);
+			walk_scope(b, &c, cu, cu_off, comp_dir, depth + 1);
 			break;
 		case DW_TAG_lexical_block:
-			walk_scope(b, &c, cu_off, comp_dir, depth + 1);
+			walk_scope(b, &c, cu, cu_off, comp_dir, depth + 1);
 			break;
 		default:
 			break;
 		}
 	} while (dwarf_siblingof(&c, &c) == 0);
+}
+
+/* Is S already interned (a function name seen in the DWARF)? */
+static bool interned(Builder *b, const char *s)
+{
+	if (!b->nslots)
+		return false;
+	size_t j = hash_str(s) & (b->nslots - 1);
+	for (; b->slots[j]; j = (j + 1) & (b->nslots - 1))
+		if (!strcmp(b->strs.buf + b->slots[j] - 1, s))
+			return true;
+	return false;
+}
+
+/* Functions of the symbol table that the DWARF does not describe
+ * (assembly without debug info, .cold parts, trampolines): SystemTap
+ * lists them by name alone. */
+static void add_symtab_only(Builder *b, Elf *elf)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	while ((scn = elf_nextscn(elf, scn)))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
+			break;
+	if (!scn)
+		return;
+	Elf_Data *data = elf_getdata(scn, NULL);
+	size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+	uint32_t none = intern(b, "");
+	/* the entry addresses of the DWARF's out-of-line functions */
+	uint64_t *addrs = malloc((b->n + 1) * 8);
+	size_t naddrs = 0;
+	for (size_t i = 0; i < b->n; i++)
+		if (!(b->ents[i].flags & DWF_INLINE))
+			addrs[naddrs++] = b->ents[i].addr;
+	qsort(addrs, naddrs, 8, cmp_u64);
+	for (size_t i = 0; data && i < n; i++) {
+		GElf_Sym sym;
+		const char *name;
+		if (!gelf_getsym(data, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+		    sym.st_shndx == SHN_UNDEF || !sym.st_value ||
+		    !(name = elf_strptr(elf, sh.sh_link, sym.st_name)) || !*name ||
+		    interned(b, name))
+			continue;
+		/* aliases and compiler clones (.constprop.N, .isra.N) that
+		 * start where a DWARF function does are that function */
+		uint64_t v = sym.st_value;
+		if (naddrs && bsearch(&v, addrs, naddrs, 8, cmp_u64))
+			continue;
+		if (b->n == b->cap) {
+			b->cap = b->cap ? b->cap * 2 : 65536;
+			b->ents = realloc(b->ents, b->cap * sizeof(*b->ents));
+			if (!b->ents)
+				fatal("out of memory");
+		}
+		uint32_t flags = DWF_SYMTAB;
+		if (GELF_ST_BIND(sym.st_info) == STB_GLOBAL)
+			flags |= DWF_EXTERNAL;
+		if (blocked_addr(b, sym.st_value))
+			flags |= DWF_BLOCKED;
+		if (b->init_lo && sym.st_value >= b->init_lo && sym.st_value < b->init_hi)
+			flags |= DWF_INIT;
+		DwEntry *e = &b->ents[b->n++];
+		memset(e, 0, sizeof(*e));
+		e->name = intern(b, name);
+		e->file = none;
+		e->flags = flags;
+		e->addr = sym.st_value;
+	}
+	free(addrs);
 }
 
 static char *build_id_hex(Elf *elf)
@@ -759,10 +837,11 @@ static bool build_index(DwFile *f, DwIndex *idx, const char *path)
 		if (dwarf_offdie(f->dw, off + hsz, &cu)) {
 			Dwarf_Attribute a;
 			const char *comp_dir = dwarf_formstring(dwarf_attr(&cu, DW_AT_comp_dir, &a));
-			walk_scope(&b, &cu, off + hsz, comp_dir, 0);
+			walk_scope(&b, &cu, &cu, off + hsz, comp_dir, 0);
 		}
 		off = next;
 	}
+	add_symtab_only(&b, f->elf);
 	sort_strs = b.strs.buf;
 	qsort(b.ents, b.n, sizeof(*b.ents), cmp_ent);
 	uint64_t text = f->module ? 0 : symbol_value(f->elf, "_stext");

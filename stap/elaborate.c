@@ -378,7 +378,9 @@ static void dw_on_function(DwIndex *idx, const DwEntry *e, void *arg)
 	m->last = e;
 	if (seen_addr(m, e->addr, e->name))
 		return;
-	char *pp = format("%s.function(\"%s@%s:%u\")%s", dw_prefix(m), name,
+	char *pp = e->flags & DWF_SYMTAB ?
+		   format("%s.function(\"%s\")%s", dw_prefix(m), name, m->suffix) :
+		   format("%s.function(\"%s@%s:%u\")%s", dw_prefix(m), name,
 			  dw_str(idx, e->file), e->line, m->suffix);
 	dw_derived(m, idx, e, e->addr, pp, true);
 }

@@ -644,6 +644,7 @@ enum {
 	DWF_EXTERNAL = 2,       /* DW_AT_external */
 	DWF_BLOCKED = 4,        /* where the kernel refuses kprobes */
 	DWF_INIT = 8,           /* .init.text: gone after boot */
+	DWF_SYMTAB = 16,        /* only in the ELF symbol table: no DIE */
 };
 typedef struct DwEntry {
 	uint32_t name, file;    /* offsets in the string table */
