@@ -1070,6 +1070,62 @@ static void bind_queued_functions(void)
 /* The end probe SystemTap adds to print globals written but never read. */
 static void add_global_display(void);
 
+/* Collect in OUT the variables N assigns (=, op=, ++, --, <<<, delete). */
+static void written_vars(Node *n, Vec *out)
+{
+	if (!n)
+		return;
+	switch (n->kind) {
+	case ND_ASSIGN: case ND_PREINC: case ND_PREDEC: case ND_POSTINC:
+	case ND_POSTDEC: case ND_AGG: case ND_DELETE:
+		if (n->lhs && (n->lhs->kind == ND_VAR || n->lhs->kind == ND_INDEX) &&
+		    n->lhs->var)
+			vec_push(out, n->lhs->var);
+		break;
+	default:
+		break;
+	}
+	written_vars(n->lhs, out);
+	written_vars(n->rhs, out);
+	written_vars(n->cond, out);
+	written_vars(n->then, out);
+	written_vars(n->els, out);
+	written_vars(n->init, out);
+	written_vars(n->inc, out);
+	written_vars(n->body, out);
+	written_vars(n->catch_var, out);
+	for (int i = 0; i < n->args.len; i++)
+		written_vars(n->args.items[i], out);
+}
+
+/* @probewrite(v) becomes 1 when the handler assigns v anywhere (the
+ * user's body overriding an alias's variable), else 0. */
+static void fold_probewrite(Node *n, Vec *written)
+{
+	if (!n)
+		return;
+	if (n->kind == ND_DEFINED && n->op == 'w') {
+		bool w = false;
+		for (int i = 0; i < written->len && !w; i++)
+			w = n->lhs->var == vec_get(written, i);
+		n->kind = ND_NUM;
+		n->val = w;
+		n->lhs = NULL;
+		return;
+	}
+	fold_probewrite(n->lhs, written);
+	fold_probewrite(n->rhs, written);
+	fold_probewrite(n->cond, written);
+	fold_probewrite(n->then, written);
+	fold_probewrite(n->els, written);
+	fold_probewrite(n->init, written);
+	fold_probewrite(n->inc, written);
+	fold_probewrite(n->body, written);
+	fold_probewrite(n->limit, written);
+	for (int i = 0; i < n->args.len; i++)
+		fold_probewrite(n->args.items[i], written);
+}
+
 /* ------------------------------------------------------------------ */
 
 bool elaborate(void)
@@ -1085,6 +1141,9 @@ bool elaborate(void)
 		Scope sc = { &h->locals, NULL, NULL, false };
 		sc.file = h->tok->file;
 		bind(&sc, h->body);
+		Vec written = {0};
+		written_vars(h->body, &written);
+		fold_probewrite(h->body, &written);
 	}
 	/* probe conditions are evaluated with globals only */
 	for (int i = 0; i < sess->derived.len; i++) {

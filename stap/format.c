@@ -62,7 +62,7 @@ int parse_format(const char *fmt, FmtSpec **specs, const char **errmsg)
 					s->precision = s->precision * 10 + (*p++ - '0');
 			}
 		}
-		while (*p == 'l' || *p == 'h' || *p == 'L')
+		if (*p == 'l')          /* one 'l', as SystemTap: no h, L, ll */
 			p++;
 		if (!*p || !strchr("diuoxXscpbmM", *p)) {
 			sb_release(&lit);

@@ -216,8 +216,8 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Every .stp (and .stpm) file under DIR, sorted, recursively. */
-static void list_tapsets(const char *dir, const char *suffix, Vec *out)
+/* The .stp (or .stpm) files directly in DIR, sorted. */
+static void list_tapsets_in(const char *dir, const char *suffix, Vec *out)
 {
 	DIR *d = opendir(dir);
 	if (!d)
@@ -235,12 +235,29 @@ static void list_tapsets(const char *dir, const char *suffix, Vec *out)
 	for (int i = 0; i < names.len; i++) {
 		char *path = format("%s/%s", dir, (char *)vec_get(&names, i));
 		size_t n = strlen(path), sl = strlen(suffix);
-		if (is_dir(path))
-			list_tapsets(path, suffix, out);
-		else if (n > sl && !strcmp(path + n - sl, suffix))
+		if (n > sl && !strcmp(path + n - sl, suffix) && !is_dir(path))
 			vec_push(out, path);
 	}
 }
+
+/*
+ * The library files of one tapset directory, as SystemTap picks them: the
+ * directory itself, its subdirectory for the architecture, the one for
+ * the runtime (linux) and linux/ARCH.  Other subdirectories (other
+ * architectures, other runtimes such as dyninst or bpf) are not read.
+ */
+static void list_tapsets(const char *dir, const char *suffix, Vec *out)
+{
+	const char *subs[] = { "", sess->arch, "linux",
+			       format("linux/%s", sess->arch) };
+	for (int i = 0; i < 4; i++)
+		list_tapsets_in(*subs[i] ? format("%s/%s", dir, subs[i]) : dir,
+				suffix, out);
+}
+
+/* --parse-library FILE: parse one tapset file as a library file (after
+ * the .stpm macros of the tapset path), for testsuite/oracle. */
+static char *parse_library;
 
 static bool pass1(void)
 {
@@ -274,7 +291,25 @@ static bool pass1(void)
 			File *f = new_file(vec_get(&macros, j), text);
 			f->is_tapset = true;
 			load_macro_file(f);
+			sess->nlibrary_files++;
 		}
+	}
+	if (parse_library) {
+		char *text = read_file(parse_library, NULL);
+		if (!text) {
+			fprintf(stderr, "stap: cannot open library file '%s': %s\n",
+				parse_library, strerror(errno));
+			return false;
+		}
+		File *f = new_file(parse_library, text);
+		f->is_tapset = true;
+		size_t n = strlen(parse_library);
+		if (n > 5 && !strcmp(parse_library + n - 5, ".stpm")) {
+			load_macro_file(f);
+			return sess->parse_errors == 0;
+		}
+		vec_push(&sess->files, f);
+		return parse_file(f) && sess->parse_errors == 0;
 	}
 	bool ok = true;
 	for (int i = 0; i < dirs.len; i++) {
@@ -436,6 +471,7 @@ static int run_remote(void)
 enum {
 	OPT_REMOTE = 256, OPT_DISABLE_CACHE, OPT_NO_GLOBAL_DISPLAY, OPT_VP,
 	OPT_HELP, OPT_VERSION, OPT_TMPDIR, OPT_SKIP_BADVARS,
+	OPT_ALL_MODULES, OPT_PARSE_LIBRARY,
 };
 
 static void version(void)
@@ -458,6 +494,8 @@ static void parse_args(int argc, char **argv)
 		{ "vp", required_argument, NULL, OPT_VP },
 		{ "tmpdir", required_argument, NULL, OPT_TMPDIR },
 		{ "skip-badvars", no_argument, NULL, OPT_SKIP_BADVARS },
+		{ "all-modules", no_argument, NULL, OPT_ALL_MODULES },
+		{ "parse-library", required_argument, NULL, OPT_PARSE_LIBRARY },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *release = getenv("SYSTEMTAP_RELEASE");
@@ -575,6 +613,16 @@ static void parse_args(int argc, char **argv)
 		case OPT_TMPDIR:
 			setenv("TMPDIR", optarg, 1);
 			break;
+		case OPT_ALL_MODULES:
+			/* the symbols of every module for backtraces: ours
+			 * come from the kernel at run time */
+			break;
+		case OPT_PARSE_LIBRARY:
+			parse_library = optarg;
+			sess->last_pass = 1;
+			have_script = true;
+			sess->script_text = "";
+			break;
 		default:
 			fprintf(stderr, "Try 'stap --help' for more information.\n");
 			exit(1);
@@ -631,6 +679,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "Pass 1: parse failed.  [man error::pass1]\n");
 		return 1;
 	}
+	if (parse_library)
+		return 0;
 	if (verbose_for(1))
 		fprintf(stderr, "Pass 1: parsed user script and %d library script%s using %s, in %s.\n",
 			sess->nlibrary_files, plural(sess->nlibrary_files, "", "s"),

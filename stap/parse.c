@@ -256,6 +256,8 @@ static Node *primary(Token **rest, Token *tok)
 	if (tok->kind == TK_NUMBER || tok->kind == TK_STRING)
 		return literal(rest, tok);
 	if (tok->kind == TK_EMBEDDED) {
+		if (!cur_file->is_tapset && !sess->guru)
+			fail(tok, "embedded expression code in unprivileged script; need stap -g");
 		Node *n = new_node(ND_EMBEDDED_EXPR, tok);
 		n->str = tok->str;
 		*rest = tok->next;
@@ -298,10 +300,46 @@ static Node *primary(Token **rest, Token *tok)
 			*rest = tok;
 			return n;
 		}
-		if (!strcmp(name, "@defined") || !strcmp(name, "@entry")) {
-			Node *n = new_node(name[1] == 'd' ? ND_DEFINED : ND_ENTRY, tok);
+		if (!strcmp(name, "@defined") || !strcmp(name, "@entry") ||
+		    !strcmp(name, "@probewrite")) {
+			Node *n = new_node(name[1] == 'e' ? ND_ENTRY : ND_DEFINED, tok);
+			/* @probewrite(v): is v written in the probe's handler */
+			if (name[1] == 'p') {
+				n->op = 'w';
+				tok = skip(tok->next, "(");
+				if (!is_ident(tok))
+					fail(tok, "expected identifier");
+				n->lhs = new_node(ND_VAR, tok);
+				n->lhs->name = tok->text;
+				*rest = skip(tok->next, ")");
+				return n;
+			}
 			tok = skip(tok->next, "(");
 			n->lhs = expr(&tok, tok);
+			*rest = skip(tok, ")");
+			return n;
+		}
+		if (!strcmp(name, "@const")) {
+			/* @const("NAME"): a C constant, as embedded C */
+			if (!cur_file->is_tapset && !sess->guru)
+				fail(tok, "using @const operator not permitted; need stap -g");
+			Node *n = new_node(ND_EMBEDDED_EXPR, tok);
+			tok = skip(tok->next, "(");
+			if (tok->kind != TK_STRING)
+				fail(tok, "expected literal string");
+			n->str = format(" /* pure */ /* unprivileged */ /* stable */ %s ",
+					tok->str);
+			*rest = skip(tok->next, ")");
+			return n;
+		}
+		if (!strcmp(name, "@perf")) {
+			/* @perf("COUNTER"): a perf counter of a process probe */
+			Node *n = new_node(ND_TARGET, tok);
+			n->name = tok->text;
+			tok = skip(tok->next, "(");
+			if (tok->kind != TK_STRING)
+				fail(tok, "expected literal string");
+			n->rhs = literal(&tok, tok);
 			*rest = skip(tok, ")");
 			return n;
 		}
@@ -365,8 +403,10 @@ static Node *primary(Token **rest, Token *tok)
  * variable); it resolves with the DWARF issue. */
 static Node *postfix(Token **rest, Token *tok)
 {
+	bool paren = equal(tok, "(");
 	Node *n = primary(&tok, tok);
-	if (equal(tok, "->") && n->kind != ND_TARGET) {
+	if ((equal(tok, "->") && (paren || n->kind != ND_TARGET)) ||
+	    (paren && equal(tok, "["))) {
 		Node *t = new_node(ND_TARGET, tok);
 		t->name = "@autocast";
 		t->lhs = n;
@@ -381,6 +421,27 @@ static Node *postfix(Token **rest, Token *tok)
 	return n;
 }
 
+/* '&' N: the address of a target expression, also through the branches
+ * of a conditional (what @choose_defined expands to); on anything else
+ * an "@addressof" target node the later passes reject. */
+static Node *address_of(Node *n, Token *amp)
+{
+	if (n->kind == ND_TARGET) {
+		n->op = '&';
+		return n;
+	}
+	if (n->kind == ND_COND) {
+		n->then = address_of(n->then, amp);
+		n->els = address_of(n->els, amp);
+		return n;
+	}
+	Node *t = new_node(ND_TARGET, amp);
+	t->name = "@addressof";
+	t->lhs = n;
+	t->op = '&';
+	return t;
+}
+
 /* unary = ('+' | '-' | '!' | '~' | '++' | '--') unary
  *       | '&' postfix        (the address of a target expression)
  *       | postfix */
@@ -388,10 +449,7 @@ static Node *unary(Token **rest, Token *tok)
 {
 	if (equal(tok, "&")) {
 		Node *n = postfix(rest, tok->next);
-		if (n->kind != ND_TARGET)
-			fail(tok->next, "expected target expression after '&'");
-		n->op = '&';
-		return n;
+		return address_of(n, tok);
 	}
 	if (equal(tok, "-") && tok->next->kind == TK_NUMBER)
 		return literal(rest, tok);

@@ -102,9 +102,10 @@ static void expr_str(StrBuf *sb, Node *n)
 	case ND_TARGET:
 		if (n->op == '&')
 			sb_putc(sb, '&');
-		if (!strcmp(n->name, "@autocast")) {
+		if (!strcmp(n->name, "@autocast") || !strcmp(n->name, "@addressof")) {
 			expr_str(sb, n->lhs);
-		} else if (!strcmp(n->name, "@cast") || !strcmp(n->name, "@var")) {
+		} else if (!strcmp(n->name, "@cast") || !strcmp(n->name, "@var") ||
+			   !strcmp(n->name, "@perf")) {
 			sb_printf(sb, "%s(", n->name);
 			if (n->lhs) {
 				expr_str(sb, n->lhs);
@@ -210,7 +211,8 @@ static void expr_str(StrBuf *sb, Node *n)
 		return;
 	case ND_DEFINED:
 	case ND_ENTRY:
-		sb_puts(sb, n->kind == ND_DEFINED ? "@defined(" : "@entry(");
+		sb_puts(sb, n->kind == ND_ENTRY ? "@entry(" :
+			n->op == 'w' ? "@probewrite(" : "@defined(");
 		expr_str(sb, n->lhs);
 		sb_putc(sb, ')');
 		return;
