@@ -32,6 +32,18 @@ static __attribute__((noreturn)) void fail(Token *tok, const char *fmt, ...)
 	longjmp(recover, 1);
 }
 
+/* The same with SystemTap's "at:" form of the location. */
+static __attribute__((noreturn)) void fail_at(Token *tok, const char *msg)
+{
+	error_tok = tok;
+	parse_error_at(tok, "%s", msg);
+	longjmp(recover, 1);
+}
+
+/* A bare @hist_log/@hist_linear is only the argument of print, println,
+ * sprint or sprintln; set while such an argument is parsed. */
+static bool hist_allowed;
+
 static bool equal(Token *tok, const char *s)
 {
 	return tok_is(tok, s);
@@ -278,6 +290,8 @@ static Node *primary(Token **rest, Token *tok)
 			return n;
 		}
 		if (!strcmp(name, "@hist_log") || !strcmp(name, "@hist_linear")) {
+			bool allowed = hist_allowed;
+			hist_allowed = false;
 			Node *n = new_node(ND_HIST, tok);
 			n->op = name[6] == 'l' && name[7] == 'o' ? HIST_LOG : HIST_LINEAR;
 			tok = skip(tok->next, "(");
@@ -285,6 +299,9 @@ static Node *primary(Token **rest, Token *tok)
 			if (n->op == HIST_LINEAR) {
 				for (int i = 0; i < 3; i++) {
 					tok = skip(tok, ",");
+					if (!(tok->kind == TK_NUMBER ||
+					      (equal(tok, "-") && tok->next->kind == TK_NUMBER)))
+						fail(tok, "expected number");
 					nodelist_push(&n->args, literal(&tok, tok));
 				}
 			}
@@ -297,6 +314,8 @@ static Node *primary(Token **rest, Token *tok)
 				*rest = tok;
 				return b;
 			}
+			if (!allowed)
+				fail_at(n->tok, "base histogram operator where expression expected");
 			*rest = tok;
 			return n;
 		}
@@ -369,6 +388,18 @@ static Node *primary(Token **rest, Token *tok)
 			Node *n = new_node(pk >= 0 ? ND_PRINT : ND_CALL, tok);
 			n->name = tok->text;
 			n->op = pk;
+			Token *a = tok->next->next;
+			if ((pk == PR_PRINT || pk == PR_PRINTLN || pk == PR_SPRINT ||
+			     pk == PR_SPRINTLN) &&
+			    (equal(a, "@hist_log") || equal(a, "@hist_linear"))) {
+				/* print(@hist_log(s)): the histogram's one argument */
+				hist_allowed = true;
+				Node *h = primary(&a, a);
+				hist_allowed = false;
+				nodelist_push(&n->args, h);
+				*rest = skip(a, ")");
+				return n;
+			}
 			arg_list(rest, tok->next, &n->args);
 			if ((pk == PR_PRINTF || pk == PR_SPRINTF) && n->args.len &&
 			    n->args.items[0]->kind == ND_STR) {
@@ -1118,7 +1149,7 @@ static Var *find_global_decl(const char *name)
 }
 
 /* global_decl = 'global' global_var (',' global_var)*
- * global_var  = ident ('%')? ('[' number ']')? ('%')? ('=' literal)? */
+ * global_var  = ident ('%')? ('[' number ']')? ('=' literal)? */
 static void global_decl(Token **rest, Token *tok, bool is_private)
 {
 	tok = tok->next;
@@ -1142,16 +1173,14 @@ static void global_decl(Token **rest, Token *tok, bool is_private)
 		}
 		if (equal(tok, "[")) {
 			tok = tok->next;
+			if (equal(tok, "-") && tok->next->kind == TK_NUMBER)
+				fail(tok, "array size out of range");
 			if (tok->kind != TK_NUMBER)
 				fail(tok, "expected literal number");
 			if (tok->val <= 0 || tok->val > 1000000000)
 				fail(tok, "array size out of range");
 			v->maxsize = tok->val;
 			tok = skip(tok->next, "]");
-		}
-		if (equal(tok, "%")) {
-			v->wrap = true;
-			tok = tok->next;
 		}
 		if (equal(tok, "=")) {
 			if (v->maxsize || v->wrap)
@@ -1296,7 +1325,7 @@ bool parse_file(File *file)
 		}
 		if (equal(tok, "probe")) {
 			if (priv)
-				fail(tok, "expected 'global' or 'function'");
+				fail(tok, "expected 'function' or identifier");
 			probe_decl(&tok, tok, false);
 		} else if (equal(tok, "global")) {
 			global_decl(&tok, tok, priv);

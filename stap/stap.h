@@ -274,6 +274,7 @@ struct Var {
 	bool uses_hist_log;
 	bool uses_hist_linear;
 	int64_t hist_start, hist_stop, hist_interval;
+	Token *hist_tok;        /* the first @hist_* on the variable */
 	int variance_shift;
 	bool read, written;     /* for unused warnings and the exit display */
 	int index;              /* ordinal among globals / locals of its scope */

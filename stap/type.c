@@ -73,17 +73,12 @@ static void set_arity(Var *v, int arity, Token *at)
 		changed = true;
 		return;
 	}
-	if (v->arity != arity && reporting) {
-		if (arity == 0 || v->arity == 0)
-			semantic_error(at, "%s", v->arity == 0 ?
-				       format("scalar '%s' used as array", v->name) :
-				       format("array '%s' used as scalar", v->name));
-		else
-			semantic_error(at, "inconsistent arity (%d vs %d)", arity, v->arity);
-	}
+	if (v->arity != arity && reporting)
+		semantic_error(at, "inconsistent arity (%d vs %d)", v->arity, arity);
 }
 
 static Type infer(Node *n, Type want);
+static void check_foreach_body(Node *n, Var *v);
 
 /* Infer N expecting exactly T; a known different type is an error. */
 static void expect(Node *n, Type t)
@@ -199,7 +194,7 @@ static void infer_stat_operand(Node *operand)
 	if (!v)
 		return;
 	if (!v->is_global) {
-		report(operand->tok, "%s", "statistics must be global variables");
+		report(operand->tok, "%s", "stat locals not supported, missing global declaration? ");
 		return;
 	}
 	set_arity(v, operand->kind == ND_INDEX ? operand->args.len : 0, operand->tok);
@@ -283,8 +278,10 @@ static Type infer(Node *n, Type want)
 		set_arity(v, n->args.len, n->tok);
 		infer_indexes(v, &n->args);
 		for (int i = 0; i < n->args.len; i++)
-			if (n->args.items[i]->kind == ND_WILDCARD)
-				report(n->args.items[i]->tok, "%s", "wildcard not allowed here");
+			if (n->args.items[i]->kind == ND_WILDCARD) {
+				report(n->tok, "%s", "wildcard not allowed in array index");
+				break;
+			}
 		t = var_type(n, v, want);
 		break;
 	}
@@ -406,7 +403,7 @@ static Type infer(Node *n, Type want)
 	}
 	case ND_IN:
 		if (n->var) {
-			set_arity(n->var, n->args.len, n->tok);
+			set_arity(n->var, n->args.len, n->rhs ? n->rhs->tok : n->tok);
 			infer_indexes(n->var, &n->args);
 		}
 		t = TY_LONG;
@@ -430,10 +427,8 @@ static Type infer(Node *n, Type want)
 	case ND_HIST: {
 		infer_stat_operand(n->lhs);
 		Var *v = stat_var(n->lhs);
-		if (v && n->op == HIST_LOG) {
-			v->uses_hist_log = true;
-		} else if (v) {
-			int64_t a[3];
+		int64_t a[3] = { 0, 0, 0 };
+		if (v && n->op == HIST_LINEAR) {
 			for (int i = 0; i < 3; i++) {
 				Node *x = n->args.items[i];
 				a[i] = x->kind == ND_NUM ? x->val : 0;
@@ -442,14 +437,23 @@ static Type infer(Node *n, Type want)
 			}
 			if (a[2] <= 0 || a[1] <= a[0])
 				report(n->tok, "%s", "invalid @hist_linear parameters");
-			else if (v->uses_hist_linear &&
-				 (v->hist_start != a[0] || v->hist_stop != a[1] ||
-				  v->hist_interval != a[2]))
-				report(n->tok, "%s", "inconsistent @hist_linear parameters for the same variable");
-			v->uses_hist_linear = true;
+		}
+		/* one histogram shape per variable: the first one seen */
+		if (v && !v->hist_tok) {
+			v->hist_tok = n->tok;
+			v->uses_hist_log = n->op == HIST_LOG;
+			v->uses_hist_linear = n->op == HIST_LINEAR;
 			v->hist_start = a[0];
 			v->hist_stop = a[1];
 			v->hist_interval = a[2];
+		} else if (v && v->hist_tok != n->tok &&
+			   (v->uses_hist_log != (n->op == HIST_LOG) ||
+			    (n->op == HIST_LINEAR &&
+			     (v->hist_start != a[0] || v->hist_stop != a[1] ||
+			      v->hist_interval != a[2])))) {
+			/* SystemTap names the variable as it mangles it */
+			report(n->tok, "multiple histogram types declared on '__global_%s'",
+			       v->name);
 		}
 		t = TY_STATS;
 		break;
@@ -512,7 +516,7 @@ static Type infer(Node *n, Type want)
 		Var *v = n->var;
 		if (v) {
 			int arity = n->args.len ? n->args.len : n->keys.len;
-			set_arity(v, arity, n->tok);
+			set_arity(v, arity, n->rhs ? n->rhs->tok : n->tok);
 			if (n->args.len && n->args.len != n->keys.len)
 				report(n->tok, "%s", "the number of keys does not match the slice");
 			infer_indexes(v, &n->args);
@@ -530,7 +534,7 @@ static Type infer(Node *n, Type want)
 			}
 			if (n->value && n->value->var) {
 				if (v->type == TY_STATS)
-					report(n->value->tok, "%s", "cannot bind the value of a statistics array");
+					report(n->value->tok, "%s", "invalid type stats");
 				else if (v->type != TY_UNKNOWN)
 					unify_var(n->value->var, v->type, n->value->tok);
 				else if (n->value->var->type != TY_UNKNOWN)
@@ -538,8 +542,9 @@ static Type infer(Node *n, Type want)
 				n->value->type = n->value->var->type;
 			}
 			if (n->sort_column < 0 && v->type != TY_STATS &&
-			    n->sort_stat != STAT_COUNT)
-				report(n->tok, "%s", "statistical sort on a non-statistics array");
+			    v->type != TY_UNKNOWN && n->sort_stat != STAT_COUNT)
+				report(n->rhs ? n->rhs->tok : n->tok, "invalid type %s",
+				       type_name(v->type));
 			if (v->type == TY_STATS && n->sort_column < 0)
 				v->stat_ops |= 1u << n->sort_stat;
 			if (v->type == TY_STATS && n->sort_column == 0)
@@ -547,6 +552,8 @@ static Type infer(Node *n, Type want)
 		}
 		if (n->limit)
 			expect(n->limit, TY_LONG);
+		if (reporting && v && v->is_global)
+			check_foreach_body(n->body, v);
 		loop_depth++;
 		infer(n->body, TY_UNKNOWN);
 		loop_depth--;
@@ -633,6 +640,81 @@ static void default_local(Var *v)
 	v->type = TY_LONG;
 }
 
+/* Does function F (or one it calls) assign an element of V? */
+static bool writes_array(Node *n, Var *v, int depth);
+
+static bool func_writes(Function *f, Var *v, int depth)
+{
+	return f && f->body && depth < 16 && writes_array(f->body, v, depth + 1);
+}
+
+static bool writes_array(Node *n, Var *v, int depth)
+{
+	if (!n)
+		return false;
+	switch (n->kind) {
+	case ND_ASSIGN: case ND_PREINC: case ND_PREDEC: case ND_POSTINC:
+	case ND_POSTDEC: case ND_AGG:
+		if (n->lhs && n->lhs->var == v)
+			return true;
+		break;
+	case ND_CALL:
+		if (func_writes(n->func, v, depth))
+			return true;
+		break;
+	default:
+		break;
+	}
+	if (writes_array(n->lhs, v, depth) || writes_array(n->rhs, v, depth) ||
+	    writes_array(n->cond, v, depth) || writes_array(n->then, v, depth) ||
+	    writes_array(n->els, v, depth) || writes_array(n->init, v, depth) ||
+	    writes_array(n->inc, v, depth) || writes_array(n->body, v, depth) ||
+	    writes_array(n->limit, v, depth))
+		return true;
+	for (int i = 0; i < n->args.len; i++)
+		if (writes_array(n->args.items[i], v, depth))
+			return true;
+	return false;
+}
+
+/* Report, in the body of a foreach over V, what modifies V (deleting is
+ * allowed, as in SystemTap). */
+static void check_foreach_body(Node *n, Var *v)
+{
+	if (!n)
+		return;
+	switch (n->kind) {
+	case ND_ASSIGN: case ND_PREINC: case ND_PREDEC: case ND_POSTINC:
+	case ND_POSTDEC: case ND_AGG:
+		if (n->lhs && n->lhs->var == v)
+			semantic_error(n->lhs->tok, "variable '%s' modified during 'foreach' iteration",
+				       v->name);
+		break;
+	case ND_DELETE:         /* an element, not the whole array */
+		if (n->lhs && n->lhs->kind == ND_INDEX && n->lhs->var == v)
+			semantic_error(n->lhs->tok, "variable '%s' modified during 'foreach' iteration",
+				       v->name);
+		break;
+	case ND_CALL:
+		if (func_writes(n->func, v, 0))
+			semantic_error(n->tok, "function call modifies var '%s' during 'foreach' iteration",
+				       v->name);
+		break;
+	default:
+		break;
+	}
+	check_foreach_body(n->lhs, v);
+	check_foreach_body(n->rhs, v);
+	check_foreach_body(n->cond, v);
+	check_foreach_body(n->then, v);
+	check_foreach_body(n->els, v);
+	check_foreach_body(n->init, v);
+	check_foreach_body(n->inc, v);
+	check_foreach_body(n->body, v);
+	for (int i = 0; i < n->args.len; i++)
+		check_foreach_body(n->args.items[i], v);
+}
+
 bool infer_types(void)
 {
 	int errors = sess->semantic_errors;
@@ -659,6 +741,17 @@ bool infer_types(void)
 			break;
 	}
 	reporting = true;
+	/* a[N] and a% declare arrays */
+	for (int i = 0; i < sess->used_globals.len; i++) {
+		Var *g = vec_get(&sess->used_globals, i);
+		if (g->arity == 0 && g->maxsize)
+			semantic_error(g->tok, "inconsistent arity");
+	}
+	for (int i = 0; i < sess->used_globals.len && sess->semantic_errors == errors; i++) {
+		Var *g = vec_get(&sess->used_globals, i);
+		if (g->arity == 0 && g->wrap)
+			semantic_error(g->tok, "wrapping not supported for scalars");
+	}
 	walk_all();
 	if (sess->semantic_errors > errors)
 		return false;
