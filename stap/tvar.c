@@ -621,7 +621,9 @@ static bool dw_context(DerivedProbe *d, bool at_entry, Dwarf *dw, DwCtx *x)
 	x->pc = !at_entry && d->dw_pc ? d->dw_pc : entry + (d->dw_pc ? 0 : d->offset);
 	if (!x->pc)
 		return false;
-	x->at_entry = at_entry || x->pc == entry || d->dw_entry;
+	/* an inlined instance's start is not an entry: no arguments in the
+	 * argument registers, no entry values, no CFA = rsp + 8 */
+	x->at_entry = !d->dw_inline && (at_entry || x->pc == entry || d->dw_entry);
 	if (!dwarf_addrdie(dw, x->pc, &x->cu))
 		return false;
 	x->cu_name = dwarf_diename(&x->cu);
