@@ -1620,3 +1620,115 @@ int list_probes(bool with_vars)
 	}
 	return n;
 }
+
+/* ------------------------------------------------------------------ */
+/* --dump-functions, --dump-probe-aliases, --dump-probe-types */
+
+static void print_sorted(Vec *lines)
+{
+	if (lines->len)
+		qsort(lines->data, lines->len, sizeof(void *), cmp_strp);
+	for (int i = 0; i < lines->len; i++)
+		if (i == 0 || strcmp(vec_get(lines, i), vec_get(lines, i - 1)))
+			printf("%s\n", (char *)vec_get(lines, i));
+}
+
+/* Every public tapset function with its inferred signature:
+ * "name:type (arg:type, ...)" and its privilege pragma. */
+int dump_functions(void)
+{
+	for (int i = 0; i < sess->functions.len; i++) {
+		Function *f = vec_get(&sess->functions, i);
+		if (!f->is_private && f->name[0] != '_')
+			use_function(f);
+	}
+	bind_queued_functions();
+	bool quiet = sess->suppress_warnings;
+	sess->suppress_warnings = true;
+	infer_types();
+	sess->suppress_warnings = quiet;
+	Vec lines = {0};
+	for (int i = 0; i < sess->functions.len; i++) {
+		Function *f = vec_get(&sess->functions, i);
+		if (f->is_private || f->name[0] == '_')
+			continue;
+		StrBuf sb = {0};
+		sb_printf(&sb, "%s:%s (", f->name, type_name(f->type));
+		for (int j = 0; j < f->params.len; j++) {
+			Var *p = vec_get(&f->params, j);
+			sb_printf(&sb, "%s%s:%s", j ? ", " : "", p->name, type_name(p->type));
+		}
+		sb_puts(&sb, ")");
+		if (f->unprivileged)
+			sb_puts(&sb, " /* unprivileged */");
+		else if (f->myproc_unprivileged)
+			sb_puts(&sb, " /* myproc-unprivileged */");
+		else if (f->guru)
+			sb_puts(&sb, " /* guru */");
+		vec_push(&lines, arena_strdup(sb.buf));
+		sb_release(&sb);
+	}
+	print_sorted(&lines);
+	return 0;
+}
+
+/* "alias = target, target?" for every public alias name. */
+int dump_probe_aliases(void)
+{
+	Vec lines = {0};
+	for (int i = 0; i < sess->aliases.len; i++) {
+		Probe *a = vec_get(&sess->aliases, i);
+		if (a->is_private)
+			continue;
+		for (int j = 0; j < a->alias_names.len; j++) {
+			ProbePoint *name = vec_get(&a->alias_names, j);
+			if (name->comps[0].name[0] == '_')
+				continue;
+			StrBuf sb = {0};
+			sb_printf(&sb, "%s = ", probe_point_str(name));
+			for (int k = 0; k < a->points.len; k++)
+				sb_printf(&sb, "%s%s", k ? ", " : "",
+					  probe_point_str(vec_get(&a->points, k)));
+			vec_push(&lines, arena_strdup(sb.buf));
+			sb_release(&sb);
+		}
+	}
+	print_sorted(&lines);
+	return 0;
+}
+
+/* The builtin probe point shapes this translator resolves. */
+int dump_probe_types(void)
+{
+	static const char *const fixed[] = {
+		"begin", "begin(number)", "end", "end(number)", "error",
+		"error(number)", "never",
+		"kprobe.function(string)", "kprobe.function(string).call",
+		"kprobe.function(string).return",
+		"kprobe.function(string).return.maxactive(number)",
+		"kernel.statement(number)", "kernel.statement(number).absolute",
+		"kernel.statement(string)", "module(string).statement(string)",
+		"timer.hz(number)", "timer.jiffies(number)",
+		"timer.jiffies(number).randomize(number)", NULL,
+	};
+	static const char *const fn_suffixes[] = {
+		"", ".call", ".exported", ".inline", ".return",
+		".return.maxactive(number)", NULL,
+	};
+	static const char *const units[] = {
+		"ms", "msec", "ns", "nsec", "s", "sec", "us", "usec", NULL,
+	};
+	Vec lines = {0};
+	for (int i = 0; fixed[i]; i++)
+		vec_push(&lines, (char *)fixed[i]);
+	for (int i = 0; fn_suffixes[i]; i++) {
+		vec_push(&lines, format("kernel.function(string)%s", fn_suffixes[i]));
+		vec_push(&lines, format("module(string).function(string)%s", fn_suffixes[i]));
+	}
+	for (int i = 0; units[i]; i++) {
+		vec_push(&lines, format("timer.%s(number)", units[i]));
+		vec_push(&lines, format("timer.%s(number).randomize(number)", units[i]));
+	}
+	print_sorted(&lines);
+	return 0;
+}

@@ -66,6 +66,13 @@ static void usage(FILE *out)
 "   -x PID     sets target() to PID\n"
 "   -G VAR=VAL set global variable to value\n"
 "   -e SCRIPT  run given script\n"
+"   -l PROBE   just list matching probes\n"
+"   -L PROBE   just list matching probes and script-level variables\n"
+"   -d OBJECT  add unwind/symbol data for OBJECT file (accepted)\n"
+"   --ldd      add unwind/symbol data for referenced libraries (accepted)\n"
+"   --dump-functions  list the tapset functions and their signatures\n"
+"   --dump-probe-aliases  list the tapset probe aliases\n"
+"   --dump-probe-types  list the supported probe point types\n"
 "   --remote=unix:PATH | vm\n"
 "              run pass 5 through stapsh at a unix socket, or in the test VM\n"
 "   --disable-cache  neither read nor write the module cache\n"
@@ -471,7 +478,8 @@ static int run_remote(void)
 enum {
 	OPT_REMOTE = 256, OPT_DISABLE_CACHE, OPT_NO_GLOBAL_DISPLAY, OPT_VP,
 	OPT_HELP, OPT_VERSION, OPT_TMPDIR, OPT_SKIP_BADVARS,
-	OPT_ALL_MODULES, OPT_PARSE_LIBRARY,
+	OPT_ALL_MODULES, OPT_PARSE_LIBRARY, OPT_DUMP_FUNCTIONS,
+	OPT_DUMP_PROBE_ALIASES, OPT_DUMP_PROBE_TYPES, OPT_LDD,
 };
 
 static void version(void)
@@ -493,6 +501,10 @@ static void parse_args(int argc, char **argv)
 		{ "no-global-var-display", no_argument, NULL, OPT_NO_GLOBAL_DISPLAY },
 		{ "vp", required_argument, NULL, OPT_VP },
 		{ "tmpdir", required_argument, NULL, OPT_TMPDIR },
+		{ "dump-functions", no_argument, NULL, OPT_DUMP_FUNCTIONS },
+		{ "dump-probe-aliases", no_argument, NULL, OPT_DUMP_PROBE_ALIASES },
+		{ "dump-probe-types", no_argument, NULL, OPT_DUMP_PROBE_TYPES },
+		{ "ldd", no_argument, NULL, OPT_LDD },
 		{ "skip-badvars", no_argument, NULL, OPT_SKIP_BADVARS },
 		{ "all-modules", no_argument, NULL, OPT_ALL_MODULES },
 		{ "parse-library", required_argument, NULL, OPT_PARSE_LIBRARY },
@@ -501,7 +513,7 @@ static void parse_args(int argc, char **argv)
 	const char *release = getenv("SYSTEMTAP_RELEASE");
 	bool have_script = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "+hVvp:I:e:o:r:m:kgc:x:D:uwWG:R:l:L:",
+	while ((c = getopt_long(argc, argv, "+hVvp:I:e:o:r:m:kgc:x:D:uwWG:R:l:L:d:",
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
@@ -592,6 +604,22 @@ static void parse_args(int argc, char **argv)
 			sess->list_pattern = optarg;
 			sess->list_vars = c == 'L';
 			sess->script_text = format("probe %s {}", optarg);
+			have_script = true;
+			break;
+		case 'd':
+			/* symbols of MODULE for backtraces: accepted; the
+			 * kernel's own symbols are what this runtime uses */
+			vec_push(&sess->extra_modules, optarg);
+			break;
+		case OPT_LDD:
+			sess->ldd = true;
+			break;
+		case OPT_DUMP_FUNCTIONS:
+		case OPT_DUMP_PROBE_ALIASES:
+		case OPT_DUMP_PROBE_TYPES:
+			sess->dump = c == OPT_DUMP_FUNCTIONS ? 1 :
+				     c == OPT_DUMP_PROBE_ALIASES ? 2 : 3;
+			sess->script_text = "probe never {}";
 			have_script = true;
 			break;
 		case OPT_REMOTE:
@@ -687,6 +715,9 @@ int main(int argc, char **argv)
 			memory_use(), elapsed(&t));
 	if (sess->list_pattern)
 		return list_probes(sess->list_vars) > 0 ? 0 : 1;
+	if (sess->dump)
+		return sess->dump == 1 ? dump_functions() :
+		       sess->dump == 2 ? dump_probe_aliases() : dump_probe_types();
 	if (sess->last_pass == 1) {
 		unparse_session(stdout);
 		return 0;

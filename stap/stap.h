@@ -416,6 +416,9 @@ typedef struct Session {
 	char *remote;           /* --remote URL */
 	char *list_pattern;     /* -l/-L PATTERN */
 	bool list_vars;         /* -L */
+	int dump;               /* 1 functions, 2 probe aliases, 3 probe types */
+	Vec extra_modules;      /* char*: -d MODULE (symbols for backtraces) */
+	bool ldd;               /* --ldd */
 	char *tapset_dir;       /* SYSTEMTAP_TAPSET or the tree's */
 	char *runtime_dir;      /* SYSTEMTAP_RUNTIME or the tree's */
 	char *staprun_path;
@@ -474,6 +477,9 @@ bool elaborate(void);           /* false on errors */
 bool infer_types(void);         /* type.c */
 void dump_elaborated(FILE *out);/* -p2 output */
 int list_probes(bool with_vars);/* -l/-L: prints matches, returns their number */
+int dump_functions(void);       /* --dump-functions */
+int dump_probe_aliases(void);   /* --dump-probe-aliases */
+int dump_probe_types(void);     /* --dump-probe-types */
 void elaborate_reset(void);
 
 /* ------------------------------------------------------------------ */
