@@ -352,11 +352,22 @@ typedef struct Macro {
 	struct Macro *next;
 } Macro;
 
-static Macro *macros;
+/* Macros by name: a chained hash table (Debian's tapset alone defines
+ * thousands, and every @name token is looked up). */
+#define MACRO_BUCKETS 1024
+static Macro *macros[MACRO_BUCKETS];
+
+static unsigned macro_hash(const char *name)
+{
+	unsigned h = 5381;
+	while (*name)
+		h = h * 33 + (unsigned char)*name++;
+	return h % MACRO_BUCKETS;
+}
 
 void tokenize_reset(void)
 {
-	macros = NULL;
+	memset(macros, 0, sizeof(macros));
 }
 
 static Token *copy_token(Token *t, Token *origin)
@@ -461,8 +472,8 @@ static bool subst_arg(Out *o, Token *tok)
 
 static Macro *find_macro(const char *name, File *file)
 {
-	for (Macro *m = macros; m; m = m->next)
-		if (!strcmp(m->name, name) && (!m->file || m->file == file))
+	for (Macro *m = macros[macro_hash(name)]; m; m = m->next)
+		if ((!m->file || m->file == file) && !strcmp(m->name, name))
 			return m;
 	return NULL;
 }
@@ -771,8 +782,9 @@ static Token *define_macro(Token *tok, File *file)
 		return close;
 	}
 	m->body = slice(t->next, close);
-	m->next = macros;
-	macros = m;
+	unsigned h = macro_hash(m->name);
+	m->next = macros[h];
+	macros[h] = m;
 	return close->next;
 }
 
@@ -922,8 +934,11 @@ static Token *preprocess_list(Token *tok, Out *o, File *file, Macro *args_of,
 			tok = tok->next;
 			continue;
 		}
-		emit(o, copy_token(tok, origin));
-		tok = tok->next;
+		/* a file's own tokens are walked once: move them; a macro's
+		 * body is expanded again and again: copy it */
+		Token *next = tok->next;
+		emit(o, origin ? copy_token(tok, origin) : tok);
+		tok = next;
 	}
 	return tok;
 }

@@ -1,0 +1,78 @@
+#!/bin/bash
+# bench/front.sh - the front end's cost: passes 1-2 (-p2) over the whole
+# tapset library plus a 200-line script, best of N runs, with the maximum
+# resident set size.  Goal: under 50 ms and 64 MB.
+#   with our tapset; with Debian's tapset directory as well (-I), when it
+#   is installed; and SystemTap's own figures (/usr/bin/stap) for scale.
+# Usage: bench/front.sh [RUNS]   (default 5)
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+runs=${1:-5}
+kver=${KVER:-6.1.0-56-amd64}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export SYSTEMTAP_DIR="$work/sysdir"
+
+# a 200-line script of the common forms: globals, arrays, stats,
+# functions, foreach with sorts, strings, timers
+script="$work/front.stp"
+{
+	echo "global counts, totals, names%[100], lat"
+	for i in $(seq 1 26); do
+		cat <<EOS
+function f$i:long(a:long, s:string) {
+	if (a > $i) { counts[s, a] += a; return a * $i }
+	totals[s] <<< strlen(s) + a
+	return strlen(sprintf("%s-%d", s, a))
+}
+EOS
+	done
+	for i in $(seq 1 8); do
+		cat <<EOS
+probe timer.ms($((i * 10))) {
+	x = f$i($i, "p$i") + f$((i + 8))(x, "q")
+	names[x % 7] = sprintf("%d", x); lat <<< x
+	foreach ([s, a] in counts- limit 3) printf("%s %d %d\n", s, a, counts[s, a])
+	foreach (k in totals @sum -) printf("%s %d\n", k, @sum(totals[k]))
+	if (@count(lat) > 10) print(@hist_log(lat))
+	try { y = f$((i + 16))(x / (i - $i + 1), names[1]) } catch (e) { println(e) }
+	printf("%d %s\n", y, x > 5 ? "big" : "small")
+}
+EOS
+	done
+	echo "probe end { foreach (k+ in names) println(k, \" \", names[k]) }"
+} > "$script"
+lines=$(wc -l < "$script")
+
+measure() {     # measure LABEL CMD...: best wall ms of $runs, max RSS MB
+	local label=$1; shift
+	python3 - "$runs" "$label" "$@" <<'PY'
+import resource, subprocess, sys, time
+runs, label, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+best = None
+rc = 0
+for _ in range(runs):
+    t = time.monotonic()
+    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    dt = (time.monotonic() - t) * 1000
+    rc = r.returncode
+    best = dt if best is None else min(best, dt)
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+print("%-44s %7.1f ms  %6.1f MB max RSS%s" % (label, best, rss,
+      "" if rc == 0 else "  (rc=%d: %s)" % (rc, r.stderr.decode(errors="replace").strip().split("\n")[0][:80])))
+PY
+}
+
+echo "script: $lines lines; best of $runs runs; passes 1-2 (-p2)"
+ours="$top/stap/stap"
+n=$(SYSTEMTAP_TAPSET="$top/tapset" "$ours" -v -p1 "$script" 2>&1 >/dev/null | sed -n 's/.*user script and \([0-9]*\) library.*/\1/p')
+measure "ours, our tapset ($n files)" env SYSTEMTAP_TAPSET="$top/tapset" "$ours" -r "$kver" -p2 "$script"
+if [ -d /usr/share/systemtap/tapset ]; then
+	n=$(SYSTEMTAP_TAPSET="$top/tapset" "$ours" -v -p1 -I /usr/share/systemtap/tapset "$script" 2>&1 >/dev/null | sed -n 's/.*user script and \([0-9]*\) library.*/\1/p')
+	measure "ours, pass 1 with Debian's tapset too (${n:-?} files)" env SYSTEMTAP_TAPSET="$top/tapset" "$ours" -r "$kver" -p1 -I /usr/share/systemtap/tapset "$script"
+	measure "ours, passes 1-2, Debian's tapset only" env SYSTEMTAP_TAPSET=/usr/share/systemtap/tapset "$ours" -r "$kver" -p2 "$script"
+fi
+if [ -x /usr/bin/stap ]; then
+	measure "SystemTap 4.8 (/usr/bin/stap), pass 1" /usr/bin/stap -r "$kver" -p1 "$script"
+	measure "SystemTap 4.8 (/usr/bin/stap), passes 1-2" /usr/bin/stap -r "$kver" -p2 "$script"
+fi
