@@ -482,6 +482,8 @@ static int match_dwarf(Ctx *ctx, ProbePoint *pp)
 	}
 	if (!dw_parse_spec(&m, f->arg->str, f->tok))
 		return -1;
+	if (!statement && m.line > 0 && !sess->list_pattern)
+		warning_at(ctx->user->tok, "For probing a particular line, use a .statement() probe, not .function()");
 	if (statement && (!m.file || !m.line)) {
 		semantic_error(f->tok, "kernel.statement needs FUNC@FILE:LINE or an address");
 		return -1;
