@@ -400,3 +400,16 @@ CType *btf_find_type(const char *name)
 	}
 	return fallback ? btf_type_of(fallback) : NULL;
 }
+
+void btf_reset(void)
+{
+	blob = NULL;
+	blob_len = 0;
+	btf_strs = NULL;
+	btf_str_len = 0;
+	btf_types = NULL;
+	btf_ntypes = 0;
+	btf_memo = NULL;
+	btf_from = NULL;
+	btf_tried = false;
+}

@@ -439,3 +439,10 @@ void dwt_complete(CType *c)
 		break;
 	}
 }
+
+void ctype_reset(void)
+{
+	free(dw_memo);
+	dw_memo = NULL;
+	dw_memo_cap = dw_memo_len = 0;
+}

@@ -31,6 +31,8 @@ void front_end_reset(void)
 	tokenize_reset();
 	elaborate_reset();
 	ksym_reset();
+	dw_reset();
+	tvar_reset();
 }
 
 static void usage(FILE *out)

@@ -610,6 +610,9 @@ CType *btf_find_type(const char *name);
 /* Resolve every target expression of the handlers and used functions;
  * false on errors (reported). */
 bool tvar_resolve(void);
+void tvar_reset(void);                  /* forget types and caches */
+void btf_reset(void);
+void ctype_reset(void);
 /* Does the unbound body N hold expressions that depend on the probe
  * point ($x, @entry, $$vars)?  Such bodies get a handler per probe. */
 bool tvar_body_needs_own_handler(Node *n);

@@ -1499,11 +1499,126 @@ static bool has_target(Node *n)
 	return false;
 }
 
+/* ------------------------------------------------------------------ */
+/* script functions using $variables: a copy per probe, as SystemTap */
+
+static unsigned char *fn_needs;         /* by used-function index */
+static int fn_needs_len;
+typedef struct FnClone {
+	Function *orig;
+	DerivedProbe *dp;
+	Function *clone;
+} FnClone;
+static Vec fn_clones;
+static Vec new_functions;
+
+static bool needs_own(Node *n);
+
+static bool calls_needing(Node *n)
+{
+	if (!n)
+		return false;
+	if (n->kind == ND_CALL && n->func && n->func->index < fn_needs_len &&
+	    vec_get(&sess->used_functions, n->func->index) == n->func &&
+	    fn_needs[n->func->index])
+		return true;
+	if (calls_needing(n->lhs) || calls_needing(n->rhs) || calls_needing(n->cond) ||
+	    calls_needing(n->then) || calls_needing(n->els) || calls_needing(n->init) ||
+	    calls_needing(n->inc) || calls_needing(n->body) || calls_needing(n->value) ||
+	    calls_needing(n->limit) || calls_needing(n->catch_var))
+		return true;
+	for (int i = 0; i < n->args.len; i++)
+		if (calls_needing(n->args.items[i]))
+			return true;
+	return false;
+}
+
+static void mark_functions(void)
+{
+	fn_needs_len = sess->used_functions.len;
+	fn_needs = arena_alloc(fn_needs_len + 1);
+	for (int i = 0; i < fn_needs_len; i++) {
+		Function *f = vec_get(&sess->used_functions, i);
+		fn_needs[i] = f->body && needs_own(f->body);
+	}
+	for (bool changed = true; changed;) {
+		changed = false;
+		for (int i = 0; i < fn_needs_len; i++) {
+			Function *f = vec_get(&sess->used_functions, i);
+			if (!fn_needs[i] && f->body && calls_needing(f->body)) {
+				fn_needs[i] = 1;
+				changed = true;
+			}
+		}
+	}
+}
+
+static Node *copy_tree(Node *n)
+{
+	if (!n)
+		return NULL;
+	Node *c = arena_alloc(sizeof(*c));
+	*c = *n;
+	c->lhs = copy_tree(n->lhs);
+	c->rhs = copy_tree(n->rhs);
+	c->cond = copy_tree(n->cond);
+	c->then = copy_tree(n->then);
+	c->els = copy_tree(n->els);
+	c->init = copy_tree(n->init);
+	c->inc = copy_tree(n->inc);
+	c->body = copy_tree(n->body);
+	c->value = copy_tree(n->value);
+	c->limit = copy_tree(n->limit);
+	c->catch_var = copy_tree(n->catch_var);
+	NodeList args = {0}, keys = {0};
+	for (int i = 0; i < n->args.len; i++)
+		nodelist_push(&args, copy_tree(n->args.items[i]));
+	for (int i = 0; i < n->keys.len; i++)
+		nodelist_push(&keys, copy_tree(n->keys.items[i]));
+	c->args = args;
+	c->keys = keys;
+	/* foreach: the array node shares the loop's variable */
+	return c;
+}
+
+static void resolve(Res *r, Node *n);
+
+static Function *clone_for(Res *r, Function *f)
+{
+	for (int i = 0; i < fn_clones.len; i++) {
+		FnClone *fc = vec_get(&fn_clones, i);
+		if (fc->orig == f && fc->dp == r->dp)
+			return fc->clone;
+	}
+	Function *c = arena_alloc(sizeof(*c));
+	*c = *f;
+	c->body = copy_tree(f->body);
+	c->cname = NULL;
+	FnClone *fc = arena_alloc(sizeof(*fc));
+	fc->orig = f;
+	fc->dp = r->dp;
+	fc->clone = c;
+	vec_push(&fn_clones, fc);
+	vec_push(&new_functions, c);
+	Res fr = *r;
+	fr.at_entry = false;
+	resolve(&fr, c->body);
+	if (fr.failed)
+		r->failed = true;
+	return c;
+}
+
 static void resolve(Res *r, Node *n)
 {
 	if (!n)
 		return;
 	switch (n->kind) {
+	case ND_CALL:
+		if (r->dp && n->func && n->func->index < fn_needs_len &&
+		    vec_get(&sess->used_functions, n->func->index) == n->func &&
+		    fn_needs[n->func->index])
+			n->func = clone_for(r, n->func);
+		break;
 	case ND_TARGET:
 		resolve_target(r, n);
 		return;
@@ -1553,7 +1668,7 @@ static void resolve(Res *r, Node *n)
 	default:
 		break;
 	}
-	if (!has_target(n))
+	if (!has_target(n) && !calls_needing(n))
 		return;
 	resolve(r, n->lhs);
 	resolve(r, n->rhs);
@@ -1587,9 +1702,56 @@ static bool needs_own(Node *n)
 	return false;
 }
 
+/* By name, before binding: the functions that use $variables, directly
+ * or through the functions they call. */
+static Vec dep_names;
+static bool dep_done;
+
+static bool calls_dep_name(Node *n)
+{
+	if (!n)
+		return false;
+	if (n->kind == ND_CALL)
+		for (int i = 0; i < dep_names.len; i++)
+			if (!strcmp(vec_get(&dep_names, i), n->name))
+				return true;
+	if (calls_dep_name(n->lhs) || calls_dep_name(n->rhs) || calls_dep_name(n->cond) ||
+	    calls_dep_name(n->then) || calls_dep_name(n->els) || calls_dep_name(n->init) ||
+	    calls_dep_name(n->inc) || calls_dep_name(n->body) || calls_dep_name(n->value) ||
+	    calls_dep_name(n->limit) || calls_dep_name(n->catch_var))
+		return true;
+	for (int i = 0; i < n->args.len; i++)
+		if (calls_dep_name(n->args.items[i]))
+			return true;
+	return false;
+}
+
+static void find_dep_functions(void)
+{
+	dep_done = true;
+	dep_names = (Vec){0};
+	Vec funcs = sess->functions;
+	unsigned char *in = arena_alloc(funcs.len + 1);
+	for (bool changed = true; changed;) {
+		changed = false;
+		for (int i = 0; i < funcs.len; i++) {
+			Function *f = vec_get(&funcs, i);
+			if (in[i] || !f->body)
+				continue;
+			if (needs_own(f->body) || calls_dep_name(f->body)) {
+				in[i] = 1;
+				vec_push(&dep_names, f->name);
+				changed = true;
+			}
+		}
+	}
+}
+
 bool tvar_body_needs_own_handler(Node *n)
 {
-	return needs_own(n);
+	if (!dep_done)
+		find_dep_functions();
+	return needs_own(n) || calls_dep_name(n);
 }
 
 bool tvar_resolve(void)
@@ -1597,6 +1759,9 @@ bool tvar_resolve(void)
 	int errors = sess->semantic_errors;
 	entry_saves = (Vec){0};
 	var_types = (Vec){0};
+	fn_clones = (Vec){0};
+	new_functions = (Vec){0};
+	mark_functions();
 	Vec done = {0};
 	for (int i = 0; i < sess->derived.len; i++) {
 		DerivedProbe *d = vec_get(&sess->derived, i);
@@ -1612,11 +1777,28 @@ bool tvar_resolve(void)
 		if (d->cond)
 			resolve(&r, d->cond);
 	}
+	/* functions using $variables exist only as their per-probe copies */
+	Vec kept = {0};
 	for (int i = 0; i < sess->used_functions.len; i++) {
 		Function *f = vec_get(&sess->used_functions, i);
+		if (i < fn_needs_len && fn_needs[i]) {
+			bool cloned = false;
+			for (int j = 0; j < fn_clones.len && !cloned; j++)
+				cloned = ((FnClone *)vec_get(&fn_clones, j))->orig == f;
+			if (cloned)
+				continue;
+		}
+		vec_push(&kept, f);
 		Res r = { NULL, false, false, false };
 		resolve(&r, f->body);
 	}
+	for (int i = 0; i < new_functions.len; i++)
+		vec_push(&kept, vec_get(&new_functions, i));
+	for (int i = 0; i < kept.len; i++)
+		((Function *)vec_get(&kept, i))->index = i;
+	sess->used_functions = kept;
+	fn_needs_len = 0;
+	dep_done = false;
 	return sess->semantic_errors == errors;
 }
 
@@ -1826,4 +2008,21 @@ Type tvar_type(Node *n)
 	if (!n->tv)
 		return TY_UNKNOWN;
 	return n->tv->stype;
+}
+
+void tvar_reset(void)
+{
+	entry_saves = (Vec){0};
+	var_types = (Vec){0};
+	fn_clones = (Vec){0};
+	new_functions = (Vec){0};
+	fn_needs = NULL;
+	fn_needs_len = 0;
+	dep_names = (Vec){0};
+	dep_done = false;
+	dw_syms = NULL;
+	dw_nsyms = 0;
+	dw_syms_of = NULL;
+	btf_reset();
+	ctype_reset();
 }
