@@ -401,7 +401,7 @@ void dw_type_name(Dwarf_Die *type, StrBuf *out)
  * written atomically (temporary file + rename).
  */
 
-#define IDX_MAGIC "STPDWIX5"
+#define IDX_MAGIC "STPDWIX8"
 
 typedef struct IdxHeader {
 	char magic[8];
@@ -437,7 +437,8 @@ typedef struct Builder {
 	/* kernel regions where kprobes are refused */
 	uint64_t blk_lo[8], blk_hi[8];
 	int nblk;
-	uint64_t init_lo, init_hi;
+	uint64_t init_lo[8], init_hi[8];   /* .init.text, .exit.text, ... */
+	int ninit;
 	uint64_t *bl_addrs;     /* the _kprobe_blacklist, sorted */
 	size_t nbl;
 } Builder;
@@ -527,14 +528,32 @@ static void read_blocklist(Builder *b, Elf *elf)
 			if (!strcmp(name, regions[r][1]))
 				hi[r] = sym.st_value;
 		}
-		if (!strcmp(name, "_sinittext"))
-			b->init_lo = sym.st_value;
-		else if (!strcmp(name, "_einittext"))
-			b->init_hi = sym.st_value;
-		else if (!strcmp(name, "__start_kprobe_blacklist"))
+		if (!strcmp(name, "__start_kprobe_blacklist"))
 			bl_start = sym.st_value;
 		else if (!strcmp(name, "__stop_kprobe_blacklist"))
 			bl_stop = sym.st_value;
+	}
+	/* code SystemTap never probes: sections .init.*, .exit.* (and
+	 * the old .devinit/.cpuinit/.meminit ones) */
+	size_t shstrndx;
+	if (elf_getshdrstrndx(elf, &shstrndx) == 0) {
+		static const char *const pfx[] = {
+			".init.", ".exit.", ".devinit.", ".devexit.", ".cpuinit.",
+			".cpuexit.", ".meminit.", ".memexit.", NULL,
+		};
+		for (Elf_Scn *sc = NULL; (sc = elf_nextscn(elf, sc));) {
+			GElf_Shdr h;
+			const char *nm;
+			if (!gelf_getshdr(sc, &h) || !(h.sh_flags & SHF_EXECINSTR) ||
+			    !(nm = elf_strptr(elf, shstrndx, h.sh_name)))
+				continue;
+			for (int k = 0; pfx[k]; k++)
+				if (!strncmp(nm, pfx[k], strlen(pfx[k])) && b->ninit < 8) {
+					b->init_lo[b->ninit] = h.sh_addr;
+					b->init_hi[b->ninit++] = h.sh_addr + h.sh_size;
+					break;
+				}
+		}
 	}
 	for (int r = 0; r < NREG; r++)
 		if (lo[r] && hi[r] > lo[r] && b->nblk < 8) {
@@ -560,6 +579,14 @@ static void read_blocklist(Builder *b, Elf *elf)
 		qsort(b->bl_addrs, cnt, 8, cmp_u64);
 		break;
 	}
+}
+
+static bool in_init(Builder *b, uint64_t a)
+{
+	for (int i = 0; i < b->ninit; i++)
+		if (a >= b->init_lo[i] && a < b->init_hi[i])
+			return true;
+	return false;
 }
 
 static bool blocked_addr(Builder *b, uint64_t a)
@@ -621,7 +648,7 @@ static void add_entry(Builder *b, Dwarf_Die *d, Dwarf_Die *cu, Dwarf_Off cu_off,
 		flags |= DWF_EXTERNAL;
 	if (blocked_addr(b, addr))
 		flags |= DWF_BLOCKED;
-	if (b->init_lo && addr >= b->init_lo && addr < b->init_hi)
+	if (in_init(b, addr))
 		flags |= DWF_INIT;
 	const char *file = dwarf_decl_file(d);
 	if (!file && cu) {
@@ -725,7 +752,7 @@ static void add_symtab_only(Builder *b, Elf *elf)
 			flags |= DWF_EXTERNAL;
 		if (blocked_addr(b, sym.st_value))
 			flags |= DWF_BLOCKED;
-		if (b->init_lo && sym.st_value >= b->init_lo && sym.st_value < b->init_hi)
+		if (in_init(b, sym.st_value))
 			flags |= DWF_INIT;
 		DwEntry *e = &b->ents[b->n++];
 		memset(e, 0, sizeof(*e));
@@ -828,8 +855,7 @@ static uint64_t symbol_value(Elf *elf, const char *want)
 static bool build_index(DwFile *f, DwIndex *idx, const char *path)
 {
 	Builder b = {0};
-	if (!f->module)
-		read_blocklist(&b, f->elf);
+	read_blocklist(&b, f->elf);
 	Dwarf_Off off = 0, next;
 	size_t hsz;
 	while (dwarf_nextcu(f->dw, off, &next, &hsz, NULL, NULL, NULL) == 0) {
@@ -841,7 +867,10 @@ static bool build_index(DwFile *f, DwIndex *idx, const char *path)
 		}
 		off = next;
 	}
-	add_symtab_only(&b, f->elf);
+	/* (a module's raw symbol values are section-relative, not in the
+	 * relocated layout of its DWARF: the kernel only) */
+	if (!f->module)
+		add_symtab_only(&b, f->elf);
 	sort_strs = b.strs.buf;
 	qsort(b.ents, b.n, sizeof(*b.ents), cmp_ent);
 	uint64_t text = f->module ? 0 : symbol_value(f->elf, "_stext");
