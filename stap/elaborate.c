@@ -1107,6 +1107,9 @@ static void fold_probewrite(Node *n, Vec *written)
 	if (!n)
 		return;
 	if (n->kind == ND_DEFINED && n->op == 'w') {
+		/* only the library's aliases ask it */
+		if (n->tok->file && n->tok->file->is_user)
+			semantic_error(n->tok, "unexpected @probewrite");
 		bool w = false;
 		for (int i = 0; i < written->len && !w; i++)
 			w = n->lhs->var == vec_get(written, i);
