@@ -57,14 +57,14 @@ check-host: all asan fuzz
 configure: configure.ac
 	autoconf
 
-install: all
+# install: everything; install-runtime (staprun/Makefrag): only what a
+# host that runs prebuilt modules needs.
+install: all install-runtime
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(datadir)/systemtap
 	install -m 755 stap/stap $(DESTDIR)$(bindir)/stap
-	for p in $(STAPRUN_PROGS); do install -m 755 $$p $(DESTDIR)$(bindir)/; done
 	cp -r tapset runtime $(DESTDIR)$(datadir)/systemtap/
-	install -d $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man8
+	install -d $(DESTDIR)$(mandir)/man1
 	install -m 644 man/stap.1 $(DESTDIR)$(mandir)/man1/
-	install -m 644 man/staprun.8 $(DESTDIR)$(mandir)/man8/
 
 clean:
 	rm -f stap/*.o stap/stap $(STAPRUN_PROGS) $(STAPRUN_STATIC_PROGS)

@@ -181,8 +181,11 @@ static int _stp_handle_start(void)
 {
 	s32 rc = 0;
 
-	if (_stp_started)
+	if (_stp_started) {
+		/* a reader attaches again (staprun -A) */
+		_stp_ctl_send(STP_STARTED, &rc, sizeof(rc));
 		return 0;
+	}
 	_stp_started = 1;
 	_stp_run_be_list(_stp_begin_probes, STP_SESSION_STARTING);
 	atomic_cmpxchg(&_stp_session_state, STP_SESSION_STARTING,

@@ -7,8 +7,10 @@
  * record (a header with a global sequence number, then the bytes) by the
  * CPU that ran it, the only writer of that ring; the reader takes records
  * from all rings in sequence order.  A record that does not fit is dropped
- * and counted.  Probe context never wakes anybody: a timer does, every
- * STP_WAKE_MS, when a reader waits and something is there.
+ * and counted; in flight recorder mode (_stp_flight, staprun -F) with no
+ * reader attached, the oldest records make room instead.  Probe context
+ * never wakes anybody: a timer does, every STP_WAKE_MS, when a reader
+ * waits and something is there.
  */
 #ifndef _STP_TRANSPORT_H_
 #define _STP_TRANSPORT_H_
@@ -21,6 +23,7 @@ static int _stp_target;
 static int _stp_uid;
 static int _stp_gid;
 static int _stp_bufsize;
+static int _stp_flight;
 module_param(_stp_target, int, 0);
 MODULE_PARM_DESC(_stp_target, "target() pid");
 module_param(_stp_uid, int, 0);
@@ -29,6 +32,8 @@ module_param(_stp_gid, int, 0);
 MODULE_PARM_DESC(_stp_gid, "group of the /proc files");
 module_param(_stp_bufsize, int, 0);
 MODULE_PARM_DESC(_stp_bufsize, "output buffer per CPU, KiB");
+module_param(_stp_flight, int, 0);
+MODULE_PARM_DESC(_stp_flight, "flight recorder: overwrite the oldest output while detached");
 
 struct _stp_rec_hdr {
 	u64 seq;
@@ -49,6 +54,7 @@ static struct _stp_ring *_stp_rings;	/* nr_cpu_ids */
 static atomic64_t _stp_rec_seq = ATOMIC64_INIT(0);
 
 static DEFINE_MUTEX(_stp_data_mutex);	/* readers of .data */
+static atomic_t _stp_data_readers = ATOMIC_INIT(0);	/* .data opens */
 static int _stp_rd_cpu = -1;		/* record being read, if any */
 static unsigned long _stp_rd_left;
 
@@ -80,6 +86,22 @@ static __maybe_unused void _stp_ring_copy_in(struct _stp_ring *r, unsigned long 
 	memcpy(r->data, (const char *)src + first, n - first);
 }
 
+static __maybe_unused void _stp_ring_copy_out(struct _stp_ring *r, unsigned long pos,
+			       void *dst, unsigned long n);
+
+/* Free at least NEED bytes of R by dropping its oldest whole records. */
+static __maybe_unused void _stp_data_overwrite(struct _stp_ring *r, unsigned long need)
+{
+	unsigned long tail = r->tail;
+	struct _stp_rec_hdr h;
+
+	while (need > r->size - (r->head - tail)) {
+		_stp_ring_copy_out(r, tail, &h, sizeof(h));
+		tail += sizeof(h) + h.len;
+	}
+	smp_store_release(&r->tail, tail);
+}
+
 /*
  * Append one record to this CPU's ring.  Called by the handler that owns
  * the CPU's context, with preemption disabled.
@@ -95,9 +117,19 @@ static __maybe_unused void _stp_data_write(const char *buf, unsigned long len)
 	r = &_stp_rings[raw_smp_processor_id()];
 	head = r->head;
 	if (need > r->size - (head - smp_load_acquire(&r->tail))) {
-		r->dropped_bytes += len;
-		r->dropped_records++;
-		return;
+		if (!READ_ONCE(_stp_flight) || need > r->size ||
+		    atomic_read(&_stp_data_readers)) {
+			r->dropped_bytes += len;
+			r->dropped_records++;
+			return;
+		}
+		/*
+		 * Flight recorder, nobody reading: this CPU owns the tail
+		 * too (a reader that opens .data waits for the handlers
+		 * in flight, see _stp_data_open); forget the oldest
+		 * records.
+		 */
+		_stp_data_overwrite(r, need);
 	}
 	h.seq = atomic64_inc_return(&_stp_rec_seq);
 	h.len = len;
@@ -216,6 +248,36 @@ static __maybe_unused ssize_t _stp_data_read(struct file *file, char __user *ubu
 					     READ_ONCE(_stp_closing)))
 			return -ERESTARTSYS;
 	}
+}
+
+/*
+ * A reader attaches: from now on the writers leave the tails alone.
+ * Every handler runs with preemption disabled, so once an RCU grace
+ * period has passed none is still overwriting.
+ */
+static __maybe_unused int _stp_data_open(struct inode *inode, struct file *file)
+{
+	atomic_inc(&_stp_data_readers);
+	if (READ_ONCE(_stp_flight))
+		synchronize_rcu();
+	return 0;
+}
+
+/* A reader detaches (staprun -L, -F, SIGQUIT): the rest of a record it
+ * was in the middle of goes, so that records stay whole. */
+static __maybe_unused int _stp_data_release(struct inode *inode, struct file *file)
+{
+	mutex_lock(&_stp_data_mutex);
+	if (_stp_rd_cpu >= 0) {
+		struct _stp_ring *r = &_stp_rings[_stp_rd_cpu];
+
+		smp_store_release(&r->tail, r->tail + _stp_rd_left);
+		_stp_rd_cpu = -1;
+		_stp_rd_left = 0;
+	}
+	atomic_dec(&_stp_data_readers);
+	mutex_unlock(&_stp_data_mutex);
+	return 0;
 }
 
 static __maybe_unused __poll_t _stp_data_poll(struct file *file, poll_table *wait)
@@ -337,6 +399,8 @@ static const struct proc_ops _stp_cmd_ops = {
 };
 
 static const struct proc_ops _stp_data_ops = {
+	.proc_open = _stp_data_open,
+	.proc_release = _stp_data_release,
 	.proc_read = _stp_data_read,
 	.proc_poll = _stp_data_poll,
 	.proc_lseek = noop_llseek,
@@ -408,6 +472,7 @@ static __maybe_unused int _stp_transport_init(void)
 {
 	unsigned long size = STP_DEFAULT_BUFSIZE * 1024UL;
 	struct proc_dir_entry *cmd, *data;
+	char pname[MODULE_NAME_LEN + 16];
 	struct path path;
 	kuid_t uid;
 	kgid_t gid;
@@ -433,7 +498,9 @@ static __maybe_unused int _stp_transport_init(void)
 	} else if (!proc_mkdir("systemtap", NULL)) {
 		goto noproc;
 	}
-	_stp_proc_dir = proc_mkdir("systemtap/" STP_MODULE_NAME, NULL);
+	/* THIS_MODULE's name: staprun -R renames the module at load */
+	snprintf(pname, sizeof(pname), "systemtap/%s", THIS_MODULE->name);
+	_stp_proc_dir = proc_mkdir(pname, NULL);
 	if (!_stp_proc_dir)
 		goto noproc;
 	cmd = proc_create(".cmd", 0600, _stp_proc_dir, &_stp_cmd_ops);
@@ -458,8 +525,8 @@ noproc:
 	_stp_proc_dir = NULL;
 	_stp_proc_root_cleanup();
 	_stp_transport_free();
-	pr_err("%s: cannot create /proc/systemtap/%s\n", STP_MODULE_NAME,
-	       STP_MODULE_NAME);
+	pr_err("%s: cannot create /proc/systemtap/%s\n", THIS_MODULE->name,
+	       THIS_MODULE->name);
 	return -EEXIST;
 nomem:
 	_stp_transport_free();

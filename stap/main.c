@@ -66,6 +66,11 @@ static void usage(FILE *out)
 "   -o FILE    send script output to file, instead of stdout\n"
 "   -c CMD     start the probes, run CMD, and exit when it finishes\n"
 "   -x PID     sets target() to PID\n"
+"   -s NUM     buffer size in megabytes, instead of 4\n"
+"   -F         run as on-file flight recorder with -o;\n"
+"              run as on-memory flight recorder without -o\n"
+"   -S size[,n] set maximum of the size and the number of files\n"
+"   -T TIMEOUT exit the script after TIMEOUT seconds\n"
 "   -G VAR=VAL set global variable to value\n"
 "   -e SCRIPT  run given script\n"
 "   -l PROBE   just list matching probes\n"
@@ -339,6 +344,16 @@ static bool pass1(void)
 	vec_push(&sess->files, user);
 	if (!parse_file(user))
 		ok = false;
+	if (sess->timeout_s) {
+		/* -T SECS, as SystemTap: a synthetic timer probe */
+		File *t = new_file("<synthetic>",
+				   format("probe timer.ms(%lld) { exit() }\n",
+					  sess->timeout_s * 1000LL));
+		t->is_user = true;
+		vec_push(&sess->files, t);
+		if (!parse_file(t))
+			ok = false;
+	}
 	return ok && sess->parse_errors == 0;
 }
 
@@ -403,6 +418,16 @@ static void staprun_options(Vec *argv, bool with_output)
 	}
 	if (sess->suppress_warnings)
 		vec_push(argv, "-w");
+	if (sess->bufsize_mb) {
+		vec_push(argv, "-b");
+		vec_push(argv, format("%d", sess->bufsize_mb));
+	}
+	if (sess->flight)
+		vec_push(argv, "-F");
+	if (with_output && sess->rotate) {
+		vec_push(argv, "-S");
+		vec_push(argv, sess->rotate);
+	}
 }
 
 static int run_local(void)
@@ -515,7 +540,7 @@ static void parse_args(int argc, char **argv)
 	const char *release = getenv("SYSTEMTAP_RELEASE");
 	bool have_script = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "+hVvp:I:e:o:r:m:kgc:x:D:uwWG:R:l:L:d:",
+	while ((c = getopt_long(argc, argv, "+hVvp:I:e:o:r:m:kgc:x:D:uwWG:R:l:L:d:s:FS:T:",
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
@@ -584,6 +609,35 @@ static void parse_args(int argc, char **argv)
 		case 'D':
 			vec_push(&sess->defines, optarg);
 			break;
+		case 's': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*end || n < 1 || n > 4095)
+				fatal("Invalid buffer size (should be 1-4095).");
+			sess->bufsize_mb = n;
+			break;
+		}
+		case 'F':
+			sess->flight = true;
+			break;
+		case 'S': {
+			char *end;
+			long n = strtol(optarg, &end, 10), k = 0;
+			if (*end == ',')
+				k = strtol(end + 1, &end, 10);
+			if (*end || n < 1 || k < 0)
+				fatal("Invalid parameter for -S.");
+			sess->rotate = optarg;
+			break;
+		}
+		case 'T': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*end || n < 1 || n > 1000000)
+				fatal("Invalid timeout interval.");
+			sess->timeout_s = n;
+			break;
+		}
 		case 'u':
 			sess->unoptimized = true;
 			break;
@@ -670,6 +724,10 @@ static void parse_args(int argc, char **argv)
 		vec_push(&sess->args, argv[optind]);
 	if (sess->cmd && sess->target_pid)
 		fatal("you can't specify -c and -x options together");
+	if (sess->rotate && !sess->output_file)
+		fatal("-S needs -o FILE");
+	if (sess->remote && sess->output_file && (sess->flight || sess->rotate))
+		fatal("-F or -S with -o: the output files are written where staprun runs, which --remote cannot do");
 
 	if (!release && sess->remote) {
 		release = remote_kernel_release(sess->remote);

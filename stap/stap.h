@@ -407,6 +407,10 @@ typedef struct Session {
 	char *output_file;      /* -o */
 	char *cmd;              /* -c */
 	int target_pid;         /* -x */
+	bool flight;            /* -F */
+	char *rotate;           /* -S SIZE[,N] */
+	int bufsize_mb;         /* -s NUM */
+	int timeout_s;          /* -T SECS */
 	Vec defines;            /* char* "NAME=VAL" from -D */
 	Vec include_dirs;       /* char* from -I */
 	Vec args;               /* char* script arguments ($1 ...) */

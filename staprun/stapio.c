@@ -4,14 +4,18 @@
  * /proc/systemtap/MODNAME/{.cmd,.data}, starts the session, copies the
  * script output to stdout (or -o FILE) and OOB messages to stderr, and
  * stops the session on STP_REQUEST_EXIT, SIGINT/SIGTERM/SIGHUP or the exit
- * of the -c command.  staprun, its parent, removes the module afterwards.
- * See doc/transport.md.
+ * of the -c command.  staprun, its parent, removes the module afterwards,
+ * unless stapio detached (-L, SIGQUIT: exit status STAPIO_DETACHED) or
+ * could not attach (STAPIO_NOT_ATTACHED).  -o FILE with -S SIZE[,N]
+ * rotates the output through FILE.0, FILE.1, ... keeping the last N;
+ * SIGUSR2 switches to the next file.  See doc/transport.md.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,15 +32,31 @@ const char *progname = "stapio";
 #define WARN_TABLE 1024
 #define DATA_BUF (64 * 1024)
 
+/* -o FILE, possibly rotated. */
+struct output {
+	const char *pattern;	/* -o, strftime expanded at each open */
+	long long size_max;	/* -S SIZE, bytes; 0: no limit */
+	int nmax;		/* -S SIZE,N: files kept; 0: all */
+	int index;		/* suffix of the current file, -1: none */
+	long long written;	/* to the current file */
+	char **names;		/* the files kept, oldest first */
+	int nnames;
+};
+
 struct session {
 	const char *name;
 	int cmd_fd, data_fd, out_fd;
+	struct output out;
+	int detach;		/* -L: detach once started */
+	int attach;		/* -A: the session runs already */
+	int reader_ms;		/* -T: wait up to this before a short read */
+	struct timespec next_read;
 	int sig_pipe[2];
 	pid_t target;		/* -c command, 0 if none */
 	int target_fd;		/* pidfd of it, or -1 */
 	int release_fd;		/* -R */
 	int warnings_off;
-	int started, stop_sent, stopped, data_eof;
+	int started, stop_sent, stopped, data_eof, stop_by_sig;
 	struct timespec stop_time;
 	int errors;		/* ERROR: lines seen */
 	unsigned long warn_hash[WARN_TABLE];
@@ -45,6 +65,147 @@ struct session {
 };
 
 static int sig_write_fd = -1;
+static volatile sig_atomic_t stop_signals;	/* SIGINT/SIGTERM/SIGHUP seen */
+
+static void send_stop(struct session *s, const char *why);
+
+/*
+ * Write the script's output.  A reader that does not read (a full pipe)
+ * blocks us here, so the stop signals are handled here too: the first
+ * stops the session, a second gives up (the caller returns -EINTR and
+ * staprun removes the module).
+ */
+static int out_write(struct session *s, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(s->out_fd, p, len);
+
+		if (n < 0) {
+			if (errno != EINTR)
+				return -errno;
+			if (stop_signals >= 2 ||
+			    (stop_signals && s->stop_sent && !s->stop_by_sig))
+				return -EINTR;
+			if (stop_signals && !s->stop_sent) {
+				send_stop(s, "signal");
+				s->stop_by_sig = 1;
+			}
+			continue;
+		}
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static long long ms_until(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (t->tv_sec - now.tv_sec) * 1000LL +
+	       (t->tv_nsec - now.tv_nsec) / 1000000;
+}
+
+/* Open the next output file: the pattern expanded with strftime, with
+ * ".INDEX" when rotating or after SIGUSR2; forget the oldest file when
+ * there are more than -S ...,N. */
+static int open_output(struct output *o)
+{
+	char name[PATH_MAX], *p;
+	const char *pattern = o->pattern;
+	time_t t = time(NULL);
+	struct tm tm;
+	size_t n;
+	int fd;
+
+	if (strchr(pattern, '%')) {
+		if (!localtime_r(&t, &tm) ||
+		    !strftime(name, sizeof(name) - 24, pattern, &tm)) {
+			msg("Invalid FILE name format '%s'", pattern);
+			return -1;
+		}
+	} else {
+		snprintf(name, sizeof(name) - 24, "%s", pattern);
+	}
+	n = strlen(name);
+	if (o->index >= 0)
+		snprintf(name + n, sizeof(name) - n, ".%d", o->index);
+	fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		msg("cannot open output file '%s': %s", name, strerror(errno));
+		return -1;
+	}
+	o->written = 0;
+	if (!o->nmax)
+		return fd;
+	p = strdup(name);
+	if (!p)
+		return fd;
+	if (o->nnames == o->nmax) {
+		if (unlink(o->names[0]) && errno != ENOENT)
+			msg("cannot remove '%s': %s", o->names[0],
+			    strerror(errno));
+		free(o->names[0]);
+		memmove(o->names, o->names + 1,
+			(o->nnames - 1) * sizeof(*o->names));
+		o->nnames--;
+	}
+	o->names[o->nnames++] = p;
+	return fd;
+}
+
+static int switch_output(struct session *s)
+{
+	int fd;
+
+	if (!s->out.pattern || s->out_fd < 0)
+		return 0;
+	if (close(s->out_fd))
+		msg("cannot write output file: %s", strerror(errno));
+	s->out_fd = -1;
+	/* FILE, then FILE.1 (SIGUSR2); with -S FILE.0, FILE.1, ... */
+	s->out.index = s->out.index < 0 ? 1 : s->out.index + 1;
+	fd = open_output(&s->out);
+	if (fd < 0)
+		return -1;
+	s->out_fd = fd;
+	return 0;
+}
+
+/* Write output, switching files before -S SIZE would be exceeded (at a
+ * line end; a line longer than SIZE is split). */
+static int write_output(struct session *s, const char *buf, size_t n)
+{
+	while (n > 0) {
+		size_t chunk = n;
+		int err;
+
+		if (s->out.size_max && (long long)n > s->out.size_max -
+		    s->out.written) {
+			long long room = s->out.size_max - s->out.written;
+			const char *nl = room > 0 ? memrchr(buf, '\n', room) :
+				NULL;
+
+			if (nl) {
+				chunk = nl - buf + 1;
+			} else if (s->out.written > 0) {
+				if (switch_output(s))
+					return -EIO;
+				continue;
+			} else {
+				chunk = room;
+			}
+		}
+		err = out_write(s, buf, chunk);
+		if (err)
+			return err;
+		s->out.written += chunk;
+		buf += chunk;
+		n -= chunk;
+	}
+	return 0;
+}
 
 static void on_signal(int sig, siginfo_t *si, void *uc)
 {
@@ -53,6 +214,8 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 
 	(void)si;
 	(void)uc;
+	if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP)
+		stop_signals++;
 	(void)!write(sig_write_fd, &c, 1);
 	errno = saved;
 }
@@ -222,9 +385,21 @@ static int handle_data(struct session *s)
 		s->data_eof = 1;
 		return 0;
 	}
+	if (s->reader_ms && n < (ssize_t)sizeof(buf) && !s->stop_sent) {
+		/* -T: a short read; let the next one gather more */
+		clock_gettime(CLOCK_MONOTONIC, &s->next_read);
+		s->next_read.tv_sec += s->reader_ms / 1000;
+		s->next_read.tv_nsec += (s->reader_ms % 1000) * 1000000L;
+		if (s->next_read.tv_nsec >= 1000000000L) {
+			s->next_read.tv_sec++;
+			s->next_read.tv_nsec -= 1000000000L;
+		}
+	}
 	if (s->out_fd < 0)
 		return 0;
-	err = write_all(s->out_fd, buf, n);
+	err = write_output(s, buf, n);
+	if (err == -EINTR)
+		return err;	/* a second stop signal: give up */
 	if (err) {
 		/* Nobody reads the output any more (e.g. a closed pipe). */
 		if (err != -EPIPE)
@@ -256,21 +431,42 @@ static int target_gone(struct session *s)
 	return s->target > 0 && kill(s->target, 0) < 0 && errno == ESRCH;
 }
 
-/* Called on a signal: stop, or give up when STP_STOP stays unanswered. */
+/* Called on SIGINT/SIGTERM/SIGHUP: stop; a second one while the session
+ * ends (end probes, draining the output) gives up waiting, and staprun
+ * removes the module at once. */
 static int on_stop_signal(struct session *s, int sig)
 {
-	struct timespec now;
-
 	if (!s->stop_sent) {
 		send_stop(s, strsignal(sig));
+		s->stop_by_sig = 1;
 		return 0;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec - s->stop_time.tv_sec >= 2) {
-		msg("the module does not answer STP_STOP; giving up");
-		return -ETIMEDOUT;
+	if (s->stop_by_sig && stop_signals < 2)
+		return 0;	/* the one that stopped it, seen in out_write */
+	dbg(1, "%s again: not waiting for the end of the session",
+	    strsignal(sig));
+	return -EINTR;
+}
+
+/* Leave the module running (-L, -F, SIGQUIT): take what output is there,
+ * then close the channels; staprun leaves the module loaded. */
+static int detach(struct session *s)
+{
+	int i;
+
+	for (i = 0; i < 1024 && !s->data_eof; i++) {
+		struct pollfd p = { s->data_fd, POLLIN, 0 };
+
+		if (poll(&p, 1, 0) != 1 || handle_data(s))
+			break;
 	}
-	return 0;
+	if (s->oob_partial) {
+		oob_line(s, s->oob_partial, strlen(s->oob_partial));
+		write_all(STDERR_FILENO, "\n", 1);
+	}
+	fprintf(stderr, "Disconnecting from systemtap module.\n"
+		"To reconnect, type \"staprun -A %s\"\n", s->name);
+	return STAPIO_DETACHED;
 }
 
 static int main_loop(struct session *s)
@@ -286,7 +482,17 @@ static int main_loop(struct session *s)
 			i_cmd = np;
 			p[np++] = (struct pollfd){ s->cmd_fd, POLLIN, 0 };
 		}
-		if (!s->data_eof) {
+		if (s->detach && s->started && !s->stop_sent)
+			return detach(s);
+		if (!s->data_eof && s->next_read.tv_sec) {
+			long long ms = ms_until(&s->next_read);
+
+			if (ms <= 0 || s->stop_sent)
+				s->next_read.tv_sec = 0;
+			else
+				timeout = ms;
+		}
+		if (!s->data_eof && !s->next_read.tv_sec) {
 			i_data = np;
 			p[np++] = (struct pollfd){ s->data_fd, POLLIN, 0 };
 		}
@@ -297,7 +503,7 @@ static int main_loop(struct session *s)
 				i_tgt = np;
 				p[np++] = (struct pollfd){ s->target_fd,
 							   POLLIN, 0 };
-			} else {
+			} else if (timeout < 0 || timeout > 200) {
 				timeout = 200;
 			}
 		}
@@ -323,11 +529,15 @@ static int main_loop(struct session *s)
 		if (p[i_sig].revents) {
 			unsigned char c;
 
-			if (read(s->sig_pipe[0], &c, 1) == 1) {
-				err = on_stop_signal(s, c);
-				if (err)
-					return err;
-			}
+			if (read(s->sig_pipe[0], &c, 1) != 1)
+				;
+			else if (c == SIGQUIT && !s->stop_sent)
+				s->detach = 1;
+			else if (c == SIGUSR2 && s->out.pattern)
+				switch_output(s);
+			else if (c != SIGQUIT && c != SIGUSR2 &&
+				 (err = on_stop_signal(s, c)))
+				return err;
 		}
 		if ((i_tgt >= 0 && p[i_tgt].revents) ||
 		    (i_tgt < 0 && s->started && !s->stop_sent &&
@@ -339,23 +549,6 @@ static int main_loop(struct session *s)
 		write_all(STDERR_FILENO, "\n", 1);
 	}
 	return 0;
-}
-
-static int open_output(const char *pattern)
-{
-	char name[4096];
-	time_t t = time(NULL);
-	struct tm tm;
-	int fd;
-
-	if (strchr(pattern, '%') && localtime_r(&t, &tm) &&
-	    strftime(name, sizeof(name), pattern, &tm) > 0)
-		pattern = name;
-	fd = open(pattern, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0)
-		msg("cannot open output file '%s': %s", pattern,
-		    strerror(errno));
-	return fd;
 }
 
 static int open_channel(const char *name, const char *file, int flags)
@@ -372,7 +565,8 @@ static int open_channel(const char *name, const char *file, int flags)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: stapio [-v] [-w] [-o FILE] [-T PID -R FD] MODULE_NAME\n"
+	fprintf(f, "Usage: stapio [-v] [-w] [-o FILE [-S SIZE[,N]]] [-L|-A] [-t MS] [-T PID -R FD]\n"
+		"              MODULE_NAME\n"
 		"(normally started by staprun)\n");
 }
 
@@ -380,11 +574,11 @@ int main(int argc, char **argv)
 {
 	struct session s = { .cmd_fd = -1, .data_fd = -1,
 			     .out_fd = STDOUT_FILENO, .target_fd = -1,
-			     .release_fd = -1 };
-	const char *outfile = NULL;
-	int c, err = 0;
+			     .release_fd = -1, .out.index = -1 };
+	int c, err = 0, sz;
+	char *end;
 
-	while ((c = getopt(argc, argv, "+vwo:T:R:h")) != -1) {
+	while ((c = getopt(argc, argv, "+vwo:S:LAt:T:R:h")) != -1) {
 		switch (c) {
 		case 'v':
 			verbose++;
@@ -393,7 +587,27 @@ int main(int argc, char **argv)
 			s.warnings_off = 1;
 			break;
 		case 'o':
-			outfile = optarg;
+			s.out.pattern = optarg;
+			break;
+		case 'S':
+			sz = strtol(optarg, &end, 10);
+			s.out.size_max = (long long)sz << 20;
+			if (*end == ',')
+				s.out.nmax = strtol(end + 1, &end, 10);
+			if (*end || sz < 1 || s.out.nmax < 0) {
+				msg("Invalid file size option '%s'.", optarg);
+				return 1;
+			}
+			s.out.index = 0;
+			break;
+		case 'L':
+			s.detach = 1;
+			break;
+		case 'A':
+			s.attach = 1;
+			break;
+		case 't':
+			s.reader_ms = atoi(optarg);
 			break;
 		case 'T':
 			s.target = atoi(optarg);
@@ -424,18 +638,33 @@ int main(int argc, char **argv)
 	set_signal(SIGINT, on_signal);
 	set_signal(SIGTERM, on_signal);
 	set_signal(SIGHUP, on_signal);
+	set_signal(SIGQUIT, on_signal);
+	set_signal(SIGUSR2, on_signal);
 
-	if (outfile) {
-		s.out_fd = open_output(outfile);
-		if (s.out_fd < 0)
+	if (s.out.size_max && !s.out.pattern) {
+		msg("-S needs -o FILE");
+		return 1;
+	}
+	if (s.out.nmax) {
+		s.out.names = calloc(s.out.nmax, sizeof(*s.out.names));
+		if (!s.out.names)
 			return 1;
 	}
 	s.cmd_fd = open_channel(s.name, ".cmd", O_RDWR);
 	if (s.cmd_fd < 0)
-		return 1;
+		return STAPIO_NOT_ATTACHED;
 	s.data_fd = open_channel(s.name, ".data", O_RDONLY);
-	if (s.data_fd < 0)
-		goto out_close_cmd;
+	if (s.data_fd < 0) {
+		close(s.cmd_fd);
+		return STAPIO_NOT_ATTACHED;
+	}
+	if (s.out.pattern) {
+		s.out_fd = open_output(&s.out);
+		if (s.out_fd < 0) {
+			err = -EIO;
+			goto out_close_data;
+		}
+	}
 
 	dbg(1, "starting the session of module '%s'", s.name);
 	err = send_msg(&s, STP_START);
@@ -444,10 +673,16 @@ int main(int argc, char **argv)
 		goto out_close_data;
 	}
 	err = main_loop(&s);
+	if (err == STAPIO_DETACHED) {
+		close(s.data_fd);
+		close(s.cmd_fd);
+		if (s.out_fd >= 0 && s.out_fd != STDOUT_FILENO)
+			close(s.out_fd);
+		return STAPIO_DETACHED;
+	}
 
 out_close_data:
 	close(s.data_fd);
-out_close_cmd:
 	close(s.cmd_fd);
 	if (s.out_fd >= 0 && s.out_fd != STDOUT_FILENO && close(s.out_fd))
 		msg("cannot write output file: %s", strerror(errno));

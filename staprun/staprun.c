@@ -43,6 +43,14 @@ struct opts {
 	int nvars;
 	const char *delete;	/* -d NAME */
 	int bufsize_mb;		/* -b */
+	int load_only;		/* -L, -F without -o: detach once started */
+	int attach;		/* -A */
+	int flight;		/* -F */
+	int daemon;		/* -D, -F with -o */
+	int rename;		/* -R */
+	const char *rotate;	/* -S SIZE[,N] */
+	int reader_ms;		/* -T */
+	int uprobes;		/* -u */
 };
 
 static volatile pid_t stapio_pid;
@@ -51,7 +59,9 @@ static volatile sig_atomic_t pending_sig;
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: staprun [-v] [-w] [-c CMD | -x PID] [-o FILE] MODULE [var=val ...]\n"
+		"Usage: staprun [-v] [-w] [-u] [-c CMD | -x PID] [-o FILE [-S SIZE[,N]] [-D]]\n"
+		"               [-b MB] [-L | -F] [-R] [-T MS] MODULE [var=val ...]\n"
+		"       staprun [-v] [-w] [-o FILE [-S SIZE[,N]]] -A MODULE_NAME\n"
 		"       staprun -d MODULE_NAME\n"
 		"  -v       more verbose (repeatable)\n"
 		"  -w       suppress WARNING: messages of the script\n"
@@ -59,7 +69,20 @@ static void usage(FILE *f)
 		"           its pid is target()\n"
 		"  -x PID   set target() to PID\n"
 		"  -o FILE  write the script output to FILE (strftime expanded)\n"
+		"  -S SIZE[,N]  with -o: switch to FILE.1, FILE.2, ... when a file\n"
+		"           reaches SIZE MB (the first is FILE.0); keep the last N\n"
 		"  -b MB    per-CPU output buffer size (1..4095)\n"
+		"  -L       load the module, start its probes, then detach\n"
+		"  -A       attach to a loaded (detached) module\n"
+		"  -F       flight recorder: the module keeps the newest output in\n"
+		"           its buffer while detached; without -o as -L, with -o\n"
+		"           as -D\n"
+		"  -D       run in the background (needs -o); prints its pid\n"
+		"  -R       load under a new name (NAME_PID), so that the same\n"
+		"           module can run more than once\n"
+		"  -T MS    the reader waits up to MS ms for more output after a\n"
+		"           short read\n"
+		"  -u       uprobes: checks that the kernel has them built in\n"
 		"  -d NAME  remove the (detached or leftover) module NAME and exit;\n"
 		"           NAME '*': every module no stapio is attached to\n"
 		"  -V       print the version\n"
@@ -259,15 +282,139 @@ static int open_as_user(const char *path)
 	return fd;
 }
 
-/* Open PATH for a member of stapusr, or say why not (one line) and
- * return -1. */
+/* Whether directory DFD (shown as SHOWN) may lead to a module of a stapusr
+ * user: owned by root, not writable by others (nor by a group other than
+ * root's); one message if not. */
+static int dir_trusted(int dfd, const char *path, const char *shown,
+		       struct stat *st)
+{
+	if (fstat(dfd, st)) {
+		msg("cannot stat '%s/': %s", shown, strerror(errno));
+		return 0;
+	}
+	if (st->st_uid != 0 || (st->st_mode & S_IWOTH) ||
+	    ((st->st_mode & S_IWGRP) && st->st_gid != 0)) {
+		msg("refusing module '%s': directory '%s/' must be owned by root and not writable by others",
+		    path, shown);
+		return 0;
+	}
+	return 1;
+}
+
+#define MAX_SYMLINKS 40
+
+/*
+ * Walk TODO (a relative path) from the directory DFD, which the caller
+ * checked, opening each component with O_NOFOLLOW and checking it.  A
+ * symbolic link met on the way is followed only if it is owned by root
+ * and sits in a directory that neither group nor others may write (so
+ * that only root could have made or can change it); its target is
+ * walked in the same way (from '/' if absolute).  Everything is opened
+ * relative to descriptors already checked, so nothing can be swapped in
+ * between.  Returns the directory's descriptor (DFD is consumed), or -1
+ * after one message.  SHOWN is the path walked so far, for messages.
+ */
+static int walk_trusted(int dfd, const char *path, char *todo, char *shown,
+			size_t shown_size, int *nlinks)
+{
+	struct stat st, dst;
+	char comp[256];
+	char *p = todo;
+
+	if (!dir_trusted(dfd, path, shown, &dst))
+		goto fail;
+	while (*p) {
+		size_t n = strcspn(p, "/");
+		int nfd;
+
+		if (n >= sizeof(comp))
+			goto toolong;
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		p += n + (p[n] == '/');
+		if (!n || !strcmp(comp, "."))
+			continue;
+		snprintf(shown + strlen(shown), shown_size - strlen(shown),
+			 "/%s", comp);
+		nfd = openat(dfd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			     O_CLOEXEC);
+		if (nfd < 0 && (errno == ELOOP || errno == ENOTDIR)) {
+			char target[PATH_MAX], *next;
+			int lfd = openat(dfd, comp, O_PATH | O_NOFOLLOW |
+					 O_CLOEXEC);
+			ssize_t len;
+
+			if (lfd < 0 || fstat(lfd, &st) || !S_ISLNK(st.st_mode)) {
+				if (lfd >= 0)
+					close(lfd);
+				msg("refusing module '%s': '%s' is not a directory",
+				    path, shown);
+				goto fail;
+			}
+			if (st.st_uid != 0 ||
+			    (dst.st_mode & (S_IWGRP | S_IWOTH))) {
+				close(lfd);
+				msg("refusing module '%s': symbolic link '%s' must be owned by root, in a directory writable by root only",
+				    path, shown);
+				goto fail;
+			}
+			len = readlinkat(lfd, "", target, sizeof(target) - 1);
+			close(lfd);
+			if (len <= 0 || ++*nlinks > MAX_SYMLINKS) {
+				msg("refusing module '%s': cannot follow '%s'",
+				    path, shown);
+				goto fail;
+			}
+			target[len] = '\0';
+			if (asprintf(&next, "%s/%s", target, p) < 0)
+				goto fail;
+			if (target[0] == '/') {
+				close(dfd);
+				dfd = open("/", O_RDONLY | O_DIRECTORY |
+					   O_CLOEXEC);
+				shown[0] = '\0';
+				if (dfd < 0) {
+					free(next);
+					return -1;
+				}
+			} else {
+				*strrchr(shown, '/') = '\0';
+			}
+			nfd = walk_trusted(dfd, path, next, shown, shown_size,
+					   nlinks);
+			free(next);
+			return nfd;
+		}
+		if (nfd < 0) {
+			msg("cannot open '%s': %s", shown, strerror(errno));
+			goto fail;
+		}
+		close(dfd);
+		dfd = nfd;
+		if (!dir_trusted(dfd, path, shown, &dst))
+			goto fail;
+	}
+	return dfd;
+toolong:
+	msg("refusing module '%s': path component too long", path);
+fail:
+	close(dfd);
+	return -1;
+}
+
+/*
+ * Open PATH for a member of stapusr, or say why not (one line) and
+ * return -1.  PATH must be /lib/modules/RELEASE/systemtap/NAME; the
+ * directories above systemtap/ may be reached through root's symbolic
+ * links (Debian's /lib -> usr/lib), systemtap/ and the module itself not.
+ */
 static int open_blessed(const char *path)
 {
 	struct utsname u;
-	char dir[300], comp[256], sofar[300] = "";
-	const char *rest, *p;
+	char dir[300], above[300], shown[PATH_MAX] = "";
+	const char *rest;
 	struct stat st;
-	int dfd, fd;
+	int dfd, fd, nlinks = 0;
 
 	if (uname(&u))
 		return -1;
@@ -284,45 +431,25 @@ static int open_blessed(const char *path)
 		msg("cannot open '/': %s", strerror(errno));
 		return -1;
 	}
-	p = dir + 1;
-	for (;;) {
-		size_t n;
-		int nfd;
-
-		if (fstat(dfd, &st)) {
-			msg("cannot stat '%s/': %s", sofar, strerror(errno));
-			goto fail;
-		}
-		if (st.st_uid != 0 || (st.st_mode & S_IWOTH) ||
-		    ((st.st_mode & S_IWGRP) && st.st_gid != 0)) {
-			msg("refusing module '%s': directory '%s/' must be owned by root and not writable by others",
-			    path, sofar);
-			goto fail;
-		}
-		if (!*p)
-			break;
-		n = strcspn(p, "/");
-		if (n >= sizeof(comp))
-			goto fail;
-		memcpy(comp, p, n);
-		comp[n] = '\0';
-		snprintf(sofar + strlen(sofar), sizeof(sofar) - strlen(sofar),
-			 "/%s", comp);
-		p += n + (p[n] == '/');
-		nfd = openat(dfd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-			     O_CLOEXEC);
-		if (nfd < 0) {
-			if (errno == ELOOP || errno == ENOTDIR)
-				msg("refusing module '%s': '%s' is a symbolic link or not a directory",
-				    path, sofar);
-			else
-				msg("cannot open '%s': %s", sofar,
-				    strerror(errno));
-			goto fail;
-		}
-		close(dfd);
-		dfd = nfd;
+	snprintf(above, sizeof(above), "lib/modules/%s", u.release);
+	dfd = walk_trusted(dfd, path, above, shown, sizeof(shown), &nlinks);
+	if (dfd < 0)
+		return -1;
+	snprintf(shown, sizeof(shown), "/lib/modules/%s/systemtap", u.release);
+	fd = openat(dfd, "systemtap", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	close(dfd);
+	if (fd < 0) {
+		if (errno == ELOOP || errno == ENOTDIR)
+			msg("refusing module '%s': '%s' is a symbolic link or not a directory",
+			    path, shown);
+		else
+			msg("cannot open '%s': %s", shown, strerror(errno));
+		return -1;
 	}
+	dfd = fd;
+	if (!dir_trusted(dfd, path, shown, &st))
+		goto fail;
 	fd = openat(dfd, rest, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ELOOP)
@@ -487,6 +614,8 @@ static char *module_params(const struct opts *o)
 	if (o->bufsize_mb)
 		snprintf(s + strlen(s), cap - strlen(s), " _stp_bufsize=%d",
 			 o->bufsize_mb * 1024);
+	if (o->flight)
+		strcat(s, " _stp_flight=1");
 	for (i = 0; i < o->nvars; i++) {
 		const char *v = o->vars[i], *eq = strchr(v, '=');
 
@@ -571,7 +700,7 @@ static pid_t fork_target(const char *cmd, int *release_fd)
 static pid_t fork_stapio(const struct opts *o, const char *name,
 			 int release_fd)
 {
-	char *argv[32], target[24], rfd[24];
+	char *argv[32], target[24], rfd[24], rms[24];
 	char *path;
 	int argc = 0, i;
 	pid_t pid;
@@ -587,6 +716,19 @@ static pid_t fork_stapio(const struct opts *o, const char *name,
 	if (o->outfile) {
 		argv[argc++] = "-o";
 		argv[argc++] = (char *)o->outfile;
+	}
+	if (o->rotate) {
+		argv[argc++] = "-S";
+		argv[argc++] = (char *)o->rotate;
+	}
+	if (o->load_only)
+		argv[argc++] = "-L";
+	if (o->attach)
+		argv[argc++] = "-A";
+	if (o->reader_ms) {
+		snprintf(rms, sizeof(rms), "%d", o->reader_ms);
+		argv[argc++] = "-t";
+		argv[argc++] = rms;
 	}
 	if (o->cmd) {
 		snprintf(target, sizeof(target), "%d", (int)o->target);
@@ -652,12 +794,226 @@ static void stop_target(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
+/* -u: SystemTap's staprun loads its own uprobes.ko on kernels older than
+ * 3.5; kernels now have uprobes built in (CONFIG_UPROBES), so there is
+ * nothing to load, only to check. */
+static int check_uprobes(void)
+{
+	if (access("/sys/bus/event_source/devices/uprobe", F_OK) == 0) {
+		dbg(1, "uprobes are built into this kernel; nothing to load");
+		return 0;
+	}
+	msg("-u: this kernel has no uprobes (CONFIG_UPROBES); there is no uprobes.ko to load for it");
+	return -ENOENT;
+}
+
+/*
+ * -R: the module image read from FD (the descriptor that passed the
+ * privilege checks), with its name, in the struct module of section
+ * .gnu.linkonce.this_module, changed to NEWNAME; .modinfo's "name=" key is
+ * disabled so that the kernel takes the name from there.  Returns a
+ * malloc'ed image (size in *SIZE), or NULL after a message.
+ */
+static void *renamed_image(int fd, const char *path, const char *oldname,
+			   const char *newname, size_t *size)
+{
+	unsigned char *img;
+	const Elf64_Ehdr *eh;
+	const Elf64_Shdr *sh, *strsec;
+	struct stat st;
+	size_t off = 0, i, olen = strlen(oldname), nlen = strlen(newname);
+	int done = 0;
+
+	if (fstat(fd, &st) || st.st_size <= 0) {
+		msg("cannot read module '%s'", path);
+		return NULL;
+	}
+	img = malloc(st.st_size);
+	if (!img) {
+		msg("out of memory");
+		return NULL;
+	}
+	while (off < (size_t)st.st_size) {
+		ssize_t n = pread(fd, img + off, st.st_size - off, off);
+
+		if (n <= 0) {
+			msg("cannot read module '%s': %s", path,
+			    n < 0 ? strerror(errno) : "short file");
+			free(img);
+			return NULL;
+		}
+		off += n;
+	}
+	*size = off;
+	eh = (const void *)img;
+	if (off < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
+	    eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_shoff + (size_t)eh->e_shnum * sizeof(*sh) > off ||
+	    eh->e_shstrndx >= eh->e_shnum)
+		goto bad;
+	sh = (const void *)(img + eh->e_shoff);
+	strsec = &sh[eh->e_shstrndx];
+	if (strsec->sh_offset + strsec->sh_size > off)
+		goto bad;
+	for (i = 0; i < eh->e_shnum; i++) {
+		const char *sname = (const char *)img + strsec->sh_offset +
+				    sh[i].sh_name;
+		unsigned char *p, *end;
+
+		if (sh[i].sh_name >= strsec->sh_size ||
+		    sh[i].sh_offset + sh[i].sh_size > off)
+			continue;
+		p = img + sh[i].sh_offset;
+		end = p + sh[i].sh_size;
+		if (!strcmp(sname, ".gnu.linkonce.this_module")) {
+			/* the name field: the first copy of the old name,
+			 * NUL-padded to MODULE_NAME_LEN (56) */
+			for (; p + 56 <= end; p += 8) {
+				if (!memcmp(p, oldname, olen + 1) &&
+				    nlen < 56) {
+					memset(p, 0, 56);
+					memcpy(p, newname, nlen);
+					done = 1;
+					break;
+				}
+			}
+		} else if (!strcmp(sname, ".modinfo")) {
+			while (p < end) {
+				size_t len = strnlen((char *)p, end - p);
+
+				if (len > 5 && !memcmp(p, "name=", 5))
+					p[0] = '_';	/* "_ame=": ignored */
+				p += len + 1;
+			}
+		}
+	}
+	if (done)
+		return img;
+bad:
+	msg("cannot rename module '%s': no module name '%s' in its .gnu.linkonce.this_module",
+	    path, oldname);
+	free(img);
+	return NULL;
+}
+
+/* -D: go on in a child in its own session, without the terminal; the
+ * parent prints the child's pid and exits. */
+static int daemonize(void)
+{
+	pid_t pid;
+	int fd;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		printf("%d\n", (int)pid);
+		fflush(stdout);
+		_exit(0);
+	}
+	setsid();
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+	return 0;
+}
+
+/* Wait for stapio; its exit status (STAPIO_DETACHED/NOT_ATTACHED
+ * included), 1 if it died of a signal. */
+static int wait_stapio(pid_t pid)
+{
+	int status = 0;
+
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			msg("waitpid: %s", strerror(errno));
+			return 1;
+		}
+	}
+	stapio_pid = 0;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	msg("stapio died of signal %d", WTERMSIG(status));
+	return 1;
+}
+
+static void install_forwarders(void)
+{
+	set_signal(SIGINT, forward_signal);
+	set_signal(SIGTERM, forward_signal);
+	set_signal(SIGHUP, forward_signal);
+	set_signal(SIGQUIT, forward_signal);
+	set_signal(SIGUSR2, forward_signal);
+}
+
+/* -A NAME: attach to a module that runs without a stapio.  stapio opens
+ * its channels with the real uid, so only the user who loaded it (and
+ * root) can; the module is removed when the session ends here, not when
+ * stapio could not attach or detached again. */
+static int attach_session(struct opts *o, enum privilege priv)
+{
+	char proc[PATH_MAX], *name, *vermagic = NULL, *p;
+	struct stat st;
+	pid_t pid;
+	int rc;
+
+	if (priv == PRIV_NONE) {
+		msg("refusing to attach to '%s': uid %u is not a member of stapusr or stapdev",
+		    o->module, (unsigned)getuid());
+		return 1;
+	}
+	p = strrchr(o->module, '/');
+	name = module_name(-1, p ? p + 1 : o->module, &vermagic);
+	if (!name) {
+		msg("out of memory");
+		return 1;
+	}
+	snprintf(proc, sizeof(proc), "/proc/systemtap/%s/.cmd", name);
+	if (stat(proc, &st)) {
+		msg("cannot attach to module '%s': it is not loaded (no %s)",
+		    name, proc);
+		free(name);
+		return 1;
+	}
+	if (cmd_in_use(name)) {
+		msg("cannot attach to module '%s': a stapio is attached to it already",
+		    name);
+		free(name);
+		return 1;
+	}
+	install_forwarders();
+	pid = fork_stapio(o, name, -1);
+	if (pid < 0) {
+		msg("cannot start stapio: %s", strerror(-pid));
+		free(name);
+		return 1;
+	}
+	stapio_pid = pid;
+	if (pending_sig)
+		kill(pid, pending_sig);
+	rc = wait_stapio(pid);
+	if (rc == STAPIO_DETACHED) {
+		rc = 0;
+	} else if (rc == STAPIO_NOT_ATTACHED) {
+		rc = 1;
+	} else if (remove_module(name)) {
+		rc = 1;
+	}
+	free(name);
+	return rc;
+}
+
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	int c;
 	char *end;
 
-	while ((c = getopt(argc, argv, "+vwc:x:t:o:d:b:Vh")) != -1) {
+	while ((c = getopt(argc, argv, "+vwc:x:t:o:d:b:LAFDRS:T:uVh")) != -1) {
 		switch (c) {
 		case 'v':
 			verbose++;
@@ -690,6 +1046,44 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'd':
 			o->delete = optarg;
 			break;
+		case 'L':
+			o->load_only = 1;
+			break;
+		case 'A':
+			o->attach = 1;
+			break;
+		case 'F':
+			o->flight = 1;
+			break;
+		case 'D':
+			o->daemon = 1;
+			break;
+		case 'R':
+			o->rename = 1;
+			break;
+		case 'S': {
+			long sz = strtol(optarg, &end, 10), n = 0;
+
+			if (*end == ',')
+				n = strtol(end + 1, &end, 10);
+			if (*end || sz < 1 || sz > 4095 || n < 0 || n > 100000) {
+				msg("Invalid file size option '%s'.", optarg);
+				return -EINVAL;
+			}
+			o->rotate = optarg;
+			break;
+		}
+		case 'T':
+			o->reader_ms = strtol(optarg, &end, 10);
+			if (*end || o->reader_ms < 1) {
+				msg("Invalid reader timeout value '%s' (should be >= 1).",
+				    optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'u':
+			o->uprobes = 1;
+			break;
 		case 'V':
 			printf("Systemtap module loader/runner (version %s, protocol %d)\n",
 			       STAPRUN_VERSION, 1);
@@ -708,6 +1102,33 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		msg("-c and -x are mutually exclusive");
 		return -EINVAL;
 	}
+	if (o->flight) {
+		if (o->outfile)
+			o->daemon = 1;
+		else
+			o->load_only = 1;
+	}
+	if (o->load_only + o->attach + o->daemon > 1 && !o->flight) {
+		msg("-L, -A and -D are mutually exclusive");
+		return -EINVAL;
+	}
+	if (o->daemon && !o->outfile) {
+		msg("-D needs -o FILE");
+		return -EINVAL;
+	}
+	if (o->rotate && !o->outfile) {
+		msg("-S needs -o FILE");
+		return -EINVAL;
+	}
+	if ((o->load_only || o->daemon || o->attach) && o->cmd) {
+		msg("-c cannot be used with -L, -F, -D or -A");
+		return -EINVAL;
+	}
+	if (o->attach && (o->target || o->flight || o->rename ||
+			  o->bufsize_mb)) {
+		msg("-A takes no -x, -F, -R or -b: the module is loaded already");
+		return -EINVAL;
+	}
 	if (optind >= argc) {
 		msg("no module given (try -h)");
 		return -EINVAL;
@@ -715,6 +1136,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->module = argv[optind++];
 	o->vars = argv + optind;
 	o->nvars = argc - optind;
+	if (o->attach && o->nvars) {
+		msg("-A takes no module parameters: the module is loaded already");
+		return -EINVAL;
+	}
 	for (c = 0; c < o->nvars; c++) {
 		if (!strchr(o->vars[c], '=') || o->vars[c][0] == '=') {
 			msg("invalid module parameter '%s' (expected var=val)",
@@ -735,8 +1160,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
-	int fd, err, status = 0, release_fd = -1, rc = 1;
+	int fd, err, release_fd = -1, rc = 1;
 	char *name = NULL, *params = NULL, *vermagic = NULL;
+	void *image = NULL;
+	size_t image_size = 0;
 	pid_t pid;
 	enum privilege priv;
 	const char *env = getenv("SYSTEMTAP_VERBOSE");
@@ -757,6 +1184,10 @@ int main(int argc, char **argv)
 		return remove_module(o.delete) ? 1 : 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (o.uprobes && check_uprobes())
+		return 1;
+	if (o.attach)
+		return attach_session(&o, priv);
 
 	o.path = resolve_module(o.module);
 	if (!o.path) {
@@ -774,6 +1205,22 @@ int main(int argc, char **argv)
 	}
 	if (check_release(o.path, vermagic))
 		goto out_close;
+	if (o.rename) {
+		char newname[56];
+		int len = snprintf(newname, sizeof(newname), "_%d",
+				   (int)getpid());
+
+		snprintf(newname, sizeof(newname), "%.*s_%d",
+			 (int)(sizeof(newname) - 1 - len), name, (int)getpid());
+		image = renamed_image(fd, o.path, name, newname, &image_size);
+		if (!image)
+			goto out_close;
+		dbg(1, "Renamed module to '%s'", newname);
+		free(name);
+		name = strdup(newname);
+		if (!name)
+			goto out_close;
+	}
 
 	if (o.cmd) {
 		pid = fork_target(o.cmd, &release_fd);
@@ -788,13 +1235,11 @@ int main(int argc, char **argv)
 			goto out_target;
 	}
 
-	set_signal(SIGINT, forward_signal);
-	set_signal(SIGTERM, forward_signal);
-	set_signal(SIGHUP, forward_signal);
-	set_signal(SIGQUIT, forward_signal);
+	install_forwarders();
 
 	dbg(1, "inserting module '%s' as '%s' (%s)", o.path, name, params);
-	if (syscall(SYS_finit_module, fd, params, 0)) {
+	if (image ? syscall(SYS_init_module, image, image_size, params) :
+	    syscall(SYS_finit_module, fd, params, 0)) {
 		err = errno;
 		msg("cannot insert module '%s': %s%s", o.path, strerror(err),
 		    insert_hint(err));
@@ -802,7 +1247,16 @@ int main(int argc, char **argv)
 	}
 	close(fd);
 	fd = -1;
+	free(image);
+	image = NULL;
 
+	if (o.daemon) {
+		err = daemonize();
+		if (err) {
+			msg("cannot fork: %s", strerror(-err));
+			goto out_remove;
+		}
+	}
 	pid = fork_stapio(&o, name, release_fd);
 	if (pid < 0) {
 		msg("cannot start stapio: %s", strerror(-pid));
@@ -816,20 +1270,15 @@ int main(int argc, char **argv)
 		close(release_fd);
 		release_fd = -1;
 	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			msg("waitpid: %s", strerror(errno));
-			status = 1 << 8;
-			break;
-		}
+	rc = wait_stapio(pid);
+	if (rc == STAPIO_DETACHED) {
+		/* -L, -F, SIGQUIT: the module runs on; staprun -A NAME
+		 * attaches to it, staprun -d NAME removes it */
+		rc = 0;
+		goto out_target;
 	}
-	stapio_pid = 0;
-	if (WIFEXITED(status)) {
-		rc = WEXITSTATUS(status);
-	} else {
-		msg("stapio died of signal %d", WTERMSIG(status));
+	if (rc == STAPIO_NOT_ATTACHED)
 		rc = 1;
-	}
 
 out_remove:
 	if (remove_module(name))
@@ -843,6 +1292,7 @@ out_close:
 	if (fd >= 0)
 		close(fd);
 out:
+	free(image);
 	free(vermagic);
 	free(name);
 	free(params);

@@ -84,22 +84,32 @@ int read_full(int fd, void *buf, size_t len)
 	return 0;
 }
 
+/* The helpers' install layout (make install-runtime): staprun in BINDIR,
+ * stapio and stapsh in EXEC_PREFIX/lib/systemtap; in the build tree all
+ * three sit side by side. */
+static const char *const helper_dirs[] = { "", "../lib/systemtap/", "../../bin/" };
+
 char *sibling_path(const char *name)
 {
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	char *slash, *path;
+	size_t i;
 
 	if (n > 0) {
 		exe[n] = '\0';
 		slash = strrchr(exe, '/');
 		if (slash) {
 			slash[1] = '\0';
-			if (asprintf(&path, "%s%s", exe, name) < 0)
-				return NULL;
-			if (access(path, X_OK) == 0)
-				return path;
-			free(path);
+			for (i = 0; i < sizeof(helper_dirs) / sizeof(*helper_dirs);
+			     i++) {
+				if (asprintf(&path, "%s%s%s", exe, helper_dirs[i],
+					     name) < 0)
+					return NULL;
+				if (access(path, X_OK) == 0)
+					return path;
+				free(path);
+			}
 		}
 	}
 	return strdup(name);

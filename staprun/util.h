@@ -10,6 +10,11 @@
 
 #define STAPRUN_VERSION "0.1"
 
+/* stapio's exit statuses besides 0 and 1, for staprun: it detached and
+ * the module keeps running; it could not open the module's channels. */
+#define STAPIO_DETACHED 64
+#define STAPIO_NOT_ATTACHED 65
+
 extern const char *progname;
 extern int verbose;
 
@@ -23,8 +28,9 @@ int write_all(int fd, const void *buf, size_t len);
 /* Read exactly LEN bytes; returns 0, -EPIPE on early EOF, or -errno. */
 int read_full(int fd, void *buf, size_t len);
 
-/* Directory of /proc/self/exe joined with NAME, if that file exists and is
- * executable; else NAME itself (found on PATH by execvp).  Malloc'ed. */
+/* NAME next to /proc/self/exe, or in ../lib/systemtap/ or ../../bin/ from
+ * there (the installed layout), if that file exists and is executable;
+ * else NAME itself (found on PATH by execvp).  Malloc'ed. */
 char *sibling_path(const char *name);
 
 /* Install HANDLER for SIG without SA_RESTART (so blocking calls return
