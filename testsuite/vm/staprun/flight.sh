@@ -36,7 +36,7 @@ vm 'sleep 1; cd /tmp; staprun -A tick >out 2>err & p=$!
 	grep -c "^tick " /proc/modules'
 echo "== -A again, SIGINT ends the session (end probe), module removed"
 vm 'cd /tmp; staprun -A tick >out 2>err & p=$!
-	sleep 1; kill -INT $p; wait $p; echo status=$?; cat err; tail -n 1 out
+	sleep 1; kill -INT $p; wait $p; echo status=$?; cat err; grep -x end out
 	grep -c "^tick " /proc/modules'
 echo "== -L, then -d removes the detached module"
 vm 'staprun -L /tmp/tick.ko >/dev/null 2>&1; grep -c "^tick " /proc/modules
@@ -53,7 +53,7 @@ vm 'rm -rf /tmp/fo; mkdir /tmp/fo; staprun -F -o /tmp/fo/out /tmp/tick.ko >/tmp/
 	echo status=$?; p=$(cat /tmp/fo/pid); sleep 1
 	grep -c "^tick " /proc/modules; kill -INT $p
 	i=0; while grep -q "^tick " /proc/modules && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	grep -c "^tick " /proc/modules; head -n 2 /tmp/fo/out; tail -n 1 /tmp/fo/out; rm -rf /tmp/fo'
+	grep -c "^tick " /proc/modules; head -n 2 /tmp/fo/out; grep -x end /tmp/fo/out; rm -rf /tmp/fo'
 echo "== who may attach"
 vm 'staprun -A nosuch; echo status=$?
 	staprun -L /tmp/tick.ko >/dev/null 2>&1
