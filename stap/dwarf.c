@@ -1184,11 +1184,20 @@ static bool located_at(Dwarf_Die *var, uint64_t pc)
 	return dwarf_getlocation_addr(&a, pc, &expr, &len, 1) > 0 && len > 0;
 }
 
-void dw_list_vars(DwIndex *idx, uint64_t die_off, uint64_t pc, StrBuf *out)
+void dw_list_vars(DwIndex *idx, uint64_t die_off, uint64_t pc, bool is_return,
+		  StrBuf *out)
 {
 	DwFile *f = dw_file(idx->module);
-	Dwarf_Die die, c;
-	if (!dwarf_offdie(f->dw, die_off, &die) || dwarf_child(&die, &c) != 0)
+	Dwarf_Die die, c, t;
+	Dwarf_Attribute ra;
+	if (!dwarf_offdie(f->dw, die_off, &die))
+		return;
+	/* .return: the value first, for functions that return one */
+	if (is_return && dwarf_formref_die(dwarf_attr_integrate(&die, DW_AT_type, &ra), &t)) {
+		sb_puts(out, " $return:");
+		dw_type_name(&t, out);
+	}
+	if (dwarf_child(&die, &c) != 0)
 		return;
 	do {
 		int tag = dwarf_tag(&c);

@@ -1605,7 +1605,7 @@ int list_probes(bool with_vars)
 		if (with_vars && d->dw_die && (idx = dw_index(d->module))) {
 			StrBuf sb = {0};
 			sb_puts(&sb, d->pp);
-			dw_list_vars(idx, d->dw_die, d->dw_pc, &sb);
+			dw_list_vars(idx, d->dw_die, d->dw_pc, d->kind == DP_KRETPROBE, &sb);
 			vec_push(&lines, arena_strdup(sb.buf));
 			sb_release(&sb);
 			continue;

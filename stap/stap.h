@@ -697,8 +697,10 @@ int dw_function_lines(DwIndex *idx, const DwEntry *e,
 bool dw_kprobe_site(DwIndex *idx, uint64_t addr, char **symbol, int64_t *offset);
 Vec dw_modules(const char *pattern);    /* char*: module names with debuginfo */
 /* " $name:type" for the parameters and outermost locals of the function
- * instance at DIE that have a location at PC. */
-void dw_list_vars(DwIndex *idx, uint64_t die, uint64_t pc, StrBuf *out);
+ * instance at DIE that have a location at PC ($return first for a
+ * .return probe of a function with a value). */
+void dw_list_vars(DwIndex *idx, uint64_t die, uint64_t pc, bool is_return,
+		  StrBuf *out);
 
 /* ------------------------------------------------------------------ */
 /* translate.c: pass 3 */
