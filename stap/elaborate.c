@@ -1133,36 +1133,71 @@ static void fold_probewrite(Node *n, Vec *written)
 
 /* ------------------------------------------------------------------ */
 
+static bool file_used(File *f)
+{
+	for (int i = 0; i < used_files.len; i++)
+		if (vec_get(&used_files, i) == f)
+			return true;
+	return false;
+}
+
+/*
+ * Resolve the user's probes, bind their bodies, and go on with the
+ * plain probes of every library file that the binding pulled in (a file
+ * is used once one of its functions, globals or aliases is): a tapset's
+ * 'probe begin' runs only in scripts that use that tapset.
+ */
+static bool resolve_and_bind(int errors)
+{
+	bool *done = arena_alloc(sess->probes.len + 1);
+	int nh = 0, nd = 0;
+	for (;;) {
+		bool any = false;
+		for (int i = 0; i < sess->probes.len; i++) {
+			Probe *p = vec_get(&sess->probes, i);
+			if (done[i] || (p->file && !p->file->is_user &&
+					!file_used(p->file)))
+				continue;
+			done[i] = true;
+			any = true;
+			resolve_probe(p);
+		}
+		if (sess->semantic_errors > errors)
+			return false;
+		if (!any)
+			return true;
+		for (; nh < sess->handlers.len; nh++) {
+			Handler *h = vec_get(&sess->handlers, nh);
+			Scope sc = { &h->locals, NULL, NULL, false };
+			sc.file = h->tok->file;
+			bind(&sc, h->body);
+			Vec written = {0};
+			written_vars(h->body, &written);
+			fold_probewrite(h->body, &written);
+		}
+		/* probe conditions are evaluated with globals only */
+		for (; nd < sess->derived.len; nd++) {
+			DerivedProbe *d = vec_get(&sess->derived, nd);
+			if (d->cond) {
+				Vec dummy = {0};
+				Scope sc = { &dummy, NULL, d->tok->file, false };
+				bind(&sc, d->cond);
+				if (dummy.len)
+					semantic_error(((Var *)vec_get(&dummy, 0))->tok,
+						       "probe condition must be expressed in terms of global variables");
+			}
+		}
+		bind_queued_functions();
+		if (sess->semantic_errors > errors)
+			return false;
+	}
+}
+
 bool elaborate(void)
 {
 	int errors = sess->semantic_errors;
-	for (int i = 0; i < sess->probes.len; i++)
-		resolve_probe(vec_get(&sess->probes, i));
-	if (sess->semantic_errors > errors)
+	if (!resolve_and_bind(errors))
 		return false;
-
-	for (int i = 0; i < sess->handlers.len; i++) {
-		Handler *h = vec_get(&sess->handlers, i);
-		Scope sc = { &h->locals, NULL, NULL, false };
-		sc.file = h->tok->file;
-		bind(&sc, h->body);
-		Vec written = {0};
-		written_vars(h->body, &written);
-		fold_probewrite(h->body, &written);
-	}
-	/* probe conditions are evaluated with globals only */
-	for (int i = 0; i < sess->derived.len; i++) {
-		DerivedProbe *d = vec_get(&sess->derived, i);
-		if (d->cond) {
-			Vec dummy = {0};
-			Scope sc = { &dummy, NULL, d->tok->file, false };
-			bind(&sc, d->cond);
-			if (dummy.len)
-				semantic_error(((Var *)vec_get(&dummy, 0))->tok,
-					       "probe condition must be expressed in terms of global variables");
-		}
-	}
-	bind_queued_functions();
 	if (sess->semantic_errors > errors)
 		return false;
 
@@ -1525,6 +1560,11 @@ static char *alias_vars(Handler *h)
 int list_probes(bool with_vars)
 {
 	Probe *p = vec_get(&sess->probes, 0);
+	for (int i = 0; i < sess->probes.len; i++) {
+		Probe *q = vec_get(&sess->probes, i);
+		if (q->file && q->file->is_user)
+			p = q;      /* the pattern, not a tapset's own probe */
+	}
 	ProbePoint *pat = vec_get(&p->points, 0);
 	Vec lines = {0};
 
