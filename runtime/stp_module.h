@@ -37,8 +37,12 @@ static int _stp_register_kprobe(struct stp_kprobe *k)
 		struct kretprobe *rp = &k->u.rp;
 
 		memset(rp, 0, sizeof(*rp));
-		rp->kp.symbol_name = k->symbol;
-		rp->kp.offset = k->offset;
+		if (k->symbol[0]) {
+			rp->kp.symbol_name = k->symbol;
+			rp->kp.offset = k->offset;
+		} else {	/* .absolute: offset is the address */
+			rp->kp.addr = (kprobe_opcode_t *)k->offset;
+		}
 		rp->handler = k->rh;
 		rp->entry_handler = k->eh;
 		rp->data_size = k->data_size;
@@ -48,8 +52,12 @@ static int _stp_register_kprobe(struct stp_kprobe *k)
 		struct kprobe *kp = &k->u.kp;
 
 		memset(kp, 0, sizeof(*kp));
-		kp->symbol_name = k->symbol;
-		kp->offset = k->offset;
+		if (k->symbol[0]) {
+			kp->symbol_name = k->symbol;
+			kp->offset = k->offset;
+		} else {	/* .absolute: offset is the address */
+			kp->addr = (kprobe_opcode_t *)k->offset;
+		}
 		kp->pre_handler = k->pre;
 		return register_kprobe(kp);
 	}

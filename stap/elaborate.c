@@ -458,11 +458,13 @@ static int match_dwarf(Ctx *ctx, ProbePoint *pp)
 	if (statement && arg_is_num(f)) {
 		/* kernel.statement(ADDR): a link-time address of vmlinux */
 		if (absolute && !sess->guru) {
-			semantic_error(f->tok, "absolute statement probe in unprivileged script; need stap -g");
+			semantic_error2(c0->tok, ctx->user->tok,
+					"absolute statement probe in unprivileged script; need stap -g",
+					"while resolving probe point");
 			return -1;
 		}
-		DwIndex *idx = is_module ? NULL : dw_index(NULL);
-		if (!idx) {
+		DwIndex *idx = absolute || is_module ? NULL : dw_index(NULL);
+		if (!idx && !absolute) {
 			if (pp->optional)
 				return 1;
 			dw_missing_error(c0->tok);
@@ -472,6 +474,15 @@ static int match_dwarf(Ctx *ctx, ProbePoint *pp)
 		DerivedProbe *d = new_derived(ctx, DP_KPROBE, pp,
 					      format("kernel.statement(0x%llx)%s",
 						     (unsigned long long)addr, m.suffix));
+		d->dw_pc = addr;
+		if (absolute) {
+			/* the address as it is, at run time (no relocation) */
+			d->symbol = "";
+			d->offset = addr;
+			return 1;
+		}
+		if (ctx->depth == 0)
+			d->user_pp = d->pp;
 		if (!dw_kprobe_site(idx, addr, &d->symbol, &d->offset)) {
 			semantic_error(f->tok, "cannot place a probe at 0x%llx", (unsigned long long)addr);
 			return -1;
@@ -1506,7 +1517,10 @@ void dump_elaborated(FILE *out)
 	fputs("# probes\n", out);
 	for (int i = 0; i < sess->derived.len; i++) {
 		DerivedProbe *d = vec_get(&sess->derived, i);
-		if (d->dw_pc && !d->module && d->dw_text)
+		if (d->dw_pc && d->symbol && !d->symbol[0])
+			fprintf(out, "%s /* pc=+0x%llx */ /* <- %s */\n", d->pp,
+				(unsigned long long)d->dw_pc, d->user_pp);
+		else if (d->dw_pc && !d->module && d->dw_text)
 			fprintf(out, "%s /* pc=_stext+0x%llx */ /* <- %s */\n", d->pp,
 				(unsigned long long)(d->dw_pc - d->dw_text), d->user_pp);
 		else
