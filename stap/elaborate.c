@@ -1037,6 +1037,14 @@ static void bind(Scope *sc, Node *n)
 	}
 	case ND_FOREACH: {
 		bind(sc, n->limit);
+		if (n->lhs) {           /* over the buckets of @hist_*(s) */
+			bind(sc, n->lhs);
+			for (int i = 0; i < n->keys.len; i++)
+				bind(sc, n->keys.items[i]);
+			bind(sc, n->value);
+			bind(sc, n->body);
+			return;
+		}
 		n->var = bind_array(sc, n, n->name, n->keys.len);
 		n->rhs->var = n->var;
 		for (int i = 0; i < n->keys.len; i++)

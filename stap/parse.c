@@ -802,6 +802,13 @@ static Node *foreach_stmt(Token **rest, Token *tok)
 	if (!equal(tok, "in"))
 		fail(tok, "expected 'in'");
 	tok = tok->next;
+	if (equal(tok, "@hist_log") || equal(tok, "@hist_linear")) {
+		/* foreach (b in @hist_log(s)): the bucket indexes */
+		hist_allowed = true;
+		n->lhs = primary(&tok, tok);
+		hist_allowed = false;
+		goto options;
+	}
 	if (!is_ident(tok))
 		fail(tok, "expected identifier");
 	n->name = tok->text;
@@ -812,6 +819,7 @@ static Node *foreach_stmt(Token **rest, Token *tok)
 		/* slice: foreach ([a,b] in A[x, *]) */
 		index_list(&tok, tok->next, &n->args);
 	}
+options:
 	n->sort_stat = STAT_COUNT;
 	if (tok->kind == TK_IDENT && tok->text[0] == '@') {
 		int op = stat_op(tok->text);

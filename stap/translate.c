@@ -253,6 +253,16 @@ static void collect(Access *a, Node *n)
 		collect(a, n->rhs);
 		return;
 	case ND_FOREACH:
+		if (n->lhs) {           /* histogram buckets: a read */
+			acc_set(a, n->lhs->lhs->var, ACC_READ);
+			collect_list(a, &n->lhs->lhs->args);
+			collect_list(a, &n->keys);
+			if (n->value)
+				collect_lvalue(a, n->value);
+			collect(a, n->limit);
+			collect(a, n->body);
+			return;
+		}
 		/* sorting reorders the array, statistics aggregate */
 		acc_set(a, n->var, n->sort_column || (n->var &&
 			n->var->type == TY_STATS) ? ACC_WRITE : ACC_READ);
@@ -1067,9 +1077,60 @@ static void bind_foreach_var(StrBuf *o, int ind, Node *n, const char *val,
 		sb_printf(o, "%s = %s;\n", var_ref(n->var), val);
 }
 
+/* foreach ([v =] b in @hist_*(s) [limit N]): every bucket index in
+ * ascending order (SystemTap ignores a sort mark here), v its count. */
+static void gen_foreach_hist(StrBuf *o, Node *n, int ind)
+{
+	Node *op = n->lhs->lhs;
+	Var *v = op->var;
+	if (!v || v->type != TY_STATS || n->keys.len != 1) {
+		gen_fail(n->tok, "%s", "foreach over something that is not a histogram");
+		return;
+	}
+	int t = fresh();
+	char *decl, *pre;
+	char *p = stat_ptr(op, &decl, &pre);
+	indent(o, ind);
+	sb_printf(o, "{ %s\n", loc_comment(n->tok));
+	indent(o, ind + 1);
+	sb_printf(o, "%sstruct stp_stat *_st%d; int64_t _b%d;\n", decl, t, t);
+	if (n->limit) {
+		indent(o, ind + 1);
+		sb_printf(o, "int64_t _lim%d = %s;\n", t, gen_expr(n->limit));
+	}
+	indent(o, ind + 1);
+	sb_printf(o, "%s_st%d = %s;\n", pre, t, p);
+	indent(o, ind + 1);
+	sb_printf(o, "for (_b%d = 0; _b%d < %s_sd.nbuckets; _b%d++) {\n", t, t,
+		  v->cname, t);
+	if (n->limit) {
+		indent(o, ind + 2);
+		sb_printf(o, "if (_lim%d-- <= 0)\n", t);
+		indent(o, ind + 3);
+		sb_puts(o, "break;\n");
+	}
+	gen_act(o, ind + 2, 1, n);
+	bind_foreach_var(o, ind + 2, n->keys.items[0], format("_b%d", t), TY_LONG);
+	if (n->value)
+		bind_foreach_var(o, ind + 2, n->value,
+				 format("(_st%d ? _st%d->histogram[_b%d] : 0)", t, t, t),
+				 TY_LONG);
+	sc->loop_depth++;
+	gen_stmt(o, n->body, ind + 2);
+	sc->loop_depth--;
+	indent(o, ind + 1);
+	sb_puts(o, "}\n");
+	indent(o, ind);
+	sb_puts(o, "}\n");
+}
+
 static void gen_foreach(StrBuf *o, Node *n, int ind)
 {
 	Var *v = n->var;
+	if (n->lhs) {
+		gen_foreach_hist(o, n, ind);
+		return;
+	}
 	if (!v || !is_array(v)) {
 		gen_fail(n->tok, "%s", "foreach over something that is not an array");
 		return;

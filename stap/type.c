@@ -514,6 +514,18 @@ static Type infer(Node *n, Type want)
 		return TY_UNKNOWN;
 	case ND_FOREACH: {
 		Var *v = n->var;
+		if (n->lhs) {           /* bucket indexes and counts: longs */
+			infer(n->lhs, TY_UNKNOWN);
+			if (n->keys.len != 1)
+				report(n->tok, "%s", "a histogram has one index");
+			Node *kv[2] = { n->keys.len ? n->keys.items[0] : NULL, n->value };
+			for (int i = 0; i < 2; i++) {
+				if (!kv[i] || !kv[i]->var)
+					continue;
+				unify_var(kv[i]->var, TY_LONG, kv[i]->tok);
+				kv[i]->type = TY_LONG;
+			}
+		}
 		if (v) {
 			int arity = n->args.len ? n->args.len : n->keys.len;
 			set_arity(v, arity, n->rhs ? n->rhs->tok : n->tok);

@@ -188,7 +188,12 @@ static void expr_str(StrBuf *sb, Node *n)
 	case ND_IN:
 		sb_putc(sb, '[');
 		put_list(sb, &n->args, 0);
-		sb_printf(sb, "] in %s", n->name);
+		if (n->lhs) {
+			sb_puts(sb, "] in ");
+			expr_str(sb, n->lhs);
+		} else {
+			sb_printf(sb, "] in %s", n->name);
+		}
 		return;
 	case ND_AGG:
 		expr_str(sb, n->lhs);
@@ -294,7 +299,12 @@ void unparse_node(StrBuf *sb, Node *n, int indent)
 			if (n->sort_column == i + 1)
 				sb_putc(sb, n->sort_dir > 0 ? '+' : '-');
 		}
-		sb_printf(sb, "] in %s", n->name);
+		if (n->lhs) {
+			sb_puts(sb, "] in ");
+			expr_str(sb, n->lhs);
+		} else {
+			sb_printf(sb, "] in %s", n->name);
+		}
 		if (n->args.len) {
 			sb_putc(sb, '[');
 			put_list(sb, &n->args, 0);
