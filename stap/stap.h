@@ -473,6 +473,7 @@ bool parse_file(File *file);
 void unparse_session(FILE *out);
 char *probe_point_str(ProbePoint *pp);
 void unparse_node(StrBuf *sb, Node *n, int indent);
+void unparse_body(FILE *out, Node *body);  /* -p2 -v */
 
 /* ------------------------------------------------------------------ */
 /* elaborate.c / type.c: pass 2 */

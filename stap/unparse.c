@@ -1,6 +1,11 @@
 /*
- * unparse.c - print the AST back as script text: the -p1 output, and the
- * probe point strings that pp() returns.
+ * unparse.c - print the AST back as script text: the -p1 output, the
+ * bodies -p2 -v shows, and the probe point strings that pp() returns.
+ *
+ * The layout is SystemTap 4.8's: every operand of an operator in
+ * parentheses, one statement per line each followed by ';', no
+ * indentation, 'while' shown as the 'for' it is, numbers in decimal,
+ * strings as written.
  */
 #include <string.h>
 
@@ -57,19 +62,87 @@ char *probe_point_str(ProbePoint *pp)
 	return s;
 }
 
-static void indent_to(StrBuf *sb, int indent)
+
+/* A string literal as written in the source: the raw text between the
+ * quotes of the literal's tokens (adjacent literals joined), with \" as
+ * '"'.  NULL when the node no longer matches its tokens (folded). */
+static char *raw_string(Node *n)
 {
-	for (int i = 0; i < indent; i++)
-		sb_putc(sb, ' ');
+	Token *t = n->tok;
+	if (!t || t->kind != TK_STRING)
+		return NULL;
+	StrBuf val = {0}, raw = {0};
+	for (; t && t->kind == TK_STRING; t = t->next) {
+		sb_puts(&val, t->str);
+		size_t len = strlen(t->text);
+		for (size_t i = 1; i + 1 < len; i++) {
+			if (t->text[i] == '\\' && t->text[i + 1] == '"' && i + 2 < len) {
+				sb_putc(&raw, '"');
+				i++;
+				continue;
+			}
+			sb_putc(&raw, t->text[i]);
+		}
+	}
+	char *r = NULL;
+	if (!strcmp(val.buf ? val.buf : "", n->str ? n->str : ""))
+		r = arena_strdup(raw.buf ? raw.buf : "");
+	sb_release(&val);
+	sb_release(&raw);
+	return r;
 }
 
-static void put_list(StrBuf *sb, NodeList *l, int from)
+/* The raw form of a string value that has no source text. */
+static char *encode_string(const char *s)
 {
-	for (int i = from; i < l->len; i++) {
-		if (i > from)
-			sb_puts(sb, ", ");
-		unparse_node(sb, l->items[i], 0);
+	StrBuf sb = {0};
+	for (; *s; s++) {
+		switch (*s) {
+		case '\\': sb_puts(&sb, "\\\\"); break;
+		case '\n': sb_puts(&sb, "\\n"); break;
+		case '\t': sb_puts(&sb, "\\t"); break;
+		case '\r': sb_puts(&sb, "\\r"); break;
+		default:
+			if ((unsigned char)*s < ' ')
+				sb_printf(&sb, "\\%03o", (unsigned char)*s);
+			else
+				sb_putc(&sb, *s);
+		}
 	}
+	char *r = arena_strdup(sb.buf ? sb.buf : "");
+	sb_release(&sb);
+	return r;
+}
+
+static char *raw_or_encoded(Node *n)
+{
+	char *r = raw_string(n);
+	return r ? r : encode_string(n->str ? n->str : "");
+}
+
+/* A literal: '"' shown as \", the rest as written. */
+static void put_raw_literal(StrBuf *sb, Node *n)
+{
+	sb_putc(sb, '"');
+	for (const char *p = raw_or_encoded(n); *p; p++) {
+		if (*p == '"')
+			sb_putc(sb, '\\');
+		sb_putc(sb, *p);
+	}
+	sb_putc(sb, '"');
+}
+
+/* A printf format: SystemTap shows the parsed format quoted again, so
+ * backslashes are doubled. */
+static void put_format_literal(StrBuf *sb, Node *n)
+{
+	sb_putc(sb, '"');
+	for (const char *p = raw_or_encoded(n); *p; p++) {
+		if (*p == '"' || *p == '\\')
+			sb_putc(sb, '\\');
+		sb_putc(sb, *p);
+	}
+	sb_putc(sb, '"');
 }
 
 static const char *print_names[] = {
@@ -77,12 +150,40 @@ static const char *print_names[] = {
 	"sprint", "sprintln", "sprintf", "sprintd", "sprintdln",
 };
 
+static void expr_str(StrBuf *sb, Node *n);
+
+static void put_list(StrBuf *sb, NodeList *l, int from)
+{
+	for (int i = from; i < l->len; i++) {
+		if (i > from)
+			sb_puts(sb, ", ");
+		expr_str(sb, l->items[i]);
+	}
+}
+
+/* "(e)" */
+static void paren(StrBuf *sb, Node *n)
+{
+	sb_putc(sb, '(');
+	expr_str(sb, n);
+	sb_putc(sb, ')');
+}
+
 static void expr_str(StrBuf *sb, Node *n)
 {
 	switch (n->kind) {
 	case ND_NUM:
+		/* the parser folds '-' NUMBER into the literal; SystemTap
+		 * keeps the unary minus */
+		if (n->tok && n->tok->kind == TK_OP && !strcmp(n->tok->text, "-") &&
+		    n->tok->next && n->tok->next->kind == TK_NUMBER &&
+		    (int64_t)-(uint64_t)n->tok->next->val == n->val)
+			sb_printf(sb, "-(%lld)", (long long)n->tok->next->val);
+		else
+			sb_printf(sb, "%lld", (long long)n->val);
+		return;
 	case ND_STR:
-		put_literal(sb, n);
+		put_raw_literal(sb, n);
 		return;
 	case ND_VAR:
 		sb_puts(sb, n->name);
@@ -102,10 +203,9 @@ static void expr_str(StrBuf *sb, Node *n)
 	case ND_TARGET:
 		if (n->op == '&')
 			sb_putc(sb, '&');
-		if (!strcmp(n->name, "@autocast") || !strcmp(n->name, "@addressof")) {
-			expr_str(sb, n->lhs);
-		} else if (!strcmp(n->name, "@cast") || !strcmp(n->name, "@var") ||
-			   !strcmp(n->name, "@perf")) {
+		if (!strcmp(n->name, "@autocast")) {
+			paren(sb, n->lhs);
+		} else if (!strcmp(n->name, "@cast") || !strcmp(n->name, "@var")) {
 			sb_printf(sb, "%s(", n->name);
 			if (n->lhs) {
 				expr_str(sb, n->lhs);
@@ -117,6 +217,9 @@ static void expr_str(StrBuf *sb, Node *n)
 				expr_str(sb, n->cond);
 			}
 			sb_putc(sb, ')');
+		} else if (!strncmp(n->name, "$$", 2) && n->name[strlen(n->name) - 1] == '$') {
+			/* $$parms$ shows as $$parms->$ */
+			sb_printf(sb, "%.*s->$", (int)strlen(n->name) - 1, n->name);
 		} else {
 			sb_puts(sb, n->name);
 		}
@@ -132,58 +235,66 @@ static void expr_str(StrBuf *sb, Node *n)
 		}
 		return;
 	case ND_CALL:
-	case ND_PRINT:
-		sb_puts(sb, n->kind == ND_PRINT ? print_names[n->op] : n->name);
+		sb_puts(sb, n->name);
 		sb_putc(sb, '(');
 		put_list(sb, &n->args, 0);
 		sb_putc(sb, ')');
 		return;
+	case ND_PRINT:
+		sb_puts(sb, print_names[n->op]);
+		sb_putc(sb, '(');
+		if ((n->op == PR_PRINTF || n->op == PR_SPRINTF) && n->args.len &&
+		    n->args.items[0]->kind == ND_STR) {
+			put_format_literal(sb, n->args.items[0]);
+			if (n->args.len > 1)
+				sb_puts(sb, ", ");
+			put_list(sb, &n->args, 1);
+		} else {
+			put_list(sb, &n->args, 0);
+		}
+		sb_putc(sb, ')');
+		return;
 	case ND_BINARY:
 	case ND_CMP:
-		sb_putc(sb, '(');
-		expr_str(sb, n->lhs);
-		sb_printf(sb, ") %s (", binop_text(n->op));
-		expr_str(sb, n->rhs);
-		sb_putc(sb, ')');
+		paren(sb, n->lhs);
+		sb_printf(sb, " %s ", binop_text(n->op));
+		if (n->op == OP_REGEX_MATCH || n->op == OP_REGEX_NOMATCH)
+			expr_str(sb, n->rhs);
+		else
+			paren(sb, n->rhs);
 		return;
 	case ND_LOGAND:
 	case ND_LOGOR:
-		sb_putc(sb, '(');
-		expr_str(sb, n->lhs);
-		sb_puts(sb, n->kind == ND_LOGAND ? ") && (" : ") || (");
-		expr_str(sb, n->rhs);
-		sb_putc(sb, ')');
+		paren(sb, n->lhs);
+		sb_puts(sb, n->kind == ND_LOGAND ? " && " : " || ");
+		paren(sb, n->rhs);
 		return;
 	case ND_NOT: case ND_NEG: case ND_BITNOT: case ND_UPLUS:
 	case ND_PREINC: case ND_PREDEC:
 		sb_puts(sb, n->kind == ND_NOT ? "!" : n->kind == ND_NEG ? "-" :
 			n->kind == ND_BITNOT ? "~" : n->kind == ND_UPLUS ? "+" :
 			n->kind == ND_PREINC ? "++" : "--");
-		sb_putc(sb, '(');
-		expr_str(sb, n->lhs);
-		sb_putc(sb, ')');
+		paren(sb, n->lhs);
 		return;
 	case ND_POSTINC:
 	case ND_POSTDEC:
-		expr_str(sb, n->lhs);
+		paren(sb, n->lhs);
 		sb_puts(sb, n->kind == ND_POSTINC ? "++" : "--");
 		return;
 	case ND_ASSIGN:
-		expr_str(sb, n->lhs);
+		paren(sb, n->lhs);
 		if (n->op == OP_NONE)
 			sb_puts(sb, " = ");
 		else
 			sb_printf(sb, " %s= ", binop_text(n->op));
-		expr_str(sb, n->rhs);
+		paren(sb, n->rhs);
 		return;
 	case ND_COND:
-		sb_putc(sb, '(');
-		expr_str(sb, n->cond);
-		sb_puts(sb, ") ? (");
-		expr_str(sb, n->then);
-		sb_puts(sb, ") : (");
-		expr_str(sb, n->els);
-		sb_putc(sb, ')');
+		paren(sb, n->cond);
+		sb_putc(sb, '?');
+		paren(sb, n->then);
+		sb_putc(sb, ':');
+		paren(sb, n->els);
 		return;
 	case ND_IN:
 		sb_putc(sb, '[');
@@ -196,13 +307,17 @@ static void expr_str(StrBuf *sb, Node *n)
 		}
 		return;
 	case ND_AGG:
-		expr_str(sb, n->lhs);
+		paren(sb, n->lhs);
 		sb_puts(sb, " <<< ");
-		expr_str(sb, n->rhs);
+		paren(sb, n->rhs);
 		return;
 	case ND_STAT:
 		sb_printf(sb, "%s(", statop_name(n->op));
 		expr_str(sb, n->lhs);
+		if (n->rhs) {
+			sb_puts(sb, ", ");
+			expr_str(sb, n->rhs);
+		}
 		sb_putc(sb, ')');
 		return;
 	case ND_HIST:
@@ -216,13 +331,12 @@ static void expr_str(StrBuf *sb, Node *n)
 		return;
 	case ND_DEFINED:
 	case ND_ENTRY:
-		sb_puts(sb, n->kind == ND_ENTRY ? "@entry(" :
-			n->op == 'w' ? "@probewrite(" : "@defined(");
+		sb_puts(sb, n->kind == ND_DEFINED ? "@defined(" : "@entry(");
 		expr_str(sb, n->lhs);
 		sb_putc(sb, ')');
 		return;
 	case ND_EMBEDDED_EXPR:
-		sb_printf(sb, "%%{%s%%}", n->str);
+		sb_printf(sb, "%%{ %s %%}", n->str);
 		return;
 	default:
 		sb_puts(sb, "/* ? */");
@@ -230,6 +344,7 @@ static void expr_str(StrBuf *sb, Node *n)
 	}
 }
 
+/* A statement; a block puts ";" and a newline after each of its own. */
 void unparse_node(StrBuf *sb, Node *n, int indent)
 {
 	if (!n)
@@ -238,18 +353,9 @@ void unparse_node(StrBuf *sb, Node *n, int indent)
 	case ND_BLOCK:
 		sb_puts(sb, "{\n");
 		for (int i = 0; i < n->args.len; i++) {
-			Node *s = n->args.items[i];
-			if (s->kind == ND_BLOCK) {
-				indent_to(sb, indent + 2);
-				unparse_node(sb, s, indent + 2);
-				sb_putc(sb, '\n');
-				continue;
-			}
-			indent_to(sb, indent + 2);
-			unparse_node(sb, s, indent + 2);
-			sb_putc(sb, '\n');
+			unparse_node(sb, n->args.items[i], indent);
+			sb_puts(sb, ";\n");
 		}
-		indent_to(sb, indent);
 		sb_putc(sb, '}');
 		return;
 	case ND_EXPR_STMT:
@@ -263,17 +369,14 @@ void unparse_node(StrBuf *sb, Node *n, int indent)
 		expr_str(sb, n->cond);
 		sb_puts(sb, ") ");
 		unparse_node(sb, n->then, indent);
+		sb_putc(sb, '\n');
 		if (n->els) {
-			sb_puts(sb, " else ");
+			sb_puts(sb, "else ");
 			unparse_node(sb, n->els, indent);
+			sb_putc(sb, '\n');
 		}
 		return;
 	case ND_WHILE:
-		sb_puts(sb, "while (");
-		expr_str(sb, n->cond);
-		sb_puts(sb, ") ");
-		unparse_node(sb, n->body, indent);
-		return;
 	case ND_FOR:
 		sb_puts(sb, "for (");
 		if (n->init)
@@ -281,6 +384,8 @@ void unparse_node(StrBuf *sb, Node *n, int indent)
 		sb_puts(sb, "; ");
 		if (n->cond)
 			expr_str(sb, n->cond);
+		else
+			sb_putc(sb, '1');
 		sb_puts(sb, "; ");
 		if (n->inc)
 			expr_str(sb, n->inc);
@@ -310,8 +415,11 @@ void unparse_node(StrBuf *sb, Node *n, int indent)
 			put_list(sb, &n->args, 0);
 			sb_putc(sb, ']');
 		}
-		if (n->sort_column < 0)
+		if (n->sort_column < 0) {
+			if (n->sort_stat != STAT_COUNT)
+				sb_printf(sb, " %s", statop_name(n->sort_stat));
 			sb_putc(sb, n->sort_dir > 0 ? '+' : '-');
+		}
 		if (n->limit) {
 			sb_puts(sb, " limit ");
 			expr_str(sb, n->limit);
@@ -340,13 +448,14 @@ void unparse_node(StrBuf *sb, Node *n, int indent)
 		expr_str(sb, n->lhs);
 		return;
 	case ND_TRY:
-		sb_puts(sb, "try ");
+		sb_puts(sb, "try {\n");
 		unparse_node(sb, n->body, indent);
-		sb_puts(sb, " catch");
+		sb_puts(sb, "\n} catch");
 		if (n->catch_var)
-			sb_printf(sb, "(%s)", n->catch_var->name);
-		sb_putc(sb, ' ');
+			sb_printf(sb, " (%s)", n->catch_var->name);
+		sb_puts(sb, " {\n");
 		unparse_node(sb, n->els, indent);
+		sb_puts(sb, "\n}\n");
 		return;
 	default:
 		expr_str(sb, n);
@@ -358,85 +467,108 @@ static void put_points(StrBuf *sb, Vec *points)
 {
 	for (int i = 0; i < points->len; i++) {
 		if (i)
-			sb_puts(sb, ", ");
+			sb_putc(sb, ',');
 		sb_puts(sb, probe_point_str(vec_get(points, i)));
 	}
 }
 
-static bool from_user(File *f)
+static void unparse_probe(StrBuf *sb, Probe *p)
 {
-	return f && f->is_user;
+	sb_puts(sb, "probe ");
+	if (p->is_alias) {
+		put_points(sb, &p->alias_names);
+		sb_puts(sb, p->is_epilogue ? " += " : " = ");
+	}
+	put_points(sb, &p->points);
+	ProbePoint *pp0 = p->points.len ? vec_get(&p->points, 0) : NULL;
+	if (pp0 && pp0->cond) {
+		sb_puts(sb, " if (");
+		expr_str(sb, pp0->cond);
+		sb_putc(sb, ')');
+	}
+	unparse_node(sb, p->body, 0);
+	sb_putc(sb, '\n');
 }
 
+/* One "# file" section: embeds, globals, aliases, probes, functions. */
+static void unparse_file(StrBuf *sb, File *f)
+{
+	sb_printf(sb, "# file %s\n", f->name);
+	for (int i = 0; i < sess->embeds.len; i++) {
+		Token *t = vec_get(&sess->embeds, i);
+		if (t->file == f)
+			sb_printf(sb, "%%{%s%%}", t->str);
+	}
+	for (int i = 0; i < sess->globals.len; i++) {
+		Var *g = vec_get(&sess->globals, i);
+		if (g->file != f)
+			continue;
+		sb_printf(sb, "global %s", g->name);
+		if (g->wrap)
+			sb_putc(sb, '%');
+		if (g->maxsize)
+			sb_printf(sb, "[%d]", g->maxsize);
+		if (g->init) {
+			sb_puts(sb, " = ");
+			expr_str(sb, g->init);
+		}
+		sb_putc(sb, '\n');
+	}
+	Vec *lists[] = { &sess->aliases, &sess->probes };
+	for (int l = 0; l < 2; l++) {
+		for (int i = 0; i < lists[l]->len; i++) {
+			Probe *p = vec_get(lists[l], i);
+			if (p->file == f)
+				unparse_probe(sb, p);
+		}
+	}
+	for (int i = 0; i < sess->functions.len; i++) {
+		Function *fn = vec_get(&sess->functions, i);
+		if (fn->file != f)
+			continue;
+		sb_printf(sb, "function %s (", fn->name);
+		for (int j = 0; j < fn->params.len; j++)
+			sb_printf(sb, "%s%s", j ? ", " : "",
+				  ((Var *)vec_get(&fn->params, j))->name);
+		sb_puts(sb, ")\n");
+		if (fn->code)
+			sb_printf(sb, "%%{%s%%}", fn->code);
+		else
+			unparse_node(sb, fn->body, 0);
+		sb_putc(sb, '\n');
+	}
+	sb_putc(sb, '\n');
+}
+
+/* -p1: the user's file; with -v the library files as well. */
 void unparse_session(FILE *out)
 {
 	StrBuf sb = {0};
 	fputs("# parse tree dump\n", out);
 	for (int fi = 0; fi < sess->files.len; fi++) {
 		File *f = vec_get(&sess->files, fi);
-		if (!from_user(f))
-			continue;
-		sb_printf(&sb, "# file %s\n", f->name);
-		for (int i = 0; i < sess->globals.len; i++) {
-			Var *g = vec_get(&sess->globals, i);
-			if (g->file != f)
-				continue;
-			sb_printf(&sb, "%sglobal %s", g->is_private ? "private " : "", g->name);
-			if (g->maxsize)
-				sb_printf(&sb, "[%d]", g->maxsize);
-			if (g->wrap)
-				sb_putc(&sb, '%');
-			if (g->init) {
-				sb_puts(&sb, " = ");
-				put_literal(&sb, g->init);
-			}
-			sb_putc(&sb, '\n');
-		}
-		for (int i = 0; i < sess->functions.len; i++) {
-			Function *fn = vec_get(&sess->functions, i);
-			if (fn->file != f)
-				continue;
-			sb_printf(&sb, "function %s (", fn->name);
-			for (int j = 0; j < fn->params.len; j++)
-				sb_printf(&sb, "%s%s", j ? ", " : "",
-					  ((Var *)vec_get(&fn->params, j))->name);
-			sb_puts(&sb, ") ");
-			if (fn->code)
-				sb_printf(&sb, "%%{%s%%}", fn->code);
-			else
-				unparse_node(&sb, fn->body, 0);
-			sb_putc(&sb, '\n');
-		}
-		Vec *lists[] = { &sess->aliases, &sess->probes };
-		for (int l = 0; l < 2; l++) {
-			for (int i = 0; i < lists[l]->len; i++) {
-				Probe *p = vec_get(lists[l], i);
-				if (p->file != f)
-					continue;
-				sb_puts(&sb, "probe ");
-				if (p->is_alias) {
-					put_points(&sb, &p->alias_names);
-					sb_puts(&sb, p->is_epilogue ? " += " : " = ");
-				}
-				put_points(&sb, &p->points);
-				ProbePoint *pp0 = p->points.len ? vec_get(&p->points, 0) : NULL;
-				if (pp0 && pp0->cond) {
-					sb_puts(&sb, " if (");
-					expr_str(&sb, pp0->cond);
-					sb_putc(&sb, ')');
-				}
-				sb_putc(&sb, ' ');
-				unparse_node(&sb, p->body, 0);
-				sb_putc(&sb, '\n');
-			}
-		}
-		for (int i = 0; i < sess->embeds.len; i++) {
-			Token *t = vec_get(&sess->embeds, i);
-			if (t->file == f)
-				sb_printf(&sb, "%s\n", t->text);
-		}
+		if (f->is_user)
+			unparse_file(&sb, f);
 	}
+	if (verbose_for(1))
+		for (int fi = 0; fi < sess->files.len; fi++) {
+			File *f = vec_get(&sess->files, fi);
+			if (!f->is_user)
+				unparse_file(&sb, f);
+		}
 	if (sb.buf)
 		fputs(sb.buf, out);
+	sb_release(&sb);
+}
+
+/* -p2 -v: a handler's or function's body after optimization, as
+ * SystemTap shows it: "{ " BODY " }". */
+void unparse_body(FILE *out, Node *body)
+{
+	StrBuf sb = {0};
+	sb_puts(&sb, "{ ");
+	unparse_node(&sb, body, 0);
+	sb_puts(&sb, " }\n");
+	fputs(sb.buf, out);
 	sb_release(&sb);
 }
