@@ -710,9 +710,13 @@ static int expand_alias(Ctx *ctx, ProbePoint *pp, Probe *a, ProbePoint *name)
 	return matched ? 1 : 0;
 }
 
+/* An alias whose name is the whole point wins over one that takes the
+ * rest of the point as a suffix (syscall.read.return is not
+ * syscall.read with .return appended). */
 static int match_aliases(Ctx *ctx, ProbePoint *pp)
 {
 	int matched = 0;
+	for (int pass = 0; pass < 2 && !matched; pass++)
 	for (int i = 0; i < sess->aliases.len; i++) {
 		Probe *a = vec_get(&sess->aliases, i);
 		if (a->is_private && a->file != ctx->user->file)
@@ -720,6 +724,7 @@ static int match_aliases(Ctx *ctx, ProbePoint *pp)
 		for (int j = 0; j < a->alias_names.len; j++) {
 			ProbePoint *name = vec_get(&a->alias_names, j);
 			if (name->ncomps > pp->ncomps ||
+			    (pass == 0) != (name->ncomps == pp->ncomps) ||
 			    !alias_name_matches(name, pp, name->ncomps))
 				continue;
 			/* an exact-length match, or a suffix the targets take */
@@ -1229,6 +1234,9 @@ bool elaborate(void)
 		if (used)
 			vec_push(&sess->used_embeds, t);
 	}
+	warn_unassigned();
+	if (!sess->unoptimized)
+		optimize(false);
 	if (sess->derived.len == 0) {
 		semantic_error(NULL, "no probes found");
 		return false;
@@ -1237,6 +1245,13 @@ bool elaborate(void)
 		return false;
 	if (!infer_types())
 		return false;
+	if (!sess->unoptimized) {
+		optimize(true);
+		if (sess->derived.len == 0) {
+			semantic_error(NULL, "no probes found");
+			return false;
+		}
+	}
 	if (!sess->no_global_display)
 		add_global_display();
 	return sess->semantic_errors == errors;
@@ -1495,6 +1510,24 @@ static void dump_var(FILE *out, Var *v)
 	fputc('\n', out);
 }
 
+/* The comment after a probe: every point of the user's probe, as written. */
+static const char *user_points(DerivedProbe *d)
+{
+	for (int i = 0; i < sess->probes.len; i++) {
+		Probe *p = vec_get(&sess->probes, i);
+		if (p->tok != d->handler->tok)
+			continue;
+		StrBuf sb = {0};
+		for (int j = 0; j < p->points.len; j++)
+			sb_printf(&sb, "%s%s", j ? "," : "",
+				  probe_point_str(vec_get(&p->points, j)));
+		char *r = arena_strdup(sb.buf ? sb.buf : "");
+		sb_release(&sb);
+		return r;
+	}
+	return d->user_pp;
+}
+
 void dump_elaborated(FILE *out)
 {
 	if (sess->used_globals.len) {
@@ -1520,6 +1553,8 @@ void dump_elaborated(FILE *out)
 					dump_var(out, vec_get(&f->locals, j));
 				}
 			}
+			if (verbose_for(2) && f->body)
+				unparse_body(out, f->body);
 		}
 	}
 	fputs("# probes\n", out);
@@ -1530,9 +1565,9 @@ void dump_elaborated(FILE *out)
 				(unsigned long long)d->dw_pc, d->user_pp);
 		else if (d->dw_pc && !d->module && d->dw_text)
 			fprintf(out, "%s /* pc=_stext+0x%llx */ /* <- %s */\n", d->pp,
-				(unsigned long long)(d->dw_pc - d->dw_text), d->user_pp);
+				(unsigned long long)(d->dw_pc - d->dw_text), user_points(d));
 		else
-			fprintf(out, "%s /* <- %s */\n", d->pp, d->user_pp);
+			fprintf(out, "%s /* <- %s */\n", d->pp, user_points(d));
 		Handler *h = d->handler;
 		if (h->locals.len) {
 			fputs("  # locals\n", out);
@@ -1541,6 +1576,8 @@ void dump_elaborated(FILE *out)
 				dump_var(out, vec_get(&h->locals, j));
 			}
 		}
+		if (verbose_for(2))
+			unparse_body(out, h->body);
 	}
 }
 

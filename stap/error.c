@@ -92,13 +92,76 @@ static void print_source(Token *tok, int indent)
 	}
 }
 
+/*
+ * Duplicate elimination, as SystemTap does it: an error raised again from
+ * the same place of the translator (here: the same message format; the
+ * message itself for "%s") is counted but not shown, a warning with the
+ * same text likewise; -v shows them all.  print_suppressed() says how
+ * many at exit.
+ */
+static Vec seen_errors;         /* char* keys */
+static Vec seen_warnings;
+static int suppressed_errors, suppressed_warnings;
+static File *last_file;         /* file of the last token shown */
+
+static bool seen(Vec *v, const char *key)
+{
+	for (int i = 0; i < v->len; i++)
+		if (!strcmp(vec_get(v, i), key))
+			return true;
+	vec_push(v, arena_strdup(key));
+	return false;
+}
+
+/* Whether to show an error raised with FMT (message MSG). */
+static bool show_error(const char *fmt, const char *msg)
+{
+	bool dup = seen(&seen_errors, strcmp(fmt, "%s") ? fmt : msg);
+	if (dup && sess->verbose == 0) {
+		suppressed_errors++;
+		return false;
+	}
+	return true;
+}
+
+void print_suppressed(void)
+{
+	if (suppressed_errors)
+		fprintf(stderr, "Number of similar error messages suppressed: %d.\n",
+			suppressed_errors);
+	if (suppressed_warnings)
+		fprintf(stderr, "Number of similar warning messages suppressed: %d.\n",
+			suppressed_warnings);
+	if (suppressed_errors || suppressed_warnings)
+		fprintf(stderr, "Rerun with -v to see them.\n");
+	suppressed_errors = suppressed_warnings = 0;
+}
+
+/* A token as SystemTap shows it in semantic errors and warnings: the
+ * file name is left out when the previous token shown was in the same
+ * file. */
+static char *tok_describe_last(Token *tok)
+{
+	char *s = tok_describe_in(tok, last_file);
+	last_file = tok->file;
+	return s;
+}
+
 /* "saw:" shows the token the parser stopped at; "at:" a token the
  * message is about (junk, or an alias name). */
 static void vparse_error(Token *tok, bool at, const char *fmt, va_list ap)
 {
-	fputs("parse error: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	sess->parse_errors++;
+	char *msg;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	bool show = show_error("%s", msg ? msg : fmt);
+	if (!show) {
+		free(msg);
+		return;
+	}
+	fprintf(stderr, "parse error: %s\n", msg ? msg : fmt);
+	free(msg);
 	bool saw = !at && tok->kind != TK_JUNK;
 	if (tok->kind == TK_EOF)
 		fprintf(stderr, "        saw: %s\n", tok_describe(tok));
@@ -107,7 +170,6 @@ static void vparse_error(Token *tok, bool at, const char *fmt, va_list ap)
 			tok_describe(tok));
 	print_source(tok, 5);
 	fputc('\n', stderr);
-	sess->parse_errors++;
 }
 
 void parse_error(Token *tok, const char *fmt, ...)
@@ -129,20 +191,27 @@ void parse_error_at(Token *tok, const char *fmt, ...)
 static void vsemantic(Token *tok, Token *tok2, const char *msg2,
 		      const char *fmt, va_list ap)
 {
-	fputs("semantic error: ", stderr);
-	vfprintf(stderr, fmt, ap);
+	sess->semantic_errors++;
+	char *msg;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	if (!show_error(fmt, msg ? msg : fmt)) {
+		free(msg);
+		return;
+	}
+	fprintf(stderr, "semantic error: %s", msg ? msg : fmt);
+	free(msg);
 	if (tok)
-		fprintf(stderr, ": %s", tok_describe(tok));
+		fprintf(stderr, ": %s", tok_describe_last(tok));
 	fputc('\n', stderr);
 	print_source(tok, 8);
 	fputc('\n', stderr);
 	if (tok2) {
 		fprintf(stderr, "semantic error: %s: %s\n", msg2,
-			tok_describe_in(tok2, tok ? tok->file : NULL));
+			tok_describe_last(tok2));
 		print_source(tok2, 8);
 		fputc('\n', stderr);
 	}
-	sess->semantic_errors++;
 }
 
 void semantic_error(Token *tok, const char *fmt, ...)
@@ -166,16 +235,32 @@ void warning_at(Token *tok, const char *fmt, ...)
 {
 	if (sess->suppress_warnings)
 		return;
+	sess->warnings++;
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("WARNING: ", stderr);
-	vfprintf(stderr, fmt, ap);
+	char *msg;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
 	va_end(ap);
+	if (seen(&seen_warnings, msg ? msg : fmt) && sess->verbose == 0) {
+		suppressed_warnings++;
+		free(msg);
+		return;
+	}
+	fprintf(stderr, "WARNING: %s", msg ? msg : fmt);
+	free(msg);
 	if (tok)
-		fprintf(stderr, ": %s", tok_describe(tok));
+		fprintf(stderr, ": %s", tok_describe_last(tok));
 	fputc('\n', stderr);
 	print_source(tok, 1);
-	sess->warnings++;
+}
+
+void error_reset(void)
+{
+	seen_errors = (Vec){0};
+	seen_warnings = (Vec){0};
+	suppressed_errors = suppressed_warnings = 0;
+	last_file = NULL;
 }
 
 void fatal(const char *fmt, ...)

@@ -30,6 +30,7 @@ void front_end_reset(void)
 {
 	tokenize_reset();
 	elaborate_reset();
+	error_reset();
 	ksym_reset();
 	dw_reset();
 	tvar_reset();
@@ -749,6 +750,7 @@ int main(int argc, char **argv)
 	sess = arena_alloc(sizeof(*sess));
 	sess->last_pass = 5;
 	sess->arch = "x86_64";
+	atexit(print_suppressed);
 	set_paths();
 	parse_args(argc, argv);
 
@@ -788,14 +790,10 @@ int main(int argc, char **argv)
 	bool ok = elaborate();
 	if (ok && !check_global_settings())
 		ok = false;
-	if (ok && sess->warnings_as_errors && sess->warnings) {
-		fprintf(stderr, "semantic error: treating warnings as errors (-W)\n\n");
+	/* -W: warnings count as errors (they are shown as warnings) */
+	if (ok && sess->warnings_as_errors && sess->warnings)
 		ok = false;
-	}
-	if (!ok) {
-		fprintf(stderr, "Pass 2: analysis failed.  [man error::pass2]\n");
-		return 1;
-	}
+	/* SystemTap reports the figures even when the pass failed */
 	if (verbose_for(2))
 		fprintf(stderr, "Pass 2: analyzed script: %d probe%s, %d function%s, %d embed%s, %d global%s using %s, in %s.\n",
 			sess->derived.len, plural(sess->derived.len, "", "s"),
@@ -803,6 +801,10 @@ int main(int argc, char **argv)
 			sess->used_embeds.len, plural(sess->used_embeds.len, "", "s"),
 			sess->used_globals.len, plural(sess->used_globals.len, "", "s"),
 			memory_use(), elapsed(&t));
+	if (!ok) {
+		fprintf(stderr, "Pass 2: analysis failed.  [man error::pass2]\n");
+		return 1;
+	}
 	if (sess->last_pass == 2) {
 		dump_elaborated(stdout);
 		return 0;

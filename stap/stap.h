@@ -126,6 +126,9 @@ void semantic_error2(Token *tok, Token *tok2, const char *msg2,
 void warning_at(Token *tok, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* "Number of similar error messages suppressed: N." ... at exit */
+void print_suppressed(void);
+void error_reset(void);
 /* "identifier 'x' at file:1:2" as SystemTap prints a token. */
 char *tok_describe(Token *tok);
 /* "file:1:2" */
@@ -480,6 +483,8 @@ void unparse_body(FILE *out, Node *body);  /* -p2 -v */
 
 bool elaborate(void);           /* false on errors */
 bool infer_types(void);         /* type.c */
+void optimize(bool late);       /* optimize.c: unless -u; before and after types */
+void warn_unassigned(void);     /* optimize.c: "never-assigned local" */
 void dump_elaborated(FILE *out);/* -p2 output */
 int list_probes(bool with_vars);/* -l/-L: prints matches, returns their number */
 int dump_functions(void);       /* --dump-functions */

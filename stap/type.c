@@ -648,7 +648,7 @@ static void default_local(Var *v)
 {
 	if (v->type != TY_UNKNOWN)
 		return;
-	warning_at(v->tok, "never-assigned local variable '%s'", v->name);
+	semantic_error(v->tok, "unresolved type ");
 	v->type = TY_LONG;
 }
 

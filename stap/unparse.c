@@ -567,6 +567,9 @@ void unparse_body(FILE *out, Node *body)
 {
 	StrBuf sb = {0};
 	sb_puts(&sb, "{ ");
+	/* a block of one statement shows as the statement */
+	while (body->kind == ND_BLOCK && body->args.len == 1)
+		body = body->args.items[0];
 	unparse_node(&sb, body, 0);
 	sb_puts(&sb, " }\n");
 	fputs(sb.buf, out);
