@@ -1510,13 +1510,16 @@ static void dump_var(FILE *out, Var *v)
 	fputc('\n', out);
 }
 
-/* The comment after a probe: every point of the user's probe, as written. */
+/* The comment after a probe: every point of the user's probe. */
 static const char *user_points(DerivedProbe *d)
 {
 	for (int i = 0; i < sess->probes.len; i++) {
 		Probe *p = vec_get(&sess->probes, i);
 		if (p->tok != d->handler->tok)
 			continue;
+		/* one point: as resolved (kernel.function("f@file:line")) */
+		if (p->points.len < 2)
+			break;
 		StrBuf sb = {0};
 		for (int j = 0; j < p->points.len; j++)
 			sb_printf(&sb, "%s%s", j ? "," : "",
