@@ -1513,12 +1513,20 @@ static void dump_var(FILE *out, Var *v)
 /* The comment after a probe: every point of the user's probe. */
 static const char *user_points(DerivedProbe *d)
 {
+	/* DWARF points show the point each probe was resolved from */
+	if (d->dw_pc || !strncmp(d->pp, "kernel.", 7) || !strncmp(d->pp, "module(", 7))
+		return d->user_pp;
 	for (int i = 0; i < sess->probes.len; i++) {
 		Probe *p = vec_get(&sess->probes, i);
 		if (p->tok != d->handler->tok)
 			continue;
-		/* one point: as resolved (kernel.function("f@file:line")) */
-		if (p->points.len < 2)
+		/* a point the resolver rewrote (kernel.function("f@file:line"))
+		 * shows as resolved */
+		bool written = false;
+		for (int j = 0; j < p->points.len && !written; j++)
+			written = !strcmp(probe_point_str(vec_get(&p->points, j)),
+					  d->user_pp);
+		if (!written)
 			break;
 		StrBuf sb = {0};
 		for (int j = 0; j < p->points.len; j++)

@@ -205,7 +205,10 @@ static void expr_str(StrBuf *sb, Node *n)
 			sb_putc(sb, '&');
 		if (!strcmp(n->name, "@autocast")) {
 			paren(sb, n->lhs);
-		} else if (!strcmp(n->name, "@cast") || !strcmp(n->name, "@var")) {
+		} else if (!strcmp(n->name, "@addressof")) {
+			expr_str(sb, n->lhs);
+		} else if (!strcmp(n->name, "@cast") || !strcmp(n->name, "@var") ||
+			   !strcmp(n->name, "@perf")) {
 			sb_printf(sb, "%s(", n->name);
 			if (n->lhs) {
 				expr_str(sb, n->lhs);
@@ -331,12 +334,17 @@ static void expr_str(StrBuf *sb, Node *n)
 		return;
 	case ND_DEFINED:
 	case ND_ENTRY:
-		sb_puts(sb, n->kind == ND_DEFINED ? "@defined(" : "@entry(");
+		sb_puts(sb, n->kind == ND_ENTRY ? "@entry(" :
+			n->op == 'w' ? "@probewrite(" : "@defined(");
 		expr_str(sb, n->lhs);
 		sb_putc(sb, ')');
 		return;
 	case ND_EMBEDDED_EXPR:
-		sb_printf(sb, "%%{ %s %%}", n->str);
+		/* written %{ code %}: "%{ " code " %}"; @const(...) as is */
+		if (n->tok && n->tok->kind == TK_EMBEDDED)
+			sb_printf(sb, "%%{ %s %%}", n->str);
+		else
+			sb_printf(sb, "%%{%s%%}", n->str);
 		return;
 	default:
 		sb_puts(sb, "/* ? */");
