@@ -818,9 +818,20 @@ static void mark_written(Node *n, bool lvalue)
 		if (lvalue && n->var)
 			n->var->written = true;
 		return;
+	case ND_INDEX:
+		if (lvalue && n->var)
+			n->var->written = true;
+		break;
 	case ND_ASSIGN:
 		mark_written(n->lhs, true);
 		mark_written(n->rhs, false);
+		return;
+	case ND_AGG:
+		mark_written(n->lhs, true);
+		mark_written(n->rhs, false);
+		return;
+	case ND_DELETE:
+		mark_written(n->lhs, true);
 		return;
 	case ND_PREINC: case ND_PREDEC: case ND_POSTINC: case ND_POSTDEC:
 		mark_written(n->lhs, true);
@@ -848,18 +859,62 @@ static void mark_written(Node *n, bool lvalue)
 	mark_written_list(&n->args);
 }
 
+/* " (similar: a, b)": the variables in scope nearest to V's name, by
+ * edit distance then name, at most five. */
+static char *similar_vars(Var *v, Vec *locals, bool with_self)
+{
+	Vec cands = {0};
+	Vec *sets[] = { locals, &sess->used_globals };
+	for (int s = 0; s < 2; s++)
+		for (int i = 0; sets[s] && i < sets[s]->len; i++) {
+			Var *c = vec_get(sets[s], i);
+			if (c == v && !with_self)
+				continue;
+			bool dup = false;
+			for (int j = 0; j < cands.len && !dup; j++)
+				dup = !strcmp(((Var *)vec_get(&cands, j))->name, c->name);
+			if (!dup)
+				vec_push(&cands, c);
+		}
+	/* selection sort: the lists are short */
+	for (int i = 0; i < cands.len; i++)
+		for (int j = i + 1; j < cands.len; j++) {
+			Var *a = vec_get(&cands, i), *b = vec_get(&cands, j);
+			int da = edit_distance(v->name, a->name);
+			int db = edit_distance(v->name, b->name);
+			if (db < da || (db == da && strcmp(b->name, a->name) < 0)) {
+				cands.data[i] = b;
+				cands.data[j] = a;
+			}
+		}
+	if (!cands.len)
+		return "";
+	StrBuf sb = {0};
+	sb_puts(&sb, " (similar: ");
+	for (int i = 0; i < cands.len && i < 5; i++)
+		sb_printf(&sb, "%s%s", i ? ", " : "", ((Var *)vec_get(&cands, i))->name);
+	sb_putc(&sb, ')');
+	char *r = arena_strdup(sb.buf);
+	sb_release(&sb);
+	return r;
+}
+
 static void warn_locals(Vec *locals)
 {
 	for (int i = 0; i < locals->len; i++) {
 		Var *v = vec_get(locals, i);
-		if (!v->written && v->tok && v->tok->file && v->tok->file->is_user)
-			warning_at(v->tok, "never-assigned local variable '%s'", v->name);
-		v->written = false;
+		if (!v->written && user_tok(v->tok))
+			warning_at(v->tok, "never-assigned local variable '%s'%s", v->name,
+				   similar_vars(v, locals, false));
 	}
+	for (int i = 0; i < locals->len; i++)
+		((Var *)vec_get(locals, i))->written = false;
 }
 
 void warn_unassigned(void)
 {
+	for (int i = 0; i < sess->used_globals.len; i++)
+		((Var *)vec_get(&sess->used_globals, i))->written = false;
 	for (int i = 0; i < sess->handlers.len; i++) {
 		Handler *h = vec_get(&sess->handlers, i);
 		mark_written(h->body, false);
@@ -870,4 +925,12 @@ void warn_unassigned(void)
 		mark_written(f->body, false);
 		warn_locals(&f->locals);
 	}
+	for (int i = 0; i < sess->used_globals.len; i++) {
+		Var *g = vec_get(&sess->used_globals, i);
+		if (!g->written && !g->init && user_tok(g->tok))
+			warning_at(g->tok, "never-assigned global variable '%s'%s", g->name,
+				   similar_vars(g, NULL, true));
+	}
+	for (int i = 0; i < sess->used_globals.len; i++)
+		((Var *)vec_get(&sess->used_globals, i))->written = false;
 }

@@ -768,16 +768,6 @@ bool infer_types(void)
 	if (sess->semantic_errors > errors)
 		return false;
 
-	for (int i = 0; i < sess->used_globals.len; i++) {
-		Var *g = vec_get(&sess->used_globals, i);
-		if (g->arity < 0)
-			g->arity = 0;
-		if (g->type == TY_UNKNOWN)
-			semantic_error(g->tok, "unresolved type");
-		for (int k = 0; k < g->arity && k < 9; k++)
-			if (g->index_types[k] == TY_UNKNOWN)
-				semantic_error(g->tok, "unresolved type of index %d", k);
-	}
 	for (int i = 0; i < sess->handlers.len; i++) {
 		Handler *h = vec_get(&sess->handlers, i);
 		for (int j = 0; j < h->locals.len; j++)
@@ -794,6 +784,17 @@ bool infer_types(void)
 		}
 		for (int j = 0; j < f->locals.len; j++)
 			default_local(vec_get(&f->locals, j));
+	}
+	/* the locals' errors come first, as in SystemTap */
+	for (int i = 0; i < sess->used_globals.len; i++) {
+		Var *g = vec_get(&sess->used_globals, i);
+		if (g->arity < 0)
+			g->arity = 0;
+		if (g->type == TY_UNKNOWN)
+			semantic_error(g->tok, "unresolved type ");
+		for (int k = 0; k < g->arity && k < 9; k++)
+			if (g->index_types[k] == TY_UNKNOWN)
+				semantic_error(g->tok, "unresolved type of index %d", k);
 	}
 	/* one more walk so that every node sees the defaulted types */
 	reporting = false;
