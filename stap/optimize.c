@@ -860,7 +860,7 @@ static void mark_written(Node *n, bool lvalue)
 }
 
 /* " (similar: a, b)": the variables in scope nearest to V's name, by
- * edit distance then name, at most five. */
+ * edit distance, length and name, at most five. */
 static char *similar_vars(Var *v, Vec *locals, bool with_self)
 {
 	Vec cands = {0};
@@ -882,7 +882,9 @@ static char *similar_vars(Var *v, Vec *locals, bool with_self)
 			Var *a = vec_get(&cands, i), *b = vec_get(&cands, j);
 			int da = edit_distance(v->name, a->name);
 			int db = edit_distance(v->name, b->name);
-			if (db < da || (db == da && strcmp(b->name, a->name) < 0)) {
+			int la = strlen(a->name), lb = strlen(b->name);
+			if (db < da || (db == da && (lb < la ||
+			    (lb == la && strcmp(b->name, a->name) < 0)))) {
 				cands.data[i] = b;
 				cands.data[j] = a;
 			}
