@@ -1016,7 +1016,7 @@ static void bind(Scope *sc, Node *n)
 		bind_list(sc, &n->args);
 		return;
 	case ND_IN:
-		n->var = bind_array(sc, n, n->name, n->args.len);
+		n->var = bind_array(sc, n->rhs ? n->rhs : n, n->name, n->args.len);
 		n->rhs->var = n->var;
 		bind_list(sc, &n->args);
 		return;
@@ -1050,7 +1050,7 @@ static void bind(Scope *sc, Node *n)
 			bind(sc, n->body);
 			return;
 		}
-		n->var = bind_array(sc, n, n->name, n->keys.len);
+		n->var = bind_array(sc, n->rhs ? n->rhs : n, n->name, n->keys.len);
 		n->rhs->var = n->var;
 		for (int i = 0; i < n->keys.len; i++)
 			bind(sc, n->keys.items[i]);
