@@ -665,9 +665,10 @@ static int rc_run_cmd(struct rconn *c, const char *line, const char *what)
 
 static int takes_arg(const char *opt)
 {
-	/* staprun options with an argument (upstream's getopt string). */
+	/* staprun options with an argument (upstream's getopt string, but
+	 * -F, which is the flight recorder here, not upstream's -F FD). */
 	return opt[0] == '-' && opt[1] && !opt[2] &&
-	       strchr("btcoxNSrTCMFdt", opt[1]) != NULL;
+	       strchr("btcoxNSrTCMdt", opt[1]) != NULL;
 }
 
 int remote_run(const char *url, const char *module_path, char *const argv[],

@@ -577,6 +577,27 @@ static int remove_unused(void)
 	return rc;
 }
 
+/* -d NAME by a member of stapusr: only a detached module of theirs (its
+ * channels are theirs, no stapio holds them). */
+static int remove_own(const char *name)
+{
+	char proc[PATH_MAX];
+	struct stat st;
+
+	snprintf(proc, sizeof(proc), "/proc/systemtap/%s/.cmd", name);
+	if (strchr(name, '/') || stat(proc, &st) || st.st_uid != getuid()) {
+		msg("refusing to remove module '%s': members of stapusr may only remove their own detached modules",
+		    name);
+		return 1;
+	}
+	if (cmd_in_use(name)) {
+		msg("refusing to remove module '%s': a stapio is attached to it",
+		    name);
+		return 1;
+	}
+	return remove_module(name) ? 1 : 0;
+}
+
 static const char *insert_hint(int err)
 {
 	switch (err) {
@@ -1174,6 +1195,8 @@ int main(int argc, char **argv)
 		return 1;
 	priv = user_privilege();
 	if (o.delete) {
+		if (priv == PRIV_STAPUSR && strcmp(o.delete, "*"))
+			return remove_own(o.delete);
 		if (priv < PRIV_STAPDEV) {
 			msg("refusing to remove module '%s': only root and members of stapdev may",
 			    o.delete);

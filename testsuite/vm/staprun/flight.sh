@@ -62,12 +62,21 @@ vm 'staprun -A nosuch; echo status=$?
 vm --user=stapuser 'staprun -A tick; echo status=$?'
 vm --user=nobody1 'staprun -A tick; echo status=$?'
 vm 'grep -c "^tick " /proc/modules; staprun -d tick'
+echo "== stapuser: -L, then -d removes their own detached module"
+D=/lib/modules/$KVER/systemtap
+vm "cp /tmp/tick.ko $D/tick.ko; chmod 644 $D/tick.ko"
+vm --user=stapuser 'staprun -L tick >/dev/null 2>&1; grep -c "^tick " /proc/modules
+	staprun -d tick; echo status=$?; grep -c "^tick " /proc/modules'
+vm 'staprun -L tick >/dev/null 2>&1'
+vm --user=stapuser 'staprun -d tick; echo status=$?'
+vm "staprun -d tick; rm -f $D/tick.ko"
 echo "== usage errors"
 vm 'staprun -D /tmp/tick.ko; echo status=$?; staprun -L -c true /tmp/tick.ko; echo status=$?
 	staprun -A -x 1 tick; echo status=$?; staprun -A tick x=1; echo status=$?'
 echo "== stap -F (through --remote): detached; staprun -A then SIGINT"
-"$STAP" -r "$KVER" --remote="unix:$("$STAPVM" socket)" -F -m sf -e '
-probe begin { println("begin") } probe end { println("end") }' 2>&1
+"$STAP" -r "$KVER" --remote="unix:$("$STAPVM" socket)" -F -G g=5 -m sf -e '
+global g = 1
+probe begin { printf("begin %d\n", g) } probe end { println("end") }' 2>&1
 echo "status=$?"
 vm 'staprun -A sf & p=$!; sleep 1; kill -INT $p; wait $p; echo status=$?'
 vm 'grep -c "^tick \|^fl \|^sf " /proc/modules; rm -f /tmp/tick.ko /tmp/fl.ko /tmp/out /tmp/err'
