@@ -45,6 +45,9 @@ static bool failed;
 
 static void gen_fail(Token *tok, const char *fmt, const char *what)
 {
+	/* SystemTap's translator stops at its first error */
+	if (failed)
+		return;
 	semantic_error(tok, fmt, what);
 	failed = true;
 }
@@ -1308,12 +1311,14 @@ static void gen_stmt(StrBuf *o, Node *n, int ind)
 		gen_foreach(o, n, ind);
 		return;
 	case ND_BREAK:
-		indent(o, ind);
-		sb_puts(o, "break;\n");
-		return;
 	case ND_CONTINUE:
+		if (!sc->loop_depth) {
+			gen_fail(n->tok, "cannot '%s' outside loop",
+				 n->kind == ND_BREAK ? "break" : "continue");
+			return;
+		}
 		indent(o, ind);
-		sb_puts(o, "continue;\n");
+		sb_puts(o, n->kind == ND_BREAK ? "break;\n" : "continue;\n");
 		return;
 	case ND_NEXT:
 		if (sc->func) {

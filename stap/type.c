@@ -573,12 +573,9 @@ static Type infer(Node *n, Type want)
 	}
 	case ND_BREAK:
 	case ND_CONTINUE:
-		if (!loop_depth)
-			report(n->tok, "%s", "break/continue statement outside of a loop");
-		return TY_UNKNOWN;
 	case ND_NEXT:
-		if (cur_func)
-			report(n->tok, "%s", "next statement not allowed in functions");
+		/* as in SystemTap, pass 2 accepts break/continue outside a
+		 * loop and next in a function; pass 3 judges them */
 		return TY_UNKNOWN;
 	case ND_RETURN:
 		if (!cur_func) {
