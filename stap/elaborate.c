@@ -1032,8 +1032,9 @@ static void bind(Scope *sc, Node *n)
 			return;
 		}
 		if (f->params.len != n->args.len) {
-			semantic_error(n->tok, "arity mismatch found (function '%s' takes %d args)",
-				       n->name, f->params.len);
+			semantic_error2(n->tok, f->tok, NULL,
+					"arity mismatch found (function '%s' takes %d args)",
+					n->name, f->params.len);
 			return;
 		}
 		n->func = f;

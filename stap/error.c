@@ -205,6 +205,12 @@ static void vsemantic(Token *tok, Token *tok2, const char *msg2,
 		fprintf(stderr, ": %s", tok_describe_last(tok));
 	fputc('\n', stderr);
 	print_source(tok, 8);
+	if (tok2 && !msg2) {
+		/* the declaration the error refers to, as a bare token */
+		fprintf(stderr, "%s\n", tok_describe_last(tok2));
+		print_source(tok2, 8);
+		tok2 = NULL;
+	}
 	fputc('\n', stderr);
 	if (tok2) {
 		fprintf(stderr, "semantic error: %s: %s\n", msg2,

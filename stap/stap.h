@@ -120,7 +120,9 @@ void parse_error_at(Token *tok, const char *fmt, ...)   /* "at:" form */
 	__attribute__((format(printf, 2, 3)));
 void semantic_error(Token *tok, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Same, with a second token block ("type was first inferred here"). */
+/* Same, with a second token block ("type was first inferred here");
+ * with MSG2 NULL the second token follows bare ("identifier 'f' at
+ * :1:10" and its source, as for an arity mismatch). */
 void semantic_error2(Token *tok, Token *tok2, const char *msg2,
 		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void warning_at(Token *tok, const char *fmt, ...)
