@@ -1358,6 +1358,55 @@ static CType *autocast_type(Node *lhs)
 	return NULL;
 }
 
+/* A named type in DW: "struct x", "union x", "enum x" or a typedef or
+ * base type name (which also finds a struct of that name). */
+static CType *dw_find_type(Dwarf *dw, const char *name)
+{
+	int want = 0;
+	if (!strncmp(name, "struct ", 7)) {
+		want = DW_TAG_structure_type;
+		name += 7;
+	} else if (!strncmp(name, "union ", 6)) {
+		want = DW_TAG_union_type;
+		name += 6;
+	} else if (!strncmp(name, "enum ", 5)) {
+		want = DW_TAG_enumeration_type;
+		name += 5;
+	}
+	while (*name == ' ')
+		name++;
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	CType *fallback = NULL;
+	while (dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu, child;
+		Dwarf_Off cuoff = off + hsize;
+		off = next;
+		if (!dwarf_offdie(dw, cuoff, &cu) || dwarf_child(&cu, &child) != 0)
+			continue;
+		do {
+			int tag = dwarf_tag(&child);
+			const char *nm = dwarf_diename(&child);
+			if (!nm || strcmp(nm, name) || dwarf_hasattr(&child, DW_AT_declaration))
+				continue;
+			if (want) {
+				if (tag == want)
+					return dwt_from_die(dw, &child);
+				continue;
+			}
+			if (tag == DW_TAG_typedef || tag == DW_TAG_base_type)
+				return dwt_from_die(dw, &child);
+			if (!fallback && (tag == DW_TAG_structure_type ||
+					  tag == DW_TAG_union_type ||
+					  tag == DW_TAG_enumeration_type))
+				fallback = dwt_from_die(dw, &child);
+		} while (dwarf_siblingof(&child, &child) == 0);
+		if (fallback)
+			return fallback;
+	}
+	return NULL;
+}
+
 static void resolve_cast(Res *r, Node *n)
 {
 	resolve(r, n->lhs);
@@ -1376,6 +1425,21 @@ static void resolve_cast(Res *r, Node *n)
 	}
 	if (kernel)
 		t = btf_find_type(tname);
+	if (!t && kernel && !*mod && dw_open(sess, NULL))
+		t = dw_find_type(dw_open(sess, NULL), tname);
+	/* modules (and the kernel without BTF): DWARF, "a:b:c" in order */
+	for (const char *p = mod; !t && (*p || !kernel);) {
+		const char *e = strchr(p, ':');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		char *m = arena_strndup(p, len);
+		bool is_kernel = !len || !strncmp(m, "kernel", 6) || m[0] == '<';
+		Dwarf *dw = dw_open(sess, is_kernel ? NULL : m);
+		if (dw)
+			t = dw_find_type(dw, tname);
+		if (!e)
+			break;
+		p = e + 1;
+	}
 	if (!t) {
 		res_error(r, n->tok, "type definition '%s' not found in '%s'", tname, mod);
 		return;
