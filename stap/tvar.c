@@ -8,8 +8,8 @@
  * expression over the probed registers, a script expression, or a value
  * saved at function entry), steps (add an offset, load a pointer, index),
  * and a final access (load an integer of some size and signedness, a
- * bitfield, a char array as a string, an address, or a pretty-printed
- * string).  Every memory read is fault-safe (runtime/stp_uaccess.h).
+ * bitfield, a string (in pretty printing), an address (arrays decay to
+ * one, char arrays too, as in SystemTap), or a pretty-printed string).  Every memory read is fault-safe (runtime/stp_uaccess.h).
  *
  * Variables come from DWARF when the kernel's debuginfo is there, else
  * from BTF: function parameters at entry, in the x86-64 SysV argument
@@ -1007,14 +1007,9 @@ static bool finish(Res *r, TVar *tv, Token *tok, int op, int pretty)
 		tv->stype = TY_LONG;
 		return true;
 	case CT_ARRAY:
-		if (is_char_type(t->ref) && tv->at_addr) {
-			tv->final = F_STRING;
-			tv->strmax = t->nelem > 0 ? t->nelem : 0;
-			tv->stype = TY_STRING;
-			return true;
-		}
 		if (tv->at_addr) {
-			/* an array decays to its address */
+			/* an array decays to its address; a char array too, as
+			 * in SystemTap (kernel_string() reads it) */
 			tv->final = F_ADDR;
 			tv->stype = TY_LONG;
 			return true;

@@ -13,7 +13,7 @@ run -v -c 'dd if=/etc/passwd of=/dev/null bs=123 count=1 2>/dev/null' -e '
 probe kernel.function("vfs_read") {
 	if (pid() == target() && !done) {
 		printf("%s %d %d %s\n", execname(), $count, $file->f_pos,
-		       $file->f_path->dentry->d_iname)
+		       kernel_string($file->f_path->dentry->d_iname))
 		done = 1
 	}
 }
