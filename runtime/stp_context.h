@@ -152,36 +152,7 @@ static __always_inline void _stp_leave(struct context *c)
 #define INTERRUPTIBLE 1
 #endif
 
-static __always_inline void _stp_run_probe_fn(const struct stp_probe *p,
-					      struct pt_regs *regs,
-					      unsigned long ip,
-					      void (*fn)(struct context *))
-{
-	struct context *c;
-#if !INTERRUPTIBLE
-	unsigned long flags;
-#endif
-
-	if (unlikely(atomic_read(&_stp_session_state) != STP_SESSION_RUNNING))
-		return;
-#if INTERRUPTIBLE
-	preempt_disable_notrace();
-#else
-	local_irq_save(flags);
-#endif
-	c = _stp_enter(p, STP_SESSION_RUNNING, regs, ip, MAXACTION);
-	if (likely(c)) {
-		fn(c);
-		_stp_leave(c);
-	}
-#if INTERRUPTIBLE
-	preempt_enable_notrace();
-#else
-	local_irq_restore(flags);
-#endif
-}
-
-/* The same with the kretprobe instance's entry data; returns 0 if the
+/* DATA is a kretprobe instance's entry data (or NULL).  Returns 0 if the
  * handler failed or did not run (the entry handler then drops the
  * instance, so its return handler does not run on missing values). */
 static __always_inline int _stp_run_probe_data(const struct stp_probe *p,
@@ -216,6 +187,14 @@ static __always_inline int _stp_run_probe_data(const struct stp_probe *p,
 	local_irq_restore(flags);
 #endif
 	return ok;
+}
+
+static __always_inline void _stp_run_probe_fn(const struct stp_probe *p,
+					      struct pt_regs *regs,
+					      unsigned long ip,
+					      void (*fn)(struct context *))
+{
+	_stp_run_probe_data(p, regs, ip, fn, NULL);
 }
 
 static __always_inline void _stp_run_probe(const struct stp_probe *p,
