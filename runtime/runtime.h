@@ -34,6 +34,7 @@
 #include <linux/wait.h>
 #include <linux/fs.h>
 #include <linux/namei.h>
+#include <linux/rtnetlink.h>
 #include <linux/kallsyms.h>
 #include <asm/word-at-a-time.h>
 

@@ -423,35 +423,27 @@ static __maybe_unused void _stp_wake_readers(void)
 	wake_up_interruptible(&_stp_data_wq);
 }
 
-/* Counts entries of a directory, for removing /proc/systemtap. */
-struct _stp_dircount {
-	struct dir_context ctx;
-	int n;
-};
-
-static __maybe_unused bool _stp_dircount_actor(struct dir_context *ctx, const char *name,
-				int len, loff_t off, u64 ino, unsigned int type)
+/*
+ * /proc/systemtap is shared by every loaded module and outlives them: a
+ * module cannot tell, without a lock the modules share, that no other one
+ * is about to create or remove an entry in it, and procfs WARNs on both
+ * races (a second proc_mkdir of the same name, removing a directory that
+ * is gone or not empty).  So it is created once and never removed, and
+ * the lookup-then-create runs under rtnl_lock(), the one kernel-wide
+ * mutex every module can take, held only for these few instructions.
+ */
+static __maybe_unused int _stp_proc_root(void)
 {
-	struct _stp_dircount *d = container_of(ctx, struct _stp_dircount, ctx);
+	struct path path;
+	int rc = 0;
 
-	if (!(len == 1 && name[0] == '.') &&
-	    !(len == 2 && name[0] == '.' && name[1] == '.'))
-		d->n++;
-	return true;
-}
-
-/* Remove /proc/systemtap if no module uses it any more. */
-static __maybe_unused void _stp_proc_root_cleanup(void)
-{
-	struct _stp_dircount d = { .ctx.actor = _stp_dircount_actor };
-	struct file *f = filp_open("/proc/systemtap", O_RDONLY | O_DIRECTORY,
-				   0);
-
-	if (IS_ERR(f))
-		return;
-	if (iterate_dir(f, &d.ctx) == 0 && d.n == 0)
-		remove_proc_entry("systemtap", NULL);
-	filp_close(f, NULL);
+	rtnl_lock();
+	if (kern_path("/proc/systemtap", LOOKUP_DIRECTORY, &path) == 0)
+		path_put(&path);
+	else if (!proc_mkdir("systemtap", NULL))
+		rc = -ENOMEM;
+	rtnl_unlock();
+	return rc;
 }
 
 static __maybe_unused void _stp_transport_free(void)
@@ -473,7 +465,6 @@ static __maybe_unused int _stp_transport_init(void)
 	unsigned long size = STP_DEFAULT_BUFSIZE * 1024UL;
 	struct proc_dir_entry *cmd, *data;
 	char pname[MODULE_NAME_LEN + 16];
-	struct path path;
 	kuid_t uid;
 	kgid_t gid;
 	int cpu;
@@ -492,12 +483,8 @@ static __maybe_unused int _stp_transport_init(void)
 		_stp_rings[cpu].size = size;
 	}
 
-	/* procfs WARNs about a missing parent, so look first */
-	if (kern_path("/proc/systemtap", LOOKUP_DIRECTORY, &path) == 0) {
-		path_put(&path);
-	} else if (!proc_mkdir("systemtap", NULL)) {
+	if (_stp_proc_root())
 		goto noproc;
-	}
 	/* THIS_MODULE's name: staprun -R renames the module at load */
 	snprintf(pname, sizeof(pname), "systemtap/%s", THIS_MODULE->name);
 	_stp_proc_dir = proc_mkdir(pname, NULL);
@@ -523,7 +510,6 @@ noproc:
 	if (_stp_proc_dir)
 		proc_remove(_stp_proc_dir);
 	_stp_proc_dir = NULL;
-	_stp_proc_root_cleanup();
 	_stp_transport_free();
 	pr_err("%s: cannot create /proc/systemtap/%s\n", THIS_MODULE->name,
 	       THIS_MODULE->name);
@@ -542,7 +528,6 @@ static __maybe_unused void _stp_transport_exit(void)
 	/* waits for readers and writers still inside our file operations */
 	proc_remove(_stp_proc_dir);
 	_stp_proc_dir = NULL;
-	_stp_proc_root_cleanup();
 	_stp_transport_free();
 }
 
