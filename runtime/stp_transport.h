@@ -11,6 +11,10 @@
  * reader attached, the oldest records make room instead.  Probe context
  * never wakes anybody: a timer does, every STP_WAKE_MS, when a reader
  * waits and something is there.
+ *
+ * Bulk mode (STP_BULKMODE, stap -b): no merge.  .data_N reads CPU N's
+ * ring alone, each record as stap-merge(1) expects it: a 32-bit sequence
+ * number and a 32-bit length, native byte order, then the bytes.
  */
 #ifndef _STP_TRANSPORT_H_
 #define _STP_TRANSPORT_H_
@@ -48,6 +52,11 @@ struct _stp_ring {
 	unsigned long tail;	/* bytes consumed (reader) */
 	unsigned long dropped_bytes;
 	unsigned long dropped_records;
+	/* bulk mode: the record .data_N is in the middle of */
+	int rd_in;		/* a record is being read */
+	unsigned int rd_hdr_off;	/* bytes of rd_hdr delivered */
+	unsigned long rd_left;	/* bytes of its data not delivered */
+	u32 rd_hdr[2];		/* sequence number, length */
 };
 
 static struct _stp_ring *_stp_rings;	/* nr_cpu_ids */
@@ -188,6 +197,20 @@ static __maybe_unused int _stp_data_next_record(void)
 	return best;
 }
 
+/* Move N bytes of R's current record to user space. */
+static __maybe_unused int _stp_ring_to_user(struct _stp_ring *r,
+					    char __user *ubuf, unsigned long n)
+{
+	unsigned long off = r->tail & (r->size - 1);
+	unsigned long first = min_t(unsigned long, n, r->size - off);
+
+	if (copy_to_user(ubuf, r->data + off, first) ||
+	    copy_to_user(ubuf + first, r->data, n - first))
+		return -EFAULT;
+	smp_store_release(&r->tail, r->tail + n);
+	return 0;
+}
+
 /* Copy up to COUNT bytes of merged records to user space. */
 static __maybe_unused ssize_t _stp_data_copy(char __user *ubuf, size_t count)
 {
@@ -195,7 +218,7 @@ static __maybe_unused ssize_t _stp_data_copy(char __user *ubuf, size_t count)
 
 	while (done < count) {
 		struct _stp_ring *r;
-		unsigned long n, off, first;
+		unsigned long n;
 
 		if (_stp_rd_cpu < 0) {
 			struct _stp_rec_hdr h;
@@ -210,12 +233,8 @@ static __maybe_unused ssize_t _stp_data_copy(char __user *ubuf, size_t count)
 		}
 		r = &_stp_rings[_stp_rd_cpu];
 		n = min_t(unsigned long, _stp_rd_left, count - done);
-		off = r->tail & (r->size - 1);
-		first = min_t(unsigned long, n, r->size - off);
-		if (copy_to_user(ubuf + done, r->data + off, first) ||
-		    copy_to_user(ubuf + done + first, r->data, n - first))
+		if (_stp_ring_to_user(r, ubuf + done, n))
 			return done ? done : -EFAULT;
-		smp_store_release(&r->tail, r->tail + n);
 		done += n;
 		_stp_rd_left -= n;
 		if (!_stp_rd_left)
@@ -224,9 +243,70 @@ static __maybe_unused ssize_t _stp_data_copy(char __user *ubuf, size_t count)
 	return done;
 }
 
+/* Bulk mode: copy up to COUNT bytes of CPU's records, with headers. */
+static __maybe_unused ssize_t _stp_bulk_copy(int cpu, char __user *ubuf,
+					     size_t count)
+{
+	struct _stp_ring *r = &_stp_rings[cpu];
+	size_t done = 0;
+
+	while (done < count) {
+		unsigned long n;
+
+		if (!r->rd_in) {
+			struct _stp_rec_hdr h;
+
+			if (smp_load_acquire(&r->head) == r->tail)
+				break;
+			_stp_ring_copy_out(r, r->tail, &h, sizeof(h));
+			smp_store_release(&r->tail, r->tail + sizeof(h));
+			r->rd_hdr[0] = (u32)h.seq;
+			r->rd_hdr[1] = h.len;
+			r->rd_hdr_off = 0;
+			r->rd_left = h.len;
+			r->rd_in = 1;
+		}
+		if (r->rd_hdr_off < sizeof(r->rd_hdr)) {
+			n = min_t(unsigned long, count - done,
+				  sizeof(r->rd_hdr) - r->rd_hdr_off);
+			if (copy_to_user(ubuf + done,
+					 (char *)r->rd_hdr + r->rd_hdr_off, n))
+				return done ? done : -EFAULT;
+			r->rd_hdr_off += n;
+			done += n;
+			continue;
+		}
+		n = min_t(unsigned long, r->rd_left, count - done);
+		if (_stp_ring_to_user(r, ubuf + done, n))
+			return done ? done : -EFAULT;
+		done += n;
+		r->rd_left -= n;
+		if (!r->rd_left)
+			r->rd_in = 0;
+	}
+	return done;
+}
+
+/* The CPU whose ring a .data_N file reads; -1 for .data (merged). */
+static __maybe_unused int _stp_data_cpu(struct file *file)
+{
+	return (int)(long)pde_data(file_inode(file)) - 1;
+}
+
+static __maybe_unused int _stp_cpu_pending(int cpu)
+{
+	struct _stp_ring *r;
+
+	if (cpu < 0)
+		return _stp_data_pending();
+	r = &_stp_rings[cpu];
+	return r->rd_in || smp_load_acquire(&r->head) != r->tail;
+}
+
 static __maybe_unused ssize_t _stp_data_read(struct file *file, char __user *ubuf,
 			      size_t count, loff_t *ppos)
 {
+	int cpu = _stp_data_cpu(file);
 	ssize_t rc;
 
 	if (!count)
@@ -234,7 +314,10 @@ static __maybe_unused ssize_t _stp_data_read(struct file *file, char __user *ubu
 	for (;;) {
 		if (mutex_lock_interruptible(&_stp_data_mutex))
 			return -ERESTARTSYS;
-		rc = _stp_data_copy(ubuf, count);
+		if (cpu < 0)
+			rc = _stp_data_copy(ubuf, count);
+		else
+			rc = _stp_bulk_copy(cpu, ubuf, count);
 		mutex_unlock(&_stp_data_mutex);
 		if (rc)
 			return rc;
@@ -243,7 +326,7 @@ static __maybe_unused ssize_t _stp_data_read(struct file *file, char __user *ubu
 		if (file->f_flags & O_NONBLOCK)
 			return -EAGAIN;
 		if (wait_event_interruptible(_stp_data_wq,
-					     _stp_data_pending() ||
+					     _stp_cpu_pending(cpu) ||
 					     READ_ONCE(_stp_data_eof) ||
 					     READ_ONCE(_stp_closing)))
 			return -ERESTARTSYS;
@@ -267,8 +350,16 @@ static __maybe_unused int _stp_data_open(struct inode *inode, struct file *file)
  * was in the middle of goes, so that records stay whole. */
 static __maybe_unused int _stp_data_release(struct inode *inode, struct file *file)
 {
+	int cpu = _stp_data_cpu(file);
+
 	mutex_lock(&_stp_data_mutex);
-	if (_stp_rd_cpu >= 0) {
+	if (cpu >= 0 && _stp_rings[cpu].rd_in) {
+		struct _stp_ring *r = &_stp_rings[cpu];
+
+		smp_store_release(&r->tail, r->tail + r->rd_left);
+		r->rd_in = 0;
+		r->rd_left = 0;
+	} else if (cpu < 0 && _stp_rd_cpu >= 0) {
 		struct _stp_ring *r = &_stp_rings[_stp_rd_cpu];
 
 		smp_store_release(&r->tail, r->tail + _stp_rd_left);
@@ -283,7 +374,8 @@ static __maybe_unused int _stp_data_release(struct inode *inode, struct file *fi
 static __maybe_unused __poll_t _stp_data_poll(struct file *file, poll_table *wait)
 {
 	poll_wait(file, &_stp_data_wq, wait);
-	if (_stp_data_pending() || READ_ONCE(_stp_data_eof) ||
+	if (_stp_cpu_pending(_stp_data_cpu(file)) ||
+	    READ_ONCE(_stp_data_eof) ||
 	    READ_ONCE(_stp_closing))
 		return EPOLLIN | EPOLLRDNORM;
 	return 0;
@@ -460,10 +552,24 @@ static __maybe_unused void _stp_transport_free(void)
 	_stp_ctl_q = NULL;
 }
 
+/* .data (CPU -1: all rings merged) or bulk mode's .data_N (ring N). */
+static __maybe_unused int _stp_data_file(const char *name, int cpu,
+					 kuid_t uid, kgid_t gid)
+{
+	struct proc_dir_entry *e;
+
+	e = proc_create_data(name, 0400, _stp_proc_dir, &_stp_data_ops,
+			     (void *)(long)(cpu + 1));
+	if (!e)
+		return -ENOMEM;
+	proc_set_user(e, uid, gid);
+	return 0;
+}
+
 static __maybe_unused int _stp_transport_init(void)
 {
 	unsigned long size = STP_DEFAULT_BUFSIZE * 1024UL;
-	struct proc_dir_entry *cmd, *data;
+	struct proc_dir_entry *cmd;
 	char pname[MODULE_NAME_LEN + 16];
 	kuid_t uid;
 	kgid_t gid;
@@ -490,17 +596,29 @@ static __maybe_unused int _stp_transport_init(void)
 	_stp_proc_dir = proc_mkdir(pname, NULL);
 	if (!_stp_proc_dir)
 		goto noproc;
-	cmd = proc_create(".cmd", 0600, _stp_proc_dir, &_stp_cmd_ops);
-	data = proc_create(".data", 0400, _stp_proc_dir, &_stp_data_ops);
-	if (!cmd || !data)
-		goto noproc;
 	uid = make_kuid(&init_user_ns, _stp_uid);
 	gid = make_kgid(&init_user_ns, _stp_gid);
-	if (uid_valid(uid) && gid_valid(gid)) {
-		proc_set_user(_stp_proc_dir, uid, gid);
-		proc_set_user(cmd, uid, gid);
-		proc_set_user(data, uid, gid);
+	if (!uid_valid(uid) || !gid_valid(gid)) {
+		uid = GLOBAL_ROOT_UID;
+		gid = GLOBAL_ROOT_GID;
 	}
+	proc_set_user(_stp_proc_dir, uid, gid);
+	cmd = proc_create(".cmd", 0600, _stp_proc_dir, &_stp_cmd_ops);
+	if (!cmd)
+		goto noproc;
+	proc_set_user(cmd, uid, gid);
+#ifdef STP_BULKMODE
+	for_each_possible_cpu(cpu) {
+		char name[24];
+
+		snprintf(name, sizeof(name), ".data_%d", cpu);
+		if (_stp_data_file(name, cpu, uid, gid))
+			goto noproc;
+	}
+#else
+	if (_stp_data_file(".data", -1, uid, gid))
+		goto noproc;
+#endif
 	timer_setup(&_stp_wake_timer, _stp_wake_fn, 0);
 	_stp_wake_timer_on = 1;
 	mod_timer(&_stp_wake_timer, jiffies + msecs_to_jiffies(STP_WAKE_MS));

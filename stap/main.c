@@ -68,6 +68,7 @@ static void usage(FILE *out)
 "   -c CMD     start the probes, run CMD, and exit when it finishes\n"
 "   -x PID     sets target() to PID\n"
 "   -s NUM     buffer size in megabytes, instead of 4\n"
+"   -b         bulk (percpu file) mode\n"
 "   -F         run as on-file flight recorder with -o;\n"
 "              run as on-memory flight recorder without -o\n"
 "   -S size[,n] set maximum of the size and the number of files\n"
@@ -541,7 +542,7 @@ static void parse_args(int argc, char **argv)
 	const char *release = getenv("SYSTEMTAP_RELEASE");
 	bool have_script = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "+hVvp:I:e:o:r:m:kgc:x:D:uwWG:R:l:L:d:s:FS:T:",
+	while ((c = getopt_long(argc, argv, "+hVvp:I:e:o:r:m:kgc:x:D:uwWG:R:l:L:d:s:bFS:T:",
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
@@ -618,6 +619,9 @@ static void parse_args(int argc, char **argv)
 			sess->bufsize_mb = n;
 			break;
 		}
+		case 'b':
+			sess->bulk = true;
+			break;
 		case 'F':
 			sess->flight = true;
 			break;
@@ -729,6 +733,8 @@ static void parse_args(int argc, char **argv)
 		fatal("-S needs -o FILE");
 	if (sess->remote && sess->output_file && (sess->flight || sess->rotate))
 		fatal("-F or -S with -o: the output files are written where staprun runs, which --remote cannot do");
+	if (sess->remote && sess->bulk)
+		fatal("-b: the per-CPU output files are written where staprun runs, which --remote cannot do");
 
 	if (!release && sess->remote) {
 		release = remote_kernel_release(sess->remote);

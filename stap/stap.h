@@ -413,6 +413,7 @@ typedef struct Session {
 	char *cmd;              /* -c */
 	int target_pid;         /* -x */
 	bool flight;            /* -F */
+	bool bulk;              /* -b: STP_BULKMODE, per-CPU output files */
 	char *rotate;           /* -S SIZE[,N] */
 	int bufsize_mb;         /* -s NUM */
 	int timeout_s;          /* -T SECS */

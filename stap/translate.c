@@ -2019,6 +2019,8 @@ bool translate(FILE *out)
 			fprintf(out, "#define %s\n", d);
 		}
 	}
+	if (sess->bulk)
+		fputs("#define STP_BULKMODE 1\n", out);
 	if (count_kind(DP_TIMER, DP_TIMER))
 		fputs("#define STP_HAVE_HRTIMERS 1\n", out);
 	if (count_kind(DP_TIMER_JIFFIES, DP_TIMER_JIFFIES))

@@ -8,12 +8,16 @@
  * unless stapio detached (-L, SIGQUIT: exit status STAPIO_DETACHED) or
  * could not attach (STAPIO_NOT_ATTACHED).  -o FILE with -S SIZE[,N]
  * rotates the output through FILE.0, FILE.1, ... keeping the last N;
- * SIGUSR2 switches to the next file.  See doc/transport.md.
+ * SIGUSR2 switches to the next file.  A bulk mode module (stap -b) has
+ * one .data_N per CPU instead of .data; each goes to its own file, FILE_N
+ * (FILE_cpuN with -D) or stpd_cpuN without -o, in the record format
+ * stap-merge(1) reads.  See doc/transport.md.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <dirent.h>
 #include <poll.h>
 #include <limits.h>
 #include <signal.h>
@@ -34,7 +38,7 @@ const char *progname = "stapio";
 
 /* -o FILE, possibly rotated. */
 struct output {
-	const char *pattern;	/* -o, strftime expanded at each open */
+	char *pattern;		/* -o, strftime expanded at each open */
 	long long size_max;	/* -S SIZE, bytes; 0: no limit */
 	int nmax;		/* -S SIZE,N: files kept; 0: all */
 	int index;		/* suffix of the current file, -1: none */
@@ -43,20 +47,32 @@ struct output {
 	int nnames;
 };
 
+/* An output channel: .data to stdout or -o FILE, or in bulk mode one
+ * CPU's .data_N to its own file. */
+struct stream {
+	int fd;			/* .data or .data_N */
+	int out_fd;		/* -1: output closed */
+	struct output out;	/* out.pattern NULL: stdout */
+	int eof;
+	struct timespec next_read;	/* -T: not before this */
+};
+
+#define MAX_STREAMS 1024
+
 struct session {
 	const char *name;
-	int cmd_fd, data_fd, out_fd;
-	struct output out;
+	int cmd_fd;
+	struct stream *st;
+	int nst;
 	int detach;		/* -L: detach once started */
 	int attach;		/* -A: the session runs already */
 	int reader_ms;		/* -T: wait up to this before a short read */
-	struct timespec next_read;
 	int sig_pipe[2];
 	pid_t target;		/* -c command, 0 if none */
 	int target_fd;		/* pidfd of it, or -1 */
 	int release_fd;		/* -R */
 	int warnings_off;
-	int started, stop_sent, stopped, data_eof, stop_by_sig;
+	int started, stop_sent, stopped, stop_by_sig;
 	struct timespec stop_time;
 	int errors;		/* ERROR: lines seen */
 	unsigned long warn_hash[WARN_TABLE];
@@ -75,10 +91,11 @@ static void send_stop(struct session *s, const char *why);
  * stops the session, a second gives up (the caller returns -EINTR and
  * staprun removes the module).
  */
-static int out_write(struct session *s, const char *p, size_t len)
+static int out_write(struct session *s, struct stream *t, const char *p,
+		     size_t len)
 {
 	while (len > 0) {
-		ssize_t n = write(s->out_fd, p, len);
+		ssize_t n = write(t->out_fd, p, len);
 
 		if (n < 0) {
 			if (errno != EINTR)
@@ -155,52 +172,54 @@ static int open_output(struct output *o)
 	return fd;
 }
 
-static int switch_output(struct session *s)
+static int switch_output(struct stream *t)
 {
 	int fd;
 
-	if (!s->out.pattern || s->out_fd < 0)
+	if (!t->out.pattern || t->out_fd < 0)
 		return 0;
-	if (close(s->out_fd))
+	if (close(t->out_fd))
 		msg("cannot write output file: %s", strerror(errno));
-	s->out_fd = -1;
+	t->out_fd = -1;
 	/* FILE, then FILE.1 (SIGUSR2); with -S FILE.0, FILE.1, ... */
-	s->out.index = s->out.index < 0 ? 1 : s->out.index + 1;
-	fd = open_output(&s->out);
+	t->out.index = t->out.index < 0 ? 1 : t->out.index + 1;
+	fd = open_output(&t->out);
 	if (fd < 0)
 		return -1;
-	s->out_fd = fd;
+	t->out_fd = fd;
 	return 0;
 }
 
 /* Write output, switching files before -S SIZE would be exceeded (at a
  * line end; a line longer than SIZE is split). */
-static int write_output(struct session *s, const char *buf, size_t n)
+static int write_output(struct session *s, struct stream *t, const char *buf,
+			size_t n)
 {
+	struct output *o = &t->out;
+
 	while (n > 0) {
 		size_t chunk = n;
 		int err;
 
-		if (s->out.size_max && (long long)n > s->out.size_max -
-		    s->out.written) {
-			long long room = s->out.size_max - s->out.written;
+		if (o->size_max && (long long)n > o->size_max - o->written) {
+			long long room = o->size_max - o->written;
 			const char *nl = room > 0 ? memrchr(buf, '\n', room) :
 				NULL;
 
 			if (nl) {
 				chunk = nl - buf + 1;
-			} else if (s->out.written > 0) {
-				if (switch_output(s))
+			} else if (o->written > 0) {
+				if (switch_output(t))
 					return -EIO;
 				continue;
 			} else {
 				chunk = room;
 			}
 		}
-		err = out_write(s, buf, chunk);
+		err = out_write(s, t, buf, chunk);
 		if (err)
 			return err;
-		s->out.written += chunk;
+		o->written += chunk;
 		buf += chunk;
 		n -= chunk;
 	}
@@ -367,14 +386,14 @@ static int handle_cmd(struct session *s)
 	return 0;
 }
 
-/* Copy what .data has; sets data_eof at end of file. */
-static int handle_data(struct session *s)
+/* Copy what the stream's channel has; sets its eof at end of file. */
+static int handle_data(struct session *s, struct stream *t)
 {
 	static char buf[DATA_BUF];
 	ssize_t n;
 	int err;
 
-	n = read(s->data_fd, buf, sizeof(buf));
+	n = read(t->fd, buf, sizeof(buf));
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return 0;
@@ -382,29 +401,31 @@ static int handle_data(struct session *s)
 		return -errno;
 	}
 	if (n == 0) {
-		s->data_eof = 1;
+		t->eof = 1;
 		return 0;
 	}
 	if (s->reader_ms && n < (ssize_t)sizeof(buf) && !s->stop_sent) {
 		/* -T: a short read; let the next one gather more */
-		clock_gettime(CLOCK_MONOTONIC, &s->next_read);
-		s->next_read.tv_sec += s->reader_ms / 1000;
-		s->next_read.tv_nsec += (s->reader_ms % 1000) * 1000000L;
-		if (s->next_read.tv_nsec >= 1000000000L) {
-			s->next_read.tv_sec++;
-			s->next_read.tv_nsec -= 1000000000L;
+		struct timespec *nr = &t->next_read;
+
+		clock_gettime(CLOCK_MONOTONIC, nr);
+		nr->tv_sec += s->reader_ms / 1000;
+		nr->tv_nsec += (s->reader_ms % 1000) * 1000000L;
+		if (nr->tv_nsec >= 1000000000L) {
+			nr->tv_sec++;
+			nr->tv_nsec -= 1000000000L;
 		}
 	}
-	if (s->out_fd < 0)
+	if (t->out_fd < 0)
 		return 0;
-	err = write_output(s, buf, n);
+	err = write_output(s, t, buf, n);
 	if (err == -EINTR)
 		return err;	/* a second stop signal: give up */
 	if (err) {
 		/* Nobody reads the output any more (e.g. a closed pipe). */
 		if (err != -EPIPE)
 			msg("cannot write output: %s", strerror(-err));
-		s->out_fd = -1;
+		t->out_fd = -1;
 		send_stop(s, "output closed");
 	}
 	return 0;
@@ -452,13 +473,17 @@ static int on_stop_signal(struct session *s, int sig)
  * then close the channels; staprun leaves the module loaded. */
 static int detach(struct session *s)
 {
-	int i;
+	int i, k;
 
-	for (i = 0; i < 1024 && !s->data_eof; i++) {
-		struct pollfd p = { s->data_fd, POLLIN, 0 };
+	for (k = 0; k < s->nst; k++) {
+		struct stream *t = &s->st[k];
 
-		if (poll(&p, 1, 0) != 1 || handle_data(s))
-			break;
+		for (i = 0; i < 1024 && !t->eof; i++) {
+			struct pollfd p = { t->fd, POLLIN, 0 };
+
+			if (poll(&p, 1, 0) != 1 || handle_data(s, t))
+				break;
+		}
 	}
 	if (s->oob_partial) {
 		oob_line(s, s->oob_partial, strlen(s->oob_partial));
@@ -469,32 +494,68 @@ static int detach(struct session *s)
 	return STAPIO_DETACHED;
 }
 
+static int all_eof(struct session *s)
+{
+	int k;
+
+	for (k = 0; k < s->nst; k++)
+		if (!s->st[k].eof)
+			return 0;
+	return 1;
+}
+
+/* Add the streams ready to be read to P; their indexes go to WHO. */
+static int poll_streams(struct session *s, struct pollfd *p, int *who,
+			int *timeout)
+{
+	int k, np = 0;
+
+	for (k = 0; k < s->nst; k++) {
+		struct stream *t = &s->st[k];
+
+		if (t->eof)
+			continue;
+		if (t->next_read.tv_sec) {
+			long long ms = ms_until(&t->next_read);
+
+			if (ms <= 0 || s->stop_sent) {
+				t->next_read.tv_sec = 0;
+			} else {
+				if (*timeout < 0 || ms < *timeout)
+					*timeout = ms;
+				continue;
+			}
+		}
+		who[np] = k;
+		p[np++] = (struct pollfd){ t->fd, POLLIN, 0 };
+	}
+	return np;
+}
+
 static int main_loop(struct session *s)
 {
-	int err;
+	struct pollfd *p = calloc(s->nst + 3, sizeof(*p));
+	int *who = calloc(s->nst, sizeof(*who));
+	int err = 0;
 
-	while (!(s->stopped && s->data_eof)) {
-		struct pollfd p[4];
-		int np = 0, timeout = -1, n;
-		int i_cmd = -1, i_data = -1, i_sig, i_tgt = -1;
+	if (!p || !who) {
+		free(p);
+		free(who);
+		return -ENOMEM;
+	}
+	while (!(s->stopped && all_eof(s))) {
+		int np = 0, timeout = -1, n, k, ndata;
+		int i_cmd = -1, i_sig, i_tgt = -1;
 
+		if (s->detach && s->started && !s->stop_sent) {
+			err = detach(s);
+			break;
+		}
+		ndata = poll_streams(s, p, who, &timeout);
+		np = ndata;
 		if (!s->stopped) {
 			i_cmd = np;
 			p[np++] = (struct pollfd){ s->cmd_fd, POLLIN, 0 };
-		}
-		if (s->detach && s->started && !s->stop_sent)
-			return detach(s);
-		if (!s->data_eof && s->next_read.tv_sec) {
-			long long ms = ms_until(&s->next_read);
-
-			if (ms <= 0 || s->stop_sent)
-				s->next_read.tv_sec = 0;
-			else
-				timeout = ms;
-		}
-		if (!s->data_eof && !s->next_read.tv_sec) {
-			i_data = np;
-			p[np++] = (struct pollfd){ s->data_fd, POLLIN, 0 };
 		}
 		i_sig = np;
 		p[np++] = (struct pollfd){ s->sig_pipe[0], POLLIN, 0 };
@@ -512,20 +573,21 @@ static int main_loop(struct session *s)
 			if (errno == EINTR)
 				continue;
 			msg("poll: %s", strerror(errno));
-			return -errno;
+			err = -errno;
+			break;
 		}
 		if (i_cmd >= 0 && p[i_cmd].revents) {
 			err = handle_cmd(s);
 			if (err)
-				return err;
+				break;
 			if (s->started && !s->stop_sent)
 				release_target(s);
 		}
-		if (i_data >= 0 && p[i_data].revents) {
-			err = handle_data(s);
-			if (err)
-				return err;
-		}
+		for (k = 0; k < ndata && !err; k++)
+			if (p[k].revents)
+				err = handle_data(s, &s->st[who[k]]);
+		if (err)
+			break;
 		if (p[i_sig].revents) {
 			unsigned char c;
 
@@ -533,17 +595,22 @@ static int main_loop(struct session *s)
 				;
 			else if (c == SIGQUIT && !s->stop_sent)
 				s->detach = 1;
-			else if (c == SIGUSR2 && s->out.pattern)
-				switch_output(s);
+			else if (c == SIGUSR2)
+				for (k = 0; k < s->nst; k++)
+					switch_output(&s->st[k]);
 			else if (c != SIGQUIT && c != SIGUSR2 &&
 				 (err = on_stop_signal(s, c)))
-				return err;
+				break;
 		}
 		if ((i_tgt >= 0 && p[i_tgt].revents) ||
 		    (i_tgt < 0 && s->started && !s->stop_sent &&
 		     target_gone(s)))
 			send_stop(s, "target command exited");
 	}
+	free(p);
+	free(who);
+	if (err)
+		return err;
 	if (s->oob_partial) {
 		oob_line(s, s->oob_partial, strlen(s->oob_partial));
 		write_all(STDERR_FILENO, "\n", 1);
@@ -563,22 +630,126 @@ static int open_channel(const char *name, const char *file, int flags)
 	return fd;
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* The CPUs of a bulk mode module's .data_N files, sorted; -1 if the
+ * module has a .data (no bulk mode).  Returns their number. */
+static int list_channels(const char *name, int *cpus, int max)
+{
+	char path[512];
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/systemtap/%s", name);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char *end;
+		long cpu;
+
+		if (!strcmp(e->d_name, ".data")) {
+			n = 0;
+			cpus[n++] = -1;
+			break;
+		}
+		if (strncmp(e->d_name, ".data_", 6) || n == max)
+			continue;
+		cpu = strtol(e->d_name + 6, &end, 10);
+		if (!*end && end != e->d_name + 6 && cpu >= 0)
+			cpus[n++] = cpu;
+	}
+	closedir(d);
+	qsort(cpus, n, sizeof(*cpus), cmp_int);
+	return n;
+}
+
+/* Open the output channels and their output files: OPT is -o and -S. */
+static int open_streams(struct session *s, const struct output *opt,
+			int background)
+{
+	static int cpus[MAX_STREAMS];
+	int k, n = list_channels(s->name, cpus, MAX_STREAMS);
+
+	if (!n)
+		cpus[n++] = -1;	/* for the message */
+	s->st = calloc(n, sizeof(*s->st));
+	if (!s->st)
+		return -ENOMEM;
+	for (k = 0; k < n; k++) {
+		struct stream *t = &s->st[s->nst];
+		char file[24];
+		int rc = 0;
+
+		t->out = *opt;
+		t->out_fd = STDOUT_FILENO;
+		if (cpus[k] < 0) {
+			snprintf(file, sizeof(file), ".data");
+		} else {
+			snprintf(file, sizeof(file), ".data_%d", cpus[k]);
+			if (!opt->pattern)
+				rc = asprintf(&t->out.pattern, "stpd_cpu%d",
+					      cpus[k]);
+			else
+				rc = asprintf(&t->out.pattern, background ?
+					      "%s_cpu%d" : "%s_%d",
+					      opt->pattern, cpus[k]);
+			if (rc < 0)
+				return -ENOMEM;
+		}
+		t->fd = open_channel(s->name, file, O_RDONLY);
+		if (t->fd < 0)
+			return STAPIO_NOT_ATTACHED;
+		s->nst++;
+		if (t->out.nmax) {
+			t->out.names = calloc(t->out.nmax,
+					      sizeof(*t->out.names));
+			if (!t->out.names)
+				return -ENOMEM;
+		}
+		if (t->out.pattern) {
+			t->out_fd = open_output(&t->out);
+			if (t->out_fd < 0)
+				return -EIO;
+		}
+	}
+	return 0;
+}
+
+static void close_streams(struct session *s)
+{
+	int k;
+
+	for (k = 0; k < s->nst; k++) {
+		struct stream *t = &s->st[k];
+
+		close(t->fd);
+		if (t->out_fd >= 0 && t->out_fd != STDOUT_FILENO &&
+		    close(t->out_fd))
+			msg("cannot write output file: %s", strerror(errno));
+	}
+}
+
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: stapio [-v] [-w] [-o FILE [-S SIZE[,N]]] [-L|-A] [-t MS] [-T PID -R FD]\n"
+	fprintf(f, "Usage: stapio [-v] [-w] [-o FILE [-S SIZE[,N]] [-D]] [-L|-A] [-t MS] [-T PID -R FD]\n"
 		"              MODULE_NAME\n"
 		"(normally started by staprun)\n");
 }
 
 int main(int argc, char **argv)
 {
-	struct session s = { .cmd_fd = -1, .data_fd = -1,
-			     .out_fd = STDOUT_FILENO, .target_fd = -1,
-			     .release_fd = -1, .out.index = -1 };
-	int c, err = 0, sz;
+	struct session s = { .cmd_fd = -1, .target_fd = -1,
+			     .release_fd = -1 };
+	struct output opt = { .index = -1 };
+	int c, err = 0, sz, background = 0;
 	char *end;
 
-	while ((c = getopt(argc, argv, "+vwo:S:LAt:T:R:h")) != -1) {
+	while ((c = getopt(argc, argv, "+vwo:S:DLAt:T:R:h")) != -1) {
 		switch (c) {
 		case 'v':
 			verbose++;
@@ -587,18 +758,21 @@ int main(int argc, char **argv)
 			s.warnings_off = 1;
 			break;
 		case 'o':
-			s.out.pattern = optarg;
+			opt.pattern = optarg;	/* never freed */
 			break;
 		case 'S':
 			sz = strtol(optarg, &end, 10);
-			s.out.size_max = (long long)sz << 20;
+			opt.size_max = (long long)sz << 20;
 			if (*end == ',')
-				s.out.nmax = strtol(end + 1, &end, 10);
-			if (*end || sz < 1 || s.out.nmax < 0) {
+				opt.nmax = strtol(end + 1, &end, 10);
+			if (*end || sz < 1 || opt.nmax < 0) {
 				msg("Invalid file size option '%s'.", optarg);
 				return 1;
 			}
-			s.out.index = 0;
+			opt.index = 0;
+			break;
+		case 'D':
+			background = 1;
 			break;
 		case 'L':
 			s.detach = 1;
@@ -641,30 +815,20 @@ int main(int argc, char **argv)
 	set_signal(SIGQUIT, on_signal);
 	set_signal(SIGUSR2, on_signal);
 
-	if (s.out.size_max && !s.out.pattern) {
+	if (opt.size_max && !opt.pattern) {
 		msg("-S needs -o FILE");
 		return 1;
-	}
-	if (s.out.nmax) {
-		s.out.names = calloc(s.out.nmax, sizeof(*s.out.names));
-		if (!s.out.names)
-			return 1;
 	}
 	s.cmd_fd = open_channel(s.name, ".cmd", O_RDWR);
 	if (s.cmd_fd < 0)
 		return STAPIO_NOT_ATTACHED;
-	s.data_fd = open_channel(s.name, ".data", O_RDONLY);
-	if (s.data_fd < 0) {
+	err = open_streams(&s, &opt, background);
+	if (err == STAPIO_NOT_ATTACHED && !s.nst) {
 		close(s.cmd_fd);
 		return STAPIO_NOT_ATTACHED;
 	}
-	if (s.out.pattern) {
-		s.out_fd = open_output(&s.out);
-		if (s.out_fd < 0) {
-			err = -EIO;
-			goto out_close_data;
-		}
-	}
+	if (err)
+		goto out_close_data;
 
 	dbg(1, "starting the session of module '%s'", s.name);
 	err = send_msg(&s, STP_START);
@@ -674,19 +838,15 @@ int main(int argc, char **argv)
 	}
 	err = main_loop(&s);
 	if (err == STAPIO_DETACHED) {
-		close(s.data_fd);
+		close_streams(&s);
 		close(s.cmd_fd);
-		if (s.out_fd >= 0 && s.out_fd != STDOUT_FILENO)
-			close(s.out_fd);
 		return STAPIO_DETACHED;
 	}
 
 out_close_data:
-	close(s.data_fd);
+	close_streams(&s);
 	close(s.cmd_fd);
-	if (s.out_fd >= 0 && s.out_fd != STDOUT_FILENO && close(s.out_fd))
-		msg("cannot write output file: %s", strerror(errno));
 	if (s.release_fd >= 0)
 		close(s.release_fd);
-	return (err || s.errors || s.cmd_fd < 0 || s.data_fd < 0) ? 1 : 0;
+	return (err || s.errors) ? 1 : 0;
 }

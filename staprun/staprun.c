@@ -742,6 +742,8 @@ static pid_t fork_stapio(const struct opts *o, const char *name,
 		argv[argc++] = "-S";
 		argv[argc++] = (char *)o->rotate;
 	}
+	if (o->daemon)
+		argv[argc++] = "-D";	/* bulk mode: FILE_cpuN */
 	if (o->load_only)
 		argv[argc++] = "-L";
 	if (o->attach)

@@ -1,5 +1,5 @@
 # vm/vm.mk: what vm/stapvm builds (run from the top of the tree):
-#   make -f vm/vm.mk vm-progs     static staprun/stapio/stapsh for the
+#   make -f vm/vm.mk vm-progs     static staprun/stapio/stapsh/stap-merge for the
 #                                 initramfs and the host stapvm-client
 include staprun/Makefrag
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Translate testsuite/runtime/kbuild/*.stp and build them with kbuild for
 # the VM's kernel, warnings as errors (also -Wdeclaration-after-statement):
-# the generated C and the runtime must compile cleanly.  Needs the kernel
+# the generated C and the runtime must compile cleanly.  A first line
+# "#! stap OPTIONS" adds translator options.  Needs the kernel
 # headers; prints "N passed, N failed" last.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,7 +20,9 @@ passed=0 failed=0
 for f in "$here"/kbuild/*.stp; do
 	n=$(basename "$f" .stp)
 	mkdir "$work/$n"
-	if ! "$top/run-stap" -r "$kver" -p3 "$f" >"$work/$n/$n.c" 2>"$work/$n/stap.log"; then
+	opts=$(sed -n '1s/^#! *stap //p' "$f")
+	# shellcheck disable=SC2086
+	if ! "$top/run-stap" -r "$kver" -p3 $opts "$f" >"$work/$n/$n.c" 2>"$work/$n/stap.log"; then
 		echo "FAIL $n: translation"; cat "$work/$n/stap.log"
 		failed=$((failed + 1)); continue
 	fi
