@@ -35,6 +35,7 @@
 #include <linux/fs.h>
 #include <linux/namei.h>
 #include <linux/rtnetlink.h>
+#include <linux/tracepoint.h>
 #include <linux/kallsyms.h>
 #include <asm/word-at-a-time.h>
 

@@ -28,7 +28,9 @@ struct context {
 	struct pt_regs *sregs;		/* a syscall's user registers, when a
 					   tapset found them (*_arg read them) */
 	void *entry_data;		/* kretprobes: the instance's values
-					   saved at entry (@entry, $params) */
+					   saved at entry (@entry, $params);
+					   tracepoints: their arguments
+					   (unsigned long[]) */
 	const char *last_error;		/* set: the handler is failing */
 	const char *last_stmt;		/* where: "operator '/' at f:1:2" */
 	const char *callers[STP_MAXCALLERS];	/* call sites, innermost first */

@@ -9,8 +9,9 @@
  * Included last by the generated code, which has defined by then the
  * NULL-terminated tables _stp_begin_probes, _stp_end_probes,
  * _stp_error_probes (sorted by sequence number), and, with
- * STP_HAVE_HRTIMERS / STP_HAVE_JTIMERS / STP_HAVE_KPROBES, _stp_hrtimers,
- * _stp_jtimers, _stp_kprobes (terminated by a NULL .probe); and
+ * STP_HAVE_HRTIMERS / STP_HAVE_JTIMERS / STP_HAVE_KPROBES /
+ * STP_HAVE_TRACEPOINTS, _stp_hrtimers, _stp_jtimers, _stp_kprobes,
+ * _stp_tracepoints (terminated by a NULL .probe); and
  * _stp_globals_init()/_stp_globals_free().
  */
 #ifndef _STP_MODULE_H_
@@ -99,6 +100,40 @@ static void _stp_unregister_kprobes(void)
 }
 #endif
 
+#ifdef STP_HAVE_TRACEPOINTS
+static void _stp_tracepoint_find(struct tracepoint *tp, void *priv)
+{
+	struct stp_tracepoint *t;
+
+	for (t = _stp_tracepoints; t->probe; t++)
+		if (!t->tp && !strcmp(t->name, tp->name))
+			t->tp = tp;
+}
+
+static int _stp_register_tracepoint(struct stp_tracepoint *t)
+{
+	if (!t->tp)
+		return -ENOENT;
+	return tracepoint_probe_register(t->tp, t->fn, NULL);
+}
+
+static void _stp_unregister_tracepoints(void)
+{
+	struct stp_tracepoint *t;
+	int any = 0;
+
+	for (t = _stp_tracepoints; t->probe; t++)
+		if (t->registered) {
+			tracepoint_probe_unregister(t->tp, t->fn, NULL);
+			t->registered = 0;
+			any = 1;
+		}
+	/* no probe function runs on after this (one grace period) */
+	if (any)
+		tracepoint_synchronize_unregister();
+}
+#endif
+
 /* Arm every probe that is not begin/end/error.  Returns 0, or the last
  * error when nothing at all could be armed. */
 static int _stp_arm_probes(void)
@@ -120,6 +155,26 @@ static int _stp_arm_probes(void)
 		}
 		k->registered = 1;
 		armed++;
+	}
+#endif
+#ifdef STP_HAVE_TRACEPOINTS
+	{
+		struct stp_tracepoint *t;
+
+		for_each_kernel_tracepoint(_stp_tracepoint_find, NULL);
+		for (t = _stp_tracepoints; t->probe; t++) {
+			int err = _stp_register_tracepoint(t);
+
+			tried++;
+			if (err) {
+				rc = err;
+				_stp_warn("probe %s registration error (rc %d)",
+					  t->probe->pp, err);
+				continue;
+			}
+			t->registered = 1;
+			armed++;
+		}
 	}
 #endif
 #ifdef STP_HAVE_HRTIMERS
@@ -181,6 +236,9 @@ static void _stp_disarm_probes(void)
 #endif
 #ifdef STP_HAVE_KPROBES
 	_stp_unregister_kprobes();
+#endif
+#ifdef STP_HAVE_TRACEPOINTS
+	_stp_unregister_tracepoints();
 #endif
 }
 

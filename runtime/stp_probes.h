@@ -3,9 +3,9 @@
  * Probe kinds: the structures the generated probe tables fill in, and the
  * callbacks the kernel invokes.  Registration is in stp_module.h.
  *
- * The generated code defines STP_HAVE_HRTIMERS, STP_HAVE_JTIMERS and
- * STP_HAVE_KPROBES when it has such probes; the rest is not compiled
- * (pass 4 time matters).
+ * The generated code defines STP_HAVE_HRTIMERS, STP_HAVE_JTIMERS,
+ * STP_HAVE_KPROBES and STP_HAVE_TRACEPOINTS when it has such probes; the
+ * rest is not compiled (pass 4 time matters).
  */
 #ifndef _STP_PROBES_H_
 #define _STP_PROBES_H_
@@ -150,5 +150,21 @@ static int name##_retd(struct kretprobe_instance *ri,			\
 	return 0;							\
 }
 #endif /* STP_HAVE_KPROBES */
+
+#ifdef STP_HAVE_TRACEPOINTS
+/*
+ * kernel.trace("NAME"): FN is the generated probe function, with the
+ * tracepoint's prototype (void *data, then each argument as an unsigned
+ * long); it runs the handler with the arguments as the context's
+ * entry_data.  The struct tracepoint is looked up by name at arming.
+ */
+struct stp_tracepoint {
+	const struct stp_probe *probe;
+	const char *name;
+	void *fn;
+	struct tracepoint *tp;
+	int registered;
+};
+#endif /* STP_HAVE_TRACEPOINTS */
 
 #endif /* _STP_PROBES_H_ */

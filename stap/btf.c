@@ -362,6 +362,32 @@ CType *btf_func_proto(const char *name)
 	return NULL;
 }
 
+/* Every function whose name starts with PREFIX, with its prototype. */
+int btf_foreach_func(const char *prefix,
+		     void (*fn)(const char *name, CType *proto, void *arg),
+		     void *arg)
+{
+	if (!btf_kernel_load())
+		return -1;
+	size_t plen = strlen(prefix);
+	int n = 0;
+	for (uint32_t id = 1; id < btf_ntypes; id++) {
+		struct btf_type t = btf_get(id, NULL);
+		if (((t.info >> 24) & 0x1f) != BTF_KIND_FUNC)
+			continue;
+		const char *name = btf_str(t.name_off);
+		if (!name || strncmp(name, prefix, plen))
+			continue;
+		CType *p = btf_type_of(t.size_or_type);
+		ct_complete(p);
+		if (p->kind != CT_FUNC)
+			continue;
+		fn(name, p, arg);
+		n++;
+	}
+	return n;
+}
+
 CType *btf_find_type(const char *name)
 {
 	if (!btf_kernel_load())

@@ -132,6 +132,51 @@ char *ct_name_str(CType *t)
 	return r;
 }
 
+/* The names SystemTap's -L prints from DWARF: qualifiers after what
+ * they qualify ("char const*", "u8 const"), "int (*) (unsigned int)". */
+static void listing_rec(CType *t, StrBuf *out, int depth)
+{
+	if (!t || depth > 16) {
+		name_rec(t, out, depth);
+		return;
+	}
+	ct_complete(t);
+	switch (t->kind) {
+	case CT_CONST: case CT_VOLATILE:
+		listing_rec(t->ref, out, depth + 1);
+		sb_puts(out, t->kind == CT_CONST ? " const" : " volatile");
+		return;
+	case CT_PTR: {
+		CType *f = ct_strip(t->ref);
+		if (f && f->kind == CT_FUNC) {
+			listing_rec(f->ref, out, depth + 1);
+			sb_puts(out, " (*) (");
+			for (int i = 0; i < f->nparams; i++) {
+				if (i)
+					sb_puts(out, ", ");
+				listing_rec(f->params[i].type, out, depth + 1);
+			}
+			sb_puts(out, ")");
+			return;
+		}
+		listing_rec(t->ref, out, depth + 1);
+		sb_puts(out, "*");
+		return;
+	}
+	default:
+		name_rec(t, out, depth);
+	}
+}
+
+char *ct_listing_name(CType *t)
+{
+	StrBuf sb = {0};
+	listing_rec(t, &sb, 0);
+	char *r = arena_strdup(sb.buf ? sb.buf : "");
+	sb_release(&sb);
+	return r;
+}
+
 static bool find_rec(CType *t, const char *name, uint64_t base, CMember *out,
 		     int depth)
 {

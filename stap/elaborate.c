@@ -556,6 +556,71 @@ static int match_dwarf(Ctx *ctx, ProbePoint *pp)
 	return 1;
 }
 
+/* ------------------------------------------------------------------ */
+/* kernel.trace("[SYSTEM:]NAME") (trace.c) */
+
+typedef struct TraceMatch {
+	Ctx *ctx;
+	ProbePoint *pp;
+	int count;
+} TraceMatch;
+
+static void add_trace_probe(TraceEvent *e, void *arg)
+{
+	TraceMatch *m = arg;
+	DerivedProbe *d = new_derived(m->ctx, DP_TRACE, m->pp, trace_pp(e));
+	d->symbol = (char *)e->name;
+	d->tp = e;
+	m->count++;
+}
+
+/* "no match (similar tracepoints: a, b)": the five closest names */
+static char *similar_tracepoints(const char *pattern)
+{
+	TraceEvent *ev;
+	int n = trace_events(&ev), k = 0;
+	const char *colon = strchr(pattern, ':');
+	const char *want = colon ? colon + 1 : pattern;
+	StrBuf sb = {0};
+	int limit = strlen(want) / 2 + 1;
+	for (int d = 1; d <= limit && k < 5; d++)
+		for (int i = 0; i < n && k < 5; i++)
+			if (edit_distance(want, ev[i].name) == d)
+				sb_printf(&sb, "%s%s", k++ ? ", " : "", ev[i].name);
+	char *r = k ? arena_strdup(sb.buf) : NULL;
+	sb_release(&sb);
+	return r;
+}
+
+static int match_trace(Ctx *ctx, ProbePoint *pp)
+{
+	Component *t = &pp->comps[1];
+	if (pp->ncomps != 2 || !arg_is_str(t))
+		return 0;
+	TraceEvent *ev;
+	if (trace_events(&ev) == 0) {
+		if (pp->optional)
+			return 1;
+		semantic_error2(t->tok, ctx->user->tok,
+				format("no tracepoints: kernel.trace needs the BTF of kernel %s, found in neither /sys/kernel/btf/vmlinux nor its image",
+				       sess->kernel_release),
+				"while resolving probe point");
+		return -1;
+	}
+	TraceMatch m = { ctx, pp, 0 };
+	trace_match(t->arg->str, add_trace_probe, &m);
+	if (m.count)
+		return 1;
+	if (pp->optional)
+		return 1;
+	if (strpbrk(t->arg->str, "*?["))
+		return -2;
+	char *sim = similar_tracepoints(t->arg->str);
+	semantic_error(pp->tok, "while resolving probe point");
+	semantic_error(NULL, sim ? format("no match (similar tracepoints: %s)", sim) : "no match");
+	return -1;
+}
+
 /*
  * kernel.function("PAT")[.call|.return[.maxactive(N)]]
  * kprobe.function("NAME")[.call|.return[.maxactive(N)]]
@@ -564,6 +629,8 @@ static int match_function(Ctx *ctx, ProbePoint *pp)
 {
 	if (pp->ncomps < 2)
 		return 0;
+	if (comp_is(&pp->comps[0], "kernel") && comp_is(&pp->comps[1], "trace"))
+		return match_trace(ctx, pp);
 	/* with the kernel's DWARF, or for what needs it */
 	if (comp_is(&pp->comps[0], "module") ||
 	    (comp_is(&pp->comps[0], "kernel") &&
@@ -1262,6 +1329,7 @@ bool elaborate(void)
 /* Globals written but never read, printed at exit (SPEC.md §4j) */
 
 static bool reads_var(Node *n, Var *v, bool as_lvalue);
+static bool reads_stmt_expr(Node *n, Var *v);
 
 static bool reads_list(NodeList *l, Var *v)
 {
@@ -1271,13 +1339,35 @@ static bool reads_list(NodeList *l, Var *v)
 	return false;
 }
 
+/* A statement that is an assignment or an increment only writes its
+ * target; where its value is used ("if (n++ < 3)", "x = n++"), it reads
+ * it too, as in SystemTap. */
+static bool reads_stmt_expr(Node *n, Var *v)
+{
+	if (!n)
+		return false;
+	switch (n->kind) {
+	case ND_ASSIGN:
+		return reads_var(n->lhs, v, true) || reads_var(n->rhs, v, false);
+	case ND_PREINC: case ND_PREDEC: case ND_POSTINC: case ND_POSTDEC:
+		return reads_var(n->lhs, v, true);
+	default:
+		return reads_var(n, v, false);
+	}
+}
+
 /* Does N read V (other than as the target of a plain assignment, an
- * increment, an aggregation or a delete)? */
+ * increment, an aggregation or a delete in statement position)? */
 static bool reads_var(Node *n, Var *v, bool as_lvalue)
 {
 	if (!n)
 		return false;
 	switch (n->kind) {
+	case ND_EXPR_STMT:
+		return reads_stmt_expr(n->lhs, v);
+	case ND_FOR:
+		return reads_stmt_expr(n->init, v) || reads_stmt_expr(n->inc, v) ||
+		       reads_var(n->cond, v, false) || reads_var(n->body, v, false);
 	case ND_VAR:
 		return n->var == v && !as_lvalue;
 	case ND_INDEX:
@@ -1285,10 +1375,11 @@ static bool reads_var(Node *n, Var *v, bool as_lvalue)
 			return true;
 		return reads_list(&n->args, v) || reads_var(n->lhs, v, false);
 	case ND_ASSIGN:
-		/* x = e and x += e both only write x */
-		return reads_var(n->lhs, v, true) || reads_var(n->rhs, v, false);
+		/* a value used: "x = (n += 1)" reads n, "x = n = 1" not */
+		return reads_var(n->lhs, v, n->op == OP_NONE) ||
+		       reads_var(n->rhs, v, false);
 	case ND_PREINC: case ND_PREDEC: case ND_POSTINC: case ND_POSTDEC:
-		return reads_var(n->lhs, v, true);
+		return reads_var(n->lhs, v, false);
 	case ND_AGG:
 		return reads_var(n->lhs, v, true) || reads_var(n->rhs, v, false);
 	case ND_DELETE:
@@ -1713,6 +1804,18 @@ int list_probes(bool with_vars)
 	for (int i = nd; i < sess->derived.len; i++) {
 		DerivedProbe *d = vec_get(&sess->derived, i);
 		DwIndex *idx;
+		if (with_vars && d->kind == DP_TRACE) {
+			StrBuf sb = {0};
+			sb_puts(&sb, d->pp);
+			CType *proto = d->tp->proto;
+			for (int k = 1; k < proto->nparams; k++) {
+				char *t = ct_listing_name(proto->params[k].type);
+				sb_printf(&sb, " $%s:%s", proto->params[k].name, t);
+			}
+			vec_push(&lines, arena_strdup(sb.buf));
+			sb_release(&sb);
+			continue;
+		}
 		if (with_vars && d->dw_die && (idx = dw_index(d->module))) {
 			StrBuf sb = {0};
 			sb_puts(&sb, d->pp);

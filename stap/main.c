@@ -34,6 +34,7 @@ void front_end_reset(void)
 	ksym_reset();
 	dw_reset();
 	tvar_reset();
+	trace_reset();
 }
 
 static void usage(FILE *out)

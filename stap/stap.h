@@ -346,6 +346,7 @@ typedef enum {
 	DP_TIMER_JIFFIES,       /* timer.jiffies(N)/hz(N): interval_jiffies */
 	DP_KPROBE,              /* symbol + offset, function entry */
 	DP_KRETPROBE,           /* symbol, .return */
+	DP_TRACE,               /* kernel.trace: symbol = tracepoint, tp */
 } DerivedKind;
 
 /* The code that runs for one or more derived probes: one C function. */
@@ -388,6 +389,7 @@ typedef struct DerivedProbe {
 	                         * DIE (DW_TAG_subprogram or inlined_subroutine) */
 	bool dw_inline;         /* dw_die is a DW_TAG_inlined_subroutine */
 	uint64_t dw_text;       /* the kernel's _stext (link time), for -p2 */
+	struct TraceEvent *tp;  /* DP_TRACE */
 } DerivedProbe;
 
 /* ------------------------------------------------------------------ */
@@ -598,6 +600,8 @@ bool ct_is_scalar(CType *t);            /* INT/ENUM/PTR (after strip) */
 /* "long unsigned int", "struct file", "char *"... as DWARF/SystemTap */
 void ct_name(CType *t, StrBuf *out);
 char *ct_name_str(CType *t);
+/* As -L prints it: "char const*", "int (*) (unsigned int)" */
+char *ct_listing_name(CType *t);
 /* The member NAME of struct/union T (looking through anonymous members),
  * its type and bit offset; false if none. */
 bool ct_find_member(CType *t, const char *name, CMember *out);
@@ -616,6 +620,27 @@ CType *btf_func_proto(const char *name);
 /* A named type: "struct x", "union x", "enum x" or a typedef/base name
  * (which also finds a struct of that name, as SystemTap). */
 CType *btf_find_type(const char *name);
+/* Every function named PREFIX..., with its prototype; -1 without BTF. */
+int btf_foreach_func(const char *prefix,
+		     void (*fn)(const char *name, CType *proto, void *arg),
+		     void *arg);
+
+/* ------------------------------------------------------------------ */
+/* trace.c: tracepoints (kernel.trace) */
+
+typedef struct TraceEvent {
+	const char *name;       /* sched_switch */
+	const char *system;     /* sched; NULL if unknown */
+	CType *proto;           /* of __traceiter_NAME: (void *__data, args...) */
+} TraceEvent;
+
+/* Every tracepoint of the kernel, sorted by name; 0 without BTF. */
+int trace_events(TraceEvent **out);
+/* Calls FN for the tracepoints matching "[SYSTEM:]NAME" (globs). */
+int trace_match(const char *pattern, void (*fn)(TraceEvent *e, void *arg),
+		void *arg);
+char *trace_pp(TraceEvent *e);          /* kernel.trace("SYSTEM:NAME") */
+void trace_reset(void);
 
 /* ------------------------------------------------------------------ */
 /* tvar.c: $target variables, @cast, @var, @entry, @defined (pass 2) */

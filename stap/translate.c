@@ -1919,6 +1919,31 @@ static void gen_tables(FILE *out, char **ph)
 		}
 		fputs("\t{ }\n};\n", out);
 	}
+	if (count_kind(DP_TRACE, DP_TRACE)) {
+		/* a probe function of the tracepoint's shape for each */
+		for (int i = 0; i < sess->derived.len; i++) {
+			DerivedProbe *d = vec_get(&sess->derived, i);
+			if (d->kind != DP_TRACE)
+				continue;
+			int n = d->tp->proto->nparams - 1;
+			fprintf(out, "static void stp_tp_%d(void *__data", i);
+			for (int k = 0; k < n; k++)
+				fprintf(out, ", unsigned long a%d", k);
+			fprintf(out, ")\n{\n\tunsigned long args[] = { 0");
+			for (int k = 0; k < n; k++)
+				fprintf(out, ", a%d", k);
+			fprintf(out, " };\n\n\t_stp_run_probe_data(&_stp_probes[%d], NULL, 0, %s, args + 1);\n}\n\n",
+				i, ph[i]);
+		}
+		fputs("static struct stp_tracepoint _stp_tracepoints[] = {\n", out);
+		for (int i = 0; i < sess->derived.len; i++) {
+			DerivedProbe *d = vec_get(&sess->derived, i);
+			if (d->kind == DP_TRACE)
+				fprintf(out, "\t{ .probe = &_stp_probes[%d], .name = %s, .fn = stp_tp_%d },\n",
+					i, c_str(d->tp->name), i);
+		}
+		fputs("\t{ }\n};\n", out);
+	}
 	if (count_kind(DP_KPROBE, DP_KRETPROBE)) {
 		fputs("static struct stp_kprobe _stp_kprobes[] = {\n", out);
 		for (int i = 0; i < sess->derived.len; i++) {
@@ -2027,6 +2052,8 @@ bool translate(FILE *out)
 		fputs("#define STP_HAVE_JTIMERS 1\n", out);
 	if (count_kind(DP_KPROBE, DP_KRETPROBE))
 		fputs("#define STP_HAVE_KPROBES 1\n", out);
+	if (count_kind(DP_TRACE, DP_TRACE))
+		fputs("#define STP_HAVE_TRACEPOINTS 1\n", out);
 	fputs("#include \"runtime.h\"\n\n", out);
 	fprintf(out, "#ifndef MAXNESTING\n#define MAXNESTING %d\n#endif\n\n", nesting);
 

@@ -1211,9 +1211,124 @@ static void skip_badvar(Res *r, Node *n)
 		warning_at(n->tok, "Bad $context variable being substituted with literal 0");
 }
 
+/* A tracepoint's arguments: the parameters of __traceiter_NAME after
+ * its void *__data, which the probe function receives as they are and
+ * keeps in c->tp_args (as unsigned longs: x86-64 passes each in a
+ * register or an 8-byte stack slot). */
+static int trace_vars(DerivedProbe *d, VarLoc **out)
+{
+	CType *proto = d->tp->proto;
+	int n = proto->nparams > 0 ? proto->nparams - 1 : 0;
+	VarLoc *v = arena_alloc(sizeof(*v) * (n + 1));
+	for (int i = 0; i < n; i++) {
+		CParam *p = &proto->params[i + 1];
+		v[i].name = p->name ? p->name : "";
+		v[i].type = p->type;
+		v[i].is_param = true;
+		if (!ct_is_scalar(p->type) || ct_sizeof(p->type) > 8) {
+			v[i].unavailable = "passed by value, not as a scalar";
+			continue;
+		}
+		v[i].code = format("((unsigned long *)c->entry_data)[%d]", i);
+		v[i].source = format("BTF (tracepoint %s, argument %d)",
+				     d->tp->name, i + 1);
+	}
+	*out = v;
+	return n;
+}
+
+/* $$name and $$system of a tracepoint: a string */
+static void string_tvar(Node *n, const char *text)
+{
+	TVar *tv = new_tv();
+	Vec items = {0};
+	push_item(&items, text, NULL, 0);
+	tv->final = F_PRETTY;
+	tv->stype = TY_STRING;
+	tv->items = arena_alloc(sizeof(PrettyItem));
+	tv->items[0] = *(PrettyItem *)vec_get(&items, 0);
+	tv->nitems = 1;
+	n->tv = tv;
+}
+
+static void resolve_trace_dollar(Res *r, Node *n)
+{
+	DerivedProbe *d = r->dp;
+	char *name = n->name;
+	int level = n->args.len ? 0 : pretty_suffix(&name);
+	VarLoc *vars;
+	int nvars = trace_vars(d, &vars);
+	if (!strcmp(name, "$$name") || !strcmp(name, "$$system")) {
+		if (n->args.len || n->op == '&') {
+			res_error(r, n->tok, "%s cannot be dereferenced", name);
+			return;
+		}
+		string_tvar(n, name[2] == 'n' ? d->tp->name :
+			    d->tp->system ? d->tp->system : "");
+		return;
+	}
+	if (!strncmp(name, "$$", 2)) {
+		if (strcmp(name, "$$vars") && strcmp(name, "$$parms") &&
+		    strcmp(name, "$$locals") && strcmp(name, "$$return")) {
+			res_error(r, n->tok, "unresolved target-symbol expression");
+			return;
+		}
+		if (n->args.len || n->op == '&') {
+			res_error(r, n->tok, "%s cannot be dereferenced", name);
+			return;
+		}
+		resolve_context_vars(r, n, name, level, vars, nvars, NULL);
+		return;
+	}
+	const char *vname = name + 1;
+	VarLoc *vl = NULL;
+	for (int i = 0; i < nvars && !vl; i++)
+		if (!strcmp(vars[i].name, vname))
+			vl = &vars[i];
+	if (!vl || vl->unavailable) {
+		if (sess->skip_badvars) {
+			skip_badvar(r, n);
+			return;
+		}
+		if (vl) {
+			res_error(r, n->tok, "cannot access tracepoint variable '%s': %s",
+				  name, vl->unavailable);
+			return;
+		}
+		Vec names = {0};
+		for (int i = 0; i < nvars; i++)
+			if (vars[i].name[0])
+				vec_push(&names, (void *)vars[i].name);
+		vec_push(&names, "$name");
+		vec_push(&names, "$vars");
+		vec_push(&names, "$parms");
+		char *alts = ct_alternatives(&names, vname, "$");
+		res_error(r, n->tok, "unable to find tracepoint variable '%s'%s%s%s",
+			  name, alts ? " (alternatives: " : "", alts ? alts : "",
+			  alts ? ")" : "");
+		return;
+	}
+	TVar *tv = new_tv();
+	tv->base = B_CODE;
+	tv->code = vl->code;
+	tv->type = vl->type;
+	verbose_source(r, vname, vl->source);
+	if (level) {
+		if (!finish(r, tv, n->tok, 0, level))
+			return;
+	} else if (!walk_suffix(r, tv, n)) {
+		return;
+	}
+	n->tv = tv;
+}
+
 static void resolve_dollar(Res *r, Node *n)
 {
 	DerivedProbe *d = r->dp;
+	if (d && d->kind == DP_TRACE) {
+		resolve_trace_dollar(r, n);
+		return;
+	}
 	if (!is_kprobe(d)) {
 		res_error(r, n->tok, "unresolved target-symbol expression");
 		return;
