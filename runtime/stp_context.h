@@ -22,6 +22,7 @@ struct context {
 	int actionremaining;
 	int nesting;			/* script function call depth */
 	int ncallers;
+	int next;			/* a script function said 'next' */
 	const struct stp_probe *probe;
 	struct pt_regs *kregs;		/* kprobes: the probed registers */
 	unsigned long probe_ip;		/* kprobes: the probed address */

@@ -973,6 +973,62 @@ static Function *find_function(const char *name, File *file, int nargs)
 	return any;
 }
 
+static bool has_next(Node *n)
+{
+	if (!n)
+		return false;
+	if (n->kind == ND_NEXT)
+		return true;
+	if (has_next(n->lhs) || has_next(n->rhs) || has_next(n->cond) ||
+	    has_next(n->then) || has_next(n->els) || has_next(n->init) ||
+	    has_next(n->inc) || has_next(n->body))
+		return true;
+	for (int i = 0; i < n->args.len; i++)
+		if (has_next(n->args.items[i]))
+			return true;
+	return false;
+}
+
+/* Link F with the other public functions of its name and arity, by
+ * priority then declaration order (library files come first in
+ * sess->functions); each gets its N of __global_NAME__overload_N, the
+ * rank of its declaration among the functions of that name. */
+static void chain_overloads(Function *f)
+{
+	if (f->chained)
+		return;
+	Vec c = {0};
+	for (int i = 0; i < sess->functions.len; i++) {
+		Function *g = vec_get(&sess->functions, i);
+		if (strcmp(g->name, f->name) || g->params.len != f->params.len ||
+		    (g->is_private && g != f) || (f->is_private && g != f))
+			continue;
+		/* stable insertion by priority */
+		int at = c.len;
+		while (at > 0 && ((Function *)vec_get(&c, at - 1))->priority > g->priority)
+			at--;
+		vec_push(&c, g);
+		memmove(&c.data[at + 1], &c.data[at], (c.len - 1 - at) * sizeof(void *));
+		c.data[at] = g;
+	}
+	for (int i = 0; i < c.len; i++) {
+		Function *g = vec_get(&c, i);
+		g->chained = true;
+		g->overload_head = vec_get(&c, 0);
+		g->next_overload = i + 1 < c.len ? vec_get(&c, i + 1) : NULL;
+		g->may_next = g->body ? has_next(g->body) :
+			      g->code && strstr(g->code, "STAP_NEXT") != NULL;
+		g->overload_index = 0;
+		for (int j = 0; j < sess->functions.len; j++) {
+			Function *h = vec_get(&sess->functions, j);
+			if (h == g)
+				break;
+			if (!strcmp(h->name, g->name) && !h->is_private)
+				g->overload_index++;
+		}
+	}
+}
+
 static char *similar_functions(const char *name)
 {
 	StrBuf sb = {0};
@@ -1104,8 +1160,11 @@ static void bind(Scope *sc, Node *n)
 					n->name, f->params.len);
 			return;
 		}
+		chain_overloads(f);
+		f = f->overload_head;
 		n->func = f;
-		use_function(f);
+		for (Function *g = f; g; g = g->next_overload)
+			use_function(g);
 		return;
 	}
 	case ND_FOREACH: {

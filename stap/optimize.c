@@ -42,10 +42,21 @@ static Vec purity;              /* Purity* */
 static bool pure_expr(Node *n, Function *in);
 static bool pure_stmt(Node *n, Function *in);
 
+static bool function_pure1(Function *f);
+
+/* A call is pure when every overload it may run is. */
 static bool function_pure(Function *f)
 {
 	if (!f)
 		return false;
+	for (; f; f = f->next_overload)
+		if (!function_pure1(f))
+			return false;
+	return true;
+}
+
+static bool function_pure1(Function *f)
+{
 	for (int i = 0; i < purity.len; i++) {
 		Purity *p = vec_get(&purity, i);
 		if (p->f == f)
@@ -583,7 +594,8 @@ static void mark_used(Node *n)
 	if (n->var)
 		n->var->written = true;
 	if (n->kind == ND_CALL)
-		reach_function(n->func);
+		for (Function *f = n->func; f; f = f->next_overload)
+			reach_function(f);
 	mark_used(n->lhs);
 	mark_used(n->rhs);
 	mark_used(n->cond);

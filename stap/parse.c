@@ -1271,8 +1271,18 @@ static void function_decl(Token **rest, Token *tok, bool is_private)
 			fail(tok, "expected ',' or ')'");
 	}
 	tok = tok->next;
-	if (equal(tok, ":") && tok->next->kind == TK_NUMBER)
-		tok = tok->next->next;      /* overload priority */
+	f->priority = cur_file->is_user ? 0 : 1;
+	if (equal(tok, ":")) {      /* overload priority: ':' literal */
+		Token *num = tok->next;
+		Node *lit = literal(&tok, tok->next);
+		if (lit->kind != ND_NUM)
+			fail(tok, "expected literal number");
+		if (equal(num, "-"))
+			num = num->next;
+		if (lit->val <= 0)
+			fail(num, "specified priority must be > 0");
+		f->priority = lit->val;
+	}
 	if (tok->kind == TK_EMBEDDED) {
 		if (!cur_file->is_tapset && !sess->guru)
 			fail(tok, "embedded code in unprivileged script; need stap -g");

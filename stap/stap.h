@@ -302,6 +302,15 @@ struct Function {
 	bool used;              /* reachable from a probe */
 	int index;
 	char *cname;
+	/* overloading: same name and arity, chained by priority (user
+	 * functions 0, library 1 unless ':N' says otherwise), then
+	 * declaration order; 'next' (STAP_NEXT) goes on to the next one */
+	int64_t priority;
+	Function *next_overload;
+	Function *overload_head;/* the first of the chain */
+	bool chained;           /* next_overload is known */
+	bool may_next;          /* the body has 'next' (or STAP_NEXT) */
+	int overload_index;     /* N of __global_NAME__overload_N */
 };
 
 /* One component of a probe point: name or name(arg). */

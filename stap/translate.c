@@ -277,8 +277,8 @@ static void collect(Access *a, Node *n)
 		collect(a, n->body);
 		return;
 	case ND_CALL:
-		if (n->func)
-			vec_push(&a->calls, n->func);
+		for (Function *f = n->func; f; f = f->next_overload)
+			vec_push(&a->calls, f);
 		collect_list(a, &n->args);
 		return;
 	case ND_TRY:
@@ -733,10 +733,12 @@ static char *gen_in(Node *n)
 		      wild);
 }
 
+/* A call runs the first overload; each one that says 'next' hands
+ * over to the following one, and the last one's 'next' is an error. */
 static char *gen_call(Node *n)
 {
-	Function *f = n->func;
-	if (!f) {
+	Function *head = n->func;
+	if (!head) {
 		gen_fail(n->tok, "%s", "unresolved function");
 		return "0";
 	}
@@ -752,17 +754,30 @@ static char *gen_call(Node *n)
 			sb_printf(&sb, "int64_t _a%d_%d = %s; ", t, i, gen_expr(a));
 	}
 	char *ret = NULL;
-	if (f->type == TY_STRING) {
+	if (head->type == TY_STRING)
 		ret = new_temp();
-		sb_printf(&sb, "%s(c, %s", f->cname, ret);
-	} else {
-		sb_printf(&sb, "int64_t _r%d = %s(c", t, f->cname);
+	else
+		sb_printf(&sb, "int64_t _r%d; ", t);
+	int open = 0;
+	for (Function *f = head; f; f = f->next_overload) {
+		if (ret)
+			sb_printf(&sb, "%s(c, %s", f->cname, ret);
+		else
+			sb_printf(&sb, "_r%d = %s(c", t, f->cname);
+		for (int i = 0; i < n->args.len; i++)
+			sb_printf(&sb, ", _a%d_%d", t, i);
+		sb_puts(&sb, "); ");
+		sb_printf(&sb, "if (unlikely(c->last_error)) { _stp_error_at_call(c, %s, %d); goto %s; } ",
+			  where(n), f->body ? 1 : 0, sc->errlabel);
+		if (!f->may_next)
+			break;
+		sb_puts(&sb, "if (unlikely(c->next)) { c->next = 0; ");
+		open++;
+		if (!f->next_overload)
+			sb_printf(&sb, "%s ", fail_code("\"all functions exhausted\"", where(n)));
 	}
-	for (int i = 0; i < n->args.len; i++)
-		sb_printf(&sb, ", _a%d_%d", t, i);
-	sb_puts(&sb, "); ");
-	sb_printf(&sb, "if (unlikely(c->last_error)) { _stp_error_at_call(c, %s, %d); goto %s; } ",
-		  where(n), f->body ? 1 : 0, sc->errlabel);
+	while (open--)
+		sb_puts(&sb, "} ");
 	if (ret)
 		sb_printf(&sb, "(const char *)%s; })", ret);
 	else
@@ -1321,12 +1336,11 @@ static void gen_stmt(StrBuf *o, Node *n, int ind)
 		sb_puts(o, n->kind == ND_BREAK ? "break;\n" : "continue;\n");
 		return;
 	case ND_NEXT:
-		if (sc->func) {
-			gen_fail(n->tok, "%s", "next statement not allowed in functions");
-			return;
-		}
 		indent(o, ind);
-		sb_printf(o, "goto out; %s\n", loc_comment(n->tok));
+		if (sc->func)   /* on to the next overload */
+			sb_printf(o, "{ c->next = 1; goto out; } %s\n", loc_comment(n->tok));
+		else
+			sb_printf(o, "goto out; %s\n", loc_comment(n->tok));
 		return;
 	case ND_RETURN:
 		if (!sc->func) {
@@ -1433,10 +1447,15 @@ static void gen_embedded_function(Function *f)
 		sb_puts(&code, "#define STAP_RETURN(v) do { _stp_strcpy(ret, (v)); goto out; } while (0)\n");
 	else
 		sb_puts(&code, "#define STAP_RETURN(v) do { __retvalue = (v); goto out; } while (0)\n");
+	if (f->may_next)
+		sb_puts(&code, "\tc->next = 0;\n"
+			"#define STAP_NEXT do { c->next = 1; goto out; } while (0)\n");
 	sb_puts(&code, "\t{\n");
 	sb_puts(&code, f->code);
 	sb_puts(&code, "\n\t}\n\tgoto out;\nout: __attribute__((unused));\n");
 	sb_puts(&code, "#undef STAP_RETVALUE\n#undef STAP_RETURN\n");
+	if (f->may_next)
+		sb_puts(&code, "#undef STAP_NEXT\n");
 	sb_puts(&code, str ? "\treturn;\n}\n" : "\treturn __retvalue;\n}\n");
 }
 
@@ -1492,6 +1511,8 @@ static void gen_script_function(Function *f)
 		init_var(&code, vec_get(&f->locals, i));
 	if (str)
 		sb_puts(&code, "\tret[0] = '\\0';\n");
+	if (f->may_next)
+		sb_puts(&code, "\tc->next = 0;\n");
 	sb_puts(&code, body.buf ? body.buf : "");
 	sb_puts(&code, "out: __attribute__((unused));\n\tc->nesting--;\n");
 	sb_puts(&code, str ? "}\n" : "\treturn ret;\n}\n");

@@ -302,31 +302,61 @@ static Type infer(Node *n, Type want)
 		t = TY_LONG;
 		break;
 	case ND_CALL: {
-		Function *f = n->func;
-		if (!f)
+		if (!n->func)
 			break;
-		for (int i = 0; i < n->args.len && i < f->params.len; i++) {
-			Var *p = vec_get(&f->params, i);
+		/* every overload takes the same arguments and returns the
+		 * same type: the first one known */
+		Type rt = TY_UNKNOWN;
+		Function *rf = NULL;
+		for (Function *f = n->func; f && !rf; f = f->next_overload)
+			if (f->type != TY_UNKNOWN) {
+				rt = f->type;
+				rf = f;
+			}
+		if (rt == TY_UNKNOWN && want != TY_UNKNOWN && want != TY_STATS)
+			rt = want;
+		for (Function *f = n->func; f; f = f->next_overload) {
+			if (f->type == TY_UNKNOWN && rt != TY_UNKNOWN) {
+				f->type = rt;
+				f->type_tok = rf ? (rf->type_tok ? rf->type_tok : rf->tok) : n->tok;
+				changed = true;
+			} else if (f->type != rt && reporting) {
+				semantic_error(n->tok, "type mismatch: expected %s but found %s",
+					       type_name(rt), type_name(f->type));
+			}
+		}
+		for (int i = 0; i < n->args.len && i < n->func->params.len; i++) {
 			Node *a = n->args.items[i];
-			Type ta = infer(a, p->type);
+			Var *p0 = NULL;
+			for (Function *f = n->func; f && !p0; f = f->next_overload) {
+				Var *p = vec_get(&f->params, i);
+				if (p->type != TY_UNKNOWN)
+					p0 = p;
+			}
+			Type ta = infer(a, p0 ? p0->type : TY_UNKNOWN);
 			if (ta == TY_STATS) {
 				report(a->tok, "%s", "a statistic cannot be passed to a function");
 				continue;
 			}
-			if (p->type == TY_UNKNOWN)
-				unify_var(p, ta, a->tok);
-			else if (ta != TY_UNKNOWN && ta != p->type && reporting)
-				semantic_error2(a->tok, p->type_tok ? p->type_tok : p->tok,
+			if (p0 && ta != TY_UNKNOWN && ta != p0->type && reporting) {
+				semantic_error2(a->tok, p0->type_tok ? p0->type_tok : p0->tok,
 						format("type was first inferred here (%s)",
-						       type_name(p->type)),
+						       type_name(p0->type)),
 						"type mismatch (%s)", type_name(ta));
+				continue;
+			}
+			for (Function *f = n->func; f; f = f->next_overload) {
+				Var *p = vec_get(&f->params, i);
+				if (p->type == TY_UNKNOWN)
+					unify_var(p, p0 ? p0->type : ta, a->tok);
+				else if (p0 && p->type != p0->type && reporting)
+					semantic_error2(p->tok, p0->type_tok ? p0->type_tok : p0->tok,
+							format("type was first inferred here (%s)",
+							       type_name(p0->type)),
+							"type mismatch (%s)", type_name(p->type));
+			}
 		}
-		if (f->type == TY_UNKNOWN && want != TY_UNKNOWN && want != TY_STATS) {
-			f->type = want;
-			f->type_tok = n->tok;
-			changed = true;
-		}
-		t = f->type;
+		t = n->func->type;
 		break;
 	}
 	case ND_BINARY:
@@ -668,8 +698,9 @@ static bool writes_array(Node *n, Var *v, int depth)
 			return true;
 		break;
 	case ND_CALL:
-		if (func_writes(n->func, v, depth))
-			return true;
+		for (Function *f = n->func; f; f = f->next_overload)
+			if (func_writes(f, v, depth))
+				return true;
 		break;
 	default:
 		break;
@@ -705,9 +736,12 @@ static void check_foreach_body(Node *n, Var *v)
 				       v->name);
 		break;
 	case ND_CALL:
-		if (func_writes(n->func, v, 0))
-			semantic_error(n->tok, "function call modifies var '%s' during 'foreach' iteration",
-				       v->name);
+		for (Function *f = n->func; f; f = f->next_overload)
+			if (func_writes(f, v, 0)) {
+				semantic_error(n->tok, "function call modifies var '%s' during 'foreach' iteration",
+					       v->name);
+				break;
+			}
 		break;
 	default:
 		break;
