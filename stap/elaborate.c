@@ -1029,6 +1029,49 @@ static void chain_overloads(Function *f)
 	}
 }
 
+/* SystemTap's names: __global_x, __private_FILE_x (FILE the base name
+ * with every other character than a letter or digit an underscore) */
+static char *mangle(const char *name, bool is_private, File *file)
+{
+	if (!is_private || !file)
+		return format("__global_%s", name);
+	const char *base = strrchr(file->name, '/');
+	char *b = arena_strdup(base ? base + 1 : file->name);
+	for (char *p = b; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9')))
+			*p = '_';
+	return format("__private_%s_%s", b, name);
+}
+
+char *var_mangled(Var *v)
+{
+	return mangle(v->name, v->is_private, v->file);
+}
+
+char *function_mangled(Function *f)
+{
+	return format("%s__overload_%d", mangle(f->name, f->is_private, f->file),
+		      f->overload_index);
+}
+
+static int cmp_mangled(const void *a, const void *b)
+{
+	Function *x = *(Function *const *)a, *y = *(Function *const *)b;
+	return strcmp(function_mangled(x), function_mangled(y));
+}
+
+/* The used functions in SystemTap's order (by their mangled names). */
+Vec functions_by_name(void)
+{
+	Vec v = {0};
+	for (int i = 0; i < sess->used_functions.len; i++)
+		vec_push(&v, vec_get(&sess->used_functions, i));
+	if (v.len)
+		qsort(v.data, v.len, sizeof(void *), cmp_mangled);
+	return v;
+}
+
 static char *similar_functions(const char *name)
 {
 	StrBuf sb = {0};
@@ -1699,8 +1742,9 @@ void dump_elaborated(FILE *out)
 	}
 	if (sess->used_functions.len) {
 		fputs("# functions\n", out);
-		for (int i = 0; i < sess->used_functions.len; i++) {
-			Function *f = vec_get(&sess->used_functions, i);
+		Vec fns = functions_by_name();
+		for (int i = 0; i < fns.len; i++) {
+			Function *f = vec_get(&fns, i);
 			fprintf(out, "%s:%s (", f->name, type_name(f->type));
 			for (int j = 0; j < f->params.len; j++) {
 				Var *p = vec_get(&f->params, j);
@@ -1717,6 +1761,8 @@ void dump_elaborated(FILE *out)
 			}
 			if (verbose_for(2) && f->body)
 				unparse_body(out, f->body);
+			else if (verbose_for(2) && f->code)
+				fprintf(out, "{ %%{%s%%} }\n", f->code);
 		}
 	}
 	fputs("# probes\n", out);

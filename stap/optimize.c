@@ -490,7 +490,8 @@ static Node *opt_stmt(Node *n, Function *in)
 				nodelist_push(&out, s);
 			}
 			Node *last = out.len ? out.items[out.len - 1] : NULL;
-			if (last && (last->kind == ND_RETURN || last->kind == ND_NEXT ||
+			/* after the types: what follows still gives them */
+			if (late && last && (last->kind == ND_RETURN || last->kind == ND_NEXT ||
 				     last->kind == ND_BREAK || last->kind == ND_CONTINUE))
 				break;
 		}

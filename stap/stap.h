@@ -505,6 +505,9 @@ int dump_functions(void);       /* --dump-functions */
 int dump_probe_aliases(void);   /* --dump-probe-aliases */
 int dump_probe_types(void);     /* --dump-probe-types */
 void elaborate_reset(void);
+char *var_mangled(Var *v);      /* __global_x, __private_FILE_x */
+char *function_mangled(Function *f);    /* __global_f__overload_0 */
+Vec functions_by_name(void);    /* used functions by mangled name */
 
 /* ------------------------------------------------------------------ */
 /* ksym.c: kernel symbols without debuginfo */

@@ -679,6 +679,53 @@ static void default_local(Var *v)
 	v->type = TY_LONG;
 }
 
+/* What still has no type where a type is needed, reported as SystemTap
+ * does in its last resolution walk: the unknown values printed by
+ * print and friends (a variable twice: its use and its referent; a call
+ * once) and then the print itself, and an assignment to an untyped
+ * variable.  The locals' and globals' own errors follow. */
+static void assert_types(Node *n)
+{
+	if (!n)
+		return;
+	if (n->kind == ND_PRINT && n->op != PR_PRINTF && n->op != PR_SPRINTF) {
+		bool any = false;
+		int first = n->op == PR_PRINTD || n->op == PR_PRINTDLN ||
+			    n->op == PR_SPRINTD || n->op == PR_SPRINTDLN;
+		for (int i = first; i < n->args.len; i++) {
+			Node *a = n->args.items[i];
+			assert_types(a);
+			if (a->kind == ND_HIST || a->type != TY_UNKNOWN)
+				continue;
+			if ((a->kind == ND_VAR || a->kind == ND_INDEX) && a->var) {
+				semantic_error(a->tok, "unresolved type ");
+				semantic_error(a->tok, "unresolved type ");
+				any = true;
+			} else if (a->kind == ND_CALL && a->func) {
+				semantic_error(a->tok, "unresolved type ");
+				any = true;
+			}
+		}
+		if (any)
+			semantic_error(n->tok, "unresolved type ");
+		return;
+	}
+	if (n->kind == ND_ASSIGN && n->op == OP_NONE && n->lhs->kind == ND_VAR &&
+	    n->lhs->var && n->lhs->var->type == TY_UNKNOWN)
+		semantic_error(n->lhs->tok, "unresolved type ");
+	assert_types(n->lhs);
+	assert_types(n->rhs);
+	assert_types(n->cond);
+	assert_types(n->then);
+	assert_types(n->els);
+	assert_types(n->init);
+	assert_types(n->inc);
+	assert_types(n->body);
+	assert_types(n->limit);
+	for (int i = 0; i < n->args.len; i++)
+		assert_types(n->args.items[i]);
+}
+
 /* Does function F (or one it calls) assign an element of V? */
 static bool writes_array(Node *n, Var *v, int depth);
 
@@ -762,7 +809,8 @@ bool infer_types(void)
 {
 	int errors = sess->semantic_errors;
 
-	/* embedded-C functions: untyped parameters and results are long */
+	/* embedded-C functions: untyped parameters are long (an untyped
+	 * result is unknown, as a script function's without a value) */
 	for (int i = 0; i < sess->used_functions.len; i++) {
 		Function *f = vec_get(&sess->used_functions, i);
 		if (!f->code)
@@ -772,8 +820,6 @@ bool infer_types(void)
 			if (p->type == TY_UNKNOWN)
 				p->type = TY_LONG;
 		}
-		if (f->type == TY_UNKNOWN)
-			f->type = TY_LONG;
 	}
 	/* globals with initializers already have their type */
 	reporting = false;
@@ -799,15 +845,12 @@ bool infer_types(void)
 	if (sess->semantic_errors > errors)
 		return false;
 
-	for (int i = 0; i < sess->handlers.len; i++) {
-		Handler *h = vec_get(&sess->handlers, i);
-		for (int j = 0; j < h->locals.len; j++)
-			default_local(vec_get(&h->locals, j));
-	}
-	for (int i = 0; i < sess->used_functions.len; i++) {
-		Function *f = vec_get(&sess->used_functions, i);
-		if (f->type == TY_UNKNOWN)
-			f->type = TY_LONG;
+	/* functions first, by name, then the probes, as SystemTap; a
+	 * function that returns no value stays "unknown" (void) */
+	Vec fns = functions_by_name();
+	for (int i = 0; i < fns.len; i++) {
+		Function *f = vec_get(&fns, i);
+		assert_types(f->body);
 		for (int j = 0; j < f->params.len; j++) {
 			Var *p = vec_get(&f->params, j);
 			if (p->type == TY_UNKNOWN)
@@ -815,6 +858,12 @@ bool infer_types(void)
 		}
 		for (int j = 0; j < f->locals.len; j++)
 			default_local(vec_get(&f->locals, j));
+	}
+	for (int i = 0; i < sess->handlers.len; i++) {
+		Handler *h = vec_get(&sess->handlers, i);
+		assert_types(h->body);
+		for (int j = 0; j < h->locals.len; j++)
+			default_local(vec_get(&h->locals, j));
 	}
 	/* the locals' errors come first, as in SystemTap */
 	for (int i = 0; i < sess->used_globals.len; i++) {

@@ -11,6 +11,9 @@
 
 #include "stap.h"
 
+/* -p2 -v: names as SystemTap mangles them (__global_x, ...) */
+static bool mangled;
+
 static void put_string_literal(StrBuf *sb, const char *s)
 {
 	sb_putc(sb, '"');
@@ -186,13 +189,15 @@ static void expr_str(StrBuf *sb, Node *n)
 		put_raw_literal(sb, n);
 		return;
 	case ND_VAR:
-		sb_puts(sb, n->name);
+		sb_puts(sb, mangled && n->var && n->var->is_global ?
+			var_mangled(n->var) : n->name);
 		return;
 	case ND_INDEX:
 		if (n->lhs)
 			expr_str(sb, n->lhs);
 		else
-			sb_puts(sb, n->name);
+			sb_puts(sb, mangled && n->var && n->var->is_global ?
+				var_mangled(n->var) : n->name);
 		sb_putc(sb, '[');
 		put_list(sb, &n->args, 0);
 		sb_putc(sb, ']');
@@ -238,7 +243,7 @@ static void expr_str(StrBuf *sb, Node *n)
 		}
 		return;
 	case ND_CALL:
-		sb_puts(sb, n->name);
+		sb_puts(sb, mangled && n->func ? function_mangled(n->func) : n->name);
 		sb_putc(sb, '(');
 		put_list(sb, &n->args, 0);
 		sb_putc(sb, ')');
@@ -574,6 +579,7 @@ void unparse_session(FILE *out)
 void unparse_body(FILE *out, Node *body)
 {
 	StrBuf sb = {0};
+	mangled = true;
 	sb_puts(&sb, "{ ");
 	/* a block of one statement shows as the statement */
 	while (body->kind == ND_BLOCK && body->args.len == 1)
@@ -582,4 +588,5 @@ void unparse_body(FILE *out, Node *body)
 	sb_puts(&sb, " }\n");
 	fputs(sb.buf, out);
 	sb_release(&sb);
+	mangled = false;
 }
