@@ -1144,14 +1144,30 @@ static void bind_list(Scope *sc, NodeList *l)
 		bind(sc, l->items[i]);
 }
 
+/* A global's arity is the one of its first use in binding order. */
+static void note_arity(Var *g, int arity, Token *at)
+{
+	if (!g || !g->is_global || arity < 0)
+		return;
+	if (g->arity < 0) {
+		g->arity = arity;
+		g->arity_tok = at;
+		return;
+	}
+	if (g->arity != arity)
+		semantic_error2(at, g->arity_tok ? g->arity_tok : g->tok,
+				format("arity %d first inferred here", g->arity),
+				"inconsistent arity (%d vs %d)", g->arity, arity);
+}
+
 static Var *bind_array(Scope *sc, Node *n, const char *name, int arity)
 {
 	Var *v = find_in(sc->params, name);
 	if (!v)
 		v = find_in(sc->locals, name);
 	if (v) {
-		semantic_error(n->tok, "unresolved arity-%d global array %s, missing global declaration?",
-			       arity, name);
+		semantic_error2(n->tok, v->tok, "arity 0 first inferred here",
+				"inconsistent arity (%d vs %d)", 0, arity);
 		return NULL;
 	}
 	Var *g = find_global(name, sc->file);
@@ -1161,6 +1177,7 @@ static Var *bind_array(Scope *sc, Node *n, const char *name, int arity)
 		return NULL;
 	}
 	use_global(g);
+	note_arity(g, arity, n->tok);
 	return g;
 }
 
@@ -1171,7 +1188,14 @@ static void bind(Scope *sc, Node *n)
 	switch (n->kind) {
 	case ND_VAR:
 		n->var = bind_scalar(sc, n);
+		note_arity(n->var, 0, n->tok);
 		return;
+	case ND_DELETE:         /* 'delete a' is any arity */
+		if (n->lhs && n->lhs->kind == ND_VAR) {
+			n->lhs->var = bind_scalar(sc, n->lhs);
+			return;
+		}
+		break;
 	case ND_INDEX:
 		if (n->lhs) {           /* @hist_*(x)[i] */
 			bind(sc, n->lhs);
@@ -1341,6 +1365,35 @@ static bool file_used(File *f)
  * is used once one of its functions, globals or aliases is): a tapset's
  * 'probe begin' runs only in scripts that use that tapset.
  */
+/* Bind the handlers and probe conditions made since *NH, *ND. */
+static void bind_new_handlers(int *nh, int *nd)
+{
+	for (; *nh < sess->handlers.len; (*nh)++) {
+		Handler *h = vec_get(&sess->handlers, *nh);
+		Scope sc = { &h->locals, NULL, NULL, false };
+		sc.file = h->tok->file;
+		bind(&sc, h->body);
+		Vec written = {0};
+		written_vars(h->body, &written);
+		fold_probewrite(h->body, &written);
+	}
+	/* probe conditions are evaluated with globals only */
+	for (; *nd < sess->derived.len; (*nd)++) {
+		DerivedProbe *d = vec_get(&sess->derived, *nd);
+		if (d->cond) {
+			Vec dummy = {0};
+			Scope sc = { &dummy, NULL, d->tok->file, false };
+			bind(&sc, d->cond);
+			if (dummy.len)
+				semantic_error(((Var *)vec_get(&dummy, 0))->tok,
+					       "probe condition must be expressed in terms of global variables");
+		}
+	}
+}
+
+/* As SystemTap: each probe's points are resolved and its body bound
+ * before the next probe, then the functions they use; an error does not
+ * stop the others from being reported. */
 static bool resolve_and_bind(int errors)
 {
 	bool *done = arena_alloc(sess->probes.len + 1);
@@ -1355,35 +1408,11 @@ static bool resolve_and_bind(int errors)
 			done[i] = true;
 			any = true;
 			resolve_probe(p);
+			bind_new_handlers(&nh, &nd);
 		}
-		if (sess->semantic_errors > errors)
-			return false;
 		if (!any)
-			return true;
-		for (; nh < sess->handlers.len; nh++) {
-			Handler *h = vec_get(&sess->handlers, nh);
-			Scope sc = { &h->locals, NULL, NULL, false };
-			sc.file = h->tok->file;
-			bind(&sc, h->body);
-			Vec written = {0};
-			written_vars(h->body, &written);
-			fold_probewrite(h->body, &written);
-		}
-		/* probe conditions are evaluated with globals only */
-		for (; nd < sess->derived.len; nd++) {
-			DerivedProbe *d = vec_get(&sess->derived, nd);
-			if (d->cond) {
-				Vec dummy = {0};
-				Scope sc = { &dummy, NULL, d->tok->file, false };
-				bind(&sc, d->cond);
-				if (dummy.len)
-					semantic_error(((Var *)vec_get(&dummy, 0))->tok,
-						       "probe condition must be expressed in terms of global variables");
-			}
-		}
+			return sess->semantic_errors == errors;
 		bind_queued_functions();
-		if (sess->semantic_errors > errors)
-			return false;
 	}
 }
 

@@ -113,10 +113,13 @@ static bool seen(Vec *v, const char *key)
 	return false;
 }
 
+static bool last_error_dup;     /* the error shown was seen before (-v) */
+
 /* Whether to show an error raised with FMT (message MSG). */
 static bool show_error(const char *fmt, const char *msg)
 {
 	bool dup = seen(&seen_errors, strcmp(fmt, "%s") ? fmt : msg);
+	last_error_dup = dup;
 	if (dup && sess->verbose == 0) {
 		suppressed_errors++;
 		return false;
@@ -201,6 +204,8 @@ static void vsemantic(Token *tok, Token *tok2, const char *msg2,
 	}
 	fprintf(stderr, "semantic error: %s", msg ? msg : fmt);
 	free(msg);
+	if (last_error_dup && msg2)     /* -v: a repeat without its chain */
+		tok2 = NULL;
 	if (tok)
 		fprintf(stderr, ": %s", tok_describe_last(tok));
 	fputc('\n', stderr);

@@ -1193,6 +1193,7 @@ static void global_decl(Token **rest, Token *tok, bool is_private)
 		if (equal(tok, "=")) {
 			if (v->maxsize || v->wrap)
 				fail(tok, "only scalar globals can be initialized");
+			v->arity_tok = tok;
 			v->init = literal(&tok, tok->next);
 			v->arity = 0;
 			v->type = v->init->kind == ND_NUM ? TY_LONG : TY_STRING;

@@ -264,6 +264,7 @@ struct Var {
 	Token *type_tok;        /* where the type was first inferred */
 	int arity;              /* 0 scalar, n > 0 array with n index columns,
 				   -1 not yet known */
+	Token *arity_tok;       /* where the arity was first inferred */
 	Type index_types[9];
 	Token *index_type_tok[9];
 	bool is_global;
