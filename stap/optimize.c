@@ -282,13 +282,15 @@ static Node *fold_binary(Node *n, Function *in)
 			if (b == 0 || (a == INT64_MIN && b == -1))
 				return n;
 			return num_node(n->lhs, a % b);
+		/* as SystemTap folds them, a shift by a count out of 0..63
+		 * leaves the value as it is */
 		case OP_SHL:
 			if (b < 0 || b > 63)
-				return n;
+				return num_node(n->lhs, a);
 			return num_node(n->lhs, (int64_t)(ua << b));
 		case OP_SHR:
 			if (b < 0 || b > 63)
-				return n;
+				return num_node(n->lhs, a);
 			return num_node(n->lhs, a >> b);
 		case OP_BITAND: return num_node(n->lhs, a & b);
 		case OP_BITOR: return num_node(n->lhs, a | b);

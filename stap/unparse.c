@@ -177,8 +177,8 @@ static void expr_str(StrBuf *sb, Node *n)
 	switch (n->kind) {
 	case ND_NUM:
 		/* the parser folds '-' NUMBER into the literal; SystemTap
-		 * keeps the unary minus */
-		if (n->tok && n->tok->kind == TK_OP && !strcmp(n->tok->text, "-") &&
+		 * keeps the unary minus (until pass 2 folds it) */
+		if (!mangled && n->tok && n->tok->kind == TK_OP && !strcmp(n->tok->text, "-") &&
 		    n->tok->next && n->tok->next->kind == TK_NUMBER &&
 		    (int64_t)-(uint64_t)n->tok->next->val == n->val)
 			sb_printf(sb, "-(%lld)", (long long)n->tok->next->val);
