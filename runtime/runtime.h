@@ -36,6 +36,8 @@
 #include <linux/namei.h>
 #include <linux/rtnetlink.h>
 #include <linux/tracepoint.h>
+#include <linux/perf_event.h>
+#include <linux/cpu.h>
 #include <linux/kallsyms.h>
 #include <asm/word-at-a-time.h>
 

@@ -10,8 +10,9 @@
  * NULL-terminated tables _stp_begin_probes, _stp_end_probes,
  * _stp_error_probes (sorted by sequence number), and, with
  * STP_HAVE_HRTIMERS / STP_HAVE_JTIMERS / STP_HAVE_KPROBES /
- * STP_HAVE_TRACEPOINTS, _stp_hrtimers, _stp_jtimers, _stp_kprobes,
- * _stp_tracepoints (terminated by a NULL .probe); and
+ * STP_HAVE_TRACEPOINTS / STP_HAVE_PERF, _stp_hrtimers, _stp_jtimers,
+ * _stp_kprobes, _stp_tracepoints, _stp_perfs (terminated by a NULL
+ * .probe); and
  * _stp_globals_init()/_stp_globals_free().
  */
 #ifndef _STP_MODULE_H_
@@ -134,6 +135,55 @@ static void _stp_unregister_tracepoints(void)
 }
 #endif
 
+#ifdef STP_HAVE_PERF
+static void _stp_unregister_perf(struct stp_perf *p)
+{
+	int cpu;
+
+	if (!p->events)
+		return;
+	for_each_possible_cpu(cpu)
+		if (p->events[cpu])
+			perf_event_release_kernel(p->events[cpu]);
+	kfree(p->events);
+	p->events = NULL;
+}
+
+/* A counter on each online CPU (CPUs that come later have none). */
+static int _stp_register_perf(struct stp_perf *p)
+{
+	struct perf_event_attr attr = {
+		.type = p->type,
+		.size = sizeof(attr),
+		.config = p->config,
+		.sample_period = p->sample,
+		.freq = p->freq,
+		.pinned = 1,
+	};
+	int cpu, rc = 0;
+
+	p->events = kcalloc(nr_cpu_ids, sizeof(*p->events), GFP_KERNEL);
+	if (!p->events)
+		return -ENOMEM;
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		struct perf_event *e;
+
+		e = perf_event_create_kernel_counter(&attr, cpu, NULL,
+						     _stp_perf_fn, p);
+		if (IS_ERR(e)) {
+			rc = PTR_ERR(e);
+			break;
+		}
+		p->events[cpu] = e;
+	}
+	cpus_read_unlock();
+	if (rc)
+		_stp_unregister_perf(p);
+	return rc;
+}
+#endif
+
 /* Arm every probe that is not begin/end/error.  Returns 0, or the last
  * error when nothing at all could be armed. */
 static int _stp_arm_probes(void)
@@ -155,6 +205,24 @@ static int _stp_arm_probes(void)
 		}
 		k->registered = 1;
 		armed++;
+	}
+#endif
+#ifdef STP_HAVE_PERF
+	{
+		struct stp_perf *p;
+
+		for (p = _stp_perfs; p->probe; p++) {
+			int err = _stp_register_perf(p);
+
+			tried++;
+			if (err) {
+				rc = err;
+				_stp_warn("probe %s registration error (rc %d)",
+					  p->probe->pp, err);
+				continue;
+			}
+			armed++;
+		}
 	}
 #endif
 #ifdef STP_HAVE_TRACEPOINTS
@@ -239,6 +307,14 @@ static void _stp_disarm_probes(void)
 #endif
 #ifdef STP_HAVE_TRACEPOINTS
 	_stp_unregister_tracepoints();
+#endif
+#ifdef STP_HAVE_PERF
+	{
+		struct stp_perf *p;
+
+		for (p = _stp_perfs; p->probe; p++)
+			_stp_unregister_perf(p);
+	}
 #endif
 }
 

@@ -4,8 +4,8 @@
  * callbacks the kernel invokes.  Registration is in stp_module.h.
  *
  * The generated code defines STP_HAVE_HRTIMERS, STP_HAVE_JTIMERS,
- * STP_HAVE_KPROBES and STP_HAVE_TRACEPOINTS when it has such probes; the
- * rest is not compiled (pass 4 time matters).
+ * STP_HAVE_KPROBES, STP_HAVE_TRACEPOINTS and STP_HAVE_PERF when it has
+ * such probes; the rest is not compiled (pass 4 time matters).
  */
 #ifndef _STP_PROBES_H_
 #define _STP_PROBES_H_
@@ -166,5 +166,31 @@ struct stp_tracepoint {
 	int registered;
 };
 #endif /* STP_HAVE_TRACEPOINTS */
+
+#ifdef STP_HAVE_PERF
+/*
+ * perf.type(T).config(C).sample(N)/.hz(F) (and timer.profile, an alias):
+ * one kernel counter per online CPU; at each overflow the handler runs
+ * with the interrupted registers (in NMI context for hardware events,
+ * where the context's busy flag keeps it from nesting).
+ */
+struct stp_perf {
+	const struct stp_probe *probe;
+	u32 type;
+	u64 config;
+	u64 sample;			/* period, or frequency with .freq */
+	int freq;
+	struct perf_event **events;	/* by CPU */
+};
+
+static void _stp_perf_fn(struct perf_event *e, struct perf_sample_data *data,
+			 struct pt_regs *regs)
+{
+	struct stp_perf *p = e->overflow_handler_context;
+
+	_stp_run_probe_fn(p->probe, regs, instruction_pointer(regs),
+			  p->probe->ph);
+}
+#endif /* STP_HAVE_PERF */
 
 #endif /* _STP_PROBES_H_ */

@@ -197,6 +197,47 @@ static int match_timer(Ctx *ctx, ProbePoint *pp)
 	return 1;
 }
 
+/* perf.type(T).config(C)[.sample(N)|.hz(F)]: a perf event on every
+ * CPU; the handler runs at each overflow with the interrupted registers.
+ * The tapset's perf.sw.*, perf.hw.* and timer.profile are aliases. */
+static int match_perf(Ctx *ctx, ProbePoint *pp)
+{
+	if (pp->ncomps < 3 || pp->ncomps > 4 || !comp_is(&pp->comps[1], "type") ||
+	    !comp_is(&pp->comps[2], "config"))
+		return 0;
+	Component *t = &pp->comps[1], *c = &pp->comps[2], *s = NULL;
+	if (pp->ncomps == 4) {
+		s = &pp->comps[3];
+		if (!comp_is(s, "sample") && !comp_is(s, "hz"))
+			return 0;
+	}
+	for (Component *x = t; x <= (s ? s : c); x++)
+		if (!arg_is_num(x)) {
+			semantic_error(x->tok, "expected a number");
+			return -1;
+		}
+	int64_t n = s ? s->arg->val : 1000000;
+	if (t->arg->val < 0 || c->arg->val < 0 || n <= 0) {
+		Component *bad = n <= 0 ? s : t->arg->val < 0 ? t : c;
+		semantic_error(pp->tok, "while resolving probe point");
+		semantic_error(bad->arg->tok, "invalid perf %s %lld",
+			       bad == s ? (comp_is(s, "hz") ? "frequency" : "sample period") :
+			       bad == t ? "type" : "config", (long long)bad->arg->val);
+		return -1;
+	}
+	bool freq = s && comp_is(s, "hz");
+	/* pp() says .sample(F) for .hz(F) too, as SystemTap's */
+	DerivedProbe *d = new_derived(ctx, DP_PERF, pp,
+		format("perf.type(%lld).config(%lld).sample(%lld)",
+		       (long long)t->arg->val, (long long)c->arg->val,
+		       (long long)n));
+	d->perf_type = t->arg->val;
+	d->perf_config = c->arg->val;
+	d->perf_sample = n;
+	d->perf_freq = freq;
+	return 1;
+}
+
 typedef struct SymMatch {
 	Ctx *ctx;
 	ProbePoint *pp;
@@ -854,8 +895,16 @@ static int resolve_point(Ctx *ctx, ProbePoint *pp)
 	    match_simple(ctx, pp, "never", DP_NEVER, &r))
 		return r;
 	const char *first = pp->comps[0].name;
-	if (!strcmp(first, "timer"))
-		return match_timer(ctx, pp);
+	if (!strcmp(first, "timer")) {
+		r = match_timer(ctx, pp);
+		if (r != 0)
+			return r;       /* else an alias: timer.profile */
+	}
+	if (!strcmp(first, "perf")) {
+		r = match_perf(ctx, pp);
+		if (r != 0)
+			return r;
+	}
 	if (!strcmp(first, "kernel") || !strcmp(first, "kprobe") ||
 	    !strcmp(first, "module")) {
 		r = match_function(ctx, pp);
@@ -1853,6 +1902,31 @@ static char *alias_vars(Handler *h)
 	return s;
 }
 
+/* -l: does alias NAME match the pattern PAT from component I, J on?
+ * A component "**" matches any number of components (SystemTap's). */
+static bool list_name_matches(ProbePoint *name, int j, ProbePoint *pat, int i)
+{
+	if (i == pat->ncomps)
+		return j == name->ncomps;
+	Component *b = &pat->comps[i];
+	if (!strcmp(b->name, "**") && !b->arg) {
+		for (int k = j; k <= name->ncomps; k++)
+			if (list_name_matches(name, k, pat, i + 1))
+				return true;
+		return false;
+	}
+	if (j == name->ncomps)
+		return false;
+	Component *a = &name->comps[j];
+	if (fnmatch(b->name, a->name, 0) != 0 || !!a->arg != !!b->arg)
+		return false;
+	if (a->arg && (a->arg->kind != b->arg->kind ||
+		       (a->arg->kind == ND_NUM ? a->arg->val != b->arg->val :
+			strcmp(a->arg->str, b->arg->str))))
+		return false;
+	return list_name_matches(name, j + 1, pat, i + 1);
+}
+
 int list_probes(bool with_vars)
 {
 	Probe *p = vec_get(&sess->probes, 0);
@@ -1869,8 +1943,7 @@ int list_probes(bool with_vars)
 		Probe *a = vec_get(&sess->aliases, i);
 		for (int j = 0; j < a->alias_names.len; j++) {
 			ProbePoint *name = vec_get(&a->alias_names, j);
-			if (name->ncomps != pat->ncomps ||
-			    !alias_name_matches(name, pat, name->ncomps) ||
+			if (!list_name_matches(name, 0, pat, 0) ||
 			    name->comps[0].name[0] == '_')
 				continue;
 			char *line = probe_point_str(name);
@@ -1917,6 +1990,8 @@ int list_probes(bool with_vars)
 		      match_simple(&ctx, pat, "never", DP_NEVER, &r))) {
 			if (!strcmp(pat->comps[0].name, "timer"))
 				match_timer(&ctx, pat);
+			else if (!strcmp(pat->comps[0].name, "perf"))
+				match_perf(&ctx, pat);
 			else if (!strcmp(pat->comps[0].name, "kernel") ||
 				 !strcmp(pat->comps[0].name, "kprobe") ||
 				 !strcmp(pat->comps[0].name, "module"))

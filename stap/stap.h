@@ -357,6 +357,7 @@ typedef enum {
 	DP_KPROBE,              /* symbol + offset, function entry */
 	DP_KRETPROBE,           /* symbol, .return */
 	DP_TRACE,               /* kernel.trace: symbol = tracepoint, tp */
+	DP_PERF,                /* perf.type(T).config(C): perf_* */
 } DerivedKind;
 
 /* The code that runs for one or more derived probes: one C function. */
@@ -400,6 +401,9 @@ typedef struct DerivedProbe {
 	bool dw_inline;         /* dw_die is a DW_TAG_inlined_subroutine */
 	uint64_t dw_text;       /* the kernel's _stext (link time), for -p2 */
 	struct TraceEvent *tp;  /* DP_TRACE */
+	int64_t perf_type, perf_config; /* DP_PERF */
+	int64_t perf_sample;    /* period, or frequency if perf_freq */
+	bool perf_freq;
 } DerivedProbe;
 
 /* ------------------------------------------------------------------ */

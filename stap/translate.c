@@ -1940,6 +1940,18 @@ static void gen_tables(FILE *out, char **ph)
 		}
 		fputs("\t{ }\n};\n", out);
 	}
+	if (count_kind(DP_PERF, DP_PERF)) {
+		fputs("static struct stp_perf _stp_perfs[] = {\n", out);
+		for (int i = 0; i < sess->derived.len; i++) {
+			DerivedProbe *d = vec_get(&sess->derived, i);
+			if (d->kind == DP_PERF)
+				fprintf(out, "\t{ .probe = &_stp_probes[%d], .type = %" PRId64
+					", .config = %" PRId64 "ULL, .sample = %" PRId64
+					"ULL, .freq = %d },\n", i, d->perf_type,
+					d->perf_config, d->perf_sample, d->perf_freq);
+		}
+		fputs("\t{ }\n};\n", out);
+	}
 	if (count_kind(DP_TRACE, DP_TRACE)) {
 		/* a probe function of the tracepoint's shape for each */
 		for (int i = 0; i < sess->derived.len; i++) {
@@ -2075,6 +2087,8 @@ bool translate(FILE *out)
 		fputs("#define STP_HAVE_KPROBES 1\n", out);
 	if (count_kind(DP_TRACE, DP_TRACE))
 		fputs("#define STP_HAVE_TRACEPOINTS 1\n", out);
+	if (count_kind(DP_PERF, DP_PERF))
+		fputs("#define STP_HAVE_PERF 1\n", out);
 	fputs("#include \"runtime.h\"\n\n", out);
 	fprintf(out, "#ifndef MAXNESTING\n#define MAXNESTING %d\n#endif\n\n", nesting);
 
