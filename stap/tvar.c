@@ -1834,6 +1834,22 @@ static void resolve(Res *r, Node *n)
 			}
 		}
 		return;
+	case ND_COND: case ND_IF:
+		/* "@defined($a) ? $a : $b" (@choose_defined): only the
+		 * branch taken is resolved, the other goes, as in SystemTap */
+		if (n->cond && n->cond->kind == ND_DEFINED) {
+			resolve(r, n->cond);
+			Node *pick = n->cond->val ? n->then : n->els;
+			if (pick) {
+				resolve(r, pick);
+				*n = *pick;
+			} else {
+				n->kind = ND_NULL_STMT;
+				n->cond = n->then = n->els = NULL;
+			}
+			return;
+		}
+		break;
 	case ND_PREINC: case ND_PREDEC: case ND_POSTINC: case ND_POSTDEC:
 		resolve(r, n->lhs);
 		if (n->lhs->kind == ND_TARGET && n->lhs->tv && !sess->guru)
