@@ -25,6 +25,7 @@ enum _stp_msg_type {
 	STP_OOB = 4,
 	STP_REQUEST_EXIT = 5,
 	STP_STOPPED = 6,
+	STP_SYSTEM = 7,		/* system(): a NUL-terminated command */
 };
 
 struct _stp_msg_hdr {

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -322,6 +323,41 @@ static void oob_text(struct session *s, const char *text, size_t len)
 	free(buf);
 }
 
+/* system(CMD): /bin/sh -c CMD in the background, as the user stapio
+ * runs as, its output on stapio's standard output and error; an
+ * intermediate child exits at once so that nothing is left to reap. */
+static void run_system(const char *cmd, size_t len)
+{
+	pid_t pid;
+
+	if (!len || cmd[len - 1] != '\0') {
+		msg("ignoring a malformed system() request");
+		return;
+	}
+	dbg(1, "system(\"%s\")", cmd);
+	pid = fork();
+	if (pid < 0) {
+		msg("system(): cannot fork: %s", strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		if (fork() == 0) {
+			int fd = open("/dev/null", O_RDONLY);
+
+			if (fd >= 0 && fd != STDIN_FILENO) {
+				dup2(fd, STDIN_FILENO);
+				close(fd);
+			}
+			signal(SIGPIPE, SIG_DFL);
+			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+			_exit(127);
+		}
+		_exit(0);
+	}
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
 static int handle_cmd(struct session *s)
 {
 	union {
@@ -366,6 +402,9 @@ static int handle_cmd(struct session *s)
 		break;
 	case STP_REQUEST_EXIT:
 		send_stop(s, "exit requested by the module");
+		break;
+	case STP_SYSTEM:
+		run_system(payload, m.h.len);
 		break;
 	case STP_STOPPED: {
 		struct _stp_msg_stopped st = { 0 };
