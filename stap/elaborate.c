@@ -658,7 +658,10 @@ static int match_trace(Ctx *ctx, ProbePoint *pp)
 		return -2;
 	char *sim = similar_tracepoints(t->arg->str);
 	semantic_error(pp->tok, "while resolving probe point");
-	semantic_error(NULL, sim ? format("no match (similar tracepoints: %s)", sim) : "no match");
+	if (sim)
+		semantic_error(NULL, "no match (similar tracepoints: %s)", sim);
+	else
+		semantic_error(NULL, "no match");
 	return -1;
 }
 
