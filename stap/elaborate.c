@@ -1652,122 +1652,140 @@ static Node *stat_of(Token *tok, Node *operand, StatOp op)
 	return s;
 }
 
-static Node *stats_display(Token *tok, Node *operand, Var *g, Node *printf_node)
+/* The five statistics of OPERAND as PRINTF_NODE's arguments. */
+static void stats_args(Token *tok, Node *operand, Var *g, Node *printf_node)
 {
-	/* "@count=%d @min=%d @max=%d @sum=%d @avg=%d" if non-empty */
 	g->stat_ops |= (1 << STAT_COUNT) | (1 << STAT_MIN) | (1 << STAT_MAX) |
 		       (1 << STAT_SUM) | (1 << STAT_AVG);
 	StatOp ops[] = { STAT_COUNT, STAT_MIN, STAT_MAX, STAT_SUM, STAT_AVG };
 	for (int i = 0; i < 5; i++)
 		nodelist_push(&printf_node->args, stat_of(tok, operand, ops[i]));
-	Node *cond = synth(ND_CMP, tok);
-	cond->op = OP_GT;
-	cond->type = TY_LONG;
-	cond->lhs = stat_of(tok, operand, STAT_COUNT);
-	Node *zero = synth(ND_NUM, tok);
-	zero->type = TY_LONG;
-	cond->rhs = zero;
-	Node *ifn = synth(ND_IF, tok);
-	ifn->cond = cond;
-	Node *es = synth(ND_EXPR_STMT, tok);
-	es->lhs = printf_node;
-	ifn->then = es;
-	return ifn;
 }
 
+static Node *expr_stmt(Token *tok, Node *e)
+{
+	Node *es = synth(ND_EXPR_STMT, tok);
+	es->lhs = e;
+	return es;
+}
+
+static Var *display_local(Handler *h, Token *tok, const char *name, Type t)
+{
+	Var *v = arena_alloc(sizeof(*v));
+	v->name = arena_strdup(name);
+	v->tok = tok;
+	v->type = t;
+	v->index = h->locals.len;
+	vec_push(&h->locals, v);
+	return v;
+}
+
+/* The body that prints global G at exit, as SystemTap writes it:
+ *   printf("x=%d\n", x)            printf("s=\"%#s\"\n", s)
+ *   if (@count(st) == 0) printf("st @count=0x0\n")
+ *   else printf("st @count=%#d @min=%#d @max=%#d @sum=%#d @avg=%#d\n", ...)
+ *   foreach (__val = [__idx0, __idx1] in a-) printf("a[%#d,\"%#s\"]=%d\n", ...)
+ *   foreach ([__idx0] in sts-) printf("sts[%#d] @count=%#d ...\n", ...) */
+static Node *global_display(Handler *h, Var *g)
+{
+	Token *tok = g->tok;
+	Node *body = synth(ND_BLOCK, tok);
+	body->op = 'b';         /* shown as a block at -p2 -v */
+	if (g->arity == 0) {
+		if (g->type == TY_STATS) {
+			Node *p = synth_printf(tok, format("%s @count=%%#d @min=%%#d @max=%%#d @sum=%%#d @avg=%%#d\n", g->name));
+			stats_args(tok, synth_var(tok, g), g, p);
+			Node *cond = synth(ND_CMP, tok);
+			cond->op = OP_EQ;
+			cond->type = TY_LONG;
+			cond->lhs = stat_of(tok, synth_var(tok, g), STAT_COUNT);
+			cond->rhs = synth(ND_NUM, tok);
+			cond->rhs->type = TY_LONG;
+			Node *ifn = synth(ND_IF, tok);
+			ifn->cond = cond;
+			ifn->then = expr_stmt(tok, synth_printf(tok, format("%s @count=0x0\n", g->name)));
+			ifn->els = expr_stmt(tok, p);
+			nodelist_push(&body->args, ifn);
+			return body;
+		}
+		Node *p = synth_printf(tok, g->type == TY_STRING ?
+				       format("%s=\"%%#s\"\n", g->name) :
+				       format("%s=%%d\n", g->name));
+		nodelist_push(&p->args, synth_var(tok, g));
+		nodelist_push(&body->args, expr_stmt(tok, p));
+		return body;
+	}
+	Node *fe = synth(ND_FOREACH, tok);
+	fe->name = g->name;
+	fe->var = g;
+	fe->rhs = synth_var(tok, g);
+	fe->sort_column = -1;   /* by value (@count) descending */
+	fe->sort_dir = -1;
+	fe->sort_stat = STAT_COUNT;
+	if (g->type == TY_STATS)
+		g->stat_ops |= 1 << STAT_COUNT;
+	StrBuf fmt = {0};
+	sb_printf(&fmt, "%s[", g->name);
+	Node *idx = synth(ND_INDEX, tok);
+	idx->name = g->name;
+	idx->var = g;
+	idx->type = g->type;
+	Vec keys = {0};
+	for (int k = 0; k < g->arity; k++) {
+		Var *kv = display_local(h, tok, format("__idx%d", k), g->index_types[k]);
+		vec_push(&keys, kv);
+		nodelist_push(&fe->keys, synth_var(tok, kv));
+		nodelist_push(&idx->args, synth_var(tok, kv));
+		sb_puts(&fmt, k ? "," : "");
+		sb_puts(&fmt, kv->type == TY_STRING ? "\"%#s\"" : "%#d");
+	}
+	sb_puts(&fmt, "]");
+	Node *p;
+	if (g->type == TY_STATS) {
+		sb_puts(&fmt, " @count=%#d @min=%#d @max=%#d @sum=%#d @avg=%#d\n");
+		p = synth_printf(tok, fmt.buf);
+		for (int k = 0; k < keys.len; k++)
+			nodelist_push(&p->args, synth_var(tok, vec_get(&keys, k)));
+		stats_args(tok, idx, g, p);
+	} else {
+		Var *val = display_local(h, tok, "__val", g->type);
+		fe->value = synth_var(tok, val);
+		sb_puts(&fmt, g->type == TY_STRING ? "=\"%#s\"\n" : "=%d\n");
+		p = synth_printf(tok, fmt.buf);
+		for (int k = 0; k < keys.len; k++)
+			nodelist_push(&p->args, synth_var(tok, vec_get(&keys, k)));
+		nodelist_push(&p->args, synth_var(tok, val));
+	}
+	fe->body = expr_stmt(tok, p);
+	sb_release(&fmt);
+	nodelist_push(&body->args, fe);
+	return body;
+}
+
+/* One end probe for each global of the user's that is written and never
+ * read, after the user's end probes. */
 static void add_global_display(void)
 {
-	Node *body = NULL;
-	Handler *h = NULL;
 	for (int i = 0; i < sess->used_globals.len; i++) {
 		Var *g = vec_get(&sess->used_globals, i);
 		if (!g->file || !g->file->is_user || global_is_read(g))
 			continue;
-		Token *tok = g->tok;
-		if (!body) {
-			body = synth(ND_BLOCK, tok);
-			h = arena_alloc(sizeof(*h));
-			h->body = body;
-			h->tok = tok;
-			h->index = sess->handlers.len;
-		}
-		if (g->arity == 0) {
-			Node *es = synth(ND_EXPR_STMT, tok);
-			if (g->type == TY_STATS) {
-				Node *p = synth_printf(tok, format("%s @count=%%d @min=%%d @max=%%d @sum=%%d @avg=%%d\n", g->name));
-				nodelist_push(&body->args, stats_display(tok, synth_var(tok, g), g, p));
-				continue;
-			}
-			Node *p = synth_printf(tok, g->type == TY_STRING ?
-					       format("%s=\"%%s\"\n", g->name) :
-					       format("%s=%%d\n", g->name));
-			nodelist_push(&p->args, synth_var(tok, g));
-			es->lhs = p;
-			nodelist_push(&body->args, es);
-			continue;
-		}
-		/* foreach ([k1..kn] in g-) printf("g[%d,\"%s\"]=%d\n", k.., g[k..]) */
-		Node *fe = synth(ND_FOREACH, tok);
-		fe->name = g->name;
-		fe->var = g;
-		fe->rhs = synth_var(tok, g);
-		fe->sort_column = g->type == TY_STATS ? 0 : -1;
-		fe->sort_dir = -1;
-		fe->sort_stat = STAT_COUNT;
-		StrBuf fmt = {0};
-		sb_printf(&fmt, "%s[", g->name);
-		Node *idx = synth(ND_INDEX, tok);
-		idx->name = g->name;
-		idx->var = g;
-		idx->type = g->type;
-		Vec keys = {0};
-		for (int k = 0; k < g->arity; k++) {
-			Var *kv = arena_alloc(sizeof(*kv));
-			kv->name = format("__k%d", k);
-			kv->tok = tok;
-			kv->type = g->index_types[k];
-			kv->index = h->locals.len;
-			vec_push(&h->locals, kv);
-			vec_push(&keys, kv);
-			nodelist_push(&fe->keys, synth_var(tok, kv));
-			nodelist_push(&idx->args, synth_var(tok, kv));
-			sb_puts(&fmt, k ? "," : "");
-			sb_puts(&fmt, kv->type == TY_STRING ? "\"%s\"" : "%d");
-		}
-		sb_puts(&fmt, "]");
-		Node *p;
-		if (g->type == TY_STATS) {
-			sb_puts(&fmt, " @count=%d @min=%d @max=%d @sum=%d @avg=%d\n");
-			p = synth_printf(tok, fmt.buf);
-			for (int k = 0; k < keys.len; k++)
-				nodelist_push(&p->args, synth_var(tok, vec_get(&keys, k)));
-			fe->body = stats_display(tok, idx, g, p);
-		} else {
-			sb_puts(&fmt, g->type == TY_STRING ? "=\"%s\"\n" : "=%d\n");
-			p = synth_printf(tok, fmt.buf);
-			for (int k = 0; k < keys.len; k++)
-				nodelist_push(&p->args, synth_var(tok, vec_get(&keys, k)));
-			nodelist_push(&p->args, idx);
-			Node *es = synth(ND_EXPR_STMT, tok);
-			es->lhs = p;
-			fe->body = es;
-		}
-		sb_release(&fmt);
-		nodelist_push(&body->args, fe);
+		Handler *h = arena_alloc(sizeof(*h));
+		h->tok = g->tok;
+		h->index = sess->handlers.len;
+		h->body = global_display(h, g);
+		vec_push(&sess->handlers, h);
+		DerivedProbe *d = arena_alloc(sizeof(*d));
+		d->kind = DP_END;
+		d->pp = "end";
+		d->user_pp = "end";
+		d->tok = h->tok;
+		d->handler = h;
+		d->seq = INT64_MAX;
+		d->maxactive = -1;
+		d->index = sess->derived.len;
+		vec_push(&sess->derived, d);
 	}
-	if (!body)
-		return;
-	vec_push(&sess->handlers, h);
-	DerivedProbe *d = arena_alloc(sizeof(*d));
-	d->kind = DP_END;
-	d->pp = "end";
-	d->user_pp = "end";
-	d->tok = h->tok;
-	d->handler = h;
-	d->seq = INT64_MAX;     /* after the user's end probes */
-	d->maxactive = -1;
-	d->index = sess->derived.len;
-	vec_push(&sess->derived, d);
 }
 
 /* ------------------------------------------------------------------ */

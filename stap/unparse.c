@@ -311,7 +311,8 @@ static void expr_str(StrBuf *sb, Node *n)
 			sb_puts(sb, "] in ");
 			expr_str(sb, n->lhs);
 		} else {
-			sb_printf(sb, "] in %s", n->name);
+			sb_printf(sb, "] in %s", mangled && n->var ?
+				  var_mangled(n->var) : n->name);
 		}
 		return;
 	case ND_AGG:
@@ -421,7 +422,8 @@ void unparse_node(StrBuf *sb, Node *n, int indent)
 			sb_puts(sb, "] in ");
 			expr_str(sb, n->lhs);
 		} else {
-			sb_printf(sb, "] in %s", n->name);
+			sb_printf(sb, "] in %s", mangled && n->var ?
+				  var_mangled(n->var) : n->name);
 		}
 		if (n->args.len) {
 			sb_putc(sb, '[');
@@ -458,7 +460,10 @@ void unparse_node(StrBuf *sb, Node *n, int indent)
 		return;
 	case ND_DELETE:
 		sb_puts(sb, "delete ");
-		expr_str(sb, n->lhs);
+		if (n->lhs->kind == ND_VAR)     /* SystemTap shows its name */
+			sb_puts(sb, n->lhs->name);
+		else
+			expr_str(sb, n->lhs);
 		return;
 	case ND_TRY:
 		sb_puts(sb, "try {\n");
@@ -581,8 +586,9 @@ void unparse_body(FILE *out, Node *body)
 	StrBuf sb = {0};
 	mangled = true;
 	sb_puts(&sb, "{ ");
-	/* a block of one statement shows as the statement */
-	while (body->kind == ND_BLOCK && body->args.len == 1)
+	/* a block of one statement shows as the statement (but the
+	 * synthetic bodies SystemTap writes as a block, op 'b') */
+	while (body->kind == ND_BLOCK && body->args.len == 1 && body->op != 'b')
 		body = body->args.items[0];
 	unparse_node(&sb, body, 0);
 	sb_puts(&sb, " }\n");
