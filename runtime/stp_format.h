@@ -213,6 +213,36 @@ static __maybe_unused void _stp_fmt_char(struct stp_sink *s, int64_t v, unsigned
 		_stp_sink_pad(s, ' ', width - n);
 }
 
+/*
+ * %b: the value's WIDTH low-order bytes in the machine's byte order (1, 2,
+ * 4 or 8; 8 when absent), a binary blob instead of text.
+ */
+static __maybe_unused void _stp_fmt_bin(struct stp_sink *s, int64_t v, int width)
+{
+	union {
+		uint8_t b;
+		uint16_t h;
+		uint32_t w;
+		uint64_t q;
+	} u;
+
+	switch (width) {
+	case 1:
+		u.b = (uint8_t)v;
+		break;
+	case 2:
+		u.h = (uint16_t)v;
+		break;
+	case 4:
+		u.w = (uint32_t)v;
+		break;
+	default:
+		width = 8;
+		u.q = (uint64_t)v;
+	}
+	_stp_sink_write(s, (const char *)&u, width);
+}
+
 /* print(long) */
 static inline void _stp_print_long(struct stp_sink *s, int64_t v)
 {

@@ -102,6 +102,48 @@ static __maybe_unused int _stp_user_string(struct context *c, char *dst, unsigne
 	return 0;
 }
 
+/*
+ * %m and %M: PREC bytes (1 when absent) of kernel memory at ADDR, raw (m)
+ * or as two hex digits a byte (M), padded to WIDTH.  A fault sets the
+ * error and returns -EFAULT (the bytes before it are printed).
+ */
+static __maybe_unused int _stp_fmt_mem(struct context *c, struct stp_sink *s,
+				       int64_t addr, char conv,
+				       unsigned int flags, int width, int prec)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned long a = (unsigned long)addr;
+	unsigned char buf[32];
+	int n = prec < 0 ? 1 : prec;
+	int len = conv == 'M' ? 2 * n : n;
+
+	if (!(flags & STP_F_MINUS))
+		_stp_sink_pad(s, ' ', width - len);
+	while (n > 0) {
+		int chunk = n < (int)sizeof(buf) ? n : (int)sizeof(buf);
+		int i;
+
+		if (_stp_kread(buf, a, chunk)) {
+			_stp_cerror(c, "kernel read fault at 0x%lx [man error::fault]",
+				    a);
+			return -EFAULT;
+		}
+		for (i = 0; i < chunk; i++) {
+			if (conv == 'M') {
+				_stp_sink_putc(s, hex[buf[i] >> 4]);
+				_stp_sink_putc(s, hex[buf[i] & 15]);
+			} else {
+				_stp_sink_putc(s, buf[i]);
+			}
+		}
+		a += chunk;
+		n -= chunk;
+	}
+	if (flags & STP_F_MINUS)
+		_stp_sink_pad(s, ' ', width - len);
+	return 0;
+}
+
 /* Read SIZE (1, 2, 4, 8) bytes of kernel or user memory as a signed
  * value; WHAT names it in the error ("int", "long", ...). */
 static __maybe_unused int64_t _stp_read_num(struct context *c, unsigned long addr, int size,

@@ -291,8 +291,9 @@ bool build_module(void)
 		return true;
 
 	t = now_stamp();
+	/* as SystemTap's: a gcc warning fails the build (-Werror) */
 	char *mk = format("obj-m := %s.o\n%s-y := %s_src.o\n"
-			  "ccflags-y := -I%s -Wno-unused -Wno-declaration-after-statement\n",
+			  "ccflags-y := -I%s -Wno-unused -Wno-declaration-after-statement -Werror\n",
 			  name, name, name, sess->runtime_dir);
 	if (!write_file(format("%s/Makefile", tmpdir), mk, strlen(mk)))
 		return false;

@@ -292,6 +292,10 @@ static Node *fold_binary(Node *n, Function *in)
 			if (b < 0 || b > 63)
 				return num_node(n->lhs, a);
 			return num_node(n->lhs, a >> b);
+		case OP_USHR:
+			if (b < 0 || b > 63)
+				return n;
+			return num_node(n->lhs, (int64_t)(ua >> b));
 		case OP_BITAND: return num_node(n->lhs, a & b);
 		case OP_BITOR: return num_node(n->lhs, a | b);
 		case OP_BITXOR: return num_node(n->lhs, a ^ b);

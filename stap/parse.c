@@ -537,13 +537,14 @@ static Node *concat(Token **rest, Token *tok)
 	return n;
 }
 
-/* shift = concat (('<<' | '>>') concat)* */
+/* shift = concat (('<<' | '>>' | '>>>') concat)* */
 static Node *shift(Token **rest, Token *tok)
 {
 	Node *n = concat(&tok, tok);
 	for (;;) {
 		Token *start = tok;
-		int op = equal(tok, "<<") ? OP_SHL : equal(tok, ">>") ? OP_SHR : -1;
+		int op = equal(tok, "<<") ? OP_SHL : equal(tok, ">>") ? OP_SHR :
+			 equal(tok, ">>>") ? OP_USHR : -1;
 		if (op < 0)
 			break;
 		n = new_binary(ND_BINARY, op, n, concat(&tok, tok->next), start);

@@ -150,7 +150,7 @@ const char *type_name(Type t);   /* "long", "string", "stats", "unknown" */
 typedef enum {
 	OP_NONE,                /* plain '=' in ND_ASSIGN */
 	OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD,
-	OP_SHL, OP_SHR,
+	OP_SHL, OP_SHR, OP_USHR,    /* << >> >>> (logical) */
 	OP_BITAND, OP_BITOR, OP_BITXOR,
 	OP_CONCAT,              /* '.' */
 	OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE,

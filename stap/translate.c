@@ -588,6 +588,7 @@ static char *long_binop(Node *n, int op, const char *l, const char *r)
 	case OP_MOD: return gen_div(n, l, r, true);
 	case OP_SHL: return format("((int64_t)((uint64_t)%s << (%s & 63)))", l, r);
 	case OP_SHR: return format("(%s >> (%s & 63))", l, r);
+	case OP_USHR: return format("((int64_t)((uint64_t)%s >> (%s & 63)))", l, r);
 	case OP_BITAND: return format("(%s & %s)", l, r);
 	case OP_BITOR: return format("(%s | %s)", l, r);
 	case OP_BITXOR: return format("(%s ^ %s)", l, r);
@@ -890,6 +891,14 @@ static char *gen_print(Node *n)
 			case 'X': case 'p':
 				sb_printf(&sb, "_stp_fmt_long(%s, %s, '%c', %u, %s, %s); ",
 					  s, arg, f->conv, f->flags, w, p);
+				break;
+			case 'b':
+				sb_printf(&sb, "_stp_fmt_bin(%s, %s, %s); ", s, arg, w);
+				break;
+			case 'm': case 'M':
+				sb_printf(&sb, "if (unlikely(_stp_fmt_mem(c, %s, %s, '%c', %u, %s, %s))) { c->last_stmt = %s; goto %s; } ",
+					  s, arg, f->conv, f->flags, w, p, where(n),
+					  sc->errlabel);
 				break;
 			default:
 				gen_fail(n->args.items[0]->tok,

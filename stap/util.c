@@ -244,7 +244,7 @@ const char *binop_text(BinOp op)
 	static const char *names[] = {
 		[OP_NONE] = "=", [OP_ADD] = "+", [OP_SUB] = "-",
 		[OP_MUL] = "*", [OP_DIV] = "/", [OP_MOD] = "%",
-		[OP_SHL] = "<<", [OP_SHR] = ">>", [OP_BITAND] = "&",
+		[OP_SHL] = "<<", [OP_SHR] = ">>", [OP_USHR] = ">>>", [OP_BITAND] = "&",
 		[OP_BITOR] = "|", [OP_BITXOR] = "^", [OP_CONCAT] = ".",
 		[OP_LT] = "<", [OP_LE] = "<=", [OP_GT] = ">", [OP_GE] = ">=",
 		[OP_EQ] = "==", [OP_NE] = "!=", [OP_REGEX_MATCH] = "=~",

@@ -189,6 +189,19 @@ static void test_format(void)
 	CHECK_STR(fmt1('c', STP_F_HASH, -1, -1, '\n'), "\\n");
 	CHECK_STR(fmt1('c', STP_F_HASH, -1, -1, 1), "\\001");
 
+	/* %b: the low bytes of the value, little-endian on x86 */
+	_stp_sink_str(&s, buf);
+	_stp_fmt_bin(&s, 0x41424344LL, 1);
+	_stp_fmt_bin(&s, 0x41424344LL, 2);
+	_stp_fmt_bin(&s, 0x41424344LL, 4);
+	CHECK_EQ(s.len, 7);
+	CHECK(!memcmp(buf, "DDCDCBA", 7));
+	_stp_sink_str(&s, buf);
+	_stp_fmt_bin(&s, 0x4142434445464748LL, -1);
+	_stp_fmt_bin(&s, 0x30LL, 3);
+	CHECK_EQ(s.len, 16);
+	CHECK(!memcmp(buf, "HGFEDCBA0\0\0\0\0\0\0\0", 16));
+
 	/* string sinks truncate */
 	memset(big, 'y', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
