@@ -1782,11 +1782,105 @@ static Function *clone_for(Res *r, Function *f)
 	return c;
 }
 
+/* The value of a condition made constant by @defined folding:
+ * numbers, !, &&, || and comparisons of them. */
+static bool const_cond(Node *n, int64_t *v)
+{
+	int64_t a, b;
+
+	switch (n ? n->kind : ND_NULL_STMT) {
+	case ND_NUM:
+		*v = n->val;
+		return true;
+	case ND_NOT:
+		if (!const_cond(n->lhs, &a))
+			return false;
+		*v = !a;
+		return true;
+	case ND_LOGAND:
+	case ND_LOGOR:
+		if (!const_cond(n->lhs, &a))
+			return false;
+		if (n->kind == ND_LOGAND ? !a : a) {
+			*v = n->kind == ND_LOGOR;
+			return true;
+		}
+		if (!const_cond(n->rhs, &b))
+			return false;
+		*v = b != 0;
+		return true;
+	case ND_CMP:
+		if (!const_cond(n->lhs, &a) || !const_cond(n->rhs, &b) ||
+		    n->lhs->kind != ND_NUM || n->rhs->kind != ND_NUM)
+			return false;
+		switch (n->op) {
+		case OP_EQ: *v = a == b; return true;
+		case OP_NE: *v = a != b; return true;
+		case OP_LT: *v = a < b; return true;
+		case OP_LE: *v = a <= b; return true;
+		case OP_GT: *v = a > b; return true;
+		case OP_GE: *v = a >= b; return true;
+		default: return false;
+		}
+	default:
+		return false;
+	}
+}
+
+static void resolve(Res *r, Node *n);
+
+/*
+ * cond ? a : b, if (cond) a else b, x && y, x || y whose condition is
+ * constant once @defined is folded: the dead side goes before its
+ * $variables are resolved, so that @defined($x) ? $x : 0 is accepted
+ * where $x does not exist, as in SystemTap.
+ */
+static void resolve_branches(Res *r, Node *n)
+{
+	int64_t v;
+	bool logic = n->kind == ND_LOGAND || n->kind == ND_LOGOR;
+	Node *cond = logic ? n->lhs : n->cond;
+
+	resolve(r, cond);
+	if (!const_cond(cond, &v)) {
+		resolve(r, n->rhs);
+		resolve(r, n->then);
+		resolve(r, n->els);
+		return;
+	}
+	if (logic) {
+		if (n->kind == ND_LOGAND ? v : !v) {
+			resolve(r, n->rhs);     /* the right side decides */
+			return;
+		}
+		n->kind = ND_NUM;
+		n->val = v != 0;
+		n->lhs = n->rhs = NULL;
+		return;
+	}
+	Node *live = v ? n->then : n->els;
+	if (!live) {
+		n->kind = ND_NULL_STMT;
+		n->cond = n->then = n->els = NULL;
+		return;
+	}
+	*n = *live;
+	resolve(r, n);
+}
+
 static void resolve(Res *r, Node *n)
 {
 	if (!n)
 		return;
 	switch (n->kind) {
+	case ND_COND:
+	case ND_IF:
+	case ND_LOGAND:
+	case ND_LOGOR:
+		if (!has_target(n))
+			return;
+		resolve_branches(r, n);
+		return;
 	case ND_CALL:
 		if (r->dp && n->func && n->func->index < fn_needs_len &&
 		    vec_get(&sess->used_functions, n->func->index) == n->func &&
