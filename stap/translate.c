@@ -1767,10 +1767,13 @@ static void gen_globals(FILE *out)
 				v = -g->init->lhs->val;
 			fprintf(out, "static int64_t %s = %s;\n", g->cname, num_lit(v));
 		}
+		/* not module_param_named(): its macros would expand a
+		 * name such as 'current' or 'NULL' */
 		if (is_settable(g))
 			fprintf(out, "static char *%s_param;\n"
-				"module_param_named(%s, %s_param, charp, 0);\n",
-				g->cname, g->name, g->cname);
+				"__module_param_call(MODULE_PARAM_PREFIX, %s, &param_ops_charp, &%s_param, 0, -1, 0);\n"
+				"__MODULE_PARM_TYPE(%s, \"charp\");\n",
+				g->cname, g->name, g->cname, g->name);
 		if (g->type == TY_STATS)
 			fprintf(out, "static STP_DEFINE_STATLOCK(%s_lock);\n", g->cname);
 		else
