@@ -1833,7 +1833,7 @@ static void resolve(Res *r, Node *n);
  * cond ? a : b, if (cond) a else b, x && y, x || y whose condition is
  * constant once @defined is folded: the dead side goes before its
  * $variables are resolved, so that @defined($x) ? $x : 0 is accepted
- * where $x does not exist, as in SystemTap.
+ * where $x does not exist, as in SystemTap (@choose_defined).
  */
 static void resolve_branches(Res *r, Node *n)
 {
@@ -1928,22 +1928,6 @@ static void resolve(Res *r, Node *n)
 			}
 		}
 		return;
-	case ND_COND: case ND_IF:
-		/* "@defined($a) ? $a : $b" (@choose_defined): only the
-		 * branch taken is resolved, the other goes, as in SystemTap */
-		if (n->cond && n->cond->kind == ND_DEFINED) {
-			resolve(r, n->cond);
-			Node *pick = n->cond->val ? n->then : n->els;
-			if (pick) {
-				resolve(r, pick);
-				*n = *pick;
-			} else {
-				n->kind = ND_NULL_STMT;
-				n->cond = n->then = n->els = NULL;
-			}
-			return;
-		}
-		break;
 	case ND_PREINC: case ND_PREDEC: case ND_POSTINC: case ND_POSTDEC:
 		resolve(r, n->lhs);
 		if (n->lhs->kind == ND_TARGET && n->lhs->tv && !sess->guru)
