@@ -12,8 +12,8 @@ probe timer.ms(1) {
 		printf("%0100d\n", n++)
 	if (n >= 50000) exit()
 }' >build.log 2>&1 || { cat build.log; exit 1; }
-"$STAP" -r "$KVER" -p4 -m usr2 -e 'global n
-probe timer.ms(100) { printf("%d\n", ++n) }' >build.log 2>&1 || { cat build.log; exit 1; }
+"$STAP" -r "$KVER" -p4 -m usr2 -e 'global n, m	# m, never read, is printed at the end
+probe timer.ms(100) { m++; printf("%d\n", ++n) }' >build.log 2>&1 || { cat build.log; exit 1; }
 vm() {	# vm CMD: CMD in the VM, stderr merged there (in order)
 	"$STAPVM" exec "exec 2>&1; $*" 2>&1 | sed "s|$KVER|KVER|g"
 }
@@ -38,7 +38,7 @@ vm 'rm -rf /tmp/rot; mkdir /tmp/rot; cd /tmp/rot || exit
 	while [ ! -s out ]; do sleep 0.1; done
 	kill -USR2 $p
 	while [ ! -s out.1 ]; do sleep 0.1; done
-	kill -INT $p; wait $p; echo status=$?; ls; cat out out.1 | grep -v "^n=" | awk "\$0 != NR { print \"gap\" }"; grep -c "^n=" out.1
+	kill -INT $p; wait $p; echo status=$?; ls; cat out out.1 | grep -v "^m=" | awk "\$0 != NR { print \"gap\" }"; grep -c "^m=" out.1
 	rm -rf /tmp/rot'
 echo "== usage errors"
 vm 'staprun -S 1 /tmp/rot.ko; echo status=$?; staprun -o x -S 0 /tmp/rot.ko; echo status=$?
