@@ -1877,7 +1877,8 @@ static void resolve(Res *r, Node *n)
 	case ND_IF:
 	case ND_LOGAND:
 	case ND_LOGOR:
-		if (!has_target(n))
+		/* calls of functions with $variables get their copies */
+		if (!has_target(n) && !calls_needing(n))
 			return;
 		resolve_branches(r, n);
 		return;
