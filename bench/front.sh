@@ -9,7 +9,7 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-5}
-kver=${KVER:-6.1.0-56-amd64}
+kver=${KVER:-$("$top/scripts/fetch-kernel" --print-kver)}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export SYSTEMTAP_DIR="$work/sysdir"

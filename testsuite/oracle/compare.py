@@ -12,7 +12,8 @@ printed.  The oracle's results are cached (they take seconds each).
 Also parses every tapset file as a library file, ours and the oracle's.
 
 Usage: compare.py [--passes 1,2] [--only SUBSTR] [--no-tapsets] [--jobs N]
-Environment: ORACLE (default /usr/bin/stap), KVER (default 6.1.0-56-amd64),
+Environment: ORACLE (default /usr/bin/stap), KVER (default: the test kernel,
+scripts/fetch-kernel --print-kver),
 STAP (ours, default TOP/run-stap), ORACLE_CACHE (default
 ~/.cache/stap-oracle).
 """
@@ -29,7 +30,9 @@ import tempfile
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 ORACLE = os.environ.get("ORACLE", "/usr/bin/stap")
-KVER = os.environ.get("KVER", "6.1.0-56-amd64")
+KVER = os.environ.get("KVER") or subprocess.run(
+    [os.path.join(TOP, "scripts", "fetch-kernel"), "--print-kver"],
+    capture_output=True, text=True).stdout.strip()
 OURS = os.environ.get("STAP", os.path.join(TOP, "run-stap"))
 CACHE = os.environ.get("ORACLE_CACHE",
                        os.path.expanduser("~/.cache/stap-oracle"))

@@ -17,8 +17,8 @@ each script is also built unoptimized (-u: nothing elided), which
 exercises more of pass 3.
 
 Usage: p4.py [--only SUBSTR] [--jobs N] [-u]
-Environment: STAP (ours, default TOP/run-stap), KVER (default
-6.1.0-56-amd64), P4_CACHE (default ~/.cache/stap-p4corpus).
+Environment: STAP (ours, default TOP/run-stap), KVER (default: the test
+kernel, scripts/fetch-kernel --print-kver), P4_CACHE (default ~/.cache/stap-p4corpus).
 """
 import concurrent.futures
 import hashlib

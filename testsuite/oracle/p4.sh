@@ -1,7 +1,7 @@
 #!/bin/sh
 # testsuite/oracle/p4.sh - build at -p4 every script of the corpus (Debian's
 # systemtap-doc examples and our tests, see compare.py) that our stap
-# accepts at -p2, against the installed 6.1.0-56-amd64 headers, and print
+# accepts at -p2, against the installed headers of the test kernel, and print
 # the built/accepted counts and each failure (a build error or a gcc
 # warning) with its first message.  Not part of make check: a first run
 # takes minutes (results are cached by the generated C in

@@ -7,7 +7,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-kver=${KVER:-$("$top/vm/stapvm" kver 2>/dev/null || echo 6.1.0-56-amd64)}
+kver=${KVER:-$("$top/vm/stapvm" kver 2>/dev/null)}
 kdir=/lib/modules/$kver/build
 if [ ! -f "$kdir/Makefile" ]; then
 	echo "kbuild.sh: no kernel build tree for $kver (skipped)"
