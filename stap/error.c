@@ -41,12 +41,14 @@ char *tok_location(Token *tok)
 		      tok->col);
 }
 
-/* "identifier 'x' at FILE:L:C"; FILE left out when SAME_FILE. */
-static char *tok_describe_in(Token *tok, File *same_file)
+/*
+ * "identifier 'x' at FILE:L:C".  SystemTap leaves FILE out when the token
+ * shown before was in the same file ("at :1:7"); every location here
+ * names its file.
+ */
+char *tok_describe(Token *tok)
 {
 	const char *file = tok->file ? tok->file->name : "";
-	if (tok->file && tok->file == same_file)
-		file = "";
 	if (tok->kind == TK_EOF)
 		return format("%s EOF", file);
 	const char *text = tok->kind == TK_STRING ? tok->str :
@@ -59,11 +61,6 @@ static char *tok_describe_in(Token *tok, File *same_file)
 			   "operator" : tok_kind_name(tok->kind);
 	return format("%s '%s' at %s:%d:%d", kind, printable(text), file,
 		      tok->line, tok->col);
-}
-
-char *tok_describe(Token *tok)
-{
-	return tok_describe_in(tok, NULL);
 }
 
 static void print_source_line(Token *tok, int indent)
@@ -102,7 +99,6 @@ static void print_source(Token *tok, int indent)
 static Vec seen_errors;         /* char* keys */
 static Vec seen_warnings;
 static int suppressed_errors, suppressed_warnings;
-static File *last_file;         /* file of the last token shown */
 
 static bool seen(Vec *v, const char *key)
 {
@@ -138,16 +134,6 @@ void print_suppressed(void)
 	if (suppressed_errors || suppressed_warnings)
 		fprintf(stderr, "Rerun with -v to see them.\n");
 	suppressed_errors = suppressed_warnings = 0;
-}
-
-/* A token as SystemTap shows it in semantic errors and warnings: the
- * file name is left out when the previous token shown was in the same
- * file. */
-static char *tok_describe_last(Token *tok)
-{
-	char *s = tok_describe_in(tok, last_file);
-	last_file = tok->file;
-	return s;
 }
 
 /* "saw:" shows the token the parser stopped at; "at:" a token the
@@ -207,19 +193,19 @@ static void vsemantic(Token *tok, Token *tok2, const char *msg2,
 	if (last_error_dup && msg2)     /* -v: a repeat without its chain */
 		tok2 = NULL;
 	if (tok)
-		fprintf(stderr, ": %s", tok_describe_last(tok));
+		fprintf(stderr, ": %s", tok_describe(tok));
 	fputc('\n', stderr);
 	print_source(tok, 8);
 	if (tok2 && !msg2) {
 		/* the declaration the error refers to, as a bare token */
-		fprintf(stderr, "%s\n", tok_describe_last(tok2));
+		fprintf(stderr, "%s\n", tok_describe(tok2));
 		print_source(tok2, 8);
 		tok2 = NULL;
 	}
 	fputc('\n', stderr);
 	if (tok2) {
 		fprintf(stderr, "semantic error: %s: %s\n", msg2,
-			tok_describe_last(tok2));
+			tok_describe(tok2));
 		print_source(tok2, 8);
 		fputc('\n', stderr);
 	}
@@ -261,7 +247,7 @@ void warning_at(Token *tok, const char *fmt, ...)
 	fprintf(stderr, "WARNING: %s", msg ? msg : fmt);
 	free(msg);
 	if (tok)
-		fprintf(stderr, ": %s", tok_describe_last(tok));
+		fprintf(stderr, ": %s", tok_describe(tok));
 	fputc('\n', stderr);
 	print_source(tok, 1);
 }
@@ -271,7 +257,6 @@ void error_reset(void)
 	seen_errors = (Vec){0};
 	seen_warnings = (Vec){0};
 	suppressed_errors = suppressed_warnings = 0;
-	last_file = NULL;
 }
 
 void fatal(const char *fmt, ...)

@@ -165,6 +165,9 @@ def summarize(rc, err):
         m = re.match(r"^(parse error|semantic error): ?(.*)$", line)
         if m:
             kind, msg = m.group(1), m.group(2)
+            # SystemTap leaves the file out of a location in the file of
+            # the location shown before ("at :1:7"); ours always names it
+            msg = re.sub(r" at [^ ]*:(\d+:\d+)$", r" at :\1", msg)
             for l2 in lines[i + 1:i + 4]:
                 lm = LOC.match(l2)
                 if lm:
