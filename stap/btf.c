@@ -312,12 +312,10 @@ bool btf_kernel_load(void)
 	char *saved = format("%s/btf-%s-%lld-%lld-%llu", sess->cache_dir,
 			     sess->kernel_release, (long long)st.st_size,
 			     (long long)st.st_mtime, (unsigned long long)st.st_ino);
-	if (!sess->disable_cache) {
-		char *d = read_file(saved, &len);
-		if (d && btf_index(d, len)) {
-			btf_from = img;
-			return true;
-		}
+	char *cached = read_file(saved, &len);
+	if (cached && btf_index(cached, len)) {
+		btf_from = img;
+		return true;
 	}
 	if (verbose_for(2))
 		fprintf(stderr, "Reading the kernel's BTF from \"%s\"\n", img);
@@ -325,7 +323,7 @@ bool btf_kernel_load(void)
 	if (!d || !btf_index(d, len))
 		return false;
 	btf_from = img;
-	if (!sess->disable_cache && mkdir_p(sess->cache_dir) == 0) {
+	if (mkdir_p(sess->cache_dir) == 0) {
 		char *tmp = format("%s.%d", saved, (int)getpid());
 		FILE *f = fopen(tmp, "w");
 		if (f) {

@@ -313,24 +313,30 @@ bool build_module(void)
 		fprintf(stderr, "Pass 4: compiled C into \"%s.ko\" in %s.\n", name,
 			elapsed(&t));
 
+	/* the module stays in the cache, or in the build directory (removed
+	 * after the run) without it; -m, and -p4 without the cache as in
+	 * SystemTap, put it in the current directory as well */
+	bool cached = false;
 	if (!sess->disable_cache) {
 		mkdir_p(cdir);
-		if (copy_file(built, cached_ko))
+		cached = copy_file(built, cached_ko);
+		if (cached)
 			copy_file(c_path, cached_c);
-		else
-			cached_ko = NULL;
 	}
-	if (sess->module_name || !cached_ko) {
-		if (!cached_ko && !sess->module_name)
-			final_ko = format("%s/%s.ko", tmpdir, name);
-		if (final_ko != cached_ko && strcmp(final_ko, built) &&
-		    !copy_file(built, final_ko)) {
-			fprintf(stderr, "stap: cannot copy module to '%s': %s\n",
-				final_ko, strerror(errno));
-			return false;
+	if (!sess->module_name && !cached) {
+		final_ko = built;
+		if (sess->disable_cache && sess->last_pass == 4) {
+			char cwd[PATH_MAX];
+			if (!getcwd(cwd, sizeof(cwd)))
+				strcpy(cwd, ".");
+			final_ko = format("%s/%s.ko", cwd, name);
 		}
-		if (!sess->module_name && !cached_ko)
-			sess->keep_tmpdir = sess->last_pass == 4 || sess->keep_tmpdir;
+	}
+	if (final_ko != cached_ko && final_ko != built &&
+	    !copy_file(built, final_ko)) {
+		fprintf(stderr, "stap: cannot copy module to '%s': %s\n",
+			final_ko, strerror(errno));
+		return false;
 	}
 	sess->ko_path = final_ko;
 	return true;

@@ -874,7 +874,7 @@ static bool build_index(DwFile *f, DwIndex *idx, const char *path)
 	sort_strs = b.strs.buf;
 	qsort(b.ents, b.n, sizeof(*b.ents), cmp_ent);
 	uint64_t text = f->module ? 0 : symbol_value(f->elf, "_stext");
-	bool ok = path && !sess->disable_cache && write_index(&b, path, text) &&
+	bool ok = path && write_index(&b, path, text) &&
 		  map_index(idx, path);
 	if (!ok) {
 		/* keep it in memory */
@@ -904,7 +904,7 @@ DwIndex *dw_index(const char *module)
 	char *id = build_id_hex(f->elf);
 	char *path = id ? format("%s/dwidx/%s.idx", sess->cache_dir, id) : NULL;
 	Stamp t = now_stamp();
-	if (!path || sess->disable_cache || !map_index(idx, path)) {
+	if (!path || !map_index(idx, path)) {
 		if (verbose_for(2))
 			fprintf(stderr, "Indexing functions of \"%s\"\n", f->path);
 		build_index(f, idx, path);

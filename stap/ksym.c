@@ -310,13 +310,13 @@ static bool load_cached(const char *path, bool (*load)(const char *))
 	char *saved = format("%s/ksyms-%s-%lld-%lld-%llu", sess->cache_dir,
 			     sess->kernel_release, (long long)st.st_size,
 			     (long long)st.st_mtime, (unsigned long long)st.st_ino);
-	if (!sess->disable_cache && load_names(saved))
+	if (load_names(saved))
 		return true;
 	if (verbose_for(2))
 		fprintf(stderr, "Reading kernel function names from \"%s\"\n", path);
 	if (!load(path))
 		return false;
-	if (!sess->disable_cache && mkdir_p(sess->cache_dir) == 0)
+	if (mkdir_p(sess->cache_dir) == 0)
 		save_names(saved);
 	return true;
 }

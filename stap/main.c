@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <wordexp.h>
 
 #include "stap.h"
 
@@ -35,6 +36,14 @@ void front_end_reset(void)
 	dw_reset();
 	tvar_reset();
 	trace_reset();
+}
+
+/* $SYSTEMTAP_DIR, default ~/.systemtap: the rc file and the cache */
+static char *rc_dir(void)
+{
+	const char *sd = getenv("SYSTEMTAP_DIR");
+	const char *home = getenv("HOME");
+	return sd ? arena_strdup(sd) : format("%s/.systemtap", home ? home : "/tmp");
 }
 
 static void usage(FILE *out)
@@ -88,7 +97,7 @@ static void usage(FILE *out)
 "   --disable-cache  neither read nor write the module cache\n"
 "   --skip-badvars  substitute 0 for unresolvable $target variables\n"
 "   --no-global-var-display  do not print written-but-unread globals at exit\n",
-		STAP_VERSION, STAP_NAME, sess->cache_dir ? sess->cache_dir : "~/.systemtap",
+		STAP_VERSION, STAP_NAME, rc_dir(),
 		sess->tapset_dir, sess->runtime_dir,
 		sess->kernel_build_tree ? sess->kernel_build_tree : "/lib/modules/RELEASE/build");
 }
@@ -199,10 +208,28 @@ static void set_paths(void)
 		sess->staprun_path = format("%s/../staprun/staprun", dir);
 	else
 		sess->staprun_path = format("%s/staprun", dir);
-	const char *sd = getenv("SYSTEMTAP_DIR");
-	const char *home = getenv("HOME");
-	sess->cache_dir = sd ? format("%s/cache", sd) :
-			  format("%s/.systemtap/cache", home ? home : "/tmp");
+	sess->cache_dir = format("%s/cache", rc_dir());
+}
+
+/*
+ * Does this machine know the session's kernel release: its build tree,
+ * its image (for BTF and symbols), a System.map or its debuginfo?
+ * SystemTap insists on the build tree's .config even at -p1; here -p1
+ * and -p2 work with any of them.
+ */
+static bool kernel_known(void)
+{
+	const char *r = sess->kernel_release;
+	const char *paths[] = {
+		format("%s/Makefile", sess->kernel_build_tree),
+		format("/boot/System.map-%s", r),
+		format("/usr/lib/debug/boot/vmlinux-%s", r),
+		format("/usr/lib/debug/lib/modules/%s/vmlinux", r),
+	};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		if (access(paths[i], R_OK) == 0)
+			return true;
+	return kimage_path() != NULL;
 }
 
 static void set_kernel(const char *r)
@@ -217,12 +244,14 @@ static void set_kernel(const char *r)
 		return;
 	}
 	static struct utsname u;
-	if (!r) {
-		uname(&u);
+	uname(&u);
+	if (!r)
 		r = u.release;
-	}
 	sess->kernel_release = arena_strdup(r);
 	sess->kernel_build_tree = format("/lib/modules/%s/build", r);
+	if (strcmp(r, u.release) && !kernel_known())
+		fatal("kernel release '%s' not found: no build tree at '%s', no kernel image, no debuginfo",
+		      r, sess->kernel_build_tree);
 }
 
 /* ------------------------------------------------------------------ */
@@ -543,7 +572,13 @@ static void parse_args(int argc, char **argv)
 	const char *release = getenv("SYSTEMTAP_RELEASE");
 	bool have_script = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "+hVvp:I:e:o:r:m:kgc:x:D:uwWG:R:l:L:d:s:bFS:T:",
+	/*
+	 * GNU getopt permutes, as SystemTap's: options may follow the script
+	 * ("stap f.stp -c CMD"), the first word that is not an option is the
+	 * script (unless -e, -l, -L or a --dump option gave one), the other
+	 * such words are its arguments, and "--" ends the options.
+	 */
+	while ((c = getopt_long(argc, argv, "hVvp:I:e:o:r:m:kgc:x:D:uwWG:R:l:L:d:s:bFS:T:",
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
@@ -752,6 +787,38 @@ static void parse_args(int argc, char **argv)
 		sess->last_pass = 4;
 }
 
+/*
+ * $SYSTEMTAP_DIR/rc (default ~/.systemtap/rc): options read first, as if
+ * they came before those of the command line.  Its words are split as
+ * the shell would (quotes, variables), without running commands.
+ */
+static void prepend_rc_options(int *argc, char ***argv)
+{
+	char *rc = format("%s/rc", rc_dir());
+	char *text = read_file(rc, NULL);
+	if (!text)
+		return;
+	for (char *p = text; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	wordexp_t w;
+	if (wordexp(text, &w, WRDE_NOCMD) != 0)
+		fatal("error processing extra options in '%s'", rc);
+	if (!w.we_wordc)
+		return;
+	char **nv = arena_alloc(sizeof(*nv) * (*argc + w.we_wordc + 1));
+	int n = 0;
+	nv[n++] = (*argv)[0];
+	for (size_t i = 0; i < w.we_wordc; i++)
+		nv[n++] = arena_strdup(w.we_wordv[i]);
+	for (int i = 1; i < *argc; i++)
+		nv[n++] = (*argv)[i];
+	nv[n] = NULL;
+	wordfree(&w);
+	*argc = n;
+	*argv = nv;
+}
+
 int main(int argc, char **argv)
 {
 	sess = arena_alloc(sizeof(*sess));
@@ -759,6 +826,7 @@ int main(int argc, char **argv)
 	sess->arch = "x86_64";
 	atexit(print_suppressed);
 	set_paths();
+	prepend_rc_options(&argc, &argv);
 	parse_args(argc, argv);
 
 	if (verbose_for(2) > 1) {
