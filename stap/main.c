@@ -1,50 +1,24 @@
 /*
- * main.c - the stap driver: options, then the passes from a table.
+ * main.c - the stap driver: the options, then the passes in order.
  *
- *   pass 1  parse the script and the tapset library     (parse.c)
- *   pass 2  elaborate: probes, symbols, types            (elaborate.c, type.c)
- *   pass 3  translate to C                               (translate.c)
- *   pass 4  build the kernel module with kbuild          (build.c)
- *   pass 5  run it with staprun, here or --remote        (this file, remote.c)
+ *   pass 1  parse the tapset library and the script  (library.c, parse.c)
+ *   pass 2  elaborate: probes, names, types           (elaborate.c)
+ *   pass 3  translate to C                            (translate.c)
+ *   pass 4  build the kernel module with kbuild       (build.c)
+ *   pass 5  run it with staprun, here or --remote     (run.c, remote.c)
+ *
+ * Nothing calls back into this file: the session (session.c) holds what
+ * the passes share.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include <wordexp.h>
 
 #include "stap.h"
-
-Session *sess;
-
-void front_end_reset(void)
-{
-	tokenize_reset();
-	elaborate_reset();
-	error_reset();
-	ksym_reset();
-	dw_reset();
-	tvar_reset();
-	trace_reset();
-}
-
-/* $SYSTEMTAP_DIR, default ~/.systemtap: the rc file and the cache */
-static char *rc_dir(void)
-{
-	const char *sd = getenv("SYSTEMTAP_DIR");
-	const char *home = getenv("HOME");
-	return sd ? arena_strdup(sd) : format("%s/.systemtap", home ? home : "/tmp");
-}
 
 static void usage(FILE *out)
 {
@@ -97,296 +71,14 @@ static void usage(FILE *out)
 "   --disable-cache  neither read nor write the module cache\n"
 "   --skip-badvars  substitute 0 for unresolvable $target variables\n"
 "   --no-global-var-display  do not print written-but-unread globals at exit\n",
-		STAP_VERSION, STAP_NAME, rc_dir(),
+		STAP_VERSION, STAP_NAME, session_dir(),
 		sess->tapset_dir, sess->runtime_dir,
 		sess->kernel_build_tree ? sess->kernel_build_tree : "/lib/modules/RELEASE/build");
-}
-
-/* ------------------------------------------------------------------ */
-/* -v pass lines: "using NNNvirt/NNNres/NNNshr/NNNdata kb, in Nusr/Nsys/Nreal ms." */
-
-Stamp now_stamp(void)
-{
-	Stamp s;
-	struct rusage self, kids;
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	s.real_ms = ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	getrusage(RUSAGE_SELF, &self);
-	getrusage(RUSAGE_CHILDREN, &kids);
-	s.usr_ms = (self.ru_utime.tv_sec + kids.ru_utime.tv_sec) * 1000 +
-		   (self.ru_utime.tv_usec + kids.ru_utime.tv_usec) / 1000;
-	s.sys_ms = (self.ru_stime.tv_sec + kids.ru_stime.tv_sec) * 1000 +
-		   (self.ru_stime.tv_usec + kids.ru_stime.tv_usec) / 1000;
-	return s;
-}
-
-char *elapsed(Stamp *since)
-{
-	Stamp n = now_stamp();
-	return format("%ldusr/%ldsys/%ldreal ms", n.usr_ms - since->usr_ms,
-		      n.sys_ms - since->sys_ms, n.real_ms - since->real_ms);
-}
-
-char *memory_use(void)
-{
-	long virt = 0, res = 0, shr = 0, text = 0, lib = 0, data = 0;
-	FILE *f = fopen("/proc/self/statm", "r");
-	if (f) {
-		if (fscanf(f, "%ld %ld %ld %ld %ld %ld", &virt, &res, &shr, &text,
-			   &lib, &data) != 6)
-			virt = res = shr = data = 0;
-		fclose(f);
-	}
-	long kb = sysconf(_SC_PAGESIZE) / 1024;
-	return format("%ldvirt/%ldres/%ldshr/%lddata kb", virt * kb, res * kb,
-		      shr * kb, data * kb);
 }
 
 static const char *plural(int n, const char *one, const char *many)
 {
 	return n == 1 ? one : many;
-}
-
-int verbose_for(int pass)
-{
-	return sess->verbose + sess->pass_verbose[pass - 1];
-}
-
-/* ------------------------------------------------------------------ */
-/* Paths of the tree: the built stap sits in stap/, next to tapset/,
- * runtime/ and staprun/ (run-stap sets the same through the environment). */
-
-static char *self_dir(void)
-{
-	char buf[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return arena_strdup(".");
-	buf[n] = '\0';
-	char *slash = strrchr(buf, '/');
-	if (slash)
-		*slash = '\0';
-	return arena_strdup(buf);
-}
-
-static bool is_dir(const char *p)
-{
-	struct stat st;
-	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static void set_paths(void)
-{
-	char *dir = self_dir();
-	const char *env;
-	char *tree_tapset = format("%s/../tapset", dir);
-	char *tree_runtime = format("%s/../runtime", dir);
-	if ((env = getenv("SYSTEMTAP_TAPSET")))
-		sess->tapset_dir = arena_strdup(env);
-	else if (is_dir(tree_tapset))
-		sess->tapset_dir = tree_tapset;
-	else
-		sess->tapset_dir = format("%s/../share/systemtap/tapset", dir);
-	if ((env = getenv("SYSTEMTAP_RUNTIME")))
-		sess->runtime_dir = arena_strdup(env);
-	else if (is_dir(tree_runtime))
-		sess->runtime_dir = tree_runtime;
-	else
-		sess->runtime_dir = format("%s/../share/systemtap/runtime", dir);
-	char *rp = realpath(sess->tapset_dir, NULL);
-	if (rp)
-		sess->tapset_dir = arena_strdup(rp);
-	free(rp);
-	rp = realpath(sess->runtime_dir, NULL);
-	if (rp)
-		sess->runtime_dir = arena_strdup(rp);
-	free(rp);
-	if ((env = getenv("SYSTEMTAP_STAPRUN")))
-		sess->staprun_path = arena_strdup(env);
-	else if (access(format("%s/../staprun/staprun", dir), X_OK) == 0)
-		sess->staprun_path = format("%s/../staprun/staprun", dir);
-	else
-		sess->staprun_path = format("%s/staprun", dir);
-	sess->cache_dir = format("%s/cache", rc_dir());
-}
-
-/*
- * Does this machine know the session's kernel release: its build tree,
- * its image (for BTF and symbols), a System.map or its debuginfo?
- * SystemTap insists on the build tree's .config even at -p1; here -p1
- * and -p2 work with any of them.
- */
-static bool kernel_known(void)
-{
-	const char *r = sess->kernel_release;
-	const char *paths[] = {
-		format("%s/Makefile", sess->kernel_build_tree),
-		format("/boot/System.map-%s", r),
-		format("/usr/lib/debug/boot/vmlinux-%s", r),
-		format("/usr/lib/debug/lib/modules/%s/vmlinux", r),
-	};
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
-		if (access(paths[i], R_OK) == 0)
-			return true;
-	return kimage_path() != NULL;
-}
-
-static void set_kernel(const char *r)
-{
-	if (r && strchr(r, '/')) {
-		sess->kernel_build_tree = arena_strdup(r);
-		char *rel = read_file(format("%s/include/config/kernel.release", r), NULL);
-		if (!rel)
-			fatal("cannot find the kernel release of build tree '%s'", r);
-		rel[strcspn(rel, "\n")] = '\0';
-		sess->kernel_release = rel;
-		return;
-	}
-	static struct utsname u;
-	uname(&u);
-	if (!r)
-		r = u.release;
-	sess->kernel_release = arena_strdup(r);
-	sess->kernel_build_tree = format("/lib/modules/%s/build", r);
-	if (strcmp(r, u.release) && !kernel_known())
-		fatal("kernel release '%s' not found: no build tree at '%s', no kernel image, no debuginfo",
-		      r, sess->kernel_build_tree);
-}
-
-/* ------------------------------------------------------------------ */
-/* Pass 1 */
-
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The .stp (or .stpm) files directly in DIR, sorted. */
-static void list_tapsets_in(const char *dir, const char *suffix, Vec *out)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	Vec names = {0};
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		vec_push(&names, arena_strdup(e->d_name));
-	}
-	closedir(d);
-	if (names.len)
-		qsort(names.data, names.len, sizeof(void *), cmp_names);
-	for (int i = 0; i < names.len; i++) {
-		char *path = format("%s/%s", dir, (char *)vec_get(&names, i));
-		size_t n = strlen(path), sl = strlen(suffix);
-		if (n > sl && !strcmp(path + n - sl, suffix) && !is_dir(path))
-			vec_push(out, path);
-	}
-}
-
-/*
- * The library files of one tapset directory, as SystemTap picks them: the
- * directory itself, its subdirectory for the architecture, the one for
- * the runtime (linux) and linux/ARCH.  Other subdirectories (other
- * architectures, other runtimes such as dyninst or bpf) are not read.
- */
-static void list_tapsets(const char *dir, const char *suffix, Vec *out)
-{
-	const char *subs[] = { "", sess->arch, "linux",
-			       format("linux/%s", sess->arch) };
-	for (int i = 0; i < 4; i++)
-		list_tapsets_in(*subs[i] ? format("%s/%s", dir, subs[i]) : dir,
-				suffix, out);
-}
-
-/* --parse-library FILE: parse one tapset file as a library file (after
- * the .stpm macros of the tapset path), for testsuite/oracle. */
-static char *parse_library;
-
-static bool pass1(void)
-{
-	File *user;
-	if (sess->script_text) {
-		user = new_file("<input>", sess->script_text);
-	} else {
-		const char *path = sess->script_file;
-		char *text = read_file(path, NULL);
-		if (!text) {
-			fprintf(stderr, "stap: cannot open script file '%s': %s\n",
-				path, strerror(errno));
-			return false;
-		}
-		user = new_file(strcmp(path, "-") ? path : "<input>", text);
-	}
-	user->is_user = true;
-
-	/* library macros first, then library scripts, then the user's */
-	Vec dirs = {0};
-	for (int i = 0; i < sess->include_dirs.len; i++)
-		vec_push(&dirs, vec_get(&sess->include_dirs, i));
-	vec_push(&dirs, sess->tapset_dir);
-	for (int i = 0; i < dirs.len; i++) {
-		Vec macros = {0};
-		list_tapsets(vec_get(&dirs, i), ".stpm", &macros);
-		for (int j = 0; j < macros.len; j++) {
-			char *text = read_file(vec_get(&macros, j), NULL);
-			if (!text)
-				continue;
-			File *f = new_file(vec_get(&macros, j), text);
-			f->is_tapset = true;
-			load_macro_file(f);
-			sess->nlibrary_files++;
-		}
-	}
-	if (parse_library) {
-		char *text = read_file(parse_library, NULL);
-		if (!text) {
-			fprintf(stderr, "stap: cannot open library file '%s': %s\n",
-				parse_library, strerror(errno));
-			return false;
-		}
-		File *f = new_file(parse_library, text);
-		f->is_tapset = true;
-		size_t n = strlen(parse_library);
-		if (n > 5 && !strcmp(parse_library + n - 5, ".stpm")) {
-			load_macro_file(f);
-			return sess->parse_errors == 0;
-		}
-		vec_push(&sess->files, f);
-		return parse_file(f) && sess->parse_errors == 0;
-	}
-	bool ok = true;
-	for (int i = 0; i < dirs.len; i++) {
-		Vec files = {0};
-		list_tapsets(vec_get(&dirs, i), ".stp", &files);
-		for (int j = 0; j < files.len; j++) {
-			char *text = read_file(vec_get(&files, j), NULL);
-			if (!text)
-				continue;
-			File *f = new_file(vec_get(&files, j), text);
-			f->is_tapset = true;
-			vec_push(&sess->files, f);
-			sess->nlibrary_files++;
-			if (!parse_file(f))
-				ok = false;
-		}
-	}
-	vec_push(&sess->files, user);
-	if (!parse_file(user))
-		ok = false;
-	if (sess->timeout_s) {
-		/* -T SECS, as SystemTap: a synthetic timer probe */
-		File *t = new_file("<synthetic>",
-				   format("probe timer.ms(%lld) { exit() }\n",
-					  sess->timeout_s * 1000LL));
-		t->is_user = true;
-		vec_push(&sess->files, t);
-		if (!parse_file(t))
-			ok = false;
-	}
-	return ok && sess->parse_errors == 0;
 }
 
 /* -G NAME=VALUE needs a scalar global NAME of the script, and a number
@@ -420,115 +112,6 @@ static bool check_global_settings(void)
 		}
 	}
 	return ok;
-}
-
-/* ------------------------------------------------------------------ */
-/* Pass 5 */
-
-static bool kernel_loads_modules(void)
-{
-	return access("/proc/modules", R_OK) == 0;
-}
-
-/* The staprun options that carry the session's settings; -o stays local
- * with --remote (the remote output comes back to this side's stdout). */
-static void staprun_options(Vec *argv, bool with_output)
-{
-	for (int i = 1; i < sess->verbose; i++)
-		vec_push(argv, "-v");
-	if (sess->cmd) {
-		vec_push(argv, "-c");
-		vec_push(argv, sess->cmd);
-	}
-	if (sess->target_pid) {
-		vec_push(argv, "-x");
-		vec_push(argv, format("%d", sess->target_pid));
-	}
-	if (with_output && sess->output_file) {
-		vec_push(argv, "-o");
-		vec_push(argv, sess->output_file);
-	}
-	if (sess->suppress_warnings)
-		vec_push(argv, "-w");
-	if (sess->bufsize_mb) {
-		vec_push(argv, "-b");
-		vec_push(argv, format("%d", sess->bufsize_mb));
-	}
-	if (sess->flight)
-		vec_push(argv, "-F");
-	if (with_output && sess->rotate) {
-		vec_push(argv, "-S");
-		vec_push(argv, sess->rotate);
-	}
-}
-
-static int run_local(void)
-{
-	Vec argv = {0};
-	vec_push(&argv, sess->staprun_path);
-	staprun_options(&argv, true);
-	vec_push(&argv, sess->ko_path);
-	for (int i = 0; i < sess->globals_set.len; i++)
-		vec_push(&argv, vec_get(&sess->globals_set, i));
-	vec_push(&argv, NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		perror("stap: fork");
-		return 1;
-	}
-	if (pid == 0) {
-		execv(sess->staprun_path, (char **)argv.data);
-		fprintf(stderr, "stap: cannot run '%s': %s\n", sess->staprun_path,
-			strerror(errno));
-		_exit(127);
-	}
-	/* staprun handles SIGINT itself: stap waits for it to finish */
-	signal(SIGINT, SIG_IGN);
-	signal(SIGTERM, SIG_IGN);
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-	if (rc)
-		fprintf(stderr, "WARNING: %s exited with status: %d\n",
-			sess->staprun_path, rc);
-	return rc;
-}
-
-static int run_remote(void)
-{
-	Vec argv = {0};
-	staprun_options(&argv, false);
-	for (int i = 0; i < sess->globals_set.len; i++)
-		vec_push(&argv, vec_get(&sess->globals_set, i));
-	vec_push(&argv, NULL);
-	FILE *saved = NULL;
-	int fd_saved = -1;
-	if (sess->output_file) {
-		/* -o applies on this side: the remote stdout goes to FILE */
-		fflush(stdout);
-		fd_saved = dup(1);
-		saved = freopen(sess->output_file, "w", stdout);
-		if (!saved) {
-			fprintf(stderr, "stap: cannot open output file '%s': %s\n",
-				sess->output_file, strerror(errno));
-			return 1;
-		}
-	}
-	int rc = remote_run(sess->remote, sess->ko_path, (char *const *)argv.data,
-			    sess->verbose);
-	if (fd_saved >= 0) {
-		fflush(stdout);
-		dup2(fd_saved, 1);
-		close(fd_saved);
-	}
-	if (rc < 0)
-		return 1;
-	if (rc)
-		fprintf(stderr, "WARNING: staprun exited with status: %d\n", rc);
-	return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -743,7 +326,7 @@ static void parse_args(int argc, char **argv)
 			 * come from the kernel at run time */
 			break;
 		case OPT_PARSE_LIBRARY:
-			parse_library = optarg;
+			sess->parse_library = optarg;
 			sess->last_pass = 1;
 			have_script = true;
 			sess->script_text = "";
@@ -778,7 +361,7 @@ static void parse_args(int argc, char **argv)
 			fatal("cannot find the kernel release of remote target '%s'",
 			      sess->remote);
 	}
-	set_kernel(release);
+	session_set_kernel(release);
 	struct utsname u;
 	uname(&u);
 	/* pass 5 runs only on the host's own kernel, or remotely */
@@ -794,7 +377,7 @@ static void parse_args(int argc, char **argv)
  */
 static void prepend_rc_options(int *argc, char ***argv)
 {
-	char *rc = format("%s/rc", rc_dir());
+	char *rc = format("%s/rc", session_dir());
 	char *text = read_file(rc, NULL);
 	if (!text)
 		return;
@@ -821,11 +404,8 @@ static void prepend_rc_options(int *argc, char ***argv)
 
 int main(int argc, char **argv)
 {
-	sess = arena_alloc(sizeof(*sess));
-	sess->last_pass = 5;
-	sess->arch = "x86_64";
+	session_new();
 	atexit(print_suppressed);
-	set_paths();
 	prepend_rc_options(&argc, &argv);
 	parse_args(argc, argv);
 
@@ -837,14 +417,14 @@ int main(int argc, char **argv)
 
 	/* pass 1 */
 	Stamp t = now_stamp();
-	if (!pass1()) {
+	if (!pass1_parse()) {
 		if (sess->parse_errors)
 			fprintf(stderr, "%d parse error%s.\n", sess->parse_errors,
 				sess->parse_errors == 1 ? "" : "s");
 		fprintf(stderr, "Pass 1: parse failed.  [man error::pass1]\n");
 		return 1;
 	}
-	if (parse_library)
+	if (sess->parse_library)
 		return 0;
 	if (verbose_for(1))
 		fprintf(stderr, "Pass 1: parsed user script and %d library script%s using %s, in %s.\n",
@@ -914,7 +494,7 @@ int main(int argc, char **argv)
 	if (verbose_for(5))
 		fprintf(stderr, "Pass 5: starting run.\n");
 	t = now_stamp();
-	int rc = sess->remote ? run_remote() : run_local();
+	int rc = run_module();
 	if (verbose_for(5))
 		fprintf(stderr, "Pass 5: run completed in %s.\n", elapsed(&t));
 	if (rc)

@@ -33,7 +33,6 @@
 
 void *arena_alloc(size_t size);          /* zeroed; dies on OOM; never freed */
 void arena_reset(void);                  /* free everything (the fuzzer) */
-void front_end_reset(void);              /* forget the front end's state */
 char *arena_strdup(const char *s);
 char *arena_strndup(const char *s, size_t n);
 char *format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -407,7 +406,7 @@ typedef struct DerivedProbe {
 } DerivedProbe;
 
 /* ------------------------------------------------------------------ */
-/* The session: options and everything the passes produce */
+/* session.c: the options and everything the passes produce */
 
 typedef struct Session {
 	/* options */
@@ -443,6 +442,7 @@ typedef struct Session {
 	char *list_pattern;     /* -l/-L PATTERN */
 	bool list_vars;         /* -L */
 	int dump;               /* 1 functions, 2 probe aliases, 3 probe types */
+	char *parse_library;    /* --parse-library FILE (testsuite/oracle) */
 	Vec extra_modules;      /* char*: -d MODULE (symbols for backtraces) */
 	bool ldd;               /* --ldd */
 	char *tapset_dir;       /* SYSTEMTAP_TAPSET or the tree's */
@@ -480,6 +480,29 @@ typedef struct Session {
 } Session;
 
 extern Session *sess;
+
+void session_new(void);
+void front_end_reset(void);     /* forget the front end's state (fuzzer) */         /* the defaults: all passes, the tree's paths */
+/* -r RELEASE or -r DIR (NULL: the running kernel); dies when this machine
+ * knows nothing of RELEASE */
+void session_set_kernel(const char *release);
+char *session_dir(void);        /* $SYSTEMTAP_DIR, default ~/.systemtap */
+
+/* The -v pass lines: "using NNNvirt/NNNres/NNNshr/NNNdata kb, in
+ * Nusr/Nsys/Nreal ms." */
+typedef struct Stamp {
+	long real_ms;
+	long usr_ms, sys_ms;
+} Stamp;
+Stamp now_stamp(void);
+char *elapsed(Stamp *since);    /* "Nusr/Nsys/Nreal ms" */
+char *memory_use(void);         /* "Nvirt/Nres/Nshr/Ndata kb" */
+int verbose_for(int pass);      /* -v plus --vp for PASS */
+
+/* ------------------------------------------------------------------ */
+/* library.c: pass 1 */
+
+bool pass1_parse(void);         /* the tapsets and the script; false on errors */
 
 /* ------------------------------------------------------------------ */
 /* parse.c */
@@ -766,16 +789,10 @@ bool build_module(void);        /* sets sess->ko_path */
 char *cache_key(const char *c_source);
 
 /* ------------------------------------------------------------------ */
-/* main.c: the -v pass lines */
+/* run.c: pass 5 */
 
-typedef struct Stamp {
-	long real_ms;
-	long usr_ms, sys_ms;
-} Stamp;
-Stamp now_stamp(void);
-char *elapsed(Stamp *since);    /* "Nusr/Nsys/Nreal ms" */
-char *memory_use(void);         /* "Nvirt/Nres/Nshr/Ndata kb" */
-int verbose_for(int pass);
+bool kernel_loads_modules(void);
+int run_module(void);           /* staprun's exit status */
 
 /* ------------------------------------------------------------------ */
 /* remote.c */

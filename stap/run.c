@@ -1,0 +1,125 @@
+/*
+ * run.c - pass 5: the module runs under staprun, on this machine or
+ * through stapsh at a --remote target (remote.c).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "stap.h"
+
+bool kernel_loads_modules(void)
+{
+	return access("/proc/modules", R_OK) == 0;
+}
+
+/* The staprun options that carry the session's settings; -o stays local
+ * with --remote (the remote output comes back to this side's stdout). */
+static void staprun_options(Vec *argv, bool with_output)
+{
+	for (int i = 1; i < sess->verbose; i++)
+		vec_push(argv, "-v");
+	if (sess->cmd) {
+		vec_push(argv, "-c");
+		vec_push(argv, sess->cmd);
+	}
+	if (sess->target_pid) {
+		vec_push(argv, "-x");
+		vec_push(argv, format("%d", sess->target_pid));
+	}
+	if (with_output && sess->output_file) {
+		vec_push(argv, "-o");
+		vec_push(argv, sess->output_file);
+	}
+	if (sess->suppress_warnings)
+		vec_push(argv, "-w");
+	if (sess->bufsize_mb) {
+		vec_push(argv, "-b");
+		vec_push(argv, format("%d", sess->bufsize_mb));
+	}
+	if (sess->flight)
+		vec_push(argv, "-F");
+	if (with_output && sess->rotate) {
+		vec_push(argv, "-S");
+		vec_push(argv, sess->rotate);
+	}
+}
+
+static int run_local(void)
+{
+	Vec argv = {0};
+	vec_push(&argv, sess->staprun_path);
+	staprun_options(&argv, true);
+	vec_push(&argv, sess->ko_path);
+	for (int i = 0; i < sess->globals_set.len; i++)
+		vec_push(&argv, vec_get(&sess->globals_set, i));
+	vec_push(&argv, NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		perror("stap: fork");
+		return 1;
+	}
+	if (pid == 0) {
+		execv(sess->staprun_path, (char **)argv.data);
+		fprintf(stderr, "stap: cannot run '%s': %s\n", sess->staprun_path,
+			strerror(errno));
+		_exit(127);
+	}
+	/* staprun handles SIGINT itself: stap waits for it to finish */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+	if (rc)
+		fprintf(stderr, "WARNING: %s exited with status: %d\n",
+			sess->staprun_path, rc);
+	return rc;
+}
+
+static int run_remote(void)
+{
+	Vec argv = {0};
+	staprun_options(&argv, false);
+	for (int i = 0; i < sess->globals_set.len; i++)
+		vec_push(&argv, vec_get(&sess->globals_set, i));
+	vec_push(&argv, NULL);
+	FILE *saved = NULL;
+	int fd_saved = -1;
+	if (sess->output_file) {
+		/* -o applies on this side: the remote stdout goes to FILE */
+		fflush(stdout);
+		fd_saved = dup(1);
+		saved = freopen(sess->output_file, "w", stdout);
+		if (!saved) {
+			fprintf(stderr, "stap: cannot open output file '%s': %s\n",
+				sess->output_file, strerror(errno));
+			return 1;
+		}
+	}
+	int rc = remote_run(sess->remote, sess->ko_path, (char *const *)argv.data,
+			    sess->verbose);
+	if (fd_saved >= 0) {
+		fflush(stdout);
+		dup2(fd_saved, 1);
+		close(fd_saved);
+	}
+	if (rc < 0)
+		return 1;
+	if (rc)
+		fprintf(stderr, "WARNING: staprun exited with status: %d\n", rc);
+	return rc;
+}
+
+
+/* Pass 5: staprun's exit status (0 when the run went well). */
+int run_module(void)
+{
+	return sess->remote ? run_remote() : run_local();
+}
