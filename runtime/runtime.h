@@ -124,7 +124,27 @@ struct stp_probe {
 	void (*ph)(struct context *c);	/* locks, condition, handler */
 	const char *pp;			/* what pp() returns */
 	const char *name;		/* the probe point as written */
-	const char *func;		/* ppfunc(): the probed function */
+	const char *func;		/* probefunc(): the probed function */
 };
+
+/*
+ * The probes of one kind, for arming and disarming (stp_module.h).  Each
+ * kind's header defines _stp_KIND_arm() and _stp_KIND_disarm() for its
+ * generated table; the generated _stp_probe_groups lists them.
+ */
+struct stp_arm_result {
+	int tried;			/* probes tried */
+	int armed;			/* of which armed */
+	int rc;				/* the last error */
+};
+
+struct stp_probe_group {
+	void *table;
+	void (*arm)(void *table, struct stp_arm_result *r);
+	void (*disarm)(void *table);
+};
+
+#define STP_PROBE_GROUP(kind, table)					\
+	{ (table), _stp_##kind##_arm, _stp_##kind##_disarm }
 
 #endif /* _STP_RUNTIME_H_ */

@@ -281,6 +281,5 @@ static inline void _stp_print(const char *str)
 }
 
 #include "stp_uaccess.h"
-#include "stp_probes.h"
 
 #endif /* _STP_CONTEXT_H_ */

@@ -81,39 +81,6 @@ static const char *plural(int n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
-/* -G NAME=VALUE needs a scalar global NAME of the script, and a number
- * when NAME is a long. */
-static bool check_global_settings(void)
-{
-	bool ok = true;
-	for (int i = 0; i < sess->globals_set.len; i++) {
-		char *set = vec_get(&sess->globals_set, i);
-		char *eq = strchr(set, '=');
-		char *name = arena_strndup(set, eq - set);
-		Var *g = NULL;
-		for (int j = 0; j < sess->used_globals.len && !g; j++) {
-			Var *v = vec_get(&sess->used_globals, j);
-			if (!strcmp(v->name, name) && v->file && v->file->is_user)
-				g = v;
-		}
-		if (!g || g->arity > 0 || g->type == TY_STATS) {
-			fprintf(stderr, "semantic error: -G %s: the script has no scalar global '%s' to set\n\n",
-				set, name);
-			ok = false;
-			continue;
-		}
-		char *end;
-		errno = 0;
-		(void)strtoll(eq + 1, &end, 0);
-		if (g->type == TY_LONG && (!eq[1] || *end || errno)) {
-			fprintf(stderr, "semantic error: -G %s: '%s' is a long, '%s' is not a number\n\n",
-				set, name, eq + 1);
-			ok = false;
-		}
-	}
-	return ok;
-}
-
 /* ------------------------------------------------------------------ */
 /* Options */
 
@@ -443,8 +410,6 @@ int main(int argc, char **argv)
 	/* pass 2 */
 	t = now_stamp();
 	bool ok = elaborate();
-	if (ok && !check_global_settings())
-		ok = false;
 	/* -W: warnings count as errors (they are shown as warnings) */
 	if (ok && sess->warnings_as_errors && sess->warnings)
 		ok = false;

@@ -344,23 +344,11 @@ typedef struct Probe {
 } Probe;
 
 /* ------------------------------------------------------------------ */
-/* Elaborated probes (elaborate.c), the translator's input */
-
-typedef enum {
-	DP_BEGIN,
-	DP_END,
-	DP_ERROR,
-	DP_NEVER,               /* type-checked, no code */
-	DP_TIMER,               /* hrtimer: interval_ns, randomize_ns */
-	DP_TIMER_JIFFIES,       /* timer.jiffies(N)/hz(N): interval_jiffies */
-	DP_KPROBE,              /* symbol + offset, function entry */
-	DP_KRETPROBE,           /* symbol, .return */
-	DP_TRACE,               /* kernel.trace: symbol = tracepoint, tp */
-	DP_PERF,                /* perf.type(T).config(C): perf_* */
-} DerivedKind;
+/* Derived probes (resolve.c and the probe kinds), the translator's input */
 
 /* The code that runs for one or more derived probes: one C function. */
 typedef struct Handler {
+	Node *source;           /* the unbound body it was copied from */
 	Node *body;             /* block: alias prologues + user body + epilogues */
 	Vec locals;             /* Var*: every local of the body */
 	Token *tok;
@@ -368,41 +356,52 @@ typedef struct Handler {
 	char *cname;
 } Handler;
 
-typedef struct DerivedProbe {
-	DerivedKind kind;
-	char *pp;               /* pp(): e.g. kernel.function("vfs_read").return */
-	char *user_pp;          /* the point as the user wrote it (alias name) */
-	Token *tok;
-	Handler *handler;
-	Node *cond;             /* probe 'if (cond)', or NULL */
-	int64_t seq;            /* begin(N)/end(N)/error(N) */
-	int64_t interval_ns;    /* DP_TIMER */
-	int64_t randomize_ns;
-	int64_t interval_jiffies; /* DP_TIMER_JIFFIES */
-	int64_t randomize_jiffies;
-	char *symbol;           /* DP_KPROBE/DP_KRETPROBE */
-	int64_t offset;
-	int maxactive;          /* -1 = default */
-	bool optional;          /* registration failure is not an error */
-	int index;
+typedef struct ProbeKind ProbeKind;
+typedef struct TraceEvent TraceEvent;
 
-	/*
-	 * Where a kernel.function/statement or module(...) probe sits, for
-	 * $variables (tvar.c) and listing (dwarf.c).  Filled by the probe
-	 * resolver; 0/NULL when unknown (symbol-only probes without DWARF).
-	 */
+/* begin, end, error (probe_be.c) */
+enum { BE_BEGIN, BE_END, BE_ERROR, BE_NEVER };
+
+/* Where a kernel.function/statement or module(...) probe sits
+ * (probe_kprobe.c), for $variables (tvar.c) and listing. */
+typedef struct KprobeSite {
+	char *symbol;           /* registration point: symbol + offset; "" for
+				 * .absolute (offset is the address) */
+	int64_t offset;
+	bool is_return;         /* a kretprobe */
+	int maxactive;          /* -1 = default */
+	/* from DWARF, 0/NULL when unknown (symbol-only probes) */
 	char *module;           /* NULL = the kernel, else the module's name */
-	char *func;             /* the probed function's name (BTF lookups) */
 	bool dw_entry;          /* fires at the function's first instruction */
 	uint64_t dw_pc;         /* probe address in the DWARF's (link-time) space */
 	uint64_t dw_die;        /* .debug_info offset of the function instance's
 	                         * DIE (DW_TAG_subprogram or inlined_subroutine) */
 	bool dw_inline;         /* dw_die is a DW_TAG_inlined_subroutine */
 	uint64_t dw_text;       /* the kernel's _stext (link time), for -p2 */
-	struct TraceEvent *tp;  /* DP_TRACE */
-	int64_t perf_type, perf_config; /* DP_PERF */
-	int64_t perf_sample;    /* period, or frequency if perf_freq */
-	bool perf_freq;
+} KprobeSite;
+
+typedef struct DerivedProbe {
+	const ProbeKind *kind;
+	char *pp;               /* pp(): e.g. kernel.function("vfs_read").return */
+	char *user_pp;          /* the point as the user wrote it (alias name) */
+	Token *tok;
+	Handler *handler;
+	Node *cond;             /* probe 'if (cond)', or NULL */
+	bool optional;          /* registration failure is not an error */
+	char *func;             /* probefunc(): the probed function, or NULL */
+	int index;
+	char *wrapper;          /* pass 3: the C function that runs it */
+	union {                 /* what the kind needs */
+		struct { int which; int64_t seq; } be;  /* BE_*, begin(N) */
+		struct {
+			int64_t interval_ns, randomize_ns;      /* hrtimer */
+			int64_t interval_jiffies, randomize_jiffies;
+			bool jiffies;   /* timer.jiffies/hz; interval < 0: hz */
+		} timer;
+		KprobeSite kp;
+		struct { TraceEvent *tp; } trace;
+		struct { int64_t type, config, sample; bool freq; } perf;
+	};
 } DerivedProbe;
 
 /* ------------------------------------------------------------------ */
@@ -519,23 +518,116 @@ void unparse_session(FILE *out);
 char *probe_point_str(ProbePoint *pp);
 void unparse_node(StrBuf *sb, Node *n, int indent);
 void unparse_body(FILE *out, Node *body);  /* -p2 -v */
+char *var_mangled(Var *v);      /* __global_x, __private_FILE_x */
+char *function_mangled(Function *f);    /* __global_f__overload_0 */
+Vec functions_by_name(void);    /* used functions by mangled name */
 
 /* ------------------------------------------------------------------ */
-/* elaborate.c / type.c: pass 2 */
+/* elaborate.c: pass 2, its steps in order (and the display of globals) */
 
 bool elaborate(void);           /* false on errors */
+void elaborate_reset(void);
+
+/* ------------------------------------------------------------------ */
+/* resolve.c: probe points to derived probes, through the probe kinds and
+ * the aliases */
+
+/* A resolution in progress: the body built so far (alias prologues
+ * before, epilogues after the user's body) and the point the user wrote. */
+typedef struct Resolution {
+	Probe *user;            /* the user's probe */
+	ProbePoint *user_pp;    /* the point the user wrote */
+	Node *body;             /* ND_BLOCK to use for derived probes */
+	int depth;              /* of alias expansion */
+} Resolution;
+
+/* What a kind's match function returns. */
+enum {
+	PK_ERROR = -1,          /* an error, reported */
+	PK_NOT_MINE = 0,        /* not a point of this kind (aliases may match) */
+	PK_MATCHED = 1,         /* derived probes made (or none for a '?' point) */
+	PK_NO_MATCH = -2,       /* this kind's shape, but nothing matched:
+				 * the caller reports "no match" */
+};
+
+/*
+ * A probe kind: everything the translator knows of one family of probe
+ * points, from resolution to the C it emits; the runtime side is one
+ * runtime/ header (doc/probe-kinds.md).  The resolver, the listing and
+ * pass 3 iterate probe_kinds[].
+ */
+struct ProbeKind {
+	const char *name;               /* "kprobe": for messages, docs */
+	const char *const *families;    /* the first components it resolves */
+	const char *const *types;       /* --dump-probe-types lines */
+	int (*match)(Resolution *r, ProbePoint *pp);    /* PK_* */
+	/* -l/-L line of D (NULL: its pp) */
+	char *(*list_line)(DerivedProbe *d, bool with_vars);
+	/* -p2: what follows D's pp (NULL: the points it came from) */
+	char *(*p2_comment)(DerivedProbe *d);
+	/* -p2: the point D came from, not every point the user wrote
+	 * (NULL: no) */
+	bool (*shows_resolved_point)(DerivedProbe *d);
+	/* pass 3 */
+	const char *runtime_header;     /* included when it has probes */
+	bool emit_always;               /* emit even without probes */
+	/* per derived probe, after its wrapper (WRAPPER made NOW or before) */
+	void (*emit_code)(StrBuf *code, DerivedProbe *d, bool new_wrapper,
+			  const char *entry_fn);
+	/* the tables of its probes; runtime groups go to GROUPS */
+	void (*emit_tables)(FILE *out, Vec *probes, StrBuf *groups);
+};
+extern const ProbeKind *const probe_kinds[];    /* NULL-terminated */
+extern const ProbeKind pk_be, pk_timer, pk_kprobe, pk_trace, pk_perf;
+
+/* helpers for match functions */
+bool comp_is(Component *c, const char *name);
+bool comp_num(Component *c);    /* has a number argument */
+bool comp_str(Component *c);    /* has a string argument */
+/* A derived probe of KIND for PP with pp() PP_STR, its handler the
+ * resolution's body. */
+DerivedProbe *derived_new(Resolution *r, const ProbeKind *kind,
+			  ProbePoint *pp, char *pp_str);
+/* Expand PP through alias A (named NAME); PK_* */
+int expand_alias(Resolution *r, ProbePoint *pp, Probe *a, ProbePoint *name);
+/* PP through the probe kinds only (no aliases); PK_* */
+int resolve_builtin(Resolution *r, ProbePoint *pp);
+bool resolve_probe(Probe *p);   /* every point of P; false on errors */
+bool is_builtin_family(const char *pattern);
+Node *new_block(Token *tok);
+void resolve_reset(void);
+
+/* probe_be.c: the end probe that displays a global at exit */
+DerivedProbe *be_display_probe(Handler *h);
+
+/* ------------------------------------------------------------------ */
+/* bind.c: names to variables and functions (pass 2) */
+
+void bind_handler(Handler *h);          /* its body, once */
+void bind_condition(DerivedProbe *d);   /* probe 'if': globals only */
+void bind_queued_functions(void);       /* the functions found used */
+void use_function(Function *f);
+void use_file(File *f);                 /* a tapset file whose
+					 * definitions are used */
+bool file_used(File *f);
+bool check_global_settings(void);       /* -G NAME=VALUE */
+void bind_reset(void);
+
+/* ------------------------------------------------------------------ */
+/* type.c, optimize.c */
+
 bool infer_types(void);         /* type.c */
 void optimize(bool late);       /* optimize.c: unless -u; before and after types */
 void warn_unassigned(void);     /* optimize.c: "never-assigned local" */
+
+/* ------------------------------------------------------------------ */
+/* list.c: what pass 2 shows: -p2, -l/-L and the --dump options */
+
 void dump_elaborated(FILE *out);/* -p2 output */
 int list_probes(bool with_vars);/* -l/-L: prints matches, returns their number */
 int dump_functions(void);       /* --dump-functions */
 int dump_probe_aliases(void);   /* --dump-probe-aliases */
 int dump_probe_types(void);     /* --dump-probe-types */
-void elaborate_reset(void);
-char *var_mangled(Var *v);      /* __global_x, __private_FILE_x */
-char *function_mangled(Function *f);    /* __global_f__overload_0 */
-Vec functions_by_name(void);    /* used functions by mangled name */
 
 /* ------------------------------------------------------------------ */
 /* ksym.c: kernel symbols without debuginfo */
@@ -666,20 +758,14 @@ int btf_foreach_func(const char *prefix,
 		     void *arg);
 
 /* ------------------------------------------------------------------ */
-/* trace.c: tracepoints (kernel.trace) */
+/* probe_trace.c: tracepoints (kernel.trace) */
 
-typedef struct TraceEvent {
+struct TraceEvent {
 	const char *name;       /* sched_switch */
 	const char *system;     /* sched; NULL if unknown */
 	CType *proto;           /* of __traceiter_NAME: (void *__data, args...) */
-} TraceEvent;
+};
 
-/* Every tracepoint of the kernel, sorted by name; 0 without BTF. */
-int trace_events(TraceEvent **out);
-/* Calls FN for the tracepoints matching "[SYSTEM:]NAME" (globs). */
-int trace_match(const char *pattern, void (*fn)(TraceEvent *e, void *arg),
-		void *arg);
-char *trace_pp(TraceEvent *e);          /* kernel.trace("SYSTEM:NAME") */
 void trace_reset(void);
 
 /* ------------------------------------------------------------------ */
@@ -781,6 +867,7 @@ void dw_list_vars(DwIndex *idx, uint64_t die, uint64_t pc, bool is_return,
 
 /* Write the module's C source to OUT.  Returns false on errors. */
 bool translate(FILE *out);
+char *c_string(const char *s);  /* S as a C string literal */
 
 /* ------------------------------------------------------------------ */
 /* build.c: pass 4 and the module cache */

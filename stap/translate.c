@@ -72,7 +72,7 @@ static char *c_ident(const char *name)
 }
 
 /* A C string literal with the bytes of S. */
-static char *c_str(const char *s)
+char *c_string(const char *s)
 {
 	StrBuf sb = {0};
 	sb_putc(&sb, '"');
@@ -99,7 +99,7 @@ static char *c_str(const char *s)
 /* The token description runtime errors print, as a C literal. */
 static char *where(Node *n)
 {
-	return n && n->tok ? c_str(tok_describe(n->tok)) : "NULL";
+	return n && n->tok ? c_string(tok_describe(n->tok)) : "NULL";
 }
 
 /* "file:line" for a comment (never ending or starting one). */
@@ -864,7 +864,7 @@ static char *gen_print(Node *n)
 			FmtSpec *f = &specs[i];
 			if (f->kind == FMT_LITERAL) {
 				sb_printf(&sb, "_stp_sink_write(%s, %s, %zu); ", s,
-					  c_str(f->text), strlen(f->text));
+					  c_string(f->text), strlen(f->text));
 				continue;
 			}
 			char *w = f->width == FMT_NONE ? "-1" : format("%d", f->width);
@@ -914,7 +914,7 @@ static char *gen_print(Node *n)
 			Node *a = n->args.items[i];
 			if (delim && i > start)
 				sb_printf(&sb, "_stp_sink_puts(%s, %s); ", s,
-					  c_str(n->args.items[0]->str));
+					  c_string(n->args.items[0]->str));
 			if (a->kind == ND_HIST)
 				sb_puts(&sb, gen_hist_print(a, s));
 			else
@@ -956,7 +956,7 @@ static char *gen_expr(Node *n)
 	case ND_NUM:
 		return num_lit(n->val);
 	case ND_STR:
-		return c_str(n->str);
+		return c_string(n->str);
 	case ND_VAR:
 	case ND_INDEX:
 		if (n->kind == ND_INDEX && n->lhs)
@@ -1568,7 +1568,7 @@ typedef struct Wrapper {
 	Handler *h;
 	Node *cond;
 	char *cname;
-	bool kprobe_handlers;   /* STP_KPROBE_HANDLERS emitted */
+	Vec kinds;              /* ProbeKind*: the kinds whose probes use it */
 } Wrapper;
 
 static Vec wrappers;
@@ -1593,7 +1593,7 @@ static char *gen_entry_fn(DerivedProbe *d)
 {
 	Node **nodes;
 	int n = tvar_entry_nodes(d, &nodes);
-	if (d->kind != DP_KRETPROBE || n == 0)
+	if (n == 0)
 		return NULL;
 	StrBuf fields = {0}, body = {0};
 	Scope s = {0};
@@ -1629,17 +1629,25 @@ static char *gen_entry_fn(DerivedProbe *d)
 	return name;
 }
 
-static char *wrapper_for(DerivedProbe *d)
+/* Whether W is used by a probe of D's kind for the first time. */
+static bool first_use(Wrapper *w, DerivedProbe *d)
+{
+	if (vec_has(&w->kinds, (void *)d->kind))
+		return false;
+	vec_push(&w->kinds, (void *)d->kind);
+	return true;
+}
+
+/* D's wrapper, made when it is the first of its handler and condition,
+ * then what D's kind adds for it (emit_code). */
+static void wrapper_for(DerivedProbe *d)
 {
 	Wrapper *found = find_wrapper(d);
 	if (found) {
-		if ((d->kind == DP_KPROBE || d->kind == DP_KRETPROBE) &&
-		    !found->kprobe_handlers) {
-			sb_printf(&code, "STP_KPROBE_HANDLERS(%s, %s)\n",
-				  found->cname, found->cname);
-			found->kprobe_handlers = true;
-		}
-		return found->cname;
+		d->wrapper = found->cname;
+		if (d->kind->emit_code)
+			d->kind->emit_code(&code, d, first_use(found, d), NULL);
+		return;
 	}
 	Wrapper *w = arena_alloc(sizeof(*w));
 	w->h = d->handler;
@@ -1700,19 +1708,15 @@ static char *wrapper_for(DerivedProbe *d)
 			  acc[k] == ACC_WRITE ? "w" : "r", lv->cname);
 	}
 	sb_puts(&o, "}\n");
-	/* kprobe handlers that call the wrapper directly */
-	if (d->kind == DP_KPROBE || d->kind == DP_KRETPROBE) {
-		sb_printf(&o, "STP_KPROBE_HANDLERS(%s, %s)\n", w->cname, w->cname);
-		w->kprobe_handlers = true;
-	}
 	sb_puts(&code, o.buf);
+	d->wrapper = w->cname;
+	if (d->kind->emit_code)
+		d->kind->emit_code(&code, d, first_use(w, d), NULL);
 	char *ent = gen_entry_fn(d);
-	if (ent)
-		sb_printf(&code, "STP_KRETPROBE_ENTRY(%s, %s, %s)\n", w->cname,
-			  w->cname, ent);
+	if (ent && d->kind->emit_code)
+		d->kind->emit_code(&code, d, false, ent);
 	sb_release(&o);
 	sb_release(&s.fields);
-	return w->cname;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1757,7 +1761,7 @@ static void gen_globals(FILE *out)
 			if (strlen(s) > 511)
 				s[511] = '\0';
 			fprintf(out, "static char %s[MAXSTRINGLEN] = %s;\n",
-				g->cname, c_str(s));
+				g->cname, c_string(s));
 		} else {
 			int64_t v = 0;
 			if (g->init && g->init->kind == ND_NUM)
@@ -1874,142 +1878,47 @@ static void gen_globals_free(FILE *out)
 /* ------------------------------------------------------------------ */
 /* probe tables */
 
-static int cmp_seq(const void *a, const void *b)
+/* The derived probes of each kind, by probe_kinds[] index. */
+static Vec *probes_by_kind(void)
 {
-	const DerivedProbe *x = *(DerivedProbe *const *)a;
-	const DerivedProbe *y = *(DerivedProbe *const *)b;
-	if (x->seq != y->seq)
-		return x->seq < y->seq ? -1 : 1;
-	return x->index - y->index;
-}
-
-static void gen_be_list(FILE *out, const char *name, DerivedKind kind)
-{
-	Vec v = {0};
+	int nk = 0;
+	while (probe_kinds[nk])
+		nk++;
+	Vec *by = arena_alloc(sizeof(*by) * (nk + 1));
 	for (int i = 0; i < sess->derived.len; i++) {
 		DerivedProbe *d = vec_get(&sess->derived, i);
-		if (d->kind == kind)
-			vec_push(&v, d);
+		for (int k = 0; k < nk; k++)
+			if (d->kind == probe_kinds[k])
+				vec_push(&by[k], d);
 	}
-	if (v.len)
-		qsort(v.data, v.len, sizeof(void *), cmp_seq);
-	fprintf(out, "static const struct stp_probe *const %s[] = {", name);
-	for (int i = 0; i < v.len; i++)
-		fprintf(out, " &_stp_probes[%d],", ((DerivedProbe *)vec_get(&v, i))->index);
-	fputs(" NULL };\n", out);
+	return by;
 }
 
-/* How many derived probes have a kind in [A, B]. */
-static int count_kind(DerivedKind a, DerivedKind b)
-{
-	int n = 0;
-	for (int i = 0; i < sess->derived.len; i++) {
-		DerivedProbe *d = vec_get(&sess->derived, i);
-		if (d->kind >= a && d->kind <= b)
-			n++;
-	}
-	return n;
-}
-
-static void gen_tables(FILE *out, char **ph)
+/*
+ * _stp_probes (every derived probe: its wrapper and pp), each kind's
+ * tables, and _stp_probe_groups, the kinds' tables the runtime arms in
+ * order and disarms in reverse (stp_module.h).
+ */
+static void gen_tables(FILE *out, Vec *by_kind)
 {
 	fputs("\nstatic const struct stp_probe _stp_probes[] = {\n", out);
 	for (int i = 0; i < sess->derived.len; i++) {
 		DerivedProbe *d = vec_get(&sess->derived, i);
 		fprintf(out, "\t[%d] = { .ph = %s, .pp = %s, .name = %s, .func = %s },\n",
-			i, ph[i] ? ph[i] : "NULL", c_str(d->pp),
-			c_str(d->user_pp ? d->user_pp : d->pp),
-			d->symbol ? c_str(d->symbol) : "NULL");
+			i, d->wrapper ? d->wrapper : "NULL", c_string(d->pp),
+			c_string(d->user_pp ? d->user_pp : d->pp),
+			d->func ? c_string(d->func) : "NULL");
 	}
 	fputs("\t{ }\n};\n\n", out);
-	gen_be_list(out, "_stp_begin_probes", DP_BEGIN);
-	gen_be_list(out, "_stp_end_probes", DP_END);
-	gen_be_list(out, "_stp_error_probes", DP_ERROR);
-
-	if (count_kind(DP_TIMER, DP_TIMER)) {
-		fputs("static struct stp_hrtimer _stp_hrtimers[] = {\n", out);
-		for (int i = 0; i < sess->derived.len; i++) {
-			DerivedProbe *d = vec_get(&sess->derived, i);
-			if (d->kind == DP_TIMER)
-				fprintf(out, "\t{ .probe = &_stp_probes[%d], .interval_ns = %" PRId64
-					"ULL, .randomize_ns = %" PRId64 "ULL },\n",
-					i, d->interval_ns, d->randomize_ns);
-		}
-		fputs("\t{ }\n};\n", out);
+	StrBuf groups = {0};
+	for (int k = 0; probe_kinds[k]; k++) {
+		const ProbeKind *pk = probe_kinds[k];
+		if (pk->emit_tables && (by_kind[k].len || pk->emit_always))
+			pk->emit_tables(out, &by_kind[k], &groups);
 	}
-	if (count_kind(DP_TIMER_JIFFIES, DP_TIMER_JIFFIES)) {
-		fputs("static struct stp_jtimer _stp_jtimers[] = {\n", out);
-		for (int i = 0; i < sess->derived.len; i++) {
-			DerivedProbe *d = vec_get(&sess->derived, i);
-			if (d->kind != DP_TIMER_JIFFIES)
-				continue;
-			char *iv = d->interval_jiffies < 0 ?
-				format("(HZ / %" PRId64 " ? HZ / %" PRId64 " : 1)",
-				       -d->interval_jiffies, -d->interval_jiffies) :
-				format("%" PRId64, d->interval_jiffies);
-			fprintf(out, "\t{ .probe = &_stp_probes[%d], .interval = %s, .randomize = %" PRId64 " },\n",
-				i, iv, d->randomize_jiffies);
-		}
-		fputs("\t{ }\n};\n", out);
-	}
-	if (count_kind(DP_PERF, DP_PERF)) {
-		fputs("static struct stp_perf _stp_perfs[] = {\n", out);
-		for (int i = 0; i < sess->derived.len; i++) {
-			DerivedProbe *d = vec_get(&sess->derived, i);
-			if (d->kind == DP_PERF)
-				fprintf(out, "\t{ .probe = &_stp_probes[%d], .type = %" PRId64
-					", .config = %" PRId64 "ULL, .sample = %" PRId64
-					"ULL, .freq = %d },\n", i, d->perf_type,
-					d->perf_config, d->perf_sample, d->perf_freq);
-		}
-		fputs("\t{ }\n};\n", out);
-	}
-	if (count_kind(DP_TRACE, DP_TRACE)) {
-		/* a probe function of the tracepoint's shape for each */
-		for (int i = 0; i < sess->derived.len; i++) {
-			DerivedProbe *d = vec_get(&sess->derived, i);
-			if (d->kind != DP_TRACE)
-				continue;
-			int n = d->tp->proto->nparams - 1;
-			fprintf(out, "static void stp_tp_%d(void *__data", i);
-			for (int k = 0; k < n; k++)
-				fprintf(out, ", unsigned long a%d", k);
-			fprintf(out, ")\n{\n\tunsigned long args[] = { 0");
-			for (int k = 0; k < n; k++)
-				fprintf(out, ", a%d", k);
-			fprintf(out, " };\n\n\t_stp_run_probe_data(&_stp_probes[%d], NULL, 0, %s, args + 1);\n}\n\n",
-				i, ph[i]);
-		}
-		fputs("static struct stp_tracepoint _stp_tracepoints[] = {\n", out);
-		for (int i = 0; i < sess->derived.len; i++) {
-			DerivedProbe *d = vec_get(&sess->derived, i);
-			if (d->kind == DP_TRACE)
-				fprintf(out, "\t{ .probe = &_stp_probes[%d], .name = %s, .fn = stp_tp_%d },\n",
-					i, c_str(d->tp->name), i);
-		}
-		fputs("\t{ }\n};\n", out);
-	}
-	if (count_kind(DP_KPROBE, DP_KRETPROBE)) {
-		fputs("static struct stp_kprobe _stp_kprobes[] = {\n", out);
-		for (int i = 0; i < sess->derived.len; i++) {
-			DerivedProbe *d = vec_get(&sess->derived, i);
-			if (d->kind != DP_KPROBE && d->kind != DP_KRETPROBE)
-				continue;
-			Node **saved;
-			bool ent = d->kind == DP_KRETPROBE && tvar_entry_nodes(d, &saved) > 0;
-			fprintf(out, "\t{ .probe = &_stp_probes[%d], .symbol = %s, .offset = %" PRId64
-				", .ret = %d, .maxactive = %d, .optional = %d, .%s = %s_%s",
-				i, c_str(d->symbol ? d->symbol : ""), d->offset,
-				d->kind == DP_KRETPROBE, d->maxactive, d->optional,
-				d->kind == DP_KRETPROBE ? "rh" : "pre", ph[i],
-				d->kind == DP_KRETPROBE ? (ent ? "retd" : "ret") : "pre");
-			if (ent)
-				fprintf(out, ", .eh = %s_ent, .data_size = sizeof(struct stp_ent_%d)",
-					ph[i], d->index);
-			fputs(" },\n", out);
-		}
-		fputs("\t{ }\n};\n", out);
-	}
+	fprintf(out, "\nstatic const struct stp_probe_group _stp_probe_groups[] = {\n%s\t{ }\n};\n",
+		groups.buf ? groups.buf : "");
+	sb_release(&groups);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2067,11 +1976,10 @@ bool translate(FILE *out)
 	}
 	for (int i = 0; i < sess->handlers.len; i++)
 		gen_handler(vec_get(&sess->handlers, i));
-	char **ph = arena_alloc((sess->derived.len + 1) * sizeof(char *));
 	for (int i = 0; i < sess->derived.len; i++) {
 		DerivedProbe *d = vec_get(&sess->derived, i);
-		if (d->kind != DP_NEVER)
-			ph[i] = wrapper_for(d);
+		if (!(d->kind == &pk_be && d->be.which == BE_NEVER))
+			wrapper_for(d);
 	}
 	if (failed)
 		return false;
@@ -2091,16 +1999,6 @@ bool translate(FILE *out)
 	}
 	if (sess->bulk)
 		fputs("#define STP_BULKMODE 1\n", out);
-	if (count_kind(DP_TIMER, DP_TIMER))
-		fputs("#define STP_HAVE_HRTIMERS 1\n", out);
-	if (count_kind(DP_TIMER_JIFFIES, DP_TIMER_JIFFIES))
-		fputs("#define STP_HAVE_JTIMERS 1\n", out);
-	if (count_kind(DP_KPROBE, DP_KRETPROBE))
-		fputs("#define STP_HAVE_KPROBES 1\n", out);
-	if (count_kind(DP_TRACE, DP_TRACE))
-		fputs("#define STP_HAVE_TRACEPOINTS 1\n", out);
-	if (count_kind(DP_PERF, DP_PERF))
-		fputs("#define STP_HAVE_PERF 1\n", out);
 	fputs("#include \"runtime.h\"\n\n", out);
 	fprintf(out, "#ifndef MAXNESTING\n#define MAXNESTING %d\n#endif\n\n", nesting);
 
@@ -2110,7 +2008,13 @@ bool translate(FILE *out)
 		plu.buf ? plu.buf : "");
 	fprintf(out, "union stp_func_frame {\n%s\tchar __dummy;\n};\n\n",
 		ffu.buf ? ffu.buf : "");
-	fputs("#include \"stp_context.h\"\n\n", out);
+	fputs("#include \"stp_context.h\"\n", out);
+	/* the runtime side of each probe kind the module has */
+	Vec *by_kind = probes_by_kind();
+	for (int k = 0; probe_kinds[k]; k++)
+		if (probe_kinds[k]->runtime_header && by_kind[k].len)
+			fprintf(out, "#include \"%s\"\n", probe_kinds[k]->runtime_header);
+	fputc('\n', out);
 	fputs("#define CONTEXT c\n"
 	      "#define STAP_ERROR(...) do { _stp_cerror(c, __VA_ARGS__); goto out; } while (0)\n"
 	      "#define STAP_PRINTF(fmt, ...) _stp_printf(fmt, ##__VA_ARGS__)\n\n", out);
@@ -2120,7 +2024,7 @@ bool translate(FILE *out)
 	}
 	fprintf(out, "\n%s", protos.buf ? protos.buf : "");
 	fputs(code.buf ? code.buf : "", out);
-	gen_tables(out, ph);
+	gen_tables(out, by_kind);
 	fputs("\nstatic void _stp_globals_free(void);\n", out);
 	gen_globals_init(out);
 	gen_globals_free(out);

@@ -156,12 +156,17 @@ typedef struct VarLoc {
 
 static bool is_kprobe(DerivedProbe *d)
 {
-	return d && (d->kind == DP_KPROBE || d->kind == DP_KRETPROBE);
+	return d && d->kind == &pk_kprobe;
+}
+
+static bool is_kretprobe(DerivedProbe *d)
+{
+	return d->kind == &pk_kprobe && d->kp.is_return;
 }
 
 static const char *probe_func(DerivedProbe *d)
 {
-	return d->func ? d->func : d->symbol;
+	return d->func ? d->func : d->kp.symbol;
 }
 
 /* The variables of the probe point, from BTF.  Only parameters, and only
@@ -173,7 +178,7 @@ static int btf_vars(DerivedProbe *d, VarLoc **out, CType **ret)
 		*ret = NULL;
 	/* at an out-of-line function's entry only (DWARF-resolved probes
 	 * are registered as _stext + offset) */
-	if (d->module || d->dw_inline || (d->offset && !d->dw_entry))
+	if (d->kp.module || d->kp.dw_inline || (d->kp.offset && !d->kp.dw_entry))
 		return -1;
 	CType *proto = btf_func_proto(probe_func(d));
 	if (!proto)
@@ -618,16 +623,16 @@ static bool dw_context(DerivedProbe *d, bool at_entry, Dwarf *dw, DwCtx *x)
 	memset(x, 0, sizeof(*x));
 	x->dw = dw;
 	uint64_t entry = dw_func_addr(dw, probe_func(d));
-	x->pc = !at_entry && d->dw_pc ? d->dw_pc : entry + (d->dw_pc ? 0 : d->offset);
+	x->pc = !at_entry && d->kp.dw_pc ? d->kp.dw_pc : entry + (d->kp.dw_pc ? 0 : d->kp.offset);
 	if (!x->pc)
 		return false;
 	/* an inlined instance's start is not an entry: no arguments in the
 	 * argument registers, no entry values, no CFA = rsp + 8 */
-	x->at_entry = !d->dw_inline && (at_entry || x->pc == entry || d->dw_entry);
+	x->at_entry = !d->kp.dw_inline && (at_entry || x->pc == entry || d->kp.dw_entry);
 	if (!dwarf_addrdie(dw, x->pc, &x->cu))
 		return false;
 	x->cu_name = dwarf_diename(&x->cu);
-	if (d->dw_die && !at_entry && dwarf_offdie(dw, d->dw_die, &x->func)) {
+	if (d->kp.dw_die && !at_entry && dwarf_offdie(dw, d->kp.dw_die, &x->func)) {
 		x->have_func = true;
 	} else {
 		Dwarf_Die *scopes;
@@ -1117,7 +1122,7 @@ static bool resolve_context_vars(Res *r, Node *n, const char *what, int level,
 	Vec items = {0};
 	TVar *tv = new_tv();
 	if (!strcmp(what, "$$return")) {
-		if (d->kind != DP_KRETPROBE || !ret) {
+		if (!is_kretprobe(d) || !ret) {
 			tv->final = F_PRETTY;
 			tv->stype = TY_STRING;
 			n->tv = tv;
@@ -1149,7 +1154,7 @@ static bool resolve_context_vars(Res *r, Node *n, const char *what, int level,
 				continue;
 			}
 			TVar *v = new_tv();
-			if (d->kind == DP_KRETPROBE && !r->at_entry) {
+			if (is_kretprobe(d) && !r->at_entry) {
 				if (!vl->is_param) {
 					push_item(&items, "?", NULL, 0);
 					continue;
@@ -1217,7 +1222,7 @@ static void skip_badvar(Res *r, Node *n)
  * register or an 8-byte stack slot). */
 static int trace_vars(DerivedProbe *d, VarLoc **out)
 {
-	CType *proto = d->tp->proto;
+	CType *proto = d->trace.tp->proto;
 	int n = proto->nparams > 0 ? proto->nparams - 1 : 0;
 	VarLoc *v = arena_alloc(sizeof(*v) * (n + 1));
 	for (int i = 0; i < n; i++) {
@@ -1231,7 +1236,7 @@ static int trace_vars(DerivedProbe *d, VarLoc **out)
 		}
 		v[i].code = format("((unsigned long *)c->entry_data)[%d]", i);
 		v[i].source = format("BTF (tracepoint %s, argument %d)",
-				     d->tp->name, i + 1);
+				     d->trace.tp->name, i + 1);
 	}
 	*out = v;
 	return n;
@@ -1263,8 +1268,8 @@ static void resolve_trace_dollar(Res *r, Node *n)
 			res_error(r, n->tok, "%s cannot be dereferenced", name);
 			return;
 		}
-		string_tvar(n, name[2] == 'n' ? d->tp->name :
-			    d->tp->system ? d->tp->system : "");
+		string_tvar(n, name[2] == 'n' ? d->trace.tp->name :
+			    d->trace.tp->system ? d->trace.tp->system : "");
 		return;
 	}
 	if (!strncmp(name, "$$", 2)) {
@@ -1325,7 +1330,7 @@ static void resolve_trace_dollar(Res *r, Node *n)
 static void resolve_dollar(Res *r, Node *n)
 {
 	DerivedProbe *d = r->dp;
-	if (d && d->kind == DP_TRACE) {
+	if (d && d->kind == &pk_trace) {
 		resolve_trace_dollar(r, n);
 		return;
 	}
@@ -1339,8 +1344,8 @@ static void resolve_dollar(Res *r, Node *n)
 	CType *ret = NULL;
 	DwCtx x;
 	bool from_dwarf = false;
-	bool at_entry = r->at_entry || d->kind == DP_KRETPROBE;
-	Dwarf *dw = dw_open(sess, d->module);
+	bool at_entry = r->at_entry || is_kretprobe(d);
+	Dwarf *dw = dw_open(sess, d->kp.module);
 	int nvars = dw ? dwarf_vars(d, at_entry, dw, &vars, &ret, &x) : -1;
 	if (nvars >= 0)
 		from_dwarf = true;
@@ -1371,7 +1376,7 @@ static void resolve_dollar(Res *r, Node *n)
 	}
 	const char *vname = name + 1;
 	TVar *tv = new_tv();
-	if (!strcmp(vname, "return") && d->kind == DP_KRETPROBE && !r->at_entry) {
+	if (!strcmp(vname, "return") && is_kretprobe(d) && !r->at_entry) {
 		if (!ret) {
 			res_error(r, n->tok, "function '%s' (%s) has no return value",
 				  func, "void");
@@ -1396,7 +1401,7 @@ static void resolve_dollar(Res *r, Node *n)
 			if (from_dwarf)
 				res_error(r, n->tok, "unable to find local '%s', [man error::dwarf] dieoffset 0x%llx in %s, near pc 0x%llx in %s %s (alternatives: %s))",
 					  vname, (unsigned long long)x.func_off,
-					  d->module ? d->module : "kernel",
+					  d->kp.module ? d->kp.module : "kernel",
 					  (unsigned long long)x.pc, func,
 					  x.cu_name ? x.cu_name : "", alts ? alts : "");
 			else
@@ -1417,7 +1422,7 @@ static void resolve_dollar(Res *r, Node *n)
 					  vname, func, vl->unavailable);
 			return;
 		}
-		if (d->kind == DP_KRETPROBE && !r->at_entry) {
+		if (is_kretprobe(d) && !r->at_entry) {
 			/* $param in a .return probe: its value at entry; the
 			 * rest of the expression is evaluated at return */
 			Node *save = arena_alloc(sizeof(*save));
@@ -1632,7 +1637,7 @@ static void resolve_target(Res *r, Node *n)
 static void resolve_entry(Res *r, Node *n)
 {
 	DerivedProbe *d = r->dp;
-	if (!d || d->kind != DP_KRETPROBE || r->at_entry) {
+	if (!d || !is_kretprobe(d) || r->at_entry) {
 		res_error(r, n->tok, "@entry is only valid in .return probes");
 		return;
 	}

@@ -7,6 +7,7 @@
  * indentation, 'while' shown as the 'for' it is, numbers in decimal,
  * strings as written.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "stap.h"
@@ -595,4 +596,50 @@ void unparse_body(FILE *out, Node *body)
 	fputs(sb.buf, out);
 	sb_release(&sb);
 	mangled = false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Names as SystemTap prints them */
+
+/* SystemTap's names: __global_x, __private_FILE_x (FILE the base name
+ * with every other character than a letter or digit an underscore) */
+static char *mangle(const char *name, bool is_private, File *file)
+{
+	if (!is_private || !file)
+		return format("__global_%s", name);
+	const char *base = strrchr(file->name, '/');
+	char *b = arena_strdup(base ? base + 1 : file->name);
+	for (char *p = b; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9')))
+			*p = '_';
+	return format("__private_%s_%s", b, name);
+}
+
+char *var_mangled(Var *v)
+{
+	return mangle(v->name, v->is_private, v->file);
+}
+
+char *function_mangled(Function *f)
+{
+	return format("%s__overload_%d", mangle(f->name, f->is_private, f->file),
+		      f->overload_index);
+}
+
+static int cmp_mangled(const void *a, const void *b)
+{
+	Function *x = *(Function *const *)a, *y = *(Function *const *)b;
+	return strcmp(function_mangled(x), function_mangled(y));
+}
+
+/* The used functions in SystemTap's order (by their mangled names). */
+Vec functions_by_name(void)
+{
+	Vec v = {0};
+	for (int i = 0; i < sess->used_functions.len; i++)
+		vec_push(&v, vec_get(&sess->used_functions, i));
+	if (v.len)
+		qsort(v.data, v.len, sizeof(void *), cmp_mangled);
+	return v;
 }

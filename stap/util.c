@@ -25,7 +25,7 @@ typedef struct Block {
 static Block *blocks;
 static char *arena_cur, *arena_end;
 
-static void *new_block(size_t size)
+static void *arena_chunk(size_t size)
 {
 	Block *b = calloc(1, sizeof(*b) + size);
 	if (!b)
@@ -39,9 +39,9 @@ void *arena_alloc(size_t size)
 {
 	size = (size + 15) & ~(size_t)15;
 	if (size > ARENA_CHUNK / 4)
-		return new_block(size);
+		return arena_chunk(size);
 	if ((size_t)(arena_end - arena_cur) < size) {
-		arena_cur = new_block(ARENA_CHUNK);
+		arena_cur = arena_chunk(ARENA_CHUNK);
 		arena_end = arena_cur + ARENA_CHUNK;
 	}
 	void *p = arena_cur;

@@ -1,6 +1,10 @@
 /*
- * trace.c - the kernel's tracepoints, for kernel.trace("[SYSTEM:]NAME").
+ * probe_trace.c - the probe kind of tracepoints (runtime/stp_tracepoint.h):
  *
+ *   kernel.trace("[SYSTEM:]NAME")      globs allowed in both parts
+ *
+ * The handler runs with the tracepoint's arguments as $variables
+ * (tvar.c), and $$name, $$system, $$vars, $$parms.
  * Which tracepoints there are, and their arguments: every tracepoint
  * NAME of the kernel image has a function __traceiter_NAME(void *__data,
  * ARGS...), whose prototype the kernel's BTF describes, names included.
@@ -192,7 +196,7 @@ static bool systems_from_tracefs(void)
 	return false;
 }
 
-int trace_events(TraceEvent **out)
+static int trace_events(TraceEvent **out)
 {
 	if (nevents < 0) {
 		Vec v = {0};
@@ -214,7 +218,7 @@ int trace_events(TraceEvent **out)
 	return nevents;
 }
 
-int trace_match(const char *pattern, void (*fn)(TraceEvent *e, void *arg),
+static int trace_match(const char *pattern, void (*fn)(TraceEvent *e, void *arg),
 		void *arg)
 {
 	TraceEvent *ev;
@@ -234,7 +238,7 @@ int trace_match(const char *pattern, void (*fn)(TraceEvent *e, void *arg),
 	return count;
 }
 
-char *trace_pp(TraceEvent *e)
+static char *trace_pp(TraceEvent *e)
 {
 	if (e->system)
 		return format("kernel.trace(\"%s:%s\")", e->system, e->name);
@@ -246,3 +250,134 @@ void trace_reset(void)
 	events = NULL;
 	nevents = -1;
 }
+
+/* ------------------------------------------------------------------ */
+/* The probe kind */
+
+typedef struct TraceMatch {
+	Resolution *ctx;
+	ProbePoint *pp;
+	int count;
+} TraceMatch;
+
+static void add_trace_probe(TraceEvent *e, void *arg)
+{
+	TraceMatch *m = arg;
+	DerivedProbe *d = derived_new(m->ctx, &pk_trace, m->pp, trace_pp(e));
+	d->trace.tp = e;
+	d->func = (char *)e->name;
+	m->count++;
+}
+
+/* "no match (similar tracepoints: a, b)": the five closest names */
+static char *similar_tracepoints(const char *pattern)
+{
+	TraceEvent *ev;
+	int n = trace_events(&ev), k = 0;
+	const char *colon = strchr(pattern, ':');
+	const char *want = colon ? colon + 1 : pattern;
+	StrBuf sb = {0};
+	int limit = strlen(want) / 2 + 1;
+	for (int d = 1; d <= limit && k < 5; d++)
+		for (int i = 0; i < n && k < 5; i++)
+			if (edit_distance(want, ev[i].name) == d)
+				sb_printf(&sb, "%s%s", k++ ? ", " : "", ev[i].name);
+	char *r = k ? arena_strdup(sb.buf) : NULL;
+	sb_release(&sb);
+	return r;
+}
+
+static int match_trace(Resolution *ctx, ProbePoint *pp)
+{
+	Component *t = &pp->comps[1];
+	if (pp->ncomps != 2 || !comp_is(t, "trace") || !comp_str(t))
+		return PK_NOT_MINE;
+	TraceEvent *ev;
+	if (trace_events(&ev) == 0) {
+		if (pp->optional)
+			return PK_MATCHED;
+		semantic_error2(t->tok, ctx->user->tok,
+				format("no tracepoints: kernel.trace needs the BTF of kernel %s, found in neither /sys/kernel/btf/vmlinux nor its image",
+				       sess->kernel_release),
+				"while resolving probe point");
+		return PK_ERROR;
+	}
+	TraceMatch m = { ctx, pp, 0 };
+	trace_match(t->arg->str, add_trace_probe, &m);
+	if (m.count)
+		return PK_MATCHED;
+	if (pp->optional)
+		return PK_MATCHED;
+	if (strpbrk(t->arg->str, "*?["))
+		return PK_NO_MATCH;
+	char *sim = similar_tracepoints(t->arg->str);
+	semantic_error(pp->tok, "while resolving probe point");
+	if (sim)
+		semantic_error(NULL, "no match (similar tracepoints: %s)", sim);
+	else
+		semantic_error(NULL, "no match");
+	return PK_ERROR;
+}
+
+/*
+ * kernel.function("PAT")[.call|.return[.maxactive(N)]]
+ * kprobe.function("NAME")[.call|.return[.maxactive(N)]]
+ */
+
+static bool resolved_point(DerivedProbe *d)
+{
+	return true;
+}
+
+/* -L: the point and its arguments, "$prev:struct task_struct*" */
+static char *list_line(DerivedProbe *d, bool with_vars)
+{
+	if (!with_vars)
+		return d->pp;
+	StrBuf sb = {0};
+	sb_puts(&sb, d->pp);
+	CType *proto = d->trace.tp->proto;
+	for (int k = 1; k < proto->nparams; k++)
+		sb_printf(&sb, " $%s:%s", proto->params[k].name,
+			  ct_listing_name(proto->params[k].type));
+	char *line = arena_strdup(sb.buf);
+	sb_release(&sb);
+	return line;
+}
+
+/* A probe function of the tracepoint's shape for each probe (its
+ * arguments as unsigned longs, the handler's entry data), and the table. */
+static void emit_tables(FILE *out, Vec *probes, StrBuf *groups)
+{
+	for (int i = 0; i < probes->len; i++) {
+		DerivedProbe *d = vec_get(probes, i);
+		int n = d->trace.tp->proto->nparams - 1;
+		fprintf(out, "static void stp_tp_%d(void *__data", d->index);
+		for (int k = 0; k < n; k++)
+			fprintf(out, ", unsigned long a%d", k);
+		fprintf(out, ")\n{\n\tunsigned long args[] = { 0");
+		for (int k = 0; k < n; k++)
+			fprintf(out, ", a%d", k);
+		fprintf(out, " };\n\n\t_stp_run_probe_data(&_stp_probes[%d], NULL, 0, %s, args + 1);\n}\n\n",
+			d->index, d->wrapper);
+	}
+	fputs("static struct stp_tracepoint _stp_tracepoints[] = {\n", out);
+	for (int i = 0; i < probes->len; i++) {
+		DerivedProbe *d = vec_get(probes, i);
+		fprintf(out, "\t{ .probe = &_stp_probes[%d], .name = %s, .fn = stp_tp_%d },\n",
+			d->index, c_string(d->trace.tp->name), d->index);
+	}
+	fputs("\t{ }\n};\n", out);
+	sb_puts(groups, "\tSTP_PROBE_GROUP(tracepoints, _stp_tracepoints),\n");
+}
+
+const ProbeKind pk_trace = {
+	.name = "tracepoint",
+	.families = (const char *const[]){ "kernel", NULL },
+	.types = (const char *const[]){ "kernel.trace(string)", NULL },
+	.match = match_trace,
+	.list_line = list_line,
+	.shows_resolved_point = resolved_point,
+	.runtime_header = "stp_tracepoint.h",
+	.emit_tables = emit_tables,
+};

@@ -1,0 +1,336 @@
+/*
+ * list.c - what pass 2 shows: the -p2 listing of the elaborated script,
+ * -l/-L probe listings, --dump-functions, --dump-probe-aliases and
+ * --dump-probe-types (made from the probe kinds' tables).
+ */
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stap.h"
+
+/* ------------------------------------------------------------------ */
+/* -p2 output */
+
+static void dump_var(FILE *out, Var *v)
+{
+	fprintf(out, "%s:%s", v->name, type_name(v->type));
+	if (v->arity > 0) {
+		fputs(" [", out);
+		for (int i = 0; i < v->arity; i++)
+			fprintf(out, "%s%s", i ? ", " : "", type_name(v->index_types[i]));
+		fputs("]", out);
+	}
+	fputc('\n', out);
+}
+
+/* The comment after a probe: every point of the user's probe. */
+static const char *user_points(DerivedProbe *d)
+{
+	/* DWARF points show the point each probe was resolved from */
+	if (d->kind->shows_resolved_point && d->kind->shows_resolved_point(d))
+		return d->user_pp;
+	for (int i = 0; i < sess->probes.len; i++) {
+		Probe *p = vec_get(&sess->probes, i);
+		if (p->tok != d->handler->tok)
+			continue;
+		/* a point the resolver rewrote (kernel.function("f@file:line"))
+		 * shows as resolved */
+		bool written = false;
+		for (int j = 0; j < p->points.len && !written; j++)
+			written = !strcmp(probe_point_str(vec_get(&p->points, j)),
+					  d->user_pp);
+		if (!written)
+			break;
+		StrBuf sb = {0};
+		for (int j = 0; j < p->points.len; j++)
+			sb_printf(&sb, "%s%s", j ? "," : "",
+				  probe_point_str(vec_get(&p->points, j)));
+		char *r = arena_strdup(sb.buf ? sb.buf : "");
+		sb_release(&sb);
+		return r;
+	}
+	return d->user_pp;
+}
+
+void dump_elaborated(FILE *out)
+{
+	if (sess->used_globals.len) {
+		fputs("# globals\n", out);
+		for (int i = 0; i < sess->used_globals.len; i++)
+			dump_var(out, vec_get(&sess->used_globals, i));
+	}
+	if (sess->used_functions.len) {
+		fputs("# functions\n", out);
+		Vec fns = functions_by_name();
+		for (int i = 0; i < fns.len; i++) {
+			Function *f = vec_get(&fns, i);
+			fprintf(out, "%s:%s (", f->name, type_name(f->type));
+			for (int j = 0; j < f->params.len; j++) {
+				Var *p = vec_get(&f->params, j);
+				fprintf(out, "%s%s:%s", j ? ", " : "", p->name,
+					type_name(p->type));
+			}
+			fputs(")\n", out);
+			if (f->locals.len) {
+				fputs("  # locals\n", out);
+				for (int j = 0; j < f->locals.len; j++) {
+					fputs("  ", out);
+					dump_var(out, vec_get(&f->locals, j));
+				}
+			}
+			if (verbose_for(2) && f->body)
+				unparse_body(out, f->body);
+			else if (verbose_for(2) && f->code)
+				fprintf(out, "{ %%{%s%%} }\n", f->code);
+		}
+	}
+	fputs("# probes\n", out);
+	for (int i = 0; i < sess->derived.len; i++) {
+		DerivedProbe *d = vec_get(&sess->derived, i);
+		char *where = d->kind->p2_comment ? d->kind->p2_comment(d) : NULL;
+		fprintf(out, "%s%s /* <- %s */\n", d->pp, where ? where : "",
+			user_points(d));
+		Handler *h = d->handler;
+		if (h->locals.len) {
+			fputs("  # locals\n", out);
+			for (int j = 0; j < h->locals.len; j++) {
+				fputs("  ", out);
+				dump_var(out, vec_get(&h->locals, j));
+			}
+		}
+		if (verbose_for(2))
+			unparse_body(out, h->body);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* stap -l / -L: list the probe points a pattern matches */
+
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_pp_die(const void *a, const void *b)
+{
+	const DerivedProbe *x = *(DerivedProbe *const *)a, *y = *(DerivedProbe *const *)b;
+	int c = strcmp(x->pp, y->pp);
+	if (c || x->kind != &pk_kprobe || y->kind != &pk_kprobe)
+		return c ? c : x->index - y->index;
+	if (x->kp.dw_inline != y->kp.dw_inline)
+		return x->kp.dw_inline ? 1 : -1;
+	return x->kp.dw_die < y->kp.dw_die ? -1 : x->kp.dw_die > y->kp.dw_die;
+}
+
+/* "name:type name:type" for the locals an alias body sets (not the
+ * underscore-prefixed helpers), as -L shows them. */
+static char *alias_vars(Handler *h)
+{
+	StrBuf sb = {0};
+	for (int i = 0; i < h->locals.len; i++) {
+		Var *v = vec_get(&h->locals, i);
+		if (v->name[0] == '_')
+			continue;
+		sb_printf(&sb, " %s:%s", v->name, type_name(v->type));
+	}
+	char *s = arena_strdup(sb.buf ? sb.buf : "");
+	sb_release(&sb);
+	return s;
+}
+
+/* -l: does alias NAME match the pattern PAT from component I, J on?
+ * A component "**" matches any number of components (SystemTap's). */
+static bool list_name_matches(ProbePoint *name, int j, ProbePoint *pat, int i)
+{
+	if (i == pat->ncomps)
+		return j == name->ncomps;
+	Component *b = &pat->comps[i];
+	if (!strcmp(b->name, "**") && !b->arg) {
+		for (int k = j; k <= name->ncomps; k++)
+			if (list_name_matches(name, k, pat, i + 1))
+				return true;
+		return false;
+	}
+	if (j == name->ncomps)
+		return false;
+	Component *a = &name->comps[j];
+	if (fnmatch(b->name, a->name, 0) != 0 || !!a->arg != !!b->arg)
+		return false;
+	if (a->arg && (a->arg->kind != b->arg->kind ||
+		       (a->arg->kind == ND_NUM ? a->arg->val != b->arg->val :
+			strcmp(a->arg->str, b->arg->str))))
+		return false;
+	return list_name_matches(name, j + 1, pat, i + 1);
+}
+
+int list_probes(bool with_vars)
+{
+	Probe *p = vec_get(&sess->probes, 0);
+	for (int i = 0; i < sess->probes.len; i++) {
+		Probe *q = vec_get(&sess->probes, i);
+		if (q->file && q->file->is_user)
+			p = q;      /* the pattern, not a tapset's own probe */
+	}
+	ProbePoint *pat = vec_get(&p->points, 0);
+	Vec lines = {0};
+
+	/* aliases are listed by name, not by what they expand to */
+	for (int i = 0; i < sess->aliases.len; i++) {
+		Probe *a = vec_get(&sess->aliases, i);
+		for (int j = 0; j < a->alias_names.len; j++) {
+			ProbePoint *name = vec_get(&a->alias_names, j);
+			if (!list_name_matches(name, 0, pat, 0) ||
+			    name->comps[0].name[0] == '_')
+				continue;
+			char *line = probe_point_str(name);
+			if (with_vars) {
+				/* elaborate the alias alone to type its locals */
+				Probe user = *p;
+				user.body = new_block(p->tok);
+				Resolution r = { .user = &user, .user_pp = name, .body = user.body };
+				int nd = sess->derived.len, nh = sess->handlers.len;
+				int errs = sess->semantic_errors;
+				if (expand_alias(&r, name, a, name) > 0 &&
+				    sess->handlers.len > nh) {
+					Handler *h = vec_get(&sess->handlers, sess->handlers.len - 1);
+					bind_handler(h);
+					bind_queued_functions();
+					Vec saved = sess->handlers;
+					sess->handlers = (Vec){0};
+					vec_push(&sess->handlers, h);
+					infer_types();
+					sess->handlers = saved;
+					line = format("%s%s", line, alias_vars(h));
+				}
+				sess->derived.len = nd;
+				sess->handlers.len = nh;
+				sess->semantic_errors = errs;
+			}
+			vec_push(&lines, line);
+		}
+	}
+	/* builtin probe points */
+	int errs = sess->semantic_errors;
+	Resolution r = { .user = p, .user_pp = pat, .body = p->body };
+	int nd = sess->derived.len;
+	if (is_builtin_family(pat->comps[0].name))
+		resolve_builtin(&r, pat);
+	/* -L: of the instances that share a probe point (inlined copies),
+	 * the first in the DWARF shows its variables, as in SystemTap */
+	if (with_vars && sess->derived.len > nd) {
+		int n = sess->derived.len - nd;
+		DerivedProbe **v = (DerivedProbe **)sess->derived.data + nd;
+		qsort(v, n, sizeof(*v), cmp_pp_die);
+		int j = 0;
+		for (int i = 0; i < n; i++)
+			if (j == 0 || strcmp(v[j - 1]->pp, v[i]->pp))
+				v[j++] = v[i];
+		sess->derived.len = nd + j;
+	}
+	for (int i = nd; i < sess->derived.len; i++) {
+		DerivedProbe *d = vec_get(&sess->derived, i);
+		vec_push(&lines, d->kind->list_line ?
+			 d->kind->list_line(d, with_vars) : d->pp);
+	}
+	sess->semantic_errors = errs;
+
+	if (lines.len)
+		qsort(lines.data, lines.len, sizeof(void *), cmp_strp);
+	int n = 0;
+	for (int i = 0; i < lines.len; i++) {
+		if (i && !strcmp(vec_get(&lines, i), vec_get(&lines, i - 1)))
+			continue;
+		printf("%s\n", (char *)vec_get(&lines, i));
+		n++;
+	}
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* --dump-functions, --dump-probe-aliases, --dump-probe-types */
+
+static void print_sorted(Vec *lines)
+{
+	if (lines->len)
+		qsort(lines->data, lines->len, sizeof(void *), cmp_strp);
+	for (int i = 0; i < lines->len; i++)
+		if (i == 0 || strcmp(vec_get(lines, i), vec_get(lines, i - 1)))
+			printf("%s\n", (char *)vec_get(lines, i));
+}
+
+/* Every public tapset function with its inferred signature:
+ * "name:type (arg:type, ...)" and its privilege pragma. */
+int dump_functions(void)
+{
+	for (int i = 0; i < sess->functions.len; i++) {
+		Function *f = vec_get(&sess->functions, i);
+		if (!f->is_private && f->name[0] != '_')
+			use_function(f);
+	}
+	bind_queued_functions();
+	bool quiet = sess->suppress_warnings;
+	sess->suppress_warnings = true;
+	infer_types();
+	sess->suppress_warnings = quiet;
+	Vec lines = {0};
+	for (int i = 0; i < sess->functions.len; i++) {
+		Function *f = vec_get(&sess->functions, i);
+		if (f->is_private || f->name[0] == '_')
+			continue;
+		StrBuf sb = {0};
+		sb_printf(&sb, "%s:%s (", f->name, type_name(f->type));
+		for (int j = 0; j < f->params.len; j++) {
+			Var *p = vec_get(&f->params, j);
+			sb_printf(&sb, "%s%s:%s", j ? ", " : "", p->name, type_name(p->type));
+		}
+		sb_puts(&sb, ")");
+		if (f->unprivileged)
+			sb_puts(&sb, " /* unprivileged */");
+		else if (f->myproc_unprivileged)
+			sb_puts(&sb, " /* myproc-unprivileged */");
+		else if (f->guru)
+			sb_puts(&sb, " /* guru */");
+		vec_push(&lines, arena_strdup(sb.buf));
+		sb_release(&sb);
+	}
+	print_sorted(&lines);
+	return 0;
+}
+
+/* "alias = target, target?" for every public alias name. */
+int dump_probe_aliases(void)
+{
+	Vec lines = {0};
+	for (int i = 0; i < sess->aliases.len; i++) {
+		Probe *a = vec_get(&sess->aliases, i);
+		if (a->is_private)
+			continue;
+		for (int j = 0; j < a->alias_names.len; j++) {
+			ProbePoint *name = vec_get(&a->alias_names, j);
+			if (name->comps[0].name[0] == '_')
+				continue;
+			StrBuf sb = {0};
+			sb_printf(&sb, "%s = ", probe_point_str(name));
+			for (int k = 0; k < a->points.len; k++)
+				sb_printf(&sb, "%s%s", k ? ", " : "",
+					  probe_point_str(vec_get(&a->points, k)));
+			vec_push(&lines, arena_strdup(sb.buf));
+			sb_release(&sb);
+		}
+	}
+	print_sorted(&lines);
+	return 0;
+}
+
+/* The builtin probe point shapes this translator resolves: those of
+ * every probe kind. */
+int dump_probe_types(void)
+{
+	Vec lines = {0};
+	for (int i = 0; probe_kinds[i]; i++)
+		for (int j = 0; probe_kinds[i]->types[j]; j++)
+			vec_push(&lines, (char *)probe_kinds[i]->types[j]);
+	print_sorted(&lines);
+	return 0;
+}
