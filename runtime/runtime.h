@@ -48,7 +48,8 @@
 #pragma GCC diagnostic error "-Wincompatible-pointer-types"
 #pragma GCC diagnostic error "-Wreturn-type"
 
-/* Limits (SPEC.md section 5); every one can be overridden with -D. */
+/* Limits, SystemTap's names and defaults; every one can be overridden
+ * with -D. */
 #ifndef MAXSTRINGLEN
 #define MAXSTRINGLEN 512
 #endif

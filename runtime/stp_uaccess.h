@@ -2,7 +2,7 @@
 /*
  * Fault-safe reads of kernel and user memory for tapset functions.  A bad
  * address never oopses: the read fails, and the *_err helpers turn that
- * into the script error SystemTap reports (SPEC.md section 5).
+ * into the script error SystemTap reports.
  */
 #ifndef _STP_UACCESS_H_
 #define _STP_UACCESS_H_

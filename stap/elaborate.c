@@ -101,7 +101,7 @@ bool elaborate(void)
 
 
 /* ------------------------------------------------------------------ */
-/* Globals written but never read, printed at exit (SPEC.md §4j) */
+/* Globals written but never read, printed at exit as SystemTap does */
 
 static bool reads_var(Node *n, Var *v, bool as_lvalue);
 static bool reads_stmt_expr(Node *n, Var *v);

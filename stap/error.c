@@ -1,5 +1,6 @@
 /*
- * error.c - diagnostics in SystemTap's formats (SPEC.md §8b, §8c).
+ * error.c - diagnostics in SystemTap's formats: parse and semantic errors,
+ * warnings, with file:line:col, the source line and a caret.
  *
  *   parse error: expected literal string or number
  *           saw: operator '}' at <input>:1:19

@@ -16,9 +16,15 @@
 
 #include "stap.h"
 
-/* The probe kinds, in resolution order (and arming order at run time). */
+/*
+ * The probe kinds, in resolution order, which is also the order the
+ * runtime arms them in (timers last: a -T timeout does not run while
+ * kprobes register) and the reverse of the order it disarms them in.
+ * kernel.trace goes before the kprobes' kernel.*, which would load the
+ * DWARF function index first.
+ */
 const ProbeKind *const probe_kinds[] = {
-	&pk_be, &pk_timer, &pk_perf, &pk_trace, &pk_kprobe, NULL,
+	&pk_be, &pk_perf, &pk_trace, &pk_kprobe, &pk_timer, NULL,
 };
 
 /* The bodies made by expanding an alias around an inner body, so that the

@@ -1,12 +1,21 @@
 /*
  * stap.h - the translator's one internal header, a section per file.
  *
- * Data flow: tokenize.c turns a File into Tokens (script arguments $1/@1
- * substituted, %( %) conditionals and @define macros expanded); parse.c
- * builds the AST (Probe, Function, Var and Node, every node keeping its
- * token); elaborate.c loads tapsets, expands aliases into DerivedProbes,
- * binds names to Vars and Functions and infers types (type.c); translate.c
- * writes the module's C; build.c runs kbuild and manages the cache.
+ * Data flow, one file per step (main.c drives them, session.c holds what
+ * they share):
+ *   pass 1  library.c reads the tapsets and the script; tokenize.c turns
+ *           a File into Tokens ($1/@1, %( %) and @define done); parse.c
+ *           builds the AST (Probe, Function, Var, Node: every node keeps
+ *           its token); unparse.c prints it back (-p1).
+ *   pass 2  elaborate.c runs the steps: resolve.c turns probe points
+ *           into DerivedProbes through the probe kinds (probe_*.c) and
+ *           the aliases; bind.c binds names; optimize.c; tvar.c resolves
+ *           $targets (with dwarf.c, dwloc.c, btf.c, ctype.c); type.c;
+ *           list.c prints -p2, -l/-L and the --dump-* listings.
+ *   pass 3  translate.c writes the module's C (tvgen.c the target
+ *           expressions', each probe kind its own tables).
+ *   pass 4  build.c runs kbuild and keeps the module cache.
+ *   pass 5  run.c runs staprun here, or through stapsh (remote.c).
  * Everything of one compilation lives in one arena and is never freed.
  */
 #ifndef STAP_H
@@ -111,7 +120,7 @@ const char *tok_kind_name(TokenKind kind);          /* "identifier", ... */
 /* ------------------------------------------------------------------ */
 /* diagnostics (error.c) */
 
-/* SystemTap's formats (SPEC.md §8b/§8c).  Each prints one block with the
+/* SystemTap's formats.  Each prints one block with the
  * token's file:line:col, the source line and a caret. */
 void parse_error(Token *tok, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -153,7 +162,7 @@ typedef enum {
 	OP_BITAND, OP_BITOR, OP_BITXOR,
 	OP_CONCAT,              /* '.' */
 	OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE,
-	OP_REGEX_MATCH, OP_REGEX_NOMATCH,     /* =~ !~ (later issue) */
+	OP_REGEX_MATCH, OP_REGEX_NOMATCH,     /* =~ !~ (pass 2 refuses them) */
 } BinOp;
 const char *binop_text(BinOp op);  /* "+", "<<", ".", "==", ... */
 
@@ -183,7 +192,7 @@ typedef enum {
 	ND_VAR,                 /* name -> var (local, param or global scalar) */
 	ND_INDEX,               /* var[args] (name -> var: a global array) */
 	ND_WILDCARD,            /* '*' in an index list (delete, in, foreach) */
-	ND_TARGET,              /* $name... (DWARF; a later issue): name */
+	ND_TARGET,              /* $name, @cast, @var: name; resolved by tvar.c */
 	ND_CALL,                /* name(args) -> func */
 	ND_BINARY,              /* lhs op rhs: arithmetic, bitwise, shifts, '.' */
 	ND_CMP,                 /* lhs op rhs: < <= > >= == != (long or string) */
@@ -781,20 +790,56 @@ void ctype_reset(void);
  * point ($x, @entry, $$vars)?  Such bodies get a handler per probe. */
 bool tvar_body_needs_own_handler(Node *n);
 
-/* Code generation hooks (translate.c gives its expression generator). */
-typedef struct TvGen {
-	char *(*gen_expr)(Node *n);
-	int (*fresh)(void);
-	char *(*new_temp)(void);
-	const char *errlabel;
-	char *(*where)(Node *n);
-} TvGen;
-char *tvar_gen(Node *n, TvGen *g);              /* ND_TARGET rvalue */
-char *tvar_gen_assign(Node *n, const char *val, TvGen *g);  /* guru write */
 /* kretprobes with @entry or $param: the operands derived probe D saves
  * at entry, in slot order (struct stp_ent_<D->index> field e<slot>). */
 int tvar_entry_nodes(DerivedProbe *d, Node ***nodes);
 Type tvar_type(Node *n);            /* a resolved ND_TARGET's type */
+
+/* What tvar.c resolves a target expression to, for tvgen.c: a base
+ * (B_*), steps (S_*) from it, and what is done at the end (F_*). */
+enum { B_CODE, B_NODE, B_SLOT, B_ZERO, B_PRETTY };
+enum { S_ADD, S_DEREF, S_INDEX };
+enum { F_VALUE, F_LOAD, F_BITS, F_STRING, F_ADDR, F_PRETTY, F_ZERO };
+
+typedef struct Step {
+	int kind;
+	int64_t off;            /* S_ADD */
+	Node *index;            /* S_INDEX: index * scale */
+	int64_t scale;
+} Step;
+
+typedef struct PrettyItem {
+	const char *text;       /* literal text before the value */
+	struct TVar *tv;        /* NULL: text only */
+	char conv;              /* 'x' hex, 'd' decimal, 's' string, 'q' quoted */
+} PrettyItem;
+
+typedef struct TVar {
+	int base;
+	bool base_addr;         /* B_CODE: code is the variable's address */
+	char *code;             /* B_CODE: C expression (unsigned long) */
+	Node *node;             /* B_NODE: script expression (pointer value) */
+	int slot;               /* B_SLOT: @entry slot */
+	DerivedProbe *dp;       /* B_SLOT: whose entry data */
+	Step *steps;
+	int nsteps, cap;
+	CType *type;            /* the type of what the steps reach */
+	bool at_addr;           /* the object is in memory at the address */
+	int final;
+	int size;
+	bool sign;
+	int bitoff, bitsize;
+	int64_t strmax;
+	Type stype;
+	PrettyItem *items;
+	int nitems;
+} TVar;
+
+/* ------------------------------------------------------------------ */
+/* tvgen.c: the C of target expressions (pass 3) */
+
+char *tvar_gen(Node *n);                        /* ND_TARGET rvalue */
+char *tvar_gen_assign(Node *n, const char *val);/* guru write, or NULL */
 
 /* ------------------------------------------------------------------ */
 /* dwarf.c: debuginfo (doc/dwarf.md) */
@@ -808,6 +853,20 @@ const char *dw_path(const char *module);     /* the file dw_open() found */
  * "char const*", "long unsigned int", "long int[]", "int (*) (void*)";
  * NULL is "void". */
 void dw_type_name(Dwarf_Die *type, StrBuf *out);
+/* dwloc.c: a location expression (at X->pc in X->func) as C */
+typedef struct DwCtx {
+	Dwarf *dw;
+	uint64_t pc;
+	bool at_entry;          /* pc is the function's first instruction */
+	Dwarf_Die func;         /* the subprogram (or inlined instance) */
+	Dwarf_Die cu;
+	uint64_t func_off;
+	const char *cu_name;
+	bool have_func;
+} DwCtx;
+/* The variable's address (*IS_ADDR) or its value, or NULL with *WHY. */
+char *dw_loc_expr(DwCtx *x, Dwarf_Op *ops, size_t nops, bool *is_addr,
+		  const char **why);
 /* "missing x86_64 kernel/module debuginfo ..." naming the package. */
 void dw_missing_error(Token *tok);
 void dw_reset(void);
@@ -868,6 +927,12 @@ void dw_list_vars(DwIndex *idx, uint64_t die, uint64_t pc, bool is_return,
 /* Write the module's C source to OUT.  Returns false on errors. */
 bool translate(FILE *out);
 char *c_string(const char *s);  /* S as a C string literal */
+/* for the other code generators of pass 3 (tvgen.c) */
+char *tr_expr(Node *n);         /* N as a C expression */
+int tr_fresh(void);             /* a number for unique C names */
+char *tr_temp(void);            /* a string temporary of the frame */
+char *tr_where(Node *n);        /* N's location for runtime errors */
+const char *tr_errlabel(void);  /* where an error jumps */
 
 /* ------------------------------------------------------------------ */
 /* build.c: pass 4 and the module cache */

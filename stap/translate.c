@@ -411,9 +411,30 @@ static int max_nesting(void)
 static char *gen_expr(Node *n);
 
 /* target variables (tvar.c): its hooks into this generator */
-static TvGen tv_gen(void)
+/* For tvgen.c, the C of target expressions */
+char *tr_expr(Node *n)
 {
-	return (TvGen){ gen_expr, fresh, new_temp, sc->errlabel, where };
+	return gen_expr(n);
+}
+
+int tr_fresh(void)
+{
+	return fresh();
+}
+
+char *tr_temp(void)
+{
+	return new_temp();
+}
+
+char *tr_where(Node *n)
+{
+	return where(n);
+}
+
+const char *tr_errlabel(void)
+{
+	return sc->errlabel;
 }
 
 /* Does evaluating N have side effects (or call anything)? */
@@ -653,8 +674,7 @@ static char *gen_assign(Node *n)
 	Node *lhs = n->lhs;
 	Var *v = lhs->var;
 	if (lhs->kind == ND_TARGET && lhs->tv && n->op == OP_NONE) {
-		TvGen g = tv_gen();
-		char *w = tvar_gen_assign(lhs, gen_expr(n->rhs), &g);
+		char *w = tvar_gen_assign(lhs, gen_expr(n->rhs));
 		if (w)
 			return w;
 	}
@@ -1008,8 +1028,7 @@ static char *gen_expr(Node *n)
 	case ND_TARGET:
 	case ND_ENTRY:
 		if (n->tv) {
-			TvGen g = tv_gen();
-			return tvar_gen(n, &g);
+			return tvar_gen(n);
 		}
 		gen_fail(n->tok, "%s", n->kind == ND_TARGET ?
 			 "unresolved target-symbol expression" :

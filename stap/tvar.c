@@ -22,45 +22,6 @@
 
 #include "stap.h"
 
-enum { B_CODE, B_NODE, B_SLOT, B_ZERO, B_PRETTY };
-enum { S_ADD, S_DEREF, S_INDEX };
-enum { F_VALUE, F_LOAD, F_BITS, F_STRING, F_ADDR, F_PRETTY, F_ZERO };
-
-typedef struct Step {
-	int kind;
-	int64_t off;            /* S_ADD */
-	Node *index;            /* S_INDEX: index * scale */
-	int64_t scale;
-} Step;
-
-typedef struct PrettyItem {
-	const char *text;       /* literal text before the value */
-	struct TVar *tv;        /* NULL: text only */
-	char conv;              /* 'x' hex, 'd' decimal, 's' string, 'q' quoted */
-} PrettyItem;
-
-struct TVar {
-	int base;
-	bool base_addr;         /* B_CODE: code is the variable's address */
-	char *code;             /* B_CODE: C expression (unsigned long) */
-	Node *node;             /* B_NODE: script expression (pointer value) */
-	int slot;               /* B_SLOT: @entry slot */
-	DerivedProbe *dp;       /* B_SLOT: whose entry data */
-	Step *steps;
-	int nsteps, cap;
-	CType *type;            /* the type of what the steps reach */
-	bool at_addr;           /* the object is in memory at the address */
-	int final;
-	int size;
-	bool sign;
-	int bitoff, bitsize;
-	int64_t strmax;
-	Type stype;
-	PrettyItem *items;
-	int nitems;
-};
-
-typedef struct TVar TVar;
 
 /* ------------------------------------------------------------------ */
 /* probe context of the resolution */
@@ -216,12 +177,6 @@ static int btf_vars(DerivedProbe *d, VarLoc **out, CType **ret)
 #include <gelf.h>
 
 CType *dwt_from_die(Dwarf *dw, Dwarf_Die *die);
-
-/* pt_regs fields by x86-64 DWARF register number */
-static const char *const dw_regs[17] = {
-	"ax", "dx", "cx", "bx", "si", "di", "bp", "sp",
-	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "ip",
-};
 
 typedef struct DwSym {
 	const char *name;
@@ -389,234 +344,6 @@ static bool dw_global(Dwarf *dw, const char *spec, CType **type, char **code,
 	return false;
 }
 
-typedef struct DwCtx {
-	Dwarf *dw;
-	uint64_t pc;
-	bool at_entry;          /* pc is the function's first instruction */
-	Dwarf_Die func;         /* the subprogram (or inlined instance) */
-	Dwarf_Die cu;
-	uint64_t func_off;
-	const char *cu_name;
-	bool have_func;
-} DwCtx;
-
-/* The CFA at PC as a C expression over the registers, or NULL. */
-static char *dw_cfa(DwCtx *x)
-{
-	if (x->at_entry)
-		return "(c->kregs->sp + 8)";
-	Dwarf_CFI *cfi = dwarf_getcfi(x->dw);
-	if (!cfi)
-		cfi = dwarf_getcfi_elf(dwarf_getelf(x->dw));
-	Dwarf_Frame *frame;
-	if (!cfi || dwarf_cfi_addrframe(cfi, x->pc, &frame) != 0)
-		return NULL;
-	Dwarf_Op *ops;
-	size_t nops;
-	char *r = NULL;
-	if (dwarf_frame_cfa(frame, &ops, &nops) == 0 && nops == 1 &&
-	    ops[0].atom == DW_OP_bregx && ops[0].number < 17)
-		r = format("(c->kregs->%s + %lldL)", dw_regs[ops[0].number],
-			   (long long)ops[0].number2);
-	else if (nops == 1 && ops[0].atom >= DW_OP_breg0 && ops[0].atom <= DW_OP_breg16)
-		r = format("(c->kregs->%s + %lldL)", dw_regs[ops[0].atom - DW_OP_breg0],
-			   (long long)(int64_t)ops[0].number);
-	free(frame);
-	return r;
-}
-
-static char *dw_expr(DwCtx *x, Dwarf_Op *ops, size_t nops, bool *is_addr,
-		     const char **why, int depth);
-
-static char *dw_frame_base(DwCtx *x, const char **why, int depth)
-{
-	Dwarf_Attribute a;
-	Dwarf_Op *ops;
-	size_t nops;
-	if (!dwarf_attr_integrate(&x->func, DW_AT_frame_base, &a) ||
-	    dwarf_getlocation_addr(&a, x->pc, &ops, &nops, 1) != 1) {
-		*why = "no frame base";
-		return NULL;
-	}
-	bool is_addr;
-	char *fb = dw_expr(x, ops, nops, &is_addr, why, depth + 1);
-	return fb;
-}
-
-/*
- * A DWARF location expression as a C expression: the variable's address
- * (*IS_ADDR) or its value.  NULL with *WHY when it cannot be done.
- */
-static char *dw_expr(DwCtx *x, Dwarf_Op *ops, size_t nops, bool *is_addr,
-		     const char **why, int depth)
-{
-	char *st[16];
-	int sp = 0;
-	bool value = false;
-	*is_addr = true;
-	if (depth > 4) {
-		*why = "location too complex";
-		return NULL;
-	}
-	if (nops == 0) {
-		*why = "optimized out";
-		return NULL;
-	}
-#define PUSH(e) do { if (sp == 16) { *why = "location too complex"; return NULL; } st[sp++] = (e); } while (0)
-#define NEED(n) do { if (sp < (n)) { *why = "malformed location"; return NULL; } } while (0)
-	for (size_t i = 0; i < nops; i++) {
-		Dwarf_Op *op = &ops[i];
-		uint8_t at = op->atom;
-		if (at >= DW_OP_lit0 && at <= DW_OP_lit31) {
-			PUSH(format("%dUL", at - DW_OP_lit0));
-			continue;
-		}
-		if ((at >= DW_OP_reg0 && at <= DW_OP_reg31) || at == DW_OP_regx) {
-			uint64_t r = at == DW_OP_regx ? op->number : at - DW_OP_reg0;
-			if (r >= 17) {
-				*why = "register not available in pt_regs";
-				return NULL;
-			}
-			if (i + 1 < nops && ops[i + 1].atom != DW_OP_piece) {
-				*why = "malformed location";
-				return NULL;
-			}
-			*is_addr = false;
-			return format("c->kregs->%s", dw_regs[r]);
-		}
-		if ((at >= DW_OP_breg0 && at <= DW_OP_breg31) || at == DW_OP_bregx) {
-			uint64_t r = at == DW_OP_bregx ? op->number : at - DW_OP_breg0;
-			int64_t off = at == DW_OP_bregx ? (int64_t)op->number2 : (int64_t)op->number;
-			if (r >= 17) {
-				*why = "register not available in pt_regs";
-				return NULL;
-			}
-			PUSH(format("(c->kregs->%s + %lldL)", dw_regs[r], (long long)off));
-			continue;
-		}
-		switch (at) {
-		case DW_OP_const1u: case DW_OP_const2u: case DW_OP_const4u:
-		case DW_OP_const8u: case DW_OP_constu:
-			PUSH(format("%lluUL", (unsigned long long)op->number));
-			break;
-		case DW_OP_const1s: case DW_OP_const2s: case DW_OP_const4s:
-		case DW_OP_const8s: case DW_OP_consts:
-			PUSH(format("(unsigned long)%lldL", (long long)(int64_t)op->number));
-			break;
-		case DW_OP_fbreg: {
-			char *fb = dw_frame_base(x, why, depth);
-			if (!fb)
-				return NULL;
-			PUSH(format("(%s + %lldL)", fb, (long long)(int64_t)op->number));
-			break;
-		}
-		case DW_OP_call_frame_cfa: {
-			char *cfa = dw_cfa(x);
-			if (!cfa) {
-				*why = "no call frame information";
-				return NULL;
-			}
-			PUSH(cfa);
-			break;
-		}
-		case DW_OP_plus_uconst:
-			NEED(1);
-			st[sp - 1] = format("(%s + %lluUL)", st[sp - 1],
-					    (unsigned long long)op->number);
-			break;
-		case DW_OP_plus: case DW_OP_minus: case DW_OP_mul: case DW_OP_and:
-		case DW_OP_or: case DW_OP_xor: case DW_OP_shl: case DW_OP_shr: {
-			NEED(2);
-			const char *o = at == DW_OP_plus ? "+" : at == DW_OP_minus ? "-" :
-					at == DW_OP_mul ? "*" : at == DW_OP_and ? "&" :
-					at == DW_OP_or ? "|" : at == DW_OP_xor ? "^" :
-					at == DW_OP_shl ? "<<" : ">>";
-			st[sp - 2] = format("((unsigned long)%s %s (unsigned long)%s)",
-					    st[sp - 2], o, st[sp - 1]);
-			sp--;
-			break;
-		}
-		case DW_OP_neg:
-			NEED(1);
-			st[sp - 1] = format("(0UL - %s)", st[sp - 1]);
-			break;
-		case DW_OP_not:
-			NEED(1);
-			st[sp - 1] = format("(~(unsigned long)%s)", st[sp - 1]);
-			break;
-		case DW_OP_dup: {
-			NEED(1);
-			char *top = st[sp - 1];
-			PUSH(top);
-			break;
-		}
-		case DW_OP_deref:
-			NEED(1);
-			st[sp - 1] = format("_stp_tv_read(c, %s, 8, 0)", st[sp - 1]);
-			break;
-		case DW_OP_stack_value:
-			value = true;
-			break;
-		case DW_OP_piece:
-			/* the first piece, when it is the whole of a scalar */
-			if (i + 1 < nops) {
-				*why = "split into pieces";
-				return NULL;
-			}
-			break;
-		case DW_OP_entry_value: case DW_OP_GNU_entry_value: {
-			Dwarf_Attribute ea;
-			Dwarf_Op *sub;
-			size_t nsub;
-			if (!x->at_entry ||
-			    dwarf_getlocation_attr(NULL, op, &ea) != 0 ||
-			    dwarf_getlocation(&ea, &sub, &nsub) != 0 || nsub != 1 ||
-			    !((sub[0].atom >= DW_OP_reg0 && sub[0].atom <= DW_OP_reg16))) {
-				*why = "only known at function entry (DW_OP_entry_value)";
-				return NULL;
-			}
-			PUSH(format("c->kregs->%s", dw_regs[sub[0].atom - DW_OP_reg0]));
-			break;
-		}
-		case DW_OP_implicit_value:
-			if (op->number > 8) {
-				*why = "implicit value too large";
-				return NULL;
-			} else {
-				Dwarf_Attribute ea;
-				Dwarf_Block blk;
-				if (dwarf_getlocation_attr(NULL, op, &ea) != 0 ||
-				    dwarf_formblock(&ea, &blk) != 0) {
-					*why = "malformed location";
-					return NULL;
-				}
-				uint64_t v = 0;
-				for (size_t k = blk.length; k > 0; k--)
-					v = v << 8 | blk.data[k - 1];
-				*is_addr = false;
-				return format("%lluUL", (unsigned long long)v);
-			}
-		case DW_OP_addr:
-			*why = "a static address (use @var)";
-			return NULL;
-		case DW_OP_GNU_implicit_pointer: case DW_OP_implicit_pointer:
-			*why = "an implicit pointer (optimized out)";
-			return NULL;
-		default:
-			*why = format("unsupported DWARF operation 0x%x", at);
-			return NULL;
-		}
-	}
-#undef PUSH
-#undef NEED
-	if (sp != 1) {
-		*why = "malformed location";
-		return NULL;
-	}
-	*is_addr = !value;
-	return st[0];
-}
-
 /* Find the function instance of probe D and its scopes at the probe pc. */
 static bool dw_context(DerivedProbe *d, bool at_entry, Dwarf *dw, DwCtx *x)
 {
@@ -696,7 +423,7 @@ static void add_dw_var(DwCtx *x, Dwarf_Die *v, Vec *out)
 	}
 	const char *why = NULL;
 	bool is_addr;
-	vl->code = dw_expr(x, ops, nops, &is_addr, &why, 0);
+	vl->code = dw_loc_expr(x, ops, nops, &is_addr, &why);
 	vl->is_addr = is_addr;
 	if (!vl->code) {
 		vl->unavailable = why;
@@ -1256,6 +983,36 @@ static void string_tvar(Node *n, const char *text)
 	n->tv = tv;
 }
 
+/* $$vars, $$parms, $$locals, $$return: the point's VARS (and RET), any
+ * probe kind */
+static void resolve_dollar_dollar(Res *r, Node *n, const char *name,
+				  int level, VarLoc *vars, int nvars, CType *ret)
+{
+	if (strcmp(name, "$$vars") && strcmp(name, "$$parms") &&
+	    strcmp(name, "$$locals") && strcmp(name, "$$return")) {
+		res_error(r, n->tok, "unresolved target-symbol expression");
+		return;
+	}
+	if (n->args.len || n->op == '&') {
+		res_error(r, n->tok, "%s cannot be dereferenced", name);
+		return;
+	}
+	resolve_context_vars(r, n, name, level, vars, nvars, ret);
+}
+
+/* The rest of $x after its base: pretty printing ($x$, $x$$), or the
+ * members, indexes and '&' written after it. */
+static void finish_dollar(Res *r, Node *n, TVar *tv, int level)
+{
+	if (level) {
+		if (!finish(r, tv, n->tok, 0, level))
+			return;
+	} else if (!walk_suffix(r, tv, n)) {
+		return;
+	}
+	n->tv = tv;
+}
+
 static void resolve_trace_dollar(Res *r, Node *n)
 {
 	DerivedProbe *d = r->dp;
@@ -1273,16 +1030,7 @@ static void resolve_trace_dollar(Res *r, Node *n)
 		return;
 	}
 	if (!strncmp(name, "$$", 2)) {
-		if (strcmp(name, "$$vars") && strcmp(name, "$$parms") &&
-		    strcmp(name, "$$locals") && strcmp(name, "$$return")) {
-			res_error(r, n->tok, "unresolved target-symbol expression");
-			return;
-		}
-		if (n->args.len || n->op == '&') {
-			res_error(r, n->tok, "%s cannot be dereferenced", name);
-			return;
-		}
-		resolve_context_vars(r, n, name, level, vars, nvars, NULL);
+		resolve_dollar_dollar(r, n, name, level, vars, nvars, NULL);
 		return;
 	}
 	const char *vname = name + 1;
@@ -1318,13 +1066,7 @@ static void resolve_trace_dollar(Res *r, Node *n)
 	tv->code = vl->code;
 	tv->type = vl->type;
 	verbose_source(r, vname, vl->source);
-	if (level) {
-		if (!finish(r, tv, n->tok, 0, level))
-			return;
-	} else if (!walk_suffix(r, tv, n)) {
-		return;
-	}
-	n->tv = tv;
+	finish_dollar(r, n, tv, level);
 }
 
 static void resolve_dollar(Res *r, Node *n)
@@ -1362,16 +1104,7 @@ static void resolve_dollar(Res *r, Node *n)
 		return;
 	}
 	if (!strncmp(name, "$$", 2)) {
-		if (strcmp(name, "$$vars") && strcmp(name, "$$parms") &&
-		    strcmp(name, "$$locals") && strcmp(name, "$$return")) {
-			res_error(r, n->tok, "unresolved target-symbol expression");
-			return;
-		}
-		if (n->args.len || n->op == '&') {
-			res_error(r, n->tok, "%s cannot be dereferenced", name);
-			return;
-		}
-		resolve_context_vars(r, n, name, level, vars, nvars, ret);
+		resolve_dollar_dollar(r, n, name, level, vars, nvars, ret);
 		return;
 	}
 	const char *vname = name + 1;
@@ -1450,13 +1183,7 @@ static void resolve_dollar(Res *r, Node *n)
 			verbose_source(r, vname, vl->source);
 		}
 	}
-	if (level) {
-		if (!finish(r, tv, n->tok, 0, level))
-			return;
-	} else if (!walk_suffix(r, tv, n)) {
-		return;
-	}
-	n->tv = tv;
+	finish_dollar(r, n, tv, level);
 }
 
 static CType *autocast_type(Node *lhs)
@@ -2074,193 +1801,6 @@ bool tvar_resolve(void)
 	fn_needs_len = 0;
 	dep_done = false;
 	return sess->semantic_errors == errors;
-}
-
-/* ------------------------------------------------------------------ */
-/* code */
-
-static char *gen_base(TVar *tv, TvGen *g, const char *a)
-{
-	switch (tv->base) {
-	case B_CODE:
-		return format("%s = (unsigned long)(%s); ", a, tv->code);
-	case B_NODE:
-		return format("%s = (unsigned long)(%s); ", a, g->gen_expr(tv->node));
-	case B_SLOT:
-		return format("%s = (unsigned long)((struct stp_ent_%d *)c->entry_data)->e%d; ",
-			      a, tv->dp->index, tv->slot);
-	}
-	return format("%s = 0; ", a);
-}
-
-static char *fail_jump(TvGen *g, Node *n, const char *label)
-{
-	return format("if (unlikely(c->last_error)) { c->last_stmt = %s; goto %s; } ",
-		      g->where(n), label);
-}
-
-/* Statements leaving in A the address (or the value) TV reaches. */
-static void gen_steps(StrBuf *sb, TVar *tv, TvGen *g, Node *n, const char *a,
-		      const char *label)
-{
-	sb_puts(sb, gen_base(tv, g, a));
-	for (int i = 0; i < tv->nsteps; i++) {
-		Step *s = &tv->steps[i];
-		switch (s->kind) {
-		case S_ADD:
-			sb_printf(sb, "%s += %" PRId64 "L; ", a, s->off);
-			break;
-		case S_DEREF:
-			sb_printf(sb, "%s = (unsigned long)_stp_tv_read(c, %s, 8, 0); %s",
-				  a, a, fail_jump(g, n, label));
-			break;
-		case S_INDEX:
-			sb_printf(sb, "%s += (unsigned long)(%s) * %" PRId64 "L; ", a,
-				  g->gen_expr(s->index), s->scale);
-			break;
-		}
-	}
-}
-
-static const char *cast_of(int size, bool sign)
-{
-	switch (size) {
-	case 1: return sign ? "(int8_t)" : "(uint8_t)";
-	case 2: return sign ? "(int16_t)" : "(uint16_t)";
-	case 4: return sign ? "(int32_t)" : "(uint32_t)";
-	}
-	return "(int64_t)";
-}
-
-/* The value of TV (long or const char *) as a statement expression. */
-static char *gen_value(TVar *tv, TvGen *g, Node *n, const char *label)
-{
-	if (tv->final == F_ZERO)
-		return "((int64_t)0)";
-	int t = g->fresh();
-	char *a = format("_tva%d", t);
-	StrBuf sb = {0};
-	sb_printf(&sb, "({ unsigned long %s; int64_t _tvr%d; ", a, t);
-	gen_steps(&sb, tv, g, n, a, label);
-	switch (tv->final) {
-	case F_VALUE:
-		sb_printf(&sb, "(void)_tvr%d; (int64_t)%s%s; })", t,
-			  cast_of(tv->size, tv->sign), a);
-		break;
-	case F_LOAD:
-		sb_printf(&sb, "_tvr%d = _stp_tv_read(c, %s, %d, %d); %s_tvr%d; })",
-			  t, a, tv->size, tv->sign, fail_jump(g, n, label), t);
-		break;
-	case F_BITS:
-		sb_printf(&sb, "_tvr%d = _stp_tv_bits(c, %s, %d, %d, %d); %s_tvr%d; })",
-			  t, a, tv->bitoff, tv->bitsize, tv->sign,
-			  fail_jump(g, n, label), t);
-		break;
-	case F_ADDR:
-		sb_printf(&sb, "(void)_tvr%d; (int64_t)%s; })", t, a);
-		break;
-	case F_STRING: {
-		char *tmp = g->new_temp();
-		sb_printf(&sb, "(void)_tvr%d; _stp_tv_string(c, %s, %s, %" PRId64 "); %s(const char *)%s; })",
-			  t, tmp, a, tv->strmax, fail_jump(g, n, label), tmp);
-		break;
-	}
-	default:
-		sb_printf(&sb, "(void)_tvr%d; 0; })", t);
-	}
-	char *r = arena_strdup(sb.buf);
-	sb_release(&sb);
-	return r;
-}
-
-static char *gen_pretty(TVar *tv, TvGen *g, Node *n)
-{
-	char *buf = g->new_temp();
-	int t = g->fresh();
-	StrBuf sb = {0};
-	sb_printf(&sb, "({ int _tvn%d = 0; %s[0] = '\\0'; ", t, buf);
-	for (int i = 0; i < tv->nitems; i++) {
-		PrettyItem *it = &tv->items[i];
-		if (it->text && it->text[0]) {
-			StrBuf lit = {0};
-			sb_putc(&lit, '"');
-			for (const char *p = it->text; *p; p++) {
-				if (*p == '"' || *p == '\\')
-					sb_putc(&lit, '\\');
-				if (*p == '%')
-					sb_putc(&lit, '%');
-				sb_putc(&lit, *p);
-			}
-			sb_putc(&lit, '"');
-			sb_printf(&sb, "_tvn%d += scnprintf(%s + _tvn%d, MAXSTRINGLEN - _tvn%d, %s); ",
-				  t, buf, t, t, lit.buf);
-			sb_release(&lit);
-		}
-		if (!it->tv)
-			continue;
-		int k = g->fresh();
-		char *label = format("_tvf%d", k);
-		if (it->conv == 'q') {
-			char *s = gen_value(it->tv, g, n, label);
-			sb_printf(&sb, "{ const char *_tvs%d = %s; _tvn%d += scnprintf(%s + _tvn%d, MAXSTRINGLEN - _tvn%d, \"\\\"%%s\\\"\", _tvs%d); goto _tvd%d; } ",
-				  k, s, t, buf, t, t, k, k);
-		} else {
-			char *v = gen_value(it->tv, g, n, label);
-			const char *fmt = it->conv == 'x' ? "0x%llx" : it->conv == 'c' ? "%lld" : "%lld";
-			sb_printf(&sb, "{ int64_t _tvv%d = %s; _tvn%d += scnprintf(%s + _tvn%d, MAXSTRINGLEN - _tvn%d, \"%s\", (long long)_tvv%d); goto _tvd%d; } ",
-				  k, v, t, buf, t, t, fmt, k, k);
-		}
-		sb_printf(&sb, "%s: __attribute__((unused)); c->last_error = NULL; c->last_stmt = NULL; _tvn%d += scnprintf(%s + _tvn%d, MAXSTRINGLEN - _tvn%d, \"?\"); _tvd%d: ; ",
-			  label, t, buf, t, t, k);
-	}
-	sb_printf(&sb, "(void)_tvn%d; (const char *)%s; })", t, buf);
-	char *r = arena_strdup(sb.buf);
-	sb_release(&sb);
-	return r;
-}
-
-char *tvar_gen(Node *n, TvGen *g)
-{
-	TVar *tv = n->tv;
-	if (!tv)
-		return "0";
-	if (n->kind == ND_ENTRY) {
-		Type t = n->lhs ? n->lhs->type : TY_LONG;
-		if (t == TY_STRING)
-			return format("((const char *)((struct stp_ent_%d *)c->entry_data)->e%d)",
-				      tv->dp->index, tv->slot);
-		return format("((int64_t)((struct stp_ent_%d *)c->entry_data)->e%d)",
-			      tv->dp->index, tv->slot);
-	}
-	if (tv->final == F_PRETTY)
-		return gen_pretty(tv, g, n);
-	return gen_value(tv, g, n, g->errlabel);
-}
-
-char *tvar_gen_assign(Node *n, const char *val, TvGen *g)
-{
-	TVar *tv = n->tv;
-	if (!tv || (tv->final != F_LOAD && tv->final != F_VALUE))
-		return NULL;
-	int t = g->fresh();
-	char *a = format("_tva%d", t);
-	StrBuf sb = {0};
-	sb_printf(&sb, "({ unsigned long %s; int64_t _tvw%d = %s; ", a, t, val);
-	if (tv->final == F_VALUE) {
-		if (tv->base != B_CODE || tv->nsteps || strncmp(tv->code, "c->kregs->", 10)) {
-			sb_release(&sb);
-			return NULL;
-		}
-		sb_printf(&sb, "(void)%s; %s = (unsigned long)_tvw%d; _tvw%d; })", a,
-			  tv->code, t, t);
-	} else {
-		gen_steps(&sb, tv, g, n, a, g->errlabel);
-		sb_printf(&sb, "_stp_tv_write(c, %s, %d, _tvw%d); %s_tvw%d; })", a,
-			  tv->size, t, fail_jump(g, n, g->errlabel), t);
-	}
-	char *r = arena_strdup(sb.buf);
-	sb_release(&sb);
-	return r;
 }
 
 /* The entry data of derived probe D: the nodes saved and their slots. */
