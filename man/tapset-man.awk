@@ -152,7 +152,7 @@ function doc_line(line,    t, m, name, sect) {
 		d_cur = "@" name
 		return
 	}
-	if (d_cur ~ /^@/ && line !~ /^  /) {
+	if (d_cur ~ /^@/) {
 		d_argtext[substr(d_cur, 2)] = d_argtext[substr(d_cur, 2)] " " t
 		return
 	}
