@@ -19,8 +19,9 @@ ASAN_OBJS := $(patsubst stap/%.c,$(ASAN_DIR)/stap/%.o,$(STAP_SRCS))
 STAPRUN_PROGS :=
 STAPRUN_STATIC_PROGS :=
 -include staprun/Makefrag
+include man/Makefrag
 
-all: stap/stap $(STAPRUN_PROGS)
+all: stap/stap $(STAPRUN_PROGS) man
 
 stap/stap: $(STAP_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBDW) $(LIBELF) -llzma
@@ -58,13 +59,12 @@ configure: configure.ac
 	autoconf
 
 # install: everything; install-runtime (staprun/Makefrag): only what a
-# host that runs prebuilt modules needs.
-install: all install-runtime
+# host that runs prebuilt modules needs; install-man (man/Makefrag): the
+# manual pages.
+install: all install-runtime install-man
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(datadir)/systemtap
 	install -m 755 stap/stap $(DESTDIR)$(bindir)/stap
 	cp -r tapset runtime $(DESTDIR)$(datadir)/systemtap/
-	install -d $(DESTDIR)$(mandir)/man1
-	install -m 644 man/stap.1 $(DESTDIR)$(mandir)/man1/
 
 clean:
 	rm -f stap/*.o stap/stap $(STAPRUN_PROGS) $(STAPRUN_STATIC_PROGS)
