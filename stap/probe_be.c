@@ -28,7 +28,7 @@ static int match_be(Resolution *r, ProbePoint *pp)
 		semantic_error(c->tok, "expected a number");
 		return PK_ERROR;
 	}
-	DerivedProbe *d = derived_new(r, &pk_be, pp, probe_point_str(pp));
+	DerivedProbe *d = derived_new(r, &pk_be, pp, probe_point_name(pp));
 	d->be.which = which;
 	d->be.seq = c->arg ? c->arg->val : 0;
 	return PK_MATCHED;

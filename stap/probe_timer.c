@@ -54,7 +54,7 @@ static int match_timer(Resolution *ctx, ProbePoint *pp)
 		semantic_error(c->tok, "invalid timer interval");
 		return PK_ERROR;
 	}
-	DerivedProbe *d = derived_new(ctx, &pk_timer, pp, probe_point_str(pp));
+	DerivedProbe *d = derived_new(ctx, &pk_timer, pp, probe_point_name(pp));
 	d->timer.jiffies = !unit;
 	if (unit) {
 		d->timer.interval_ns = n * unit;

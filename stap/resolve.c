@@ -211,12 +211,14 @@ int expand_alias(Resolution *ctx, ProbePoint *pp, Probe *a, ProbePoint *name)
 			memcpy(full->comps + t->ncomps, pp->comps + name->ncomps,
 			       sizeof(Component) * nsuffix);
 		}
+		int nd = sess->derived.len;
 		int r = resolve_point(&sub, full);
 		if (r < 0)
 			return r;
 		if (r > 0) {
 			matched++;
-			if (t->sufficient)
+			/* '!': enough when it made probes ('?' may make none) */
+			if (t->sufficient && sess->derived.len > nd)
 				break;
 		}
 	}
@@ -336,10 +338,11 @@ bool resolve_probe(Probe *p)
 	for (int i = 0; i < p->points.len; i++) {
 		ProbePoint *pp = vec_get(&p->points, i);
 		Resolution ctx = { .user = p, .user_pp = pp, .body = p->body };
-		int before = sess->semantic_errors;
+		int before = sess->semantic_errors, nd = sess->derived.len;
 		int r = resolve_point(&ctx, pp);
 		if (r > 0) {
-			if (pp->sufficient)
+			/* '!': enough when it made probes ('?' may make none) */
+			if (pp->sufficient && sess->derived.len > nd)
 				break;
 			continue;
 		}

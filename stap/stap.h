@@ -524,7 +524,8 @@ bool parse_file(File *file);
 /* unparse.c: -p1 output, and pp() strings */
 
 void unparse_session(FILE *out);
-char *probe_point_str(ProbePoint *pp);
+char *probe_point_str(ProbePoint *pp);   /* with its ! or ? */
+char *probe_point_name(ProbePoint *pp);  /* without */
 void unparse_node(StrBuf *sb, Node *n, int indent);
 void unparse_body(FILE *out, Node *body);  /* -p2 -v */
 char *var_mangled(Var *v);      /* __global_x, __private_FILE_x */

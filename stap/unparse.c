@@ -43,7 +43,19 @@ static void put_literal(StrBuf *sb, Node *n)
 		put_string_literal(sb, n->str);
 }
 
+/* The point as written, with its '!' or '?' ... */
 char *probe_point_str(ProbePoint *pp)
+{
+	char *name = probe_point_name(pp);
+	if (pp->sufficient)
+		return format("%s!", name);
+	if (pp->optional)
+		return format("%s?", name);
+	return name;
+}
+
+/* ... and without: what pp() says of a point that is its own probe. */
+char *probe_point_name(ProbePoint *pp)
 {
 	StrBuf sb = {0};
 	for (int i = 0; i < pp->ncomps; i++) {
@@ -57,10 +69,6 @@ char *probe_point_str(ProbePoint *pp)
 			sb_putc(&sb, ')');
 		}
 	}
-	if (pp->sufficient)
-		sb_putc(&sb, '!');
-	else if (pp->optional)
-		sb_putc(&sb, '?');
 	char *s = arena_strdup(sb.buf);
 	sb_release(&sb);
 	return s;
