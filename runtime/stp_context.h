@@ -280,6 +280,26 @@ static inline void _stp_print(const char *str)
 	_stp_sink_puts(_stp_cur_sink(), str);
 }
 
+/*
+ * Count a probe's registration (ERR: its result) for the kind's arm
+ * function: armed, or an error, warned of unless the probe is OPTIONAL.
+ * Returns ERR.
+ */
+static __maybe_unused int _stp_probe_armed(struct stp_arm_result *r,
+					   const struct stp_probe *p, int err,
+					   int optional)
+{
+	r->tried++;
+	if (!err) {
+		r->armed++;
+		return 0;
+	}
+	r->rc = err;
+	if (!optional)
+		_stp_warn("probe %s registration error (rc %d)", p->pp, err);
+	return err;
+}
+
 #include "stp_uaccess.h"
 
 #endif /* _STP_CONTEXT_H_ */

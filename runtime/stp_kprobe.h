@@ -157,20 +157,10 @@ static void _stp_kprobes_arm(void *table, struct stp_arm_result *r)
 {
 	struct stp_kprobe *k;
 
-	for (k = table; k->probe; k++) {
-		int err = _stp_register_kprobe(k);
-
-		r->tried++;
-		if (err) {
-			r->rc = err;
-			if (!k->optional)
-				_stp_warn("probe %s registration error (rc %d)",
-					  k->probe->pp, err);
-			continue;
-		}
-		k->registered = 1;
-		r->armed++;
-	}
+	for (k = table; k->probe; k++)
+		if (!_stp_probe_armed(r, k->probe, _stp_register_kprobe(k),
+				      k->optional))
+			k->registered = 1;
 }
 
 #endif /* _STP_KPROBE_H_ */

@@ -81,18 +81,8 @@ static void _stp_perf_arm(void *table, struct stp_arm_result *r)
 {
 	struct stp_perf *p;
 
-	for (p = table; p->probe; p++) {
-		int err = _stp_register_perf(p);
-
-		r->tried++;
-		if (err) {
-			r->rc = err;
-			_stp_warn("probe %s registration error (rc %d)",
-				  p->probe->pp, err);
-			continue;
-		}
-		r->armed++;
-	}
+	for (p = table; p->probe; p++)
+		_stp_probe_armed(r, p->probe, _stp_register_perf(p), 0);
 }
 
 static void _stp_perf_disarm(void *table)

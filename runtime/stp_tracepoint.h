@@ -57,19 +57,10 @@ static void _stp_tracepoints_arm(void *table, struct stp_arm_result *r)
 	struct stp_tracepoint *t;
 
 	for_each_kernel_tracepoint(_stp_tracepoint_find, table);
-	for (t = table; t->probe; t++) {
-		int err = _stp_register_tracepoint(t);
-
-		r->tried++;
-		if (err) {
-			r->rc = err;
-			_stp_warn("probe %s registration error (rc %d)",
-				  t->probe->pp, err);
-			continue;
-		}
-		t->registered = 1;
-		r->armed++;
-	}
+	for (t = table; t->probe; t++)
+		if (!_stp_probe_armed(r, t->probe, _stp_register_tracepoint(t),
+				      0))
+			t->registered = 1;
 }
 
 #endif /* _STP_TRACEPOINT_H_ */
