@@ -410,6 +410,11 @@ typedef struct DerivedProbe {
 		KprobeSite kp;
 		struct { TraceEvent *tp; } trace;
 		struct { int64_t type, config, sample; bool freq; } perf;
+		struct {
+			char *path;     /* under /proc/systemtap/MODNAME */
+			bool write;     /* .write, else .read */
+			int64_t umask, maxsize;  /* -1: not given */
+		} procfs;
 	};
 } DerivedProbe;
 
@@ -588,7 +593,7 @@ struct ProbeKind {
 	void (*emit_tables)(FILE *out, Vec *probes, StrBuf *groups);
 };
 extern const ProbeKind *const probe_kinds[];    /* NULL-terminated */
-extern const ProbeKind pk_be, pk_timer, pk_kprobe, pk_trace, pk_perf;
+extern const ProbeKind pk_be, pk_timer, pk_kprobe, pk_trace, pk_perf, pk_procfs;
 
 /* helpers for match functions */
 bool comp_is(Component *c, const char *name);
@@ -800,7 +805,8 @@ Type tvar_type(Node *n);            /* a resolved ND_TARGET's type */
  * (B_*), steps (S_*) from it, and what is done at the end (F_*). */
 enum { B_CODE, B_NODE, B_SLOT, B_ZERO, B_PRETTY };
 enum { S_ADD, S_DEREF, S_INDEX };
-enum { F_VALUE, F_LOAD, F_BITS, F_STRING, F_ADDR, F_PRETTY, F_ZERO };
+enum { F_VALUE, F_LOAD, F_BITS, F_STRING, F_ADDR, F_PRETTY, F_ZERO,
+       F_PROCFS /* a procfs probe's $value */ };
 
 typedef struct Step {
 	int kind;
@@ -840,7 +846,9 @@ typedef struct TVar {
 /* tvgen.c: the C of target expressions (pass 3) */
 
 char *tvar_gen(Node *n);                        /* ND_TARGET rvalue */
-char *tvar_gen_assign(Node *n, const char *val);/* guru write, or NULL */
+/* N = VAL (OP: OP_NONE, or OP_CONCAT for .=): a guru write, procfs's
+ * $value; NULL if N cannot be assigned so */
+char *tvar_gen_assign(Node *n, const char *val, int op);
 
 /* ------------------------------------------------------------------ */
 /* dwarf.c: debuginfo (doc/dwarf.md) */

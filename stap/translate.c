@@ -673,8 +673,8 @@ static char *gen_assign(Node *n)
 {
 	Node *lhs = n->lhs;
 	Var *v = lhs->var;
-	if (lhs->kind == ND_TARGET && lhs->tv && n->op == OP_NONE) {
-		char *w = tvar_gen_assign(lhs, gen_expr(n->rhs));
+	if (lhs->kind == ND_TARGET && lhs->tv) {
+		char *w = tvar_gen_assign(lhs, gen_expr(n->rhs), n->op);
 		if (w)
 			return w;
 	}

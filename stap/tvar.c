@@ -30,6 +30,7 @@ typedef struct Res {
 	DerivedProbe *dp;       /* NULL in a function */
 	bool at_entry;          /* resolving for a kretprobe's entry code */
 	bool quiet;             /* @defined: no messages */
+	bool lvalue;            /* resolving what is assigned to */
 	bool failed;
 } Res;
 
@@ -1069,11 +1070,42 @@ static void resolve_trace_dollar(Res *r, Node *n)
 	finish_dollar(r, n, tv, level);
 }
 
+/* $value of a procfs probe: set (=, .=) in a read probe, read in a
+ * write probe */
+static void resolve_procfs_dollar(Res *r, Node *n)
+{
+	DerivedProbe *d = r->dp;
+	if (strcmp(n->name, "$value")) {
+		res_error(r, n->tok, "unresolved target-symbol expression");
+		return;
+	}
+	if (n->args.len || n->op == '&') {
+		res_error(r, n->tok, "procfs $value variable cannot be dereferenced");
+		return;
+	}
+	if (d->procfs.write && r->lvalue) {
+		res_error(r, n->tok, "procfs $value variable is read-only in a procfs write probe");
+		return;
+	}
+	if (!d->procfs.write && !r->lvalue) {
+		res_error(r, n->tok, "procfs $value variable cannot be read in a procfs read probe");
+		return;
+	}
+	TVar *tv = new_tv();
+	tv->final = F_PROCFS;
+	tv->stype = TY_STRING;
+	n->tv = tv;
+}
+
 static void resolve_dollar(Res *r, Node *n)
 {
 	DerivedProbe *d = r->dp;
 	if (d && d->kind == &pk_trace) {
 		resolve_trace_dollar(r, n);
+		return;
+	}
+	if (d && d->kind == &pk_procfs) {
+		resolve_procfs_dollar(r, n);
 		return;
 	}
 	if (!is_kprobe(d)) {
@@ -1397,7 +1429,10 @@ static bool has_target(Node *n)
 	if (n->kind == ND_TARGET || n->kind == ND_ENTRY)
 		return true;
 	if (has_target(n->lhs) || has_target(n->rhs) || has_target(n->cond) ||
-	    has_target(n->then) || has_target(n->els))
+	    has_target(n->then) || has_target(n->els) ||
+	    has_target(n->init) || has_target(n->inc) ||
+	    has_target(n->body) || has_target(n->value) ||
+	    has_target(n->limit))
 		return true;
 	for (int i = 0; i < n->args.len; i++)
 		if (has_target(n->args.items[i]))
@@ -1642,10 +1677,14 @@ static void resolve(Res *r, Node *n)
 		n->lhs = NULL;
 		return;
 	}
-	case ND_ASSIGN:
+	case ND_ASSIGN: {
 		resolve(r, n->rhs);
-		resolve(r, n->lhs);
-		if (n->lhs->kind == ND_TARGET && n->lhs->tv && !sess->guru) {
+		Res lr = *r;
+		lr.lvalue = true;
+		resolve(&lr, n->lhs);
+		r->failed |= lr.failed;
+		if (n->lhs->kind == ND_TARGET && n->lhs->tv &&
+		    n->lhs->tv->final != F_PROCFS && !sess->guru) {
 			res_error(r, n->lhs->tok, "write to target variable not permitted; need stap -g");
 			return;
 		}
@@ -1661,6 +1700,7 @@ static void resolve(Res *r, Node *n)
 			}
 		}
 		return;
+	}
 	case ND_PREINC: case ND_PREDEC: case ND_POSTINC: case ND_POSTDEC:
 		resolve(r, n->lhs);
 		if (n->lhs->kind == ND_TARGET && n->lhs->tv && !sess->guru)

@@ -167,12 +167,19 @@ char *tvar_gen(Node *n)
 	}
 	if (tv->final == F_PRETTY)
 		return gen_pretty(tv, n);
+	if (tv->final == F_PROCFS)
+		return "_stp_procfs_value(c)";
 	return gen_value(tv, n, tr_errlabel());
 }
 
-char *tvar_gen_assign(Node *n, const char *val)
+char *tvar_gen_assign(Node *n, const char *val, int op)
 {
 	TVar *tv = n->tv;
+	if (tv && tv->final == F_PROCFS)
+		return format("_stp_procfs_%s(c, %s)",
+			      op == OP_CONCAT ? "append" : "set", val);
+	if (op != OP_NONE)
+		return NULL;
 	if (!tv || (tv->final != F_LOAD && tv->final != F_VALUE))
 		return NULL;
 	int t = tr_fresh();

@@ -214,6 +214,13 @@ static Type infer_assign(Node *n, Type want)
 			return TY_LONG;
 		}
 		infer(l, TY_UNKNOWN);
+		if (l->tv->final == F_PROCFS) {
+			/* a procfs read probe's $value: = and .= a string */
+			if (n->op != OP_NONE && n->op != OP_CONCAT)
+				report(l->tok, "%s", "procfs $value can only be assigned a string (= or .=)");
+			expect(r, TY_STRING);
+			return TY_STRING;
+		}
 		if (tvar_type(l) != TY_LONG || n->op == OP_CONCAT)
 			report(l->tok, "%s", "only integer target variables can be assigned");
 		expect(r, TY_LONG);
