@@ -27,9 +27,6 @@ static void dump_var(FILE *out, Var *v)
 /* The comment after a probe: every point of the user's probe. */
 static const char *user_points(DerivedProbe *d)
 {
-	/* DWARF points show the point each probe was resolved from */
-	if (d->kind->shows_resolved_point && d->kind->shows_resolved_point(d))
-		return d->user_pp;
 	for (int i = 0; i < sess->probes.len; i++) {
 		Probe *p = vec_get(&sess->probes, i);
 		if (p->tok != d->handler->tok)
@@ -89,8 +86,16 @@ void dump_elaborated(FILE *out)
 	for (int i = 0; i < sess->derived.len; i++) {
 		DerivedProbe *d = vec_get(&sess->derived, i);
 		char *where = d->kind->p2_comment ? d->kind->p2_comment(d) : NULL;
-		fprintf(out, "%s%s /* <- %s */\n", d->pp, where ? where : "",
-			user_points(d));
+		char *origin = d->kind->p2_origin ? d->kind->p2_origin(d) : NULL;
+		if (origin)
+			fprintf(out, "%s%s /* <- %s */\n", d->pp,
+				where ? where : "", origin);
+		else if (d->alias_chain)
+			fprintf(out, "%s%s /* <- %s <- %s */\n", d->pp,
+				where ? where : "", d->alias_chain, user_points(d));
+		else
+			fprintf(out, "%s%s /* <- %s */\n", d->pp,
+				where ? where : "", user_points(d));
 		Handler *h = d->handler;
 		if (h->locals.len) {
 			fputs("  # locals\n", out);

@@ -446,11 +446,21 @@ static int match_function(Resolution *ctx, ProbePoint *pp)
 }
 
 
-/* -p2: the point each probe was resolved from, not the user's list
- * (kprobe.function shows the list) */
-static bool shows_resolved_point(DerivedProbe *d)
+/* The '?' or '!' of the point D was matched from, as -p2 shows it. */
+static const char *marker(DerivedProbe *d)
 {
-	return d->kp.dw_pc || strncmp(d->pp, "kprobe.", 7) != 0;
+	size_t n = strlen(d->point);
+	return n && (d->point[n - 1] == '?' || d->point[n - 1] == '!') ?
+	       d->point + n - 1 : "";
+}
+
+/* -p2: a DWARF probe shows where it was placed, a symbol's the point the
+ * user wrote (kprobe.function: every point of the probe) */
+static char *p2_origin(DerivedProbe *d)
+{
+	if (d->kp.dw_pc)
+		return format("%s%s", d->pp, marker(d));
+	return strncmp(d->pp, "kprobe.", 7) ? d->user_pp : NULL;
 }
 
 /* -p2: where a DWARF probe sits */
@@ -458,9 +468,10 @@ static char *p2_comment(DerivedProbe *d)
 {
 	KprobeSite *k = &d->kp;
 	if (k->dw_pc && k->symbol && !k->symbol[0])
-		return format(" /* pc=+0x%llx */", (unsigned long long)k->dw_pc);
+		return format("%s /* pc=+0x%llx */", marker(d),
+			      (unsigned long long)k->dw_pc);
 	if (k->dw_pc && !k->module && k->dw_text)
-		return format(" /* pc=_stext+0x%llx */",
+		return format("%s /* pc=_stext+0x%llx */", marker(d),
 			      (unsigned long long)(k->dw_pc - k->dw_text));
 	return NULL;
 }
@@ -540,7 +551,7 @@ const ProbeKind pk_kprobe = {
 	.match = match_function,
 	.list_line = list_line,
 	.p2_comment = p2_comment,
-	.shows_resolved_point = shows_resolved_point,
+	.p2_origin = p2_origin,
 	.runtime_header = "stp_kprobe.h",
 	.emit_code = emit_code,
 	.emit_tables = emit_tables,

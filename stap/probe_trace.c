@@ -324,11 +324,6 @@ static int match_trace(Resolution *ctx, ProbePoint *pp)
  * kprobe.function("NAME")[.call|.return[.maxactive(N)]]
  */
 
-static bool resolved_point(DerivedProbe *d)
-{
-	return true;
-}
-
 /* -L: the point and its arguments, "$prev:struct task_struct*" */
 static char *list_line(DerivedProbe *d, bool with_vars)
 {
@@ -377,7 +372,6 @@ const ProbeKind pk_trace = {
 	.types = (const char *const[]){ "kernel.trace(string)", NULL },
 	.match = match_trace,
 	.list_line = list_line,
-	.shows_resolved_point = resolved_point,
 	.runtime_header = "stp_tracepoint.h",
 	.emit_tables = emit_tables,
 };

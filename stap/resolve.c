@@ -128,6 +128,8 @@ DerivedProbe *derived_new(Resolution *r, const ProbeKind *kind,
 	d->kind = kind;
 	d->pp = pp_str;
 	d->user_pp = probe_point_str(r->user_pp);
+	d->alias_chain = r->chain;
+	d->point = probe_point_str(pp);
 	d->tok = pp->tok;
 	d->handler = handler_for(r);
 	d->cond = r->user_pp->cond;
@@ -141,6 +143,20 @@ DerivedProbe *derived_new(Resolution *r, const ProbeKind *kind,
 /* Aliases */
 
 static int resolve_point(Resolution *r, ProbePoint *pp);
+
+/* "name = target, target?" or "name += target", as -p2 shows the
+ * aliases a probe came through */
+static char *alias_definition(Probe *a, ProbePoint *name)
+{
+	StrBuf sb = {0};
+	sb_printf(&sb, "%s %s ", probe_point_str(name), a->is_epilogue ? "+=" : "=");
+	for (int i = 0; i < a->points.len; i++)
+		sb_printf(&sb, "%s%s", i ? ", " : "",
+			  probe_point_str(vec_get(&a->points, i)));
+	char *s = arena_strdup(sb.buf);
+	sb_release(&sb);
+	return s;
+}
 
 /* INNER wrapped in alias A's prologue and epilogue (or after its body,
  * for a '+=' alias), made once per (A, INNER). */
@@ -198,6 +214,8 @@ int expand_alias(Resolution *ctx, ProbePoint *pp, Probe *a, ProbePoint *name)
 	Resolution sub = *ctx;
 	sub.depth++;
 	sub.body = alias_body(a, ctx->body);
+	char *def = alias_definition(a, name);
+	sub.chain = ctx->chain ? format("%s <- %s", def, ctx->chain) : def;
 	int nsuffix = pp->ncomps - name->ncomps;
 	int matched = 0;
 	for (int i = 0; i < a->points.len; i++) {

@@ -393,6 +393,8 @@ typedef struct DerivedProbe {
 	const ProbeKind *kind;
 	char *pp;               /* pp(): e.g. kernel.function("vfs_read").return */
 	char *user_pp;          /* the point as the user wrote it (alias name) */
+	char *alias_chain;      /* Resolution.chain: how it came from user_pp */
+	char *point;            /* the point its kind matched, as written */
 	Token *tok;
 	Handler *handler;
 	Node *cond;             /* probe 'if (cond)', or NULL */
@@ -554,6 +556,8 @@ typedef struct Resolution {
 	ProbePoint *user_pp;    /* the point the user wrote */
 	Node *body;             /* ND_BLOCK to use for derived probes */
 	int depth;              /* of alias expansion */
+	char *chain;            /* the aliases expanded, innermost first:
+				 * "b = kernel.x <- a = b" (-p2), or NULL */
 } Resolution;
 
 /* What a kind's match function returns. */
@@ -580,9 +584,9 @@ struct ProbeKind {
 	char *(*list_line)(DerivedProbe *d, bool with_vars);
 	/* -p2: what follows D's pp (NULL: the points it came from) */
 	char *(*p2_comment)(DerivedProbe *d);
-	/* -p2: the point D came from, not every point the user wrote
-	 * (NULL: no) */
-	bool (*shows_resolved_point)(DerivedProbe *d);
+	/* -p2: what follows "<-", where D came from (NULL: the aliases it
+	 * came through, then every point the user wrote) */
+	char *(*p2_origin)(DerivedProbe *d);
 	/* pass 3 */
 	const char *runtime_header;     /* included when it has probes */
 	bool emit_always;               /* emit even without probes */
