@@ -26,16 +26,19 @@ typedef struct SymMatch {
 	bool kprobe_family;
 	int maxactive;
 	int count;
+	const char *module;     /* kprobe.module("M") */
 } SymMatch;
 
 static void add_symbol_probe(const char *name, void *arg)
 {
 	SymMatch *m = arg;
 	char *pp = format("%s.function(\"%s\")%s",
+			  m->module ? format("kprobe.module(\"%s\")", m->module) :
 			  m->kprobe_family ? "kprobe" : "kernel", name,
 			  m->is_return ? ".return" : "");
 	DerivedProbe *d = derived_new(m->ctx, &pk_kprobe, m->pp, pp);
-	d->kp.symbol = arena_strdup(name);
+	d->kp.symbol = m->module ? format("%s:%s", m->module, name) :
+		       arena_strdup(name);
 	d->func = d->kp.symbol;
 	d->kp.is_return = m->is_return;
 	d->kp.maxactive = m->maxactive;
@@ -382,6 +385,30 @@ static int match_dwarf(Resolution *ctx, ProbePoint *pp)
 }
 
 
+/* kprobe.statement(ADDR).absolute (guru): a kprobe at the address as
+ * it is at run time */
+static int match_kprobe_statement(Resolution *r, ProbePoint *pp)
+{
+	Component *s = &pp->comps[1];
+	if (pp->ncomps != 3 || !comp_num(s) || !comp_is(&pp->comps[2], "absolute") ||
+	    pp->comps[2].arg)
+		return PK_NOT_MINE;
+	if (!sess->guru) {
+		semantic_error2(pp->tok, r->user->tok,
+				"absolute statement probe in unprivileged script; need stap -g",
+				"while resolving probe point");
+		return PK_ERROR;
+	}
+	uint64_t addr = s->arg->val;
+	DerivedProbe *d = derived_new(r, &pk_kprobe, pp,
+				      format("kprobe.statement(0x%llx).absolute",
+					     (unsigned long long)addr));
+	d->kp.symbol = "";
+	d->kp.offset = addr;
+	d->kp.maxactive = -1;
+	return PK_MATCHED;
+}
+
 static int match_function(Resolution *ctx, ProbePoint *pp)
 {
 	if (pp->ncomps < 2)
@@ -394,11 +421,22 @@ static int match_function(Resolution *ctx, ProbePoint *pp)
 	      (pp->ncomps > 2 && comp_is(&pp->comps[2], "inline")))))
 		return match_dwarf(ctx, pp);
 	bool kprobe = comp_is(&pp->comps[0], "kprobe");
-	Component *f = &pp->comps[1];
+	if (kprobe && comp_is(&pp->comps[1], "statement"))
+		return match_kprobe_statement(ctx, pp);
+	/* kprobe.module("M").function("F"): the kernel's "M:F" */
+	const char *module = NULL;
+	int first = 1;
+	if (kprobe && comp_is(&pp->comps[1], "module")) {
+		if (!comp_str(&pp->comps[1]) || pp->ncomps < 3)
+			return PK_NOT_MINE;
+		module = pp->comps[1].arg->str;
+		first = 2;
+	}
+	Component *f = &pp->comps[first];
 	if (!comp_is(f, "function") || !comp_str(f))
 		return PK_NOT_MINE;
-	SymMatch m = { ctx, pp, false, kprobe, -1, 0 };
-	for (int i = 2; i < pp->ncomps; i++) {
+	SymMatch m = { ctx, pp, false, kprobe, -1, 0, module };
+	for (int i = first + 1; i < pp->ncomps; i++) {
 		Component *c = &pp->comps[i];
 		if (comp_is(c, "call") && !c->arg && !m.is_return)
 			continue;
@@ -421,7 +459,7 @@ static int match_function(Resolution *ctx, ProbePoint *pp)
 		semantic_error(f->tok, "no debuginfo for '%s': kernel.function(\"FUNC@FILE\") needs the kernel's DWARF", pat);
 		return PK_ERROR;
 	}
-	if (kprobe && strpbrk(pat, "*?[")) {
+	if (kprobe && !module && strpbrk(pat, "*?[")) {
 		semantic_error(f->tok, "wildcards are not allowed in kprobe.function");
 		return PK_ERROR;
 	}
@@ -473,6 +511,8 @@ static char *p2_comment(DerivedProbe *d)
 	if (k->dw_pc && !k->module && k->dw_text)
 		return format("%s /* pc=_stext+0x%llx */", marker(d),
 			      (unsigned long long)(k->dw_pc - k->dw_text));
+	if (!strncmp(d->pp, "kprobe.", 7))
+		return format(" /*  name = %s*/", k->symbol);
 	return NULL;
 }
 
@@ -546,6 +586,11 @@ const ProbeKind pk_kprobe = {
 		"kprobe.function(string)", "kprobe.function(string).call",
 		"kprobe.function(string).return",
 		"kprobe.function(string).return.maxactive(number)",
+		"kprobe.module(string).function(string)",
+		"kprobe.module(string).function(string).call",
+		"kprobe.module(string).function(string).return",
+		"kprobe.module(string).function(string).return.maxactive(number)",
+		"kprobe.statement(number).absolute",
 		NULL,
 	},
 	.match = match_function,
