@@ -182,6 +182,8 @@ static void vsemantic(Token *tok, Token *tok2, const char *msg2,
 		      const char *fmt, va_list ap)
 {
 	sess->semantic_errors++;
+	if (sess->quiet)
+		return;
 	char *msg;
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
@@ -234,6 +236,8 @@ void warning_at(Token *tok, const char *fmt, ...)
 	if (sess->suppress_warnings)
 		return;
 	sess->warnings++;
+	if (sess->quiet)
+		return;
 	va_list ap;
 	va_start(ap, fmt);
 	char *msg;

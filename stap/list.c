@@ -144,6 +144,16 @@ static char *alias_vars(Handler *h)
 	return s;
 }
 
+/* " $name:type ..." of the point D resolved to, as its kind lists it */
+static char *point_vars(DerivedProbe *d)
+{
+	if (!d->kind->list_line)
+		return "";
+	char *line = d->kind->list_line(d, true);
+	size_t n = strlen(d->pp);
+	return strncmp(line, d->pp, n) ? "" : line + n;
+}
+
 /* -l: does alias NAME match the pattern PAT from component I, J on?
  * A component "**" matches any number of components (SystemTap's). */
 static bool list_name_matches(ProbePoint *name, int j, ProbePoint *pat, int i)
@@ -196,18 +206,28 @@ int list_probes(bool with_vars)
 				Resolution r = { .user = &user, .user_pp = name, .body = user.body };
 				int nd = sess->derived.len, nh = sess->handlers.len;
 				int errs = sess->semantic_errors;
+				bool quiet = sess->quiet;
+				sess->quiet = true;
 				if (expand_alias(&r, name, a, name) > 0 &&
 				    sess->handlers.len > nh) {
 					Handler *h = vec_get(&sess->handlers, sess->handlers.len - 1);
 					bind_handler(h);
 					bind_queued_functions();
-					Vec saved = sess->handlers;
+					/* its $variables and types, as for a probe */
+					Vec saved = sess->handlers, saved_d = sess->derived;
 					sess->handlers = (Vec){0};
 					vec_push(&sess->handlers, h);
+					sess->derived = (Vec){0};
+					for (int k = nd; k < saved_d.len; k++)
+						vec_push(&sess->derived, vec_get(&saved_d, k));
+					tvar_resolve();
 					infer_types();
 					sess->handlers = saved;
-					line = format("%s%s", line, alias_vars(h));
+					sess->derived = saved_d;
+					line = format("%s%s%s", line, alias_vars(h),
+						      point_vars(vec_get(&saved_d, nd)));
 				}
+				sess->quiet = quiet;
 				sess->derived.len = nd;
 				sess->handlers.len = nh;
 				sess->semantic_errors = errs;

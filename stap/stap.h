@@ -492,6 +492,8 @@ typedef struct Session {
 	int parse_errors;
 	int semantic_errors;
 	int warnings;
+	bool quiet;             /* count errors and warnings, print none
+				 * (-L typing an alias's variables) */
 } Session;
 
 extern Session *sess;
