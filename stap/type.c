@@ -499,11 +499,9 @@ static Type infer(Node *n, Type want)
 		t = infer_print(n);
 		break;
 	case ND_DEFINED:
-		/* no debuginfo yet: a $target is never defined; anything
-		 * else that resolved is */
-		n->val = n->lhs->kind == ND_TARGET ? 0 : 1;
-		if (n->lhs->kind != ND_TARGET)
-			infer(n->lhs, TY_UNKNOWN);
+		/* what tvar.c did not fold holds no $target: as in SystemTap
+		 * 4.8, a literal is defined, a variable or call is not */
+		n->val = n->lhs->kind == ND_NUM || n->lhs->kind == ND_STR;
 		n->kind = ND_NUM;
 		n->lhs = NULL;
 		t = TY_LONG;
@@ -678,9 +676,32 @@ static void walk_all(void)
 	cur_func = NULL;
 }
 
-static void default_local(Var *v)
+/* Does N refer to V anywhere? */
+static bool refers_to(Node *n, Var *v)
 {
-	if (v->type != TY_UNKNOWN)
+	if (!n)
+		return false;
+	if (n->var == v)
+		return true;
+	if (refers_to(n->lhs, v) || refers_to(n->rhs, v) || refers_to(n->cond, v) ||
+	    refers_to(n->then, v) || refers_to(n->els, v) || refers_to(n->init, v) ||
+	    refers_to(n->inc, v) || refers_to(n->body, v) || refers_to(n->value, v) ||
+	    refers_to(n->limit, v) || refers_to(n->catch_var, v))
+		return true;
+	for (int i = 0; i < n->args.len; i++)
+		if (refers_to(n->args.items[i], v))
+			return true;
+	for (int i = 0; i < n->keys.len; i++)
+		if (refers_to(n->keys.items[i], v))
+			return true;
+	return false;
+}
+
+/* A local still untyped is an error, unless nothing uses it any more
+ * (it was only in an @defined that folded away). */
+static void default_local(Var *v, Node *body)
+{
+	if (v->type != TY_UNKNOWN || !refers_to(body, v))
 		return;
 	semantic_error(v->tok, "unresolved type ");
 	v->type = TY_LONG;
@@ -864,13 +885,13 @@ bool infer_types(void)
 				p->type = TY_LONG;
 		}
 		for (int j = 0; j < f->locals.len; j++)
-			default_local(vec_get(&f->locals, j));
+			default_local(vec_get(&f->locals, j), f->body);
 	}
 	for (int i = 0; i < sess->handlers.len; i++) {
 		Handler *h = vec_get(&sess->handlers, i);
 		assert_types(h->body);
 		for (int j = 0; j < h->locals.len; j++)
-			default_local(vec_get(&h->locals, j));
+			default_local(vec_get(&h->locals, j), h->body);
 	}
 	/* the locals' errors come first, as in SystemTap */
 	for (int i = 0; i < sess->used_globals.len; i++) {
