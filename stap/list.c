@@ -294,10 +294,13 @@ int dump_functions(void)
 			use_function(f);
 	}
 	bind_queued_functions();
-	bool quiet = sess->suppress_warnings;
-	sess->suppress_warnings = true;
+	/* types as a script using them would get: @cast resolved, no
+	 * messages */
+	bool quiet = sess->quiet;
+	sess->quiet = true;
+	tvar_resolve();
 	infer_types();
-	sess->suppress_warnings = quiet;
+	sess->quiet = quiet;
 	Vec lines = {0};
 	for (int i = 0; i < sess->functions.len; i++) {
 		Function *f = vec_get(&sess->functions, i);
