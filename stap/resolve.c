@@ -3,8 +3,8 @@
  *
  * Every point the user wrote is matched against the probe kinds
  * (probe_kinds[], one file each: probe_be.c, probe_procfs.c,
- * probe_perf.c, probe_trace.c, probe_kprobe.c, probe_timer.c), then the
- * probe aliases;
+ * probe_netfilter.c, probe_perf.c, probe_trace.c, probe_kprobe.c,
+ * probe_timer.c), then the probe aliases;
  * aliases expand recursively (their prologue goes before the user's body,
  * an epilogue after), wildcards expand, '?' and '!' are honoured.  Each
  * derived probe gets a handler: one per distinct body, so that the points
@@ -25,7 +25,8 @@
  * DWARF function index first.
  */
 const ProbeKind *const probe_kinds[] = {
-	&pk_be, &pk_procfs, &pk_perf, &pk_trace, &pk_kprobe, &pk_timer, NULL,
+	&pk_be, &pk_procfs, &pk_netfilter, &pk_perf, &pk_trace, &pk_kprobe,
+	&pk_timer, NULL,
 };
 
 /* The bodies made by expanding an alias around an inner body, so that the

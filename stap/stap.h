@@ -412,6 +412,7 @@ typedef struct DerivedProbe {
 		KprobeSite kp;
 		struct { TraceEvent *tp; } trace;
 		struct { int64_t type, config, sample; bool freq; } perf;
+		struct { char *pf, *hook, *priority; } netfilter;  /* C */
 		struct {
 			char *path;     /* under /proc/systemtap/MODNAME */
 			bool write;     /* .write, else .read */
@@ -599,7 +600,8 @@ struct ProbeKind {
 	void (*emit_tables)(FILE *out, Vec *probes, StrBuf *groups);
 };
 extern const ProbeKind *const probe_kinds[];    /* NULL-terminated */
-extern const ProbeKind pk_be, pk_timer, pk_kprobe, pk_trace, pk_perf, pk_procfs;
+extern const ProbeKind pk_be, pk_timer, pk_kprobe, pk_trace, pk_perf, pk_procfs,
+	pk_netfilter;
 
 /* helpers for match functions */
 bool comp_is(Component *c, const char *name);
@@ -838,6 +840,7 @@ typedef struct TVar {
 	int nsteps, cap;
 	CType *type;            /* the type of what the steps reach */
 	bool at_addr;           /* the object is in memory at the address */
+	bool writable;          /* B_CODE is a C lvalue a guru may assign */
 	int final;
 	int size;
 	bool sign;

@@ -114,6 +114,7 @@ typedef struct VarLoc {
 	bool is_param;
 	char *source;           /* for -v */
 	const char *unavailable; /* why it cannot be read here, or NULL */
+	bool writable;          /* CODE is an lvalue (guru mode) */
 } VarLoc;
 
 static bool is_kprobe(DerivedProbe *d)
@@ -1097,9 +1098,89 @@ static void resolve_procfs_dollar(Res *r, Node *n)
 	n->tv = tv;
 }
 
+/* The context of a netfilter hook (runtime/stp_netfilter.h's struct
+ * stp_nf_data): the hook, the packet and devices, the verdict. */
+static CType *kernel_ptr(const char *type)
+{
+	CType *p = ct_new(CT_PTR, NULL);
+	p->size = 8;
+	p->ref = btf_find_type(type);
+	if (!p->ref)
+		p->ref = ct_new(CT_VOID, "void");
+	return p;
+}
+
+static int netfilter_vars(VarLoc **out)
+{
+	static const struct { const char *name, *field, *type; } f[] = {
+		{ "hooknum", "hooknum", NULL }, { "skb", "skb", "struct sk_buff" },
+		{ "in", "in", "struct net_device" }, { "out", "out", "struct net_device" },
+		{ "verdict", "verdict", NULL },
+	};
+	int n = sizeof(f) / sizeof(f[0]);
+	VarLoc *v = arena_alloc(sizeof(*v) * n);
+	for (int i = 0; i < n; i++) {
+		v[i].name = f[i].name;
+		v[i].code = format("((struct stp_nf_data *)c->entry_data)->%s", f[i].field);
+		if (f[i].type) {
+			v[i].type = kernel_ptr(f[i].type);
+		} else {
+			v[i].type = ct_new(CT_INT, "int");
+			v[i].type->size = 4;
+			v[i].type->is_signed = true;
+		}
+		v[i].writable = !strcmp(f[i].name, "verdict");
+		v[i].source = format("the netfilter hook's %s", f[i].name);
+	}
+	*out = v;
+	return n;
+}
+
+static void resolve_netfilter_dollar(Res *r, Node *n)
+{
+	char *name = n->name;
+	int level = n->args.len ? 0 : pretty_suffix(&name);
+	VarLoc *vars;
+	int nvars = netfilter_vars(&vars);
+	if (!strncmp(name, "$$", 2)) {
+		resolve_dollar_dollar(r, n, name, level, vars, nvars, NULL);
+		return;
+	}
+	VarLoc *vl = NULL;
+	for (int i = 0; i < nvars && !vl; i++)
+		if (!strcmp(vars[i].name, name + 1))
+			vl = &vars[i];
+	if (!vl) {
+		if (sess->skip_badvars) {
+			skip_badvar(r, n);
+			return;
+		}
+		char *alts = var_alternatives(vars, nvars, name + 1);
+		res_error(r, n->tok, "unable to find netfilter variable '%s'%s%s%s",
+			  name, alts ? " (alternatives: " : "", alts ? alts : "",
+			  alts ? ")" : "");
+		return;
+	}
+	if (vl->writable && r->lvalue && !sess->guru) {
+		res_error(r, n->tok, "write to netfilter verdict requires guru mode; need stap -g");
+		return;
+	}
+	TVar *tv = new_tv();
+	tv->base = B_CODE;
+	tv->code = vl->code;
+	tv->type = vl->type;
+	tv->writable = vl->writable;
+	verbose_source(r, name + 1, vl->source);
+	finish_dollar(r, n, tv, level);
+}
+
 static void resolve_dollar(Res *r, Node *n)
 {
 	DerivedProbe *d = r->dp;
+	if (d && d->kind == &pk_netfilter) {
+		resolve_netfilter_dollar(r, n);
+		return;
+	}
 	if (d && d->kind == &pk_trace) {
 		resolve_trace_dollar(r, n);
 		return;

@@ -187,7 +187,8 @@ char *tvar_gen_assign(Node *n, const char *val, int op)
 	StrBuf sb = {0};
 	sb_printf(&sb, "({ unsigned long %s; int64_t _tvw%d = %s; ", a, t, val);
 	if (tv->final == F_VALUE) {
-		if (tv->base != B_CODE || tv->nsteps || strncmp(tv->code, "c->kregs->", 10)) {
+		if (tv->base != B_CODE || tv->nsteps ||
+		    (!tv->writable && strncmp(tv->code, "c->kregs->", 10))) {
 			sb_release(&sb);
 			return NULL;
 		}
