@@ -363,7 +363,12 @@ function write_page(key,    f, kind, i, n, s, syn, sy, files, fl, j) {
 		print (j < n ? ".IR " fl[j] " ," : ".I " fl[j]) > f
 	if (kind == "probe" && p_def[key] != "") {
 		print "in the tapset directory, as an alias of" > f
-		print "\\fB" esc(p_def[key]) "\\fR." > f
+		# one target a line, unfilled: a list may be too long for one
+		def = esc(p_def[key])
+		gsub(/, /, ",\n", def)
+		print ".nf" > f
+		print "\\fB" def "\\fR." > f
+		print ".fi" > f
 	} else
 		print "in the tapset directory." > f
 	print ".SH SEE ALSO" > f

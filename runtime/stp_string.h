@@ -79,7 +79,8 @@ static inline size_t _stp_strlen(const char *s)
 /*
  * Quote and escape the N bytes at SRC into DST (MAXSTRINGLEN) the way the
  * tapset's *_quoted functions show strings: "text" with C escapes (octal
- * \ooo for other non-printables), and "text"... when the input (or the
+ * \ooo for other non-printables, \0 for a NUL that no digit follows),
+ * and "text"... when the input (or the
  * output space) was cut short.
  * TRUNCATED says the caller already cut the input.
  */
@@ -106,6 +107,14 @@ static inline void _stp_text_quote(char *dst, const char *src, size_t n,
 		case '\v': esc[len++] = '\\'; esc[len++] = 'v'; break;
 		case '"': esc[len++] = '\\'; esc[len++] = '"'; break;
 		case '\\': esc[len++] = '\\'; esc[len++] = '\\'; break;
+		case '\0':
+			/* "\0", as SystemTap, unless a digit follows */
+			if (i + 1 >= n || src[i + 1] < '0' || src[i + 1] > '7') {
+				esc[len++] = '\\';
+				esc[len++] = '0';
+				break;
+			}
+			fallthrough;
 		default:
 			if (ch >= 0x20 && ch < 0x7f) {
 				esc[len++] = ch;

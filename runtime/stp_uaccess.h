@@ -57,6 +57,22 @@ static long _stp_strncpy_nofault(char *dst, unsigned long addr, long n,
 	return n;
 }
 
+/* A kernel string of at most N - 1 bytes into DST, always terminated:
+ * its length, or -EFAULT (DST then ""). */
+static __maybe_unused long _stp_kstrncpy(char *dst, const void *src, long n)
+{
+	long rc = _stp_strncpy_nofault(dst, (unsigned long)src, n, 0);
+
+	if (rc < 0) {
+		dst[0] = '\0';
+		return rc;
+	}
+	if (rc >= n)
+		rc = n - 1;
+	dst[rc] = '\0';
+	return rc;
+}
+
 /* Set the context's error from a format (the STAP_ERROR machinery). */
 static __maybe_unused __printf(2, 3) void _stp_cerror(struct context *c, const char *fmt,
 				       ...)
