@@ -28,6 +28,12 @@ struct context {
 	unsigned long probe_ip;		/* kprobes: the probed address */
 	struct pt_regs *sregs;		/* a syscall's user registers, when a
 					   tapset found them (*_arg read them) */
+#ifdef STP_REGEX_MAXPROG
+	int re_matched;			/* the last =~ matched: */
+	int re_ngroups;
+	int re_caps[STP_REGEX_MAXCAP];	/* its groups' offsets (-1: none) */
+	char re_subject[MAXSTRINGLEN];	/* in this copy of the subject */
+#endif
 	void *entry_data;		/* kretprobes: the instance's values
 					   saved at entry (@entry, $params);
 					   tracepoints: their arguments
@@ -108,6 +114,9 @@ _stp_enter(const struct stp_probe *p, int state, struct pt_regs *regs,
 	c->probe_ip = ip;
 	c->sregs = NULL;
 	c->entry_data = NULL;
+#ifdef STP_REGEX_MAXPROG
+	c->re_matched = 0;
+#endif
 	c->actionremaining = maxaction;
 	return c;
 }

@@ -570,6 +570,9 @@ static Node *comparison(Token **rest, Token *tok)
 		if (op < 0)
 			break;
 		Token *start = tok;
+		if ((op == OP_REGEX_MATCH || op == OP_REGEX_NOMATCH) &&
+		    tok->next->kind != TK_STRING)
+			fail(tok->next, "expected literal string");
 		n = new_binary(ND_CMP, op, n, shift(&tok, tok->next), start);
 	}
 	*rest = tok;

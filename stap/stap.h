@@ -261,6 +261,8 @@ struct Node {
 
 	/* ND_TARGET resolved in pass 2 (tvar.c), or NULL */
 	struct TVar *tv;
+	/* ND_CMP =~ and !~: the regex compiled in pass 2 (regex.c) */
+	struct Regex *re;
 };
 
 /* A variable: global, function parameter, or a local of a function or a
@@ -651,6 +653,27 @@ int list_probes(bool with_vars);/* -l/-L: prints matches, returns their number *
 int dump_functions(void);       /* --dump-functions */
 int dump_probe_aliases(void);   /* --dump-probe-aliases */
 int dump_probe_types(void);     /* --dump-probe-types */
+
+/* ------------------------------------------------------------------ */
+/* regex.c: =~ and !~ (runtime/stp_regex.h runs the programs) */
+
+enum { RE_CHAR, RE_ANY, RE_CLASS, RE_BOL, RE_EOL, RE_SPLIT, RE_JMP,
+       RE_SAVE, RE_MATCH };     /* the runtime's STP_RE_* */
+typedef struct RegexInst {
+	int op, x, y;           /* CHAR c; CLASS index; SPLIT x y; JMP x;
+				 * SAVE slot */
+} RegexInst;
+typedef struct Regex {
+	const char *text;
+	RegexInst *code;
+	int ninsts;
+	unsigned char *classes; /* 32 bytes (256 bits) each */
+	int nclasses;
+	int ngroups;
+	char *cname;            /* pass 3: its table */
+} Regex;
+/* TEXT compiled; NULL with SystemTap's message at TOK. */
+Regex *regex_compile(const char *text, Token *tok);
 
 /* ------------------------------------------------------------------ */
 /* ksym.c: kernel symbols without debuginfo */

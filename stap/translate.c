@@ -641,15 +641,60 @@ static char *gen_binary(Node *n)
 	return long_binop(n, n->op, l, r);
 }
 
+/* The regexes the module uses, one table each (the same text once),
+ * written before the code; and the largest program and group count,
+ * which size the runtime's matcher. */
+static Vec regexes;             /* Regex* */
+static StrBuf retabs;
+static int re_maxprog, re_maxcap;
+
+static char *regex_table(Regex *re)
+{
+	for (int i = 0; i < regexes.len; i++) {
+		Regex *o = vec_get(&regexes, i);
+		if (!strcmp(o->text, re->text))
+			return o->cname;
+	}
+	re->cname = format("_stp_re_%d", regexes.len);
+	vec_push(&regexes, re);
+	sb_printf(&retabs, "/* %s */\nstatic const struct stp_re_inst %s_code[] = {",
+		  c_string(re->text), re->cname);
+	for (int i = 0; i < re->ninsts; i++)
+		sb_printf(&retabs, "%s{ %d, %d, %d }",
+			  !i ? "\n\t" : i % 6 ? ", " : ",\n\t",
+			  re->code[i].op, re->code[i].x, re->code[i].y);
+	sb_puts(&retabs, "\n};\n");
+	if (re->nclasses) {
+		sb_printf(&retabs, "static const unsigned char %s_classes[] = {", re->cname);
+		for (int i = 0; i < 32 * re->nclasses; i++)
+			sb_printf(&retabs, "%s0x%02x,", i % 12 ? " " : "\n\t", re->classes[i]);
+		sb_puts(&retabs, "\n};\n");
+	}
+	sb_printf(&retabs, "static const struct stp_regex %s = { %s_code, %d, %s%s, %d };\n",
+		  re->cname, re->cname, re->ninsts,
+		  re->nclasses ? re->cname : "NULL", re->nclasses ? "_classes" : "",
+		  re->ngroups);
+	if (re->ninsts > re_maxprog)
+		re_maxprog = re->ninsts;
+	if (2 * re->ngroups + 2 > re_maxcap)
+		re_maxcap = 2 * re->ngroups + 2;
+	return re->cname;
+}
+
 static char *gen_cmp(Node *n)
 {
 	static const char *ops[] = {
 		[OP_LT] = "<", [OP_LE] = "<=", [OP_GT] = ">", [OP_GE] = ">=",
 		[OP_EQ] = "==", [OP_NE] = "!=",
 	};
-	if (n->op < OP_LT || n->op > OP_NE) {
-		gen_fail(n->tok, "%s", "regular expression matching is not supported yet");
-		return "0";
+	if (n->op == OP_REGEX_MATCH || n->op == OP_REGEX_NOMATCH) {
+		if (!n->re) {
+			gen_fail(n->tok, "%s", "regular expression not compiled");
+			return "0";
+		}
+		return format("((int64_t)(%s_stp_regex_match(c, %s, &%s)))",
+			      n->op == OP_REGEX_NOMATCH ? "!" : "",
+			      gen_expr(n->lhs), regex_table(n->re));
 	}
 	char *l = gen_expr(n->lhs), *r = gen_expr(n->rhs);
 	if (n->lhs->type == TY_STRING) {
@@ -1969,7 +2014,10 @@ static void reset(void)
 	sb_release(&ffu);
 	sb_release(&code);
 	sb_release(&protos);
+	sb_release(&retabs);
 	wrappers = (Vec){0};
+	regexes = (Vec){0};
+	re_maxprog = re_maxcap = 0;
 }
 
 bool translate(FILE *out)
@@ -2018,6 +2066,9 @@ bool translate(FILE *out)
 	}
 	if (sess->bulk)
 		fputs("#define STP_BULKMODE 1\n", out);
+	if (regexes.len)
+		fprintf(out, "#define STP_REGEX_MAXPROG %d\n#define STP_REGEX_MAXCAP %d\n",
+			re_maxprog, re_maxcap);
 	fputs("#include \"runtime.h\"\n\n", out);
 	fprintf(out, "#ifndef MAXNESTING\n#define MAXNESTING %d\n#endif\n\n", nesting);
 
@@ -2033,6 +2084,8 @@ bool translate(FILE *out)
 	for (int k = 0; probe_kinds[k]; k++)
 		if (probe_kinds[k]->runtime_header && by_kind[k].len)
 			fprintf(out, "#include \"%s\"\n", probe_kinds[k]->runtime_header);
+	if (regexes.len)
+		fprintf(out, "#include \"stp_regex.h\"\n%s", retabs.buf);
 	fputc('\n', out);
 	fputs("#define CONTEXT c\n"
 	      "#define STAP_ERROR(...) do { _stp_cerror(c, __VA_ARGS__); goto out; } while (0)\n"

@@ -382,7 +382,8 @@ static Type infer(Node *n, Type want)
 			expect(n->lhs, TY_STRING);
 			if (n->rhs->kind != ND_STR)
 				report(n->rhs->tok, "%s", "regular expression must be a literal string");
-			report(n->tok, "%s", "regular expression matching is not supported yet");
+			else if (reporting && !n->re)
+				n->re = regex_compile(n->rhs->str, n->rhs->tok);
 			t = TY_LONG;
 			break;
 		}
