@@ -19,6 +19,7 @@
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,10 +35,14 @@
 
 const char *progname = "stapsh";
 
-#define STAPSH_PROTO	"1"
+#define STAPSH_PROTO	"2"
 #define LINE_MAX_LEN	(64 * 1024)
 #define FRAME_MAX	(64 * 1024)
 #define MAX_ARGS	256
+#define TOKEN_MAX	64
+/* A file transfer that stops in the middle for this long is abandoned:
+ * its client is gone, and what comes next belongs to another one. */
+#define RAW_STALL_MS	15000
 
 enum { DISCONNECTED = -EPIPE, RESTART = 1, QUIT = 2 };
 
@@ -51,6 +56,12 @@ struct conn {
 static struct conn c;
 static char workdir[64];
 static const char *port_path;
+
+/* The session: started by "stap VERSION TOKEN", ended by quit, a lost
+ * client or a new "stap" line.  Commands are numbered from 1 within it;
+ * each reply (OK, error, exit) carries its command's number. */
+static bool in_session;
+static unsigned cmd_seq;
 
 /* --- connection I/O -------------------------------------------------- */
 
@@ -121,9 +132,27 @@ static int __attribute__((format(printf, 1, 2))) reply(const char *fmt, ...)
 	return conn_write(line, n);
 }
 
-/* Read what is available into c.buf (blocking until something is).
- * Returns bytes read, DISCONNECTED, or -errno. */
-static int conn_fill(void)
+/* The replies to the current command: "OK N", "error N: MSG". */
+static int reply_ok(void)
+{
+	return reply("OK %u", cmd_seq);
+}
+
+static int __attribute__((format(printf, 1, 2))) reply_error(const char *fmt, ...)
+{
+	char text[900];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	return reply("error %u: %s", cmd_seq, text);
+}
+
+/* Read what is available into c.buf, waiting up to TIMEOUT ms (-1:
+ * forever) for something to come.  Returns bytes read, DISCONNECTED,
+ * -ETIMEDOUT or -errno. */
+static int conn_fill(int timeout)
 {
 	ssize_t n;
 	int r;
@@ -131,7 +160,9 @@ static int conn_fill(void)
 	if (c.len >= LINE_MAX_LEN)
 		return -E2BIG;
 	for (;;) {
-		r = conn_wait(c.in_fd, POLLIN, -1);
+		r = conn_wait(c.in_fd, POLLIN, timeout);
+		if (r == 0)
+			return -ETIMEDOUT;
 		if (r < 0)
 			return r;
 		n = read(c.in_fd, c.buf + c.len, LINE_MAX_LEN - c.len);
@@ -169,11 +200,11 @@ static int get_line(char *line)
 	int r;
 
 	while (!take_line(line)) {
-		r = conn_fill();
+		r = conn_fill(-1);
 		if (r == -E2BIG) {
-			/* Overlong line: drop it. */
+			/* Overlong line: drop it (it was a command). */
 			c.len = 0;
-			reply("error: line too long");
+			reply("error %u: line too long", in_session ? ++cmd_seq : 0);
 			continue;
 		}
 		if (r < 0)
@@ -184,7 +215,10 @@ static int get_line(char *line)
 
 /* Read exactly LEN raw bytes of a file transfer, handing them to FD (or
  * dropping them if FD < 0).  A write error is remembered in *WERR and the
- * rest is still consumed so that the stream stays in step. */
+ * rest is still consumed so that the stream stays in step.  A transfer
+ * that stalls for RAW_STALL_MS fails with -ETIMEDOUT: a client that died
+ * in the middle of one may not be seen leaving (see wait_for_client), and
+ * the bytes of the next client must not be taken for the rest. */
 static int get_raw(int fd, unsigned long long len, int *werr)
 {
 	while (len > 0) {
@@ -192,7 +226,7 @@ static int get_raw(int fd, unsigned long long len, int *werr)
 		int r;
 
 		if (c.len == 0) {
-			r = conn_fill();
+			r = conn_fill(c.is_port ? RAW_STALL_MS : -1);
 			if (r < 0)
 				return r;
 		}
@@ -204,6 +238,26 @@ static int get_raw(int fd, unsigned long long len, int *werr)
 		len -= n;
 	}
 	return 0;
+}
+
+/* Throw away what the port still holds while no client is connected:
+ * the rest of what the last one sent.  (A virtio port returns the data
+ * it has first, then 0 while the host side is disconnected.)  Without
+ * this, the last client's unread commands would run before the next
+ * client's, whose own "stap" line follows them in the same stream: qemu
+ * passes on what a closed connection had sent, and a reconnection can be
+ * so quick that stapsh never sees the port disconnected at all, which is
+ * why the protocol does not rely on it (doc/stapsh.md). */
+static void drain_port(void)
+{
+	char buf[4096];
+	size_t total = 0;
+	ssize_t n;
+
+	while ((n = read(c.in_fd, buf, sizeof(buf))) > 0)
+		total += n;
+	if (total)
+		dbg(1, "dropped %zu bytes the last client left", total);
 }
 
 /* Wait for a client on the port.  While none is connected a virtio port
@@ -224,8 +278,10 @@ static void wait_for_client(void)
 		if (poll(&p, 1, 1000) > 0 && !(p.revents & POLLHUP) &&
 		    (p.revents & POLLIN))
 			break;
-		if (p.revents & POLLHUP)
+		if (p.revents & POLLHUP) {
+			drain_port();
 			sigtimedwait(&io, NULL, &ts);
+		}
 	}
 	dbg(1, "client connected");
 }
@@ -343,10 +399,10 @@ static int receive_to(const char *path, unsigned long long size, int mode)
 	if (r < 0)
 		return r;
 	if (werr)
-		return reply("error: cannot write '%s': %s", path,
-			     strerror(-werr));
+		return reply_error("cannot write '%s': %s", path,
+				   strerror(-werr));
 	dbg(1, "received %s (%llu bytes)", path, size);
-	return reply("OK");
+	return reply_ok();
 }
 
 static int parse_size(const char *s, unsigned long long *size)
@@ -366,12 +422,12 @@ static int cmd_file(char **w, int n)
 	int werr = 0;
 
 	if (n != 3 || parse_size(w[1], &size))
-		return reply("error: usage: file SIZE NAME");
+		return reply_error("usage: file SIZE NAME");
 	if (strchr(w[2], '/') || !strcmp(w[2], ".") || !strcmp(w[2], "..") ||
 	    !w[2][0] || strlen(w[2]) > 200) {
 		int r = get_raw(-1, size, &werr);
 
-		return r < 0 ? r : reply("error: invalid file name '%s'", w[2]);
+		return r < 0 ? r : reply_error("invalid file name '%s'", w[2]);
 	}
 	snprintf(path, sizeof(path), "%s/%s", workdir, w[2]);
 	return receive_to(path, size, 0644);
@@ -390,8 +446,7 @@ static int cmd_put(char **w, int n)
 		int r = n >= 2 && !parse_size(w[1], &size) ?
 			get_raw(-1, size, &werr) : 0;
 
-		return r < 0 ? r :
-		       reply("error: usage: put SIZE MODE DEST NAME");
+		return r < 0 ? r : reply_error("usage: put SIZE MODE DEST NAME");
 	}
 	dl = strlen(w[3]);
 	if (w[3][dl - 1] == '/' || (!stat(w[3], &st) && S_ISDIR(st.st_mode)))
@@ -608,7 +663,7 @@ static void reap(struct child *ch, int block)
 static int run_input(struct child *ch)
 {
 	char line[LINE_MAX_LEN + 1];
-	int r = conn_fill();
+	int r = conn_fill(-1);
 
 	if (r == -E2BIG) {
 		c.len = 0;
@@ -625,6 +680,10 @@ static int run_input(struct child *ch)
 
 			if (sig)
 				signal_child(ch, sig);
+		} else if (!strcmp(line, "ping")) {
+			r = conn_write("pong\n", 5);
+			if (r < 0)
+				return r;
 		} else if (!strcmp(line, "quit")) {
 			return DISCONNECTED;
 		}
@@ -710,7 +769,7 @@ static int supervise(struct child *ch)
 	dbg(1, "pid %d exited with status %d", ch->pid, ch->status);
 	if (abandoned)
 		return restart ? RESTART : DISCONNECTED;
-	return reply("exit %d", ch->status);
+	return reply("exit %u %d", cmd_seq, ch->status);
 }
 
 /* run ARGS...: staprun ARGS in the work directory. */
@@ -728,8 +787,8 @@ static int cmd_run(char **w, int n)
 	r = spawn(&ch, argv, NULL, workdir);
 	free(staprun);
 	if (r)
-		return reply("error: cannot run staprun: %s", strerror(-r));
-	reply("OK");
+		return reply_error("cannot run staprun: %s", strerror(-r));
+	reply_ok();	/* a lost client shows in supervise() */
 	return supervise(&ch);
 }
 
@@ -742,30 +801,62 @@ static int cmd_exec(char **w, int n)
 	int r;
 
 	if (n != 3)
-		return reply("error: usage: exec USER COMMAND");
+		return reply_error("usage: exec USER COMMAND");
 	if (strcmp(w[1], "root") && strcmp(w[1], "")) {
 		r = lookup_user(w[1], &u);
 		if (r)
-			return reply("error: unknown user '%s'", w[1]);
+			return reply_error("unknown user '%s'", w[1]);
 	}
 	argv[2] = w[2];
 	r = spawn(&ch, argv, strcmp(w[1], "root") && w[1][0] ? &u : NULL,
 		  "/");
 	if (r)
-		return reply("error: cannot run /bin/sh: %s", strerror(-r));
-	reply("OK");
+		return reply_error("cannot run /bin/sh: %s", strerror(-r));
+	reply_ok();
 	return supervise(&ch);
 }
 
+/* A client's token: 1 to TOKEN_MAX letters, digits, '-', '_' or '.'. */
+static bool valid_token(const char *t)
+{
+	size_t n = strlen(t);
+
+	return n > 0 && n <= TOKEN_MAX &&
+	       strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789-_.") == n;
+}
+
+/* stap VERSION TOKEN: a new session.  The greeting echoes TOKEN so that
+ * the client can tell it from the greeting of an earlier connection that
+ * may still be on its way ("=" if there was no valid one). */
 static int cmd_hello(char **w, int n)
 {
 	struct utsname u;
 
-	(void)w;
-	(void)n;
 	clean_workdir();
+	in_session = true;
+	cmd_seq = 0;
 	uname(&u);
-	return reply("stapsh %s %s %s", STAPSH_PROTO, u.machine, u.release);
+	return reply("stapsh %s %s %s %s", STAPSH_PROTO, u.machine, u.release,
+		     n >= 3 && valid_token(w[2]) ? w[2] : "=");
+}
+
+/* Outside a session every command but "stap" is refused (with number 0,
+ * which no command of a session has); the bytes of a file or put are
+ * still consumed. */
+static int no_session(char **w, int n)
+{
+	unsigned long long size;
+	int werr = 0, r;
+
+	if ((!strcmp(w[0], "file") || !strcmp(w[0], "put")) && n >= 2 &&
+	    !parse_size(w[1], &size)) {
+		r = get_raw(-1, size, &werr);
+		if (r < 0)
+			return r;
+	}
+	return reply("error 0: no session (send 'stap %s TOKEN' first)",
+		     STAPSH_PROTO);
 }
 
 /* One command.  Returns 0, QUIT, RESTART (a "stap" line is waiting in
@@ -775,15 +866,26 @@ static int dispatch(char *line)
 	char *w[MAX_ARGS + 1];
 	int n = split_words(line, w, MAX_ARGS);
 
-	if (n < 0)
-		return reply("error: malformed command");
 	if (n == 0)
 		return 0;
-	dbg(2, "command '%s'", w[0]);
-	if (!strcmp(w[0], "stap"))
-		return cmd_hello(w, n);
+	if (n > 0) {
+		dbg(2, "command '%s'", w[0]);
+		if (!strcmp(w[0], "stap"))
+			return cmd_hello(w, n);
+		if (!strcmp(w[0], "signal"))
+			return 0;	/* the run it was meant for is over */
+		if (!in_session)
+			return no_session(w, n);
+		if (!strcmp(w[0], "ping"))
+			return reply("pong");
+	}
+	if (!in_session)
+		return reply("error 0: malformed command");
+	cmd_seq++;
+	if (n < 0)
+		return reply_error("malformed command");
 	if (!strcmp(w[0], "option"))
-		return reply("OK");
+		return reply_ok();
 	if (!strcmp(w[0], "file"))
 		return cmd_file(w, n);
 	if (!strcmp(w[0], "put"))
@@ -792,13 +894,11 @@ static int dispatch(char *line)
 		return cmd_run(w, n);
 	if (!strcmp(w[0], "exec"))
 		return cmd_exec(w, n);
-	if (!strcmp(w[0], "signal"))
-		return 0;	/* the run it was meant for is over */
 	if (!strcmp(w[0], "quit")) {
-		reply("OK");
+		reply_ok();
 		return QUIT;
 	}
-	return reply("error: unknown command '%s'", w[0]);
+	return reply_error("unknown command '%s'", w[0]);
 }
 
 static int open_port(void)
@@ -879,6 +979,7 @@ int main(int argc, char **argv)
 			continue;
 		/* quit, a lost client or an error: the session is over. */
 		clean_workdir();
+		in_session = false;
 		if (r == RESTART)
 			continue;	/* a new "stap" line is waiting */
 		if (!c.is_port)
