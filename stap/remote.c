@@ -950,8 +950,11 @@ char *remote_kernel_release(const char *url)
 	struct rconn *c;
 	char *rel = NULL;
 
+	if (remote_check_url(url))
+		return NULL;
 	if (!strcmp(url, "vm")) {
 		if (run_stapvm("kver", &rel) != 0 || !rel || !*rel) {
+			rmsg("cannot find the test VM's kernel release (stapvm kver failed)");
 			free(rel);
 			return NULL;
 		}
@@ -962,6 +965,8 @@ char *remote_kernel_release(const char *url)
 		return NULL;
 	if (c->release)
 		rel = strdup(c->release);
+	else
+		rmsg("stapsh on '%s' did not say its kernel release", c->path);
 	rc_close(c);
 	return rel;
 }

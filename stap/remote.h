@@ -19,7 +19,8 @@
  * stdout locally instead. */
 int remote_run(const char *url, const char *module_path, char *const argv[], int verbose);
 /* The kernel release of the target URL ("vm": as `stapvm kver` prints it;
- * "unix:PATH": ask stapsh). Returns a malloc'ed string or NULL. */
+ * "unix:PATH": ask stapsh). Returns a malloc'ed string, or NULL with a
+ * one-line message printed. */
 char *remote_kernel_release(const char *url);
 /* 0 if URL is a remote we know ("unix:PATH", "vm"); else -1 with a
  * one-line message printed. */
