@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -532,6 +533,7 @@ static int spawn(struct child *ch, char **argv, const struct user *u,
 		 const char *dir)
 {
 	int po[2], pe[2], err;
+	pid_t ppid;
 
 	if (pipe2(po, O_CLOEXEC))
 		return -errno;
@@ -539,6 +541,7 @@ static int spawn(struct child *ch, char **argv, const struct user *u,
 		err = -errno;
 		goto out_close_po;
 	}
+	ppid = getpid();
 	ch->pid = fork();
 	if (ch->pid < 0) {
 		err = -errno;
@@ -572,6 +575,14 @@ static int spawn(struct child *ch, char **argv, const struct user *u,
 			setenv("USER", u->name, 1);
 			setenv("LOGNAME", u->name, 1);
 		}
+		/* If stapsh dies (killed, or restarted by the VM's init), the
+		 * program stops as if its client had left: staprun takes
+		 * SIGTERM as a clean stop and removes the module.  (After the
+		 * change of user, which would clear it; the exec of a setuid
+		 * program clears it too, so not for other users' staprun.) */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != ppid)
+			_exit(128 + SIGTERM);
 		if (chdir(dir))
 			(void)!chdir("/");
 		execvp(argv[0], argv);
