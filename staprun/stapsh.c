@@ -41,9 +41,11 @@ const char *progname = "stapsh";
 #define FRAME_MAX	(64 * 1024)
 #define MAX_ARGS	256
 #define TOKEN_MAX	64
-/* A file transfer that stops in the middle for this long is abandoned:
- * its client is gone, and what comes next belongs to another one. */
-#define RAW_STALL_MS	15000
+/* A file transfer that stops in the middle for RAW_STALL_MS after what
+ * looks like another client's hello, or for RAW_GIVEUP_MS in any case,
+ * is abandoned (see get_raw). */
+#define RAW_STALL_MS	1000
+#define RAW_GIVEUP_MS	60000
 
 enum { DISCONNECTED = -EPIPE, RESTART = 1, QUIT = 2 };
 
@@ -214,26 +216,81 @@ static int get_line(char *line)
 	return 0;
 }
 
+static bool valid_token(const char *t);
+
+/* If the bytes TAIL (LEN of them) end with a hello line "stap VERSION
+ * TOKEN\n", put that line back into c.buf and return true. */
+static bool tail_hello(const char *tail, size_t len)
+{
+	char line[TOKEN_MAX + 64], *sp;
+	size_t i, n;
+
+	if (len < 2 || tail[len - 1] != '\n')
+		return false;
+	for (i = len - 1; i > 0 && tail[i - 1] != '\n'; i--)
+		;
+	for (; i + 5 < len; i++) {
+		n = len - i;
+		if (memcmp(tail + i, "stap ", 5) || n >= sizeof(line))
+			continue;
+		memcpy(line, tail + i, n - 1);
+		line[n - 1] = '\0';
+		sp = strchr(line + 5, ' ');
+		if (!sp || sp == line + 5 || !valid_token(sp + 1))
+			continue;
+		memcpy(c.buf, tail + i, n);
+		c.len = n;
+		return true;
+	}
+	return false;
+}
+
 /* Read exactly LEN raw bytes of a file transfer, handing them to FD (or
  * dropping them if FD < 0).  A write error is remembered in *WERR and the
- * rest is still consumed so that the stream stays in step.  A transfer
- * that stalls for RAW_STALL_MS fails with -ETIMEDOUT: a client that died
- * in the middle of one may not be seen leaving (see wait_for_client), and
- * the bytes of the next client must not be taken for the rest. */
+ * rest is still consumed so that the stream stays in step.
+ *
+ * On a port, a client that died in the middle of a transfer may not be
+ * seen leaving (see drain_port), and then the next client's hello is
+ * taken for the rest of the file.  A client waits for its greeting after
+ * its hello, so a transfer that stalls for RAW_STALL_MS right after what
+ * looks like a hello is abandoned for that hello (RESTART, the line back
+ * in c.buf); one that stalls for RAW_GIVEUP_MS fails with -ETIMEDOUT. */
 static int get_raw(int fd, unsigned long long len, int *werr)
 {
+	char tail[TOKEN_MAX + 64];
+	size_t tlen = 0;
+	int stalled = 0;
+
 	while (len > 0) {
-		size_t n;
+		size_t n, k;
 		int r;
 
 		if (c.len == 0) {
 			r = conn_fill(c.is_port ? RAW_STALL_MS : -1);
+			if (r == -ETIMEDOUT) {
+				if (tail_hello(tail, tlen)) {
+					msg("a transfer stopped in the middle; a new client");
+					return RESTART;
+				}
+				if (++stalled < RAW_GIVEUP_MS / RAW_STALL_MS)
+					continue;
+			}
 			if (r < 0)
 				return r;
+			stalled = 0;
 		}
 		n = c.len < len ? c.len : len;
 		if (fd >= 0 && !*werr)
 			*werr = write_all(fd, c.buf, n);
+		/* the last bytes, for tail_hello() */
+		k = n < sizeof(tail) ? n : sizeof(tail);
+		if (tlen + k > sizeof(tail)) {
+			memmove(tail, tail + tlen + k - sizeof(tail),
+				sizeof(tail) - k);
+			tlen = sizeof(tail) - k;
+		}
+		memcpy(tail + tlen, c.buf + n - k, k);
+		tlen += k;
 		c.len -= n;
 		memmove(c.buf, c.buf + n, c.len);
 		len -= n;
@@ -392,12 +449,12 @@ static int receive_to(const char *path, unsigned long long size, int mode)
 			werr = -errno;
 		if (close(fd) && !werr)
 			werr = -errno;
-		if (!werr && rename(tmp, path))
+		if (!werr && !r && rename(tmp, path))
 			werr = -errno;
-		if (werr)
-			unlink(tmp);
+		if (werr || r)
+			unlink(tmp);	/* not a part of the file in its place */
 	}
-	if (r < 0)
+	if (r)
 		return r;
 	if (werr)
 		return reply_error("cannot write '%s': %s", path,
@@ -428,7 +485,7 @@ static int cmd_file(char **w, int n)
 	    !w[2][0] || strlen(w[2]) > 200) {
 		int r = get_raw(-1, size, &werr);
 
-		return r < 0 ? r : reply_error("invalid file name '%s'", w[2]);
+		return r ? r : reply_error("invalid file name '%s'", w[2]);
 	}
 	snprintf(path, sizeof(path), "%s/%s", workdir, w[2]);
 	return receive_to(path, size, 0644);
@@ -447,7 +504,7 @@ static int cmd_put(char **w, int n)
 		int r = n >= 2 && !parse_size(w[1], &size) ?
 			get_raw(-1, size, &werr) : 0;
 
-		return r < 0 ? r : reply_error("usage: put SIZE MODE DEST NAME");
+		return r ? r : reply_error("usage: put SIZE MODE DEST NAME");
 	}
 	dl = strlen(w[3]);
 	if (w[3][dl - 1] == '/' || (!stat(w[3], &st) && S_ISDIR(st.st_mode)))
@@ -863,7 +920,7 @@ static int no_session(char **w, int n)
 	if ((!strcmp(w[0], "file") || !strcmp(w[0], "put")) && n >= 2 &&
 	    !parse_size(w[1], &size)) {
 		r = get_raw(-1, size, &werr);
-		if (r < 0)
+		if (r)
 			return r;
 	}
 	return reply("error 0: no session (send 'stap %s TOKEN' first)",
