@@ -250,7 +250,7 @@ static bool tail_hello(const char *tail, size_t len)
  * rest is still consumed so that the stream stays in step.
  *
  * On a port, a client that died in the middle of a transfer may not be
- * seen leaving (see drain_port), and then the next client's hello is
+ * seen leaving (doc/stapsh.md), and then the next client's hello is
  * taken for the rest of the file.  A client waits for its greeting after
  * its hello, so a transfer that stalls for RAW_STALL_MS right after what
  * looks like a hello is abandoned for that hello (RESTART, the line back
@@ -298,26 +298,6 @@ static int get_raw(int fd, unsigned long long len, int *werr)
 	return 0;
 }
 
-/* Throw away what the port still holds while no client is connected:
- * the rest of what the last one sent.  (A virtio port returns the data
- * it has first, then 0 while the host side is disconnected.)  Without
- * this, the last client's unread commands would run before the next
- * client's, whose own "stap" line follows them in the same stream: qemu
- * passes on what a closed connection had sent, and a reconnection can be
- * so quick that stapsh never sees the port disconnected at all, which is
- * why the protocol does not rely on it (doc/stapsh.md). */
-static void drain_port(void)
-{
-	char buf[4096];
-	size_t total = 0;
-	ssize_t n;
-
-	while ((n = read(c.in_fd, buf, sizeof(buf))) > 0)
-		total += n;
-	if (total)
-		dbg(1, "dropped %zu bytes the last client left", total);
-}
-
 /* Wait for a client on the port.  While none is connected a virtio port
  * reports POLLHUP (and POLLIN: read() would return 0) at once, so poll()
  * cannot wait; the port raises SIGIO when the host side connects (with
@@ -336,10 +316,11 @@ static void wait_for_client(void)
 		if (poll(&p, 1, 1000) > 0 && !(p.revents & POLLHUP) &&
 		    (p.revents & POLLIN))
 			break;
-		if (p.revents & POLLHUP) {
-			drain_port();
+		/* Not read here what the port holds while it is
+		 * disconnected: the next client's first bytes can come
+		 * before the guest learns that it connected. */
+		if (p.revents & POLLHUP)
 			sigtimedwait(&io, NULL, &ts);
-		}
 	}
 	dbg(1, "client connected");
 }
