@@ -22,7 +22,9 @@
 # Environment: STAPVM_DIR (the VM instance; default ~/.cache/stapvm/stress,
 # booted and stopped here), STAP (default ./run-stap; a stap that finds
 # the tree's tapsets and runtime), KVER (default: stapvm kver),
-# STRESS_KINDS (the kinds of warm runs, default all of them, in turn).
+# STRESS_KINDS (the kinds of warm runs, default all of them, in turn),
+# STRESS_COLD (how many runs start from a stopped VM: runs 1, 3, 5...;
+# default half of them).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-200}
@@ -30,6 +32,7 @@ export STAPVM_DIR=${STAPVM_DIR:-$HOME/.cache/stapvm/stress}
 export STAPVM=${STAPVM:-$top/vm/stapvm}
 stap=${STAP:-$top/run-stap}
 kinds=(${STRESS_KINDS:-plain hello killed transfer busy cut})
+cold=${STRESS_COLD:-$(( (runs + 1) / 2 ))}
 kver=${KVER:-$("$STAPVM" kver)} || exit 1
 sock=$("$STAPVM" socket)
 tmp=$(mktemp -d /tmp/remote-stress.XXXXXX)
@@ -93,13 +96,13 @@ one() {	# one NAME [CMD...]: a run of the short script; counts a failure
 
 t_all=$(ms)
 for i in $(seq 1 "$runs"); do
-	if [ $((i % 2)) -eq 1 ]; then
+	if [ $((i % 2)) -eq 1 ] && [ $(( (i + 1) / 2 )) -le "$cold" ]; then
 		"$STAPVM" stop >/dev/null 2>&1
 		one "run $i (from a stopped VM)"
 		cold_n=$((cold_n + 1)) cold_ms=$((cold_ms + LAST_MS))
 		continue
 	fi
-	kind=${kinds[$(( (i / 2 - 1) % ${#kinds[@]} ))]}
+	kind=${kinds[$(( warm_n % ${#kinds[@]} ))]}
 	cmd=()
 	case $kind in
 	hello|transfer|cut) cmd=(raw "$kind" "$client" run "unix:$sock" "$ko") ;;
