@@ -129,11 +129,17 @@ static long now_ms(void)
 
 /* --- finding and running stapvm --------------------------------------- */
 
+/* stapvm: $STAPVM, else the tree's vm/stapvm next to stap/, else the
+ * installed one in ../lib/systemtap/vm/ from $(bindir) (make install),
+ * else on PATH. */
 static char *find_stapvm(void)
 {
+	static const char *const rel[] = { "../vm/stapvm",
+					   "../lib/systemtap/vm/stapvm" };
 	const char *env = getenv("STAPVM");
 	char exe[PATH_MAX], *slash, *path;
 	ssize_t n;
+	size_t i;
 
 	if (env && *env)
 		return strdup(env);
@@ -143,11 +149,13 @@ static char *find_stapvm(void)
 		slash = strrchr(exe, '/');
 		if (slash) {
 			*slash = '\0';
-			if (asprintf(&path, "%s/../vm/stapvm", exe) < 0)
-				return NULL;
-			if (access(path, X_OK) == 0)
-				return path;
-			free(path);
+			for (i = 0; i < sizeof(rel) / sizeof(*rel); i++) {
+				if (asprintf(&path, "%s/%s", exe, rel[i]) < 0)
+					return NULL;
+				if (access(path, X_OK) == 0)
+					return path;
+				free(path);
+			}
 		}
 	}
 	return strdup("stapvm");	/* execvp searches PATH */
@@ -155,7 +163,7 @@ static char *find_stapvm(void)
 
 /* Run `stapvm ARG` with its stderr passed through; its stdout is
  * returned (malloc'ed, trailing newline removed) when OUT is set.  Returns
- * the exit status or -1. */
+ * the exit status (127: it could not be run, which was said) or -1. */
 static int run_stapvm(const char *arg, char **out)
 {
 	char *path = find_stapvm(), *buf = NULL;
@@ -223,17 +231,20 @@ static int run_stapvm(const char *arg, char **out)
 static char *socket_path(const char *url, int start)
 {
 	char *out = NULL;
+	int r;
 
 	if (remote_check_url(url))
 		return NULL;
 	if (strcmp(url, "vm"))
 		return strdup(url + 5);
-	if (start && run_stapvm("start", NULL) != 0) {
-		rmsg("cannot start the test VM (stapvm start failed)");
+	if (start && (r = run_stapvm("start", NULL)) != 0) {
+		if (r != 127)
+			rmsg("cannot start the test VM (stapvm start failed)");
 		return NULL;
 	}
-	if (run_stapvm("socket", &out) != 0 || !out || !*out) {
-		rmsg("cannot find the test VM's socket (stapvm socket failed)");
+	if ((r = run_stapvm("socket", &out)) != 0 || !out || !*out) {
+		if (r != 127)
+			rmsg("cannot find the test VM's socket (stapvm socket failed)");
 		free(out);
 		return NULL;
 	}
@@ -949,12 +960,14 @@ char *remote_kernel_release(const char *url)
 {
 	struct rconn *c;
 	char *rel = NULL;
+	int r;
 
 	if (remote_check_url(url))
 		return NULL;
 	if (!strcmp(url, "vm")) {
-		if (run_stapvm("kver", &rel) != 0 || !rel || !*rel) {
-			rmsg("cannot find the test VM's kernel release (stapvm kver failed)");
+		if ((r = run_stapvm("kver", &rel)) != 0 || !rel || !*rel) {
+			if (r != 127)
+				rmsg("cannot find the test VM's kernel release (stapvm kver failed)");
 			free(rel);
 			return NULL;
 		}
