@@ -746,11 +746,15 @@ static int run_input(struct child *ch)
 static int supervise(struct child *ch)
 {
 	int abandoned = 0, restart = 0, r, idle = 0, in_eof = 0;
-	time_t kill_at = 0;
+	time_t kill_at = 0, reaped_at = 0;
 
 	/* After the child exited, its pipes may stay open in a background
-	 * process it left behind: stop reading after 0.5 s of silence. */
-	while (!ch->reaped || ((ch->out >= 0 || ch->err >= 0) && idle < 5)) {
+	 * process it left behind: stop reading after 0.5 s of silence, or
+	 * 2 s in all (one that keeps writing must not keep stapsh from its
+	 * next client), at once if the client is gone. */
+	while (!ch->reaped ||
+	       ((ch->out >= 0 || ch->err >= 0) && idle < 5 && !abandoned &&
+		time(NULL) <= reaped_at + 2)) {
 		struct pollfd p[4];
 		int np = 0, i_out = -1, i_err = -1, i_pid = -1, i_in = -1;
 		int timeout = -1;
@@ -805,8 +809,11 @@ static int supervise(struct child *ch)
 			signal_child(ch, SIGKILL);
 			kill_at = time(NULL) + 3600;
 		}
-		if (i_pid < 0 || p[i_pid].revents || timeout >= 0)
+		if (i_pid < 0 || p[i_pid].revents || timeout >= 0) {
 			reap(ch, 0);
+			if (ch->reaped && !reaped_at)
+				reaped_at = time(NULL);
+		}
 	}
 	reap(ch, 1);
 	if (ch->pidfd >= 0)
