@@ -54,6 +54,7 @@ const char *remote_progname = "stap";
 struct rconn {
 	int fd;
 	int verbose;
+	bool dead;		/* lost or silent: no polite quit */
 	char *path;		/* the socket */
 	char *release;		/* from the greeting */
 	char token[17];		/* this connection's, in hex */
@@ -321,10 +322,20 @@ static int rc_send(struct rconn *c, const char *s)
 {
 	int err = send_all(c->fd, s, strlen(s));
 
-	if (err)
+	if (err) {
 		rmsg("lost the connection to stapsh on '%s': %s", c->path,
 		     strerror(-err));
+		c->dead = true;
+	}
 	return err ? -1 : 0;
+}
+
+/* Milliseconds left until DEADLINE, at least 0. */
+static int ms_left(long deadline)
+{
+	long left = deadline - now_ms();
+
+	return left > 0 ? (int)left : 0;
 }
 
 /* Send the command LINE, which stapsh answers: it gets the next number. */
@@ -542,13 +553,14 @@ static void rc_close(struct rconn *c)
 	long deadline = now_ms() + 5000;
 	char line[256];
 
-	if (c->fd >= 0 && rc_command(c, "quit\n") == 0) {
+	if (c->fd >= 0 && !c->dead && send_all(c->fd, "quit\n", 5) == 0) {
+		c->seq++;
 		while (now_ms() < deadline) {
 			const char *rest;
 			unsigned n;
 
 			if (rc_line(c, line, sizeof(line),
-				    deadline - now_ms()) != 1)
+				    ms_left(deadline)) != 1)
 				break;
 			if (!reply_number(line, "OK", &n, &rest) && n == c->seq)
 				break;
@@ -570,12 +582,13 @@ static int rc_reply_line(struct rconn *c, char *line, size_t max,
 	long pong_by = 0;
 
 	for (;;) {
-		int r = rc_line(c, line, max, pong_by ? pong_by - now_ms() :
+		int r = rc_line(c, line, max, pong_by ? ms_left(pong_by) :
 				PING_AFTER_MS);
 
 		if (r < 0) {
 			rmsg("lost the connection to stapsh on '%s' during %s",
 			     c->path, what);
+			c->dead = true;
 			return -1;
 		}
 		if (r == 1 && !strcmp(line, "pong")) {
@@ -587,6 +600,7 @@ static int rc_reply_line(struct rconn *c, char *line, size_t max,
 		if (pong_by) {
 			rmsg("stapsh on '%s' stopped answering during %s",
 			     c->path, what);
+			c->dead = true;
 			return -1;
 		}
 		if (rc_send(c, "ping\n"))
@@ -767,11 +781,19 @@ static const char *sig_name(int sig)
  * header at once, so a long wait means stapsh is gone. */
 static int rc_copy(struct rconn *c, size_t n, int fd)
 {
+	long deadline = now_ms() + REMOTE_TIMEOUT_MS;
+
 	while (n > 0) {
 		size_t k;
+		int r;
 
-		if (c->len == 0 && rc_fill(c, REMOTE_TIMEOUT_MS) <= 0)
-			return -1;
+		if (c->len == 0) {
+			r = rc_fill(c, ms_left(deadline));
+			if (r < 0 || (r == 0 && !ms_left(deadline)))
+				return -1;
+			if (r == 0)
+				continue;	/* a signal */
+		}
 		k = c->len < n ? c->len : n;
 		if (fd >= 0 && write_all(fd, c->buf, k) == -EPIPE)
 			fd = -1;
@@ -831,6 +853,7 @@ static int rc_stream(struct rconn *c, const char *what)
 				if (rc_fill(c, 0) < 0) {
 					rmsg("lost the connection to stapsh on '%s' during %s",
 					     c->path, what);
+					c->dead = true;
 					break;
 				}
 				heard = now_ms();
@@ -838,6 +861,7 @@ static int rc_stream(struct rconn *c, const char *what)
 			} else if (r == 0 && pong_by) {
 				rmsg("stapsh on '%s' stopped answering during %s",
 				     c->path, what);
+				c->dead = true;
 				break;
 			} else if (r == 0) {
 				if (rc_send(c, "ping\n"))
@@ -854,6 +878,7 @@ static int rc_stream(struct rconn *c, const char *what)
 				    STDERR_FILENO)) {
 				rmsg("lost the connection to stapsh on '%s' during %s",
 				     c->path, what);
+				c->dead = true;
 				break;
 			}
 		} else if (!reply_number(line, "exit", &n, &rest) &&
