@@ -24,7 +24,8 @@
 # the tree's tapsets and runtime), KVER (default: stapvm kver),
 # STRESS_KINDS (the kinds of warm runs, default all of them, in turn),
 # STRESS_COLD (how many runs start from a stopped VM: runs 1, 3, 5...;
-# default half of them).
+# default half of them), STRESS_LOGS (where a failure's logs go, default
+# /tmp/remote-stress-logs).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-200}
@@ -78,6 +79,18 @@ os.execvp(cmd[0], cmd)
 EOF
 }
 
+# After a failure: what the VM runs, its console and qemu's log, into
+# $STRESS_LOGS (default /tmp/remote-stress-logs).
+diagnose() {
+	local d=${STRESS_LOGS:-/tmp/remote-stress-logs}/$fail
+	mkdir -p "$d"
+	echo "$1" >"$d/what"
+	cp "$tmp/err" "$tmp/out" "$d/" 2>/dev/null
+	timeout 60 "$STAPVM" exec 'ps; cat /proc/modules' >"$d/vm" 2>&1
+	cp "$STAPVM_DIR/console.log" "$STAPVM_DIR/qemu.log" "$d/" 2>/dev/null
+	echo "  (logs in $d)"
+}
+
 one() {	# one NAME [CMD...]: a run of the short script; counts a failure
 	local name=$1 t0 t rc
 	shift
@@ -88,7 +101,8 @@ one() {	# one NAME [CMD...]: a run of the short script; counts a failure
 	t=$(( $(ms) - t0 ))
 	if [ $rc -ne 0 ] || [ "$(cat "$tmp/out")" != "stress ok" ]; then
 		fail=$((fail + 1))
-		echo "FAIL: $name (rc $rc, $t ms): $(tr '\n' '|' <"$tmp/err" "$tmp/out" | cut -c1-300)"
+		echo "FAIL: $name (rc $rc, $t ms): $(cat "$tmp/err" "$tmp/out" | tr '\n' '|' | cut -c1-300)"
+		diagnose "$name"
 	fi
 	[ $t -gt $slowest ] && slowest=$t
 	LAST_MS=$t
@@ -124,6 +138,7 @@ for i in $(seq 1 "$runs"); do
 		if [ $rc -ne 0 ] || [ "$(cat "$tmp/busy.out")" != "stress ok" ]; then
 			fail=$((fail + 1))
 			echo "FAIL: run $i's companion (rc $rc): $(tr '\n' '|' <"$tmp/busy.err" | cut -c1-300)"
+			diagnose "run $i's companion"
 		fi
 	fi
 done
