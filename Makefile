@@ -58,16 +58,33 @@ check-host: all asan fuzz
 configure: configure.ac
 	autoconf
 
+# The test VM's programs: static staprun/stapio/stapsh/stap-merge, their
+# install-runtime tree build/vm/runtime-root, stapvm-client (vm/stapvm
+# builds them on demand in the tree).
+vm-progs:
+	$(MAKE) -f vm/vm.mk vm-progs
+
 # install: everything; install-runtime (staprun/Makefrag): only what a
 # host that runs prebuilt modules needs; install-man (man/Makefrag): the
-# manual pages.
-install: all install-runtime install-man
+# manual pages.  The test VM (stap --remote=vm) goes to
+# $(pkglibexecdir)/vm/, where the installed stap looks for stapvm
+# (../lib/systemtap/vm/stapvm from $(bindir)): stapvm, its client,
+# fetch-kernel, the initramfs' init, inittab, mkinitramfs and the VM's
+# runtime side (runtime-root; staprun is made setuid in the image only).
+VMDIR = $(pkglibexecdir)/vm
+install: all vm-progs install-runtime install-man
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(datadir)/systemtap
 	install -m 755 stap/stap $(DESTDIR)$(bindir)/stap
 	cp -r tapset runtime $(DESTDIR)$(datadir)/systemtap/
+	install -d $(DESTDIR)$(VMDIR)
+	install -m 755 vm/stapvm vm/mkinitramfs vm/init scripts/fetch-kernel \
+		build/vm/stapvm-client $(DESTDIR)$(VMDIR)/
+	install -m 644 vm/inittab $(DESTDIR)$(VMDIR)/
+	rm -rf $(DESTDIR)$(VMDIR)/runtime-root
+	cp -a build/vm/runtime-root $(DESTDIR)$(VMDIR)/
 
 clean:
 	rm -f stap/*.o stap/stap $(STAPRUN_PROGS) $(STAPRUN_STATIC_PROGS)
 	rm -rf build testsuite/out
 
-.PHONY: all asan fuzz check check-host install clean
+.PHONY: all asan fuzz check check-host install clean vm-progs

@@ -322,11 +322,12 @@ static void parse_args(int argc, char **argv)
 	if (sess->remote && sess->bulk)
 		fatal("-b: the per-CPU output files are written where staprun runs, which --remote cannot do");
 
+	if (sess->remote && remote_check_url(sess->remote))
+		exit(1);	/* it said why */
 	if (!release && sess->remote) {
 		release = remote_kernel_release(sess->remote);
 		if (!release)
-			fatal("cannot find the kernel release of remote target '%s'",
-			      sess->remote);
+			exit(1);	/* it said why */
 	}
 	session_set_kernel(release);
 	struct utsname u;

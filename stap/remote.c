@@ -1,10 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * stap --remote: the client side of doc/stapsh.md.  A session is a
- * connection to stapsh, the handshake ("stap V" -> "stapsh V MACHINE
- * RELEASE"), commands (file, run, exec, put) and "quit".  During run/exec
- * stapsh sends frames "out N", "err N" (N raw bytes follow) and finally
- * "exit STATUS"; SIGINT/SIGTERM/SIGHUP here become "signal NAME" lines.
+ * stap --remote: the client side of doc/stapsh.md (protocol 2).  A
+ * session is a connection to stapsh, the handshake ("stap 2 TOKEN" ->
+ * "stapsh 2 MACHINE RELEASE TOKEN"), numbered commands (file, run, exec,
+ * put), each answered by "OK N" or "error N: MSG", and "quit".  During
+ * run/exec stapsh sends frames "out LEN", "err LEN" (LEN raw bytes follow)
+ * and finally "exit N STATUS"; SIGINT/SIGTERM/SIGHUP here become "signal
+ * NAME" lines, and "ping" (answered by "pong") checks a silent stapsh.
+ *
+ * Everything stapsh sends before the greeting that carries this
+ * connection's token is left over from an earlier connection and skipped:
+ * qemu passes on to the guest what a closed connection had sent, and
+ * queues what the guest wrote for it, so a greeting (or output) meant for
+ * an earlier client can arrive first.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -19,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -28,22 +38,33 @@
 
 #include "remote.h"
 
-#define REMOTE_PROTO	"1"
+#define REMOTE_PROTO	"2"
 #define RBUF_SIZE	(128 * 1024)
-/* How long to wait for stapsh's greeting: it serves one client at a
- * time, so a busy one answers when its current client is done.
- * $STAP_REMOTE_TIMEOUT (seconds) overrides. */
-#define HELLO_TIMEOUT_MS hello_timeout_ms()
+/* How long stapsh may stay silent: before its greeting (it serves one
+ * client at a time, so a busy one answers when its current client is
+ * done), or after a "ping".  $STAP_REMOTE_TIMEOUT (seconds) overrides. */
+#define REMOTE_TIMEOUT_MS remote_timeout_ms()
+/* Silence after which a waiting client asks whether stapsh is there. */
+#define PING_AFTER_MS	5000
+/* Without a greeting this long after connecting, the first retry. */
+#define RETRY_MS	3000
 
 const char *remote_progname = "stap";
 
 struct rconn {
 	int fd;
 	int verbose;
-	char *release;
+	bool dead;		/* lost or silent: no polite quit */
+	char *path;		/* the socket */
+	char *release;		/* from the greeting */
+	char token[17];		/* this connection's, in hex */
+	unsigned seq;		/* number of the last command sent */
 	size_t len;		/* bytes in buf */
 	char buf[RBUF_SIZE];
 };
+
+/* Why rc_open failed, for remote_ping. */
+static enum { RC_OK, RC_FAILED, RC_PROTOCOL } rc_status;
 
 static void __attribute__((format(printf, 1, 2))) rmsg(const char *fmt, ...)
 {
@@ -91,7 +112,7 @@ static int send_all(int fd, const void *buf, size_t len)
 	return xfer_all(fd, buf, len, true);
 }
 
-static int hello_timeout_ms(void)
+static int remote_timeout_ms(void)
 {
 	const char *env = getenv("STAP_REMOTE_TIMEOUT");
 	int s = env ? atoi(env) : 0;
@@ -109,11 +130,17 @@ static long now_ms(void)
 
 /* --- finding and running stapvm --------------------------------------- */
 
+/* stapvm: $STAPVM, else the tree's vm/stapvm next to stap/, else the
+ * installed one in ../lib/systemtap/vm/ from $(bindir) (make install),
+ * else on PATH. */
 static char *find_stapvm(void)
 {
+	static const char *const rel[] = { "../vm/stapvm",
+					   "../lib/systemtap/vm/stapvm" };
 	const char *env = getenv("STAPVM");
 	char exe[PATH_MAX], *slash, *path;
 	ssize_t n;
+	size_t i;
 
 	if (env && *env)
 		return strdup(env);
@@ -123,11 +150,13 @@ static char *find_stapvm(void)
 		slash = strrchr(exe, '/');
 		if (slash) {
 			*slash = '\0';
-			if (asprintf(&path, "%s/../vm/stapvm", exe) < 0)
-				return NULL;
-			if (access(path, X_OK) == 0)
-				return path;
-			free(path);
+			for (i = 0; i < sizeof(rel) / sizeof(*rel); i++) {
+				if (asprintf(&path, "%s/%s", exe, rel[i]) < 0)
+					return NULL;
+				if (access(path, X_OK) == 0)
+					return path;
+				free(path);
+			}
 		}
 	}
 	return strdup("stapvm");	/* execvp searches PATH */
@@ -135,7 +164,7 @@ static char *find_stapvm(void)
 
 /* Run `stapvm ARG` with its stderr passed through; its stdout is
  * returned (malloc'ed, trailing newline removed) when OUT is set.  Returns
- * the exit status or -1. */
+ * the exit status (127: it could not be run, which was said) or -1. */
 static int run_stapvm(const char *arg, char **out)
 {
 	char *path = find_stapvm(), *buf = NULL;
@@ -203,19 +232,20 @@ static int run_stapvm(const char *arg, char **out)
 static char *socket_path(const char *url, int start)
 {
 	char *out = NULL;
+	int r;
 
-	if (!strncmp(url, "unix:", 5) && url[5])
+	if (remote_check_url(url))
+		return NULL;
+	if (strcmp(url, "vm"))
 		return strdup(url + 5);
-	if (strcmp(url, "vm")) {
-		rmsg("unsupported remote '%s' (use unix:PATH or vm)", url);
+	if (start && (r = run_stapvm("start", NULL)) != 0) {
+		if (r != 127)
+			rmsg("cannot start the test VM (stapvm start failed)");
 		return NULL;
 	}
-	if (start && run_stapvm("start", NULL) != 0) {
-		rmsg("cannot start the test VM (stapvm start failed)");
-		return NULL;
-	}
-	if (run_stapvm("socket", &out) != 0 || !out || !*out) {
-		rmsg("cannot find the test VM's socket (stapvm socket failed)");
+	if ((r = run_stapvm("socket", &out)) != 0 || !out || !*out) {
+		if (r != 127)
+			rmsg("cannot find the test VM's socket (stapvm socket failed)");
 		free(out);
 		return NULL;
 	}
@@ -225,15 +255,13 @@ static char *socket_path(const char *url, int start)
 /* --- the connection --------------------------------------------------- */
 
 /* Read more into c->buf, waiting up to TIMEOUT_MS (-1 forever).  Returns
- * bytes read, 0 on timeout, or -1 at EOF/error. */
+ * bytes read, 0 on timeout (or a signal), or -1 at EOF/error. */
 static int rc_fill(struct rconn *c, int timeout_ms)
 {
 	struct pollfd p = { c->fd, POLLIN, 0 };
 	ssize_t n;
 	int r;
 
-	if (c->len == sizeof(c->buf))
-		return -1;
 	r = poll(&p, 1, timeout_ms);
 	if (r < 0)
 		return errno == EINTR ? 0 : -1;
@@ -254,34 +282,39 @@ static void rc_consume(struct rconn *c, size_t n)
 	memmove(c->buf, c->buf + n, c->len);
 }
 
-/* One line into LINE (NUL-terminated, '\n' dropped) within TIMEOUT_MS.
- * Returns 1, 0 on timeout, -1 on EOF. */
+/* One line into LINE (NUL-terminated, '\n' dropped, cut at MAX - 1
+ * bytes) within TIMEOUT_MS (-1: no limit).  A line longer than the
+ * buffer (stale binary output) comes in pieces.  Returns 1, 0 on
+ * timeout, -1 on EOF. */
 static int rc_line(struct rconn *c, char *line, size_t max, int timeout_ms)
 {
 	long deadline = timeout_ms < 0 ? 0 : now_ms() + timeout_ms;
 
 	for (;;) {
 		char *nl = memchr(c->buf, '\n', c->len);
+		size_t n, used;
 		int r, left = -1;
 
-		if (nl) {
-			size_t n = nl - c->buf;
-
+		if (nl || c->len == sizeof(c->buf)) {
+			used = nl ? (size_t)(nl - c->buf) + 1 : c->len;
+			n = nl ? (size_t)(nl - c->buf) : c->len;
 			if (n >= max)
 				n = max - 1;
 			memcpy(line, c->buf, n);
 			line[n] = '\0';
-			rc_consume(c, nl - c->buf + 1);
+			rc_consume(c, used);
 			return 1;
 		}
 		if (timeout_ms >= 0) {
 			left = deadline - now_ms();
-			if (left <= 0)
-				return 0;
+			if (left < 0)
+				left = 0;	/* one last look */
 		}
 		r = rc_fill(c, left);
 		if (r < 0)
 			return -1;
+		if (r == 0 && timeout_ms >= 0 && now_ms() >= deadline)
+			return 0;
 	}
 }
 
@@ -289,10 +322,384 @@ static int rc_send(struct rconn *c, const char *s)
 {
 	int err = send_all(c->fd, s, strlen(s));
 
-	if (err)
-		rmsg("lost the connection to stapsh: %s", strerror(-err));
+	if (err) {
+		rmsg("lost the connection to stapsh on '%s': %s", c->path,
+		     strerror(-err));
+		c->dead = true;
+	}
 	return err ? -1 : 0;
 }
+
+/* Milliseconds left until DEADLINE, at least 0. */
+static int ms_left(long deadline)
+{
+	long left = deadline - now_ms();
+
+	return left > 0 ? (int)left : 0;
+}
+
+/* Send the command LINE, which stapsh answers: it gets the next number. */
+static int rc_command(struct rconn *c, const char *line)
+{
+	c->seq++;
+	return rc_send(c, line);
+}
+
+/* If LINE is "WORD N..." (N a number), N and what follows it (after
+ * ": " or " "); 0, or -1 if not. */
+static int reply_number(const char *line, const char *word, unsigned *n,
+			const char **rest)
+{
+	size_t wl = strlen(word);
+	char *end;
+
+	if (strncmp(line, word, wl) || line[wl] != ' ' ||
+	    line[wl + 1] < '0' || line[wl + 1] > '9')
+		return -1;
+	*n = strtoul(line + wl + 1, &end, 10);
+	if (*end == ':')
+		end++;
+	if (*end == ' ')
+		end++;
+	else if (*end)
+		return -1;
+	*rest = end;
+	return 0;
+}
+
+/* A random token, so that the greeting of this connection can be told
+ * from one meant for an earlier connection. */
+static void make_token(char token[17])
+{
+	unsigned char r[8];
+	int i;
+
+	if (getrandom(r, sizeof(r), 0) != sizeof(r)) {
+		struct timespec ts;
+		unsigned long long x;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		x = (unsigned long long)ts.tv_nsec * 2654435761u ^
+		    (unsigned long long)getpid() << 32 ^ ts.tv_sec;
+
+		memcpy(r, &x, sizeof(r));
+	}
+	for (i = 0; i < 8; i++)
+		sprintf(token + 2 * i, "%02x", r[i]);
+}
+
+/* (Re)connect C to its socket and send the hello with a new token; 0 or
+ * -errno. */
+static int rc_connect(struct rconn *c)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char hello[64];
+
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->len = 0;
+	c->seq = 0;
+	if (strlen(c->path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, c->path);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)))
+		return -errno;
+	make_token(c->token);
+	snprintf(hello, sizeof(hello), "stap %s %s\n", REMOTE_PROTO, c->token);
+	return send_all(c->fd, hello, strlen(hello));
+}
+
+/* Bytes we sent that the other end has not read yet. */
+static int unread_by_peer(int fd)
+{
+	int n = 0;
+
+	return ioctl(fd, TIOCOUTQ, &n) == 0 ? n : 0;
+}
+
+static void rc_free(struct rconn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->path);
+	free(c->release);
+	free(c);
+}
+
+/* Connect to the stapsh behind URL and shake hands; everything before
+ * the greeting with our token is skipped (see the top of this file).
+ *
+ * Without a greeting 3 s after connecting, the connection is made anew
+ * (then after 6 s, 12 s...), with a new token: qemu (7.2) leaves a
+ * virtio-serial port throttled when the guest wrote to it just as a
+ * client disconnected, until the next client disconnects.  Not while
+ * our hello has not been read at all, though: then stapsh is busy with
+ * another client (which a unix socket queues us behind) or not up yet,
+ * and a new connection would only leave one more hello behind. */
+static struct rconn *rc_open(const char *url, int start, int verbose,
+			     int timeout_ms, int quiet)
+{
+	struct rconn *c;
+	char line[512];
+	long deadline, retry_ms = RETRY_MS, retry_at;
+	int r, err, waiting_said = 0;
+
+	rc_status = RC_FAILED;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->verbose = verbose;
+	c->fd = -1;
+	c->path = socket_path(url, start);	/* boots the VM if need be */
+	if (!c->path)
+		goto out_free;
+	err = rc_connect(c);
+	if (err) {
+		if (!quiet)
+			rmsg("cannot connect to stapsh at '%s': %s", c->path,
+			     strerror(-err));
+		goto out_free;
+	}
+	deadline = now_ms() + timeout_ms;
+	retry_at = now_ms() + retry_ms;
+	for (;;) {
+		char ver[64], mach[64], rel[256], tok[80];
+		long now = now_ms(), left = deadline - now;
+
+		if (left <= 0) {
+			if (!quiet)
+				rmsg("no answer from stapsh on '%s' in %d s",
+				     c->path, timeout_ms / 1000);
+			goto out_free;
+		}
+		if (left > retry_at - now)
+			left = retry_at - now > 0 ? retry_at - now : 0;
+		r = rc_line(c, line, sizeof(line), left);
+		if (r < 0) {
+			if (!quiet)
+				rmsg("stapsh on '%s' closed the connection",
+				     c->path);
+			goto out_free;
+		}
+		if (r == 1 && !strncmp(line, "stapsh ", 7)) {
+			tok[0] = '\0';
+			if (sscanf(line, "stapsh %63s %63s %255s %79s", ver,
+				   mach, rel, tok) < 3)
+				continue;
+			if (strcmp(ver, REMOTE_PROTO)) {
+				rc_status = RC_PROTOCOL;
+				if (!quiet)
+					rmsg("stapsh on '%s' speaks protocol %s, not %s (a VM booted before an update? 'stapvm restart')",
+					     c->path, ver, REMOTE_PROTO);
+				goto out_free;
+			}
+			if (!strcmp(tok, c->token))
+				break;
+		}
+		if (r == 1) {
+			if (verbose >= 3 && !quiet)
+				rmsg("skipping '%.60s' (left from an earlier connection)",
+				     line);
+			continue;
+		}
+		if (now_ms() < retry_at)
+			continue;
+		if (unread_by_peer(c->fd) > 0) {
+			if (verbose && !quiet && !waiting_said++)
+				rmsg("waiting for stapsh on '%s' (busy with another client?)",
+				     c->path);
+			retry_at = now_ms() + retry_ms;
+			continue;
+		}
+		if (verbose && !quiet)
+			rmsg("no answer from stapsh on '%s' yet; reconnecting",
+			     c->path);
+		err = rc_connect(c);
+		if (err) {
+			if (!quiet)
+				rmsg("cannot connect to stapsh at '%s': %s",
+				     c->path, strerror(-err));
+			goto out_free;
+		}
+		retry_ms *= 2;
+		retry_at = now_ms() + retry_ms;
+	}
+	/* "stapsh VERSION MACHINE RELEASE TOKEN" */
+	{
+		char mach[64], rel[256];
+
+		if (sscanf(line, "stapsh %*s %63s %255s", mach, rel) == 2)
+			c->release = strdup(rel);
+		if (verbose >= 2)
+			rmsg("connected to stapsh %s on '%s' (%s %s)",
+			     REMOTE_PROTO, c->path, mach,
+			     c->release ? c->release : "?");
+	}
+	rc_status = RC_OK;
+	return c;
+
+out_free:
+	rc_free(c);
+	return NULL;
+}
+
+/* End the session: "quit", and its "OK" before closing, so that stapsh
+ * has written all it will when we go (see rc_open on qemu's throttled
+ * ports).  What comes before that OK is dropped. */
+static void rc_close(struct rconn *c)
+{
+	long deadline = now_ms() + 5000;
+	char line[256];
+
+	if (c->fd >= 0 && !c->dead && send_all(c->fd, "quit\n", 5) == 0) {
+		c->seq++;
+		while (now_ms() < deadline) {
+			const char *rest;
+			unsigned n;
+
+			if (rc_line(c, line, sizeof(line),
+				    ms_left(deadline)) != 1)
+				break;
+			if (!reply_number(line, "OK", &n, &rest) && n == c->seq)
+				break;
+			if (!reply_number(line, "error", &n, &rest) &&
+			    (n == c->seq || n == 0))
+				break;	/* 0: stapsh was restarted */
+		}
+	}
+	rc_free(c);
+}
+
+/* The next line from stapsh that is not a "pong", within the time
+ * allowed; after PING_AFTER_MS of silence, "ping" asks whether stapsh is
+ * still there (one that was restarted answers "error 0: no session").
+ * Returns 1, or -1 with a message. */
+static int rc_reply_line(struct rconn *c, char *line, size_t max,
+			 const char *what)
+{
+	long pong_by = 0;
+
+	for (;;) {
+		int r = rc_line(c, line, max, pong_by ? ms_left(pong_by) :
+				PING_AFTER_MS);
+
+		if (r < 0) {
+			rmsg("lost the connection to stapsh on '%s' during %s",
+			     c->path, what);
+			c->dead = true;
+			return -1;
+		}
+		if (r == 1 && !strcmp(line, "pong")) {
+			pong_by = 0;
+			continue;
+		}
+		if (r == 1)
+			return 1;
+		if (pong_by) {
+			rmsg("stapsh on '%s' stopped answering during %s",
+			     c->path, what);
+			c->dead = true;
+			return -1;
+		}
+		if (rc_send(c, "ping\n"))
+			return -1;
+		pong_by = now_ms() + REMOTE_TIMEOUT_MS;
+	}
+}
+
+/* A reply that is not the one to our last command. */
+static void out_of_step(struct rconn *c, const char *line, const char *what)
+{
+	const char *rest;
+	unsigned n;
+
+	if (!reply_number(line, "error", &n, &rest) && n == 0)
+		rmsg("stapsh on '%s' was restarted during %s", c->path, what);
+	else
+		rmsg("stapsh on '%s' is out of step: '%.80s' in reply to %s",
+		     c->path, line, what);
+}
+
+/* Expect "OK N" to command N; print stapsh's "error N: ..." otherwise. */
+static int rc_expect_ok(struct rconn *c, const char *what)
+{
+	char line[1024];
+	const char *rest;
+	unsigned n;
+
+	if (rc_reply_line(c, line, sizeof(line), what) < 0)
+		return -1;
+	if (!reply_number(line, "OK", &n, &rest) && n == c->seq)
+		return 0;
+	if (!reply_number(line, "error", &n, &rest) && n == c->seq) {
+		rmsg("remote %s failed: %s", what, rest);
+		return -1;
+	}
+	out_of_step(c, line, what);
+	return -1;
+}
+
+/* Send the command "CMD SIZE REST" then the contents of SRC. */
+static int rc_send_file(struct rconn *c, const char *src, const char *cmd,
+			const char *rest)
+{
+	struct stat st;
+	char *line = NULL, buf[65536];
+	int fd, err = -1;
+
+	fd = open(src, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		rmsg("cannot read '%s': %s", src,
+		     fd < 0 ? strerror(errno) : "not a regular file");
+		goto out;
+	}
+	if (asprintf(&line, "%s %lld%s\n", cmd, (long long)st.st_size,
+		     rest) < 0) {
+		line = NULL;
+		goto out;
+	}
+	if (rc_command(c, line))
+		goto out;
+	for (off_t left = st.st_size; left > 0;) {
+		ssize_t n = read(fd, buf, left < (off_t)sizeof(buf) ?
+				 (size_t)left : sizeof(buf));
+
+		if (n <= 0) {
+			/* The size is promised: pad so the stream stays in
+			 * step, and fail. */
+			rmsg("cannot read '%s': %s", src,
+			     n < 0 ? strerror(errno) : "file shrank");
+			memset(buf, 0, sizeof(buf));
+			while (left > 0) {
+				size_t k = left < (off_t)sizeof(buf) ?
+					   (size_t)left : sizeof(buf);
+
+				if (send_all(c->fd, buf, k))
+					break;
+				left -= k;
+			}
+			rc_expect_ok(c, cmd);
+			goto out;
+		}
+		err = send_all(c->fd, buf, n);
+		if (err) {
+			rmsg("lost the connection to stapsh on '%s': %s",
+			     c->path, strerror(-err));
+			err = -1;
+			goto out;
+		}
+		left -= n;
+	}
+	err = rc_expect_ok(c, cmd);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(line);
+	return err;
+}
+
 
 /* Quoted-printable word for the command line; "=" is the empty string. */
 static char *qp_encode(const char *s)
@@ -347,202 +754,6 @@ static int append_word(char **line, const char *word)
 	free(enc);
 	return 0;
 }
-
-static void rc_close(struct rconn *c)
-{
-	char line[256];
-
-	if (c->fd >= 0) {
-		/* Be polite, but do not wait long for the "OK". */
-		if (send_all(c->fd, "quit\n", 5) == 0)
-			rc_line(c, line, sizeof(line), 2000);
-		close(c->fd);
-	}
-	free(c->release);
-	free(c);
-}
-
-/* (Re)connect C to PATH and send the greeting; 0 or -errno. */
-static int rc_connect(struct rconn *c, const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-
-	if (c->fd >= 0)
-		close(c->fd);
-	c->len = 0;
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)))
-		return -errno;
-	return send_all(c->fd, "stap " REMOTE_PROTO "\n", 7);
-}
-
-/* Connect to the stapsh behind URL and shake hands.  A stapsh that was
- * abandoned mid-run may still send a little stale output: everything up
- * to the "stapsh " line is skipped.
- *
- * Without an answer the connection is made anew after 3 s, 6 s, 12 s...:
- * qemu (7.2) can leave a virtio-serial port throttled when a client
- * disconnected while the guest was writing to it, until the next client
- * disconnects; and a stapsh busy with another client answers only when
- * that one is done, which a new connection does not delay. */
-static struct rconn *rc_open(const char *url, int start, int verbose,
-			     int timeout_ms, int quiet)
-{
-	struct rconn *c;
-	char *path, line[512];
-	long deadline = now_ms() + timeout_ms, retry_ms = 3000;
-	long retry_at = now_ms() + retry_ms;
-	int r, err;
-
-	path = socket_path(url, start);
-	if (!path)
-		return NULL;
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		free(path);
-		return NULL;
-	}
-	c->verbose = verbose;
-	c->fd = -1;
-	err = rc_connect(c, path);
-	if (err) {
-		if (!quiet)
-			rmsg("cannot connect to '%s': %s", path,
-			     strerror(-err));
-		goto out_free;
-	}
-	for (;;) {
-		long now = now_ms(), left = deadline - now;
-
-		if (left <= 0) {
-			if (!quiet)
-				rmsg("no answer from stapsh on '%s'", path);
-			goto out_free;
-		}
-		if (left > retry_at - now)
-			left = retry_at - now > 0 ? retry_at - now : 0;
-		r = rc_line(c, line, sizeof(line), left);
-		if (r < 0) {
-			if (!quiet)
-				rmsg("stapsh on '%s' closed the connection",
-				     path);
-			goto out_free;
-		}
-		if (r == 1 && !strncmp(line, "stapsh ", 7))
-			break;
-		if (r == 0 && now_ms() >= retry_at) {
-			if (verbose && !quiet)
-				rmsg("no answer from stapsh on '%s' yet (busy?); reconnecting",
-				     path);
-			err = rc_connect(c, path);
-			if (err) {
-				if (!quiet)
-					rmsg("cannot connect to '%s': %s",
-					     path, strerror(-err));
-				goto out_free;
-			}
-			retry_ms *= 2;
-			retry_at = now_ms() + retry_ms;
-		}
-	}
-	/* "stapsh VERSION MACHINE RELEASE" */
-	{
-		char ver[64], mach[64], rel[256];
-
-		if (sscanf(line, "stapsh %63s %63s %255s", ver, mach, rel) == 3)
-			c->release = strdup(rel);
-		if (verbose >= 2)
-			rmsg("connected to stapsh %s on '%s' (%s %s)", ver, path,
-			     mach, c->release ? c->release : "?");
-	}
-	free(path);
-	return c;
-
-out_free:
-	free(path);
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
-	rc_close(c);
-	return NULL;
-}
-
-/* Expect "OK"; print stapsh's "error: ..." otherwise. */
-static int rc_expect_ok(struct rconn *c, const char *what)
-{
-	char line[1024];
-
-	if (rc_line(c, line, sizeof(line), -1) <= 0) {
-		rmsg("lost the connection to stapsh during %s", what);
-		return -1;
-	}
-	if (!strcmp(line, "OK"))
-		return 0;
-	rmsg("remote %s failed: %s", what,
-	     strncmp(line, "error: ", 7) ? line : line + 7);
-	return -1;
-}
-
-/* Send the header line HDR then the contents of SRC. */
-static int rc_send_file(struct rconn *c, const char *src, const char *cmd,
-			const char *rest)
-{
-	struct stat st;
-	char *line = NULL, buf[65536];
-	int fd, err = -1;
-
-	fd = open(src, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		rmsg("cannot read '%s': %s", src,
-		     fd < 0 ? strerror(errno) : "not a regular file");
-		goto out;
-	}
-	if (asprintf(&line, "%s %lld%s\n", cmd, (long long)st.st_size,
-		     rest) < 0) {
-		line = NULL;
-		goto out;
-	}
-	if (rc_send(c, line))
-		goto out;
-	for (off_t left = st.st_size; left > 0;) {
-		ssize_t n = read(fd, buf, left < (off_t)sizeof(buf) ?
-				 (size_t)left : sizeof(buf));
-
-		if (n <= 0) {
-			/* The size is promised: pad so the stream stays in
-			 * step, and fail. */
-			rmsg("cannot read '%s': %s", src,
-			     n < 0 ? strerror(errno) : "file shrank");
-			memset(buf, 0, sizeof(buf));
-			while (left > 0) {
-				size_t k = left < (off_t)sizeof(buf) ?
-					   (size_t)left : sizeof(buf);
-
-				if (send_all(c->fd, buf, k))
-					break;
-				left -= k;
-			}
-			rc_expect_ok(c, cmd);
-			goto out;
-		}
-		if (send_all(c->fd, buf, n)) {
-			rmsg("lost the connection to stapsh: %s",
-			     strerror(errno));
-			goto out;
-		}
-		left -= n;
-	}
-	err = rc_expect_ok(c, cmd);
-out:
-	if (fd >= 0)
-		close(fd);
-	free(line);
-	return err;
-}
-
 /* --- streaming a run ---------------------------------------------------- */
 
 static int sig_pipe[2] = { -1, -1 };
@@ -566,14 +777,23 @@ static const char *sig_name(int sig)
 	}
 }
 
-/* Copy N frame bytes to FD (or drop them if FD < 0). */
+/* Copy N frame bytes to FD (or drop them if FD < 0).  They follow their
+ * header at once, so a long wait means stapsh is gone. */
 static int rc_copy(struct rconn *c, size_t n, int fd)
 {
+	long deadline = now_ms() + REMOTE_TIMEOUT_MS;
+
 	while (n > 0) {
 		size_t k;
+		int r;
 
-		if (c->len == 0 && rc_fill(c, -1) < 0)
-			return -1;
+		if (c->len == 0) {
+			r = rc_fill(c, ms_left(deadline));
+			if (r < 0 || (r == 0 && !ms_left(deadline)))
+				return -1;
+			if (r == 0)
+				continue;	/* a signal */
+		}
 		k = c->len < n ? c->len : n;
 		if (fd >= 0 && write_all(fd, c->buf, k) == -EPIPE)
 			fd = -1;
@@ -583,11 +803,13 @@ static int rc_copy(struct rconn *c, size_t n, int fd)
 	return 0;
 }
 
-/* Read frames until "exit N"; forwards our signals as "signal NAME". */
-static int rc_stream(struct rconn *c)
+/* Read frames until "exit N STATUS"; forwards our signals as "signal
+ * NAME", and pings a stapsh that stays silent (see rc_reply_line). */
+static int rc_stream(struct rconn *c, const char *what)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigaction sa = { .sa_handler = on_signal }, old[3], oldpipe;
+	long heard = now_ms(), pong_by = 0;
 	int status = -1, i;
 
 	if (pipe(sig_pipe))
@@ -604,11 +826,19 @@ static int rc_stream(struct rconn *c)
 		char line[1024], *nl;
 		struct pollfd p[2] = { { c->fd, POLLIN, 0 },
 				       { sig_pipe[0], POLLIN, 0 } };
+		const char *rest;
 		unsigned char ch;
+		unsigned n;
+		long now;
+		int r;
 
 		nl = memchr(c->buf, '\n', c->len);
-		if (!nl) {
-			if (poll(p, 2, -1) < 0 && errno != EINTR)
+		if (!nl && c->len < sizeof(c->buf)) {
+			now = now_ms();
+			r = poll(p, 2, pong_by ? (pong_by > now ? pong_by - now : 0) :
+				 (heard + PING_AFTER_MS > now ?
+				  heard + PING_AFTER_MS - now : 0));
+			if (r < 0 && errno != EINTR)
 				break;
 			while (read(sig_pipe[0], &ch, 1) == 1) {
 				char cmd[32];
@@ -619,29 +849,53 @@ static int rc_stream(struct rconn *c)
 					 sig_name(ch));
 				rc_send(c, cmd);
 			}
-			if (p[0].revents && rc_fill(c, 0) < 0) {
-				rmsg("lost the connection to stapsh");
+			if (r > 0 && p[0].revents) {
+				if (rc_fill(c, 0) < 0) {
+					rmsg("lost the connection to stapsh on '%s' during %s",
+					     c->path, what);
+					c->dead = true;
+					break;
+				}
+				heard = now_ms();
+				pong_by = 0;
+			} else if (r == 0 && pong_by) {
+				rmsg("stapsh on '%s' stopped answering during %s",
+				     c->path, what);
+				c->dead = true;
 				break;
+			} else if (r == 0) {
+				if (rc_send(c, "ping\n"))
+					break;
+				pong_by = now_ms() + REMOTE_TIMEOUT_MS;
 			}
 			continue;
 		}
 		rc_line(c, line, sizeof(line), 0);
 		if (!strncmp(line, "out ", 4) || !strncmp(line, "err ", 4)) {
-			size_t n = strtoul(line + 4, NULL, 10);
+			size_t len = strtoul(line + 4, NULL, 10);
 
-			if (rc_copy(c, n, line[0] == 'o' ? STDOUT_FILENO :
+			if (rc_copy(c, len, line[0] == 'o' ? STDOUT_FILENO :
 				    STDERR_FILENO)) {
-				rmsg("lost the connection to stapsh");
+				rmsg("lost the connection to stapsh on '%s' during %s",
+				     c->path, what);
+				c->dead = true;
 				break;
 			}
-		} else if (!strncmp(line, "exit ", 5)) {
-			status = atoi(line + 5);
+		} else if (!reply_number(line, "exit", &n, &rest) &&
+			   n == c->seq) {
+			status = atoi(rest);
 			break;
-		} else if (!strncmp(line, "error: ", 7)) {
-			rmsg("remote: %s", line + 7);
+		} else if (!reply_number(line, "error", &n, &rest) &&
+			   n == c->seq) {
+			rmsg("remote %s failed: %s", what, rest);
+			break;
+		} else if (!strncmp(line, "exit ", 5) ||
+			   !strncmp(line, "error ", 6) ||
+			   !strncmp(line, "OK ", 3)) {
+			out_of_step(c, line, what);
 			break;
 		}
-		/* anything else: ignore (forward compatibility) */
+		/* "pong", or anything else: ignored (forward compatibility) */
 	}
 
 	for (i = 0; i < 3; i++)
@@ -653,12 +907,12 @@ static int rc_stream(struct rconn *c)
 	return status;
 }
 
-/* After "run"/"exec": "OK" then frames, or "error: ...". */
+/* "run"/"exec": "OK N" then frames, or "error N: ...". */
 static int rc_run_cmd(struct rconn *c, const char *line, const char *what)
 {
-	if (rc_send(c, line) || rc_expect_ok(c, what))
+	if (rc_command(c, line) || rc_expect_ok(c, what))
 		return -1;
-	return rc_stream(c);
+	return rc_stream(c, what);
 }
 
 /* --- the API ------------------------------------------------------------ */
@@ -680,7 +934,7 @@ int remote_run(const char *url, const char *module_path, char *const argv[],
 	int rc = -1, i, after = 0;
 
 	base = base ? base + 1 : module_path;
-	c = rc_open(url, 1, verbose, HELLO_TIMEOUT_MS, 0);
+	c = rc_open(url, 1, verbose, REMOTE_TIMEOUT_MS, 0);
 	if (!c)
 		return -1;
 	if (verbose >= 2)
@@ -731,19 +985,26 @@ char *remote_kernel_release(const char *url)
 {
 	struct rconn *c;
 	char *rel = NULL;
+	int r;
 
+	if (remote_check_url(url))
+		return NULL;
 	if (!strcmp(url, "vm")) {
-		if (run_stapvm("kver", &rel) != 0 || !rel || !*rel) {
+		if ((r = run_stapvm("kver", &rel)) != 0 || !rel || !*rel) {
+			if (r != 127)
+				rmsg("cannot find the test VM's kernel release (stapvm kver failed)");
 			free(rel);
 			return NULL;
 		}
 		return rel;
 	}
-	c = rc_open(url, 0, 0, HELLO_TIMEOUT_MS, 0);
+	c = rc_open(url, 0, 0, REMOTE_TIMEOUT_MS, 0);
 	if (!c)
 		return NULL;
 	if (c->release)
 		rel = strdup(c->release);
+	else
+		rmsg("stapsh on '%s' did not say its kernel release", c->path);
 	rc_close(c);
 	return rel;
 }
@@ -751,7 +1012,7 @@ char *remote_kernel_release(const char *url)
 int remote_exec(const char *url, const char *user, const char *cmd,
 		int verbose)
 {
-	struct rconn *c = rc_open(url, 0, verbose, HELLO_TIMEOUT_MS, 0);
+	struct rconn *c = rc_open(url, 0, verbose, REMOTE_TIMEOUT_MS, 0);
 	char *line = strdup("exec");
 	int rc = -1;
 
@@ -771,7 +1032,7 @@ out:
 int remote_put(const char *url, const char *src, const char *dest,
 	       int verbose)
 {
-	struct rconn *c = rc_open(url, 0, verbose, HELLO_TIMEOUT_MS, 0);
+	struct rconn *c = rc_open(url, 0, verbose, REMOTE_TIMEOUT_MS, 0);
 	const char *base = strrchr(src, '/');
 	char *rest = strdup(""), *mode = NULL;
 	struct stat st;
@@ -805,7 +1066,16 @@ int remote_ping(const char *url, int timeout_ms, int quiet)
 	struct rconn *c = rc_open(url, 0, 0, timeout_ms, quiet);
 
 	if (!c)
-		return -1;
+		return rc_status == RC_PROTOCOL ? -2 : -1;
 	rc_close(c);
 	return 0;
+}
+
+int remote_check_url(const char *url)
+{
+	if ((!strncmp(url, "unix:", 5) && url[5]) || !strcmp(url, "vm"))
+		return 0;
+	rmsg("unsupported remote '%s' (use --remote=unix:PATH or --remote=vm)",
+	     url);
+	return -1;
 }

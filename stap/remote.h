@@ -19,8 +19,12 @@
  * stdout locally instead. */
 int remote_run(const char *url, const char *module_path, char *const argv[], int verbose);
 /* The kernel release of the target URL ("vm": as `stapvm kver` prints it;
- * "unix:PATH": ask stapsh). Returns a malloc'ed string or NULL. */
+ * "unix:PATH": ask stapsh). Returns a malloc'ed string, or NULL with a
+ * one-line message printed. */
 char *remote_kernel_release(const char *url);
+/* 0 if URL is a remote we know ("unix:PATH", "vm"); else -1 with a
+ * one-line message printed. */
+int remote_check_url(const char *url);
 
 /* Extensions used by vm/stapvm (through build/vm/stapvm-client). */
 
@@ -30,8 +34,8 @@ int remote_exec(const char *url, const char *user, const char *cmd, int verbose)
 /* Copy the local file SRC to DEST on the target (DEST/basename if DEST is
  * a directory or ends in '/'); 0 or -1. */
 int remote_put(const char *url, const char *src, const char *dest, int verbose);
-/* Handshake only, waiting up to TIMEOUT_MS for stapsh to answer; 0 or -1
- * (silently when QUIET). */
+/* Handshake only, waiting up to TIMEOUT_MS for stapsh to answer; 0, -1,
+ * or -2 if it speaks another protocol version (silently when QUIET). */
 int remote_ping(const char *url, int timeout_ms, int quiet);
 
 /* Prefix of our messages ("stap" by default). */

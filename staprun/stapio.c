@@ -853,6 +853,19 @@ int main(int argc, char **argv)
 	set_signal(SIGHUP, on_signal);
 	set_signal(SIGQUIT, on_signal);
 	set_signal(SIGUSR2, on_signal);
+	/* staprun starts us with these blocked (see fork_stapio): what it
+	 * forwarded meanwhile is taken now */
+	{
+		sigset_t set;
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGINT);
+		sigaddset(&set, SIGTERM);
+		sigaddset(&set, SIGHUP);
+		sigaddset(&set, SIGQUIT);
+		sigaddset(&set, SIGUSR2);
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+	}
 
 	if (opt.size_max && !opt.pattern) {
 		msg("-S needs -o FILE");

@@ -717,10 +717,18 @@ static pid_t fork_target(const char *cmd, int *release_fd)
 	return pid;
 }
 
-/* Start stapio with the real uid/gid.  RELEASE_FD (or -1) is inherited. */
+static void forwarded_signals(sigset_t *set);
+
+/* Start stapio with the real uid/gid.  RELEASE_FD (or -1) is inherited.
+ * The signals staprun forwards are blocked from before the fork until
+ * stapio_pid is set: one that came in between would reach the child's
+ * copy of forward_signal() and be lost before the exec, and stapio would
+ * run on, unstopped.  The child execs with them blocked; stapio unblocks
+ * them once its handlers are in place. */
 static pid_t fork_stapio(const struct opts *o, const char *name,
 			 int release_fd)
 {
+	sigset_t fwd, old;
 	char *argv[32], target[24], rfd[24], rms[24];
 	char *path;
 	int argc = 0, i;
@@ -764,10 +772,14 @@ static pid_t fork_stapio(const struct opts *o, const char *name,
 	argv[argc++] = (char *)name;
 	argv[argc] = NULL;
 
+	forwarded_signals(&fwd);
+	sigprocmask(SIG_BLOCK, &fwd, &old);
 	pid = fork();
 	if (pid < 0) {
+		pid = -errno;
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		free(path);
-		return -errno;
+		return pid;
 	}
 	if (pid == 0) {
 		if (release_fd >= 0 &&
@@ -782,6 +794,8 @@ static pid_t fork_stapio(const struct opts *o, const char *name,
 		msg("cannot run '%s': %s", path, strerror(errno));
 		_exit(1);
 	}
+	stapio_pid = pid;
+	sigprocmask(SIG_SETMASK, &old, NULL);	/* forwards what came */
 	free(path);
 	return pid;
 }
@@ -963,6 +977,16 @@ static int wait_stapio(pid_t pid)
 		return WEXITSTATUS(status);
 	msg("stapio died of signal %d", WTERMSIG(status));
 	return 1;
+}
+
+static void forwarded_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGQUIT);
+	sigaddset(set, SIGUSR2);
 }
 
 static void install_forwarders(void)

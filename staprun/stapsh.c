@@ -19,10 +19,12 @@
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -34,10 +36,16 @@
 
 const char *progname = "stapsh";
 
-#define STAPSH_PROTO	"1"
+#define STAPSH_PROTO	"2"
 #define LINE_MAX_LEN	(64 * 1024)
 #define FRAME_MAX	(64 * 1024)
 #define MAX_ARGS	256
+#define TOKEN_MAX	64
+/* A file transfer that stops in the middle for RAW_STALL_MS after what
+ * looks like another client's hello, or for RAW_GIVEUP_MS in any case,
+ * is abandoned (see get_raw). */
+#define RAW_STALL_MS	1000
+#define RAW_GIVEUP_MS	60000
 
 enum { DISCONNECTED = -EPIPE, RESTART = 1, QUIT = 2 };
 
@@ -51,6 +59,12 @@ struct conn {
 static struct conn c;
 static char workdir[64];
 static const char *port_path;
+
+/* The session: started by "stap VERSION TOKEN", ended by quit, a lost
+ * client or a new "stap" line.  Commands are numbered from 1 within it;
+ * each reply (OK, error, exit) carries its command's number. */
+static bool in_session;
+static unsigned cmd_seq;
 
 /* --- connection I/O -------------------------------------------------- */
 
@@ -121,9 +135,27 @@ static int __attribute__((format(printf, 1, 2))) reply(const char *fmt, ...)
 	return conn_write(line, n);
 }
 
-/* Read what is available into c.buf (blocking until something is).
- * Returns bytes read, DISCONNECTED, or -errno. */
-static int conn_fill(void)
+/* The replies to the current command: "OK N", "error N: MSG". */
+static int reply_ok(void)
+{
+	return reply("OK %u", cmd_seq);
+}
+
+static int __attribute__((format(printf, 1, 2))) reply_error(const char *fmt, ...)
+{
+	char text[900];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	return reply("error %u: %s", cmd_seq, text);
+}
+
+/* Read what is available into c.buf, waiting up to TIMEOUT ms (-1:
+ * forever) for something to come.  Returns bytes read, DISCONNECTED,
+ * -ETIMEDOUT or -errno. */
+static int conn_fill(int timeout)
 {
 	ssize_t n;
 	int r;
@@ -131,7 +163,9 @@ static int conn_fill(void)
 	if (c.len >= LINE_MAX_LEN)
 		return -E2BIG;
 	for (;;) {
-		r = conn_wait(c.in_fd, POLLIN, -1);
+		r = conn_wait(c.in_fd, POLLIN, timeout);
+		if (r == 0)
+			return -ETIMEDOUT;
 		if (r < 0)
 			return r;
 		n = read(c.in_fd, c.buf + c.len, LINE_MAX_LEN - c.len);
@@ -169,11 +203,11 @@ static int get_line(char *line)
 	int r;
 
 	while (!take_line(line)) {
-		r = conn_fill();
+		r = conn_fill(-1);
 		if (r == -E2BIG) {
-			/* Overlong line: drop it. */
+			/* Overlong line: drop it (it was a command). */
 			c.len = 0;
-			reply("error: line too long");
+			reply("error %u: line too long", in_session ? ++cmd_seq : 0);
 			continue;
 		}
 		if (r < 0)
@@ -182,23 +216,81 @@ static int get_line(char *line)
 	return 0;
 }
 
+static bool valid_token(const char *t);
+
+/* If the bytes TAIL (LEN of them) end with a hello line "stap VERSION
+ * TOKEN\n", put that line back into c.buf and return true. */
+static bool tail_hello(const char *tail, size_t len)
+{
+	char line[TOKEN_MAX + 64], *sp;
+	size_t i, n;
+
+	if (len < 2 || tail[len - 1] != '\n')
+		return false;
+	for (i = len - 1; i > 0 && tail[i - 1] != '\n'; i--)
+		;
+	for (; i + 5 < len; i++) {
+		n = len - i;
+		if (memcmp(tail + i, "stap ", 5) || n >= sizeof(line))
+			continue;
+		memcpy(line, tail + i, n - 1);
+		line[n - 1] = '\0';
+		sp = strchr(line + 5, ' ');
+		if (!sp || sp == line + 5 || !valid_token(sp + 1))
+			continue;
+		memcpy(c.buf, tail + i, n);
+		c.len = n;
+		return true;
+	}
+	return false;
+}
+
 /* Read exactly LEN raw bytes of a file transfer, handing them to FD (or
  * dropping them if FD < 0).  A write error is remembered in *WERR and the
- * rest is still consumed so that the stream stays in step. */
+ * rest is still consumed so that the stream stays in step.
+ *
+ * On a port, a client that died in the middle of a transfer may not be
+ * seen leaving (doc/stapsh.md), and then the next client's hello is
+ * taken for the rest of the file.  A client waits for its greeting after
+ * its hello, so a transfer that stalls for RAW_STALL_MS right after what
+ * looks like a hello is abandoned for that hello (RESTART, the line back
+ * in c.buf); one that stalls for RAW_GIVEUP_MS fails with -ETIMEDOUT. */
 static int get_raw(int fd, unsigned long long len, int *werr)
 {
+	char tail[TOKEN_MAX + 64];
+	size_t tlen = 0;
+	int stalled = 0;
+
 	while (len > 0) {
-		size_t n;
+		size_t n, k;
 		int r;
 
 		if (c.len == 0) {
-			r = conn_fill();
+			r = conn_fill(c.is_port ? RAW_STALL_MS : -1);
+			if (r == -ETIMEDOUT) {
+				if (tail_hello(tail, tlen)) {
+					msg("a transfer stopped in the middle; a new client");
+					return RESTART;
+				}
+				if (++stalled < RAW_GIVEUP_MS / RAW_STALL_MS)
+					continue;
+			}
 			if (r < 0)
 				return r;
+			stalled = 0;
 		}
 		n = c.len < len ? c.len : len;
 		if (fd >= 0 && !*werr)
 			*werr = write_all(fd, c.buf, n);
+		/* the last bytes, for tail_hello() */
+		k = n < sizeof(tail) ? n : sizeof(tail);
+		if (tlen + k > sizeof(tail)) {
+			memmove(tail, tail + tlen + k - sizeof(tail),
+				sizeof(tail) - k);
+			tlen = sizeof(tail) - k;
+		}
+		memcpy(tail + tlen, c.buf + n - k, k);
+		tlen += k;
 		c.len -= n;
 		memmove(c.buf, c.buf + n, c.len);
 		len -= n;
@@ -224,6 +316,9 @@ static void wait_for_client(void)
 		if (poll(&p, 1, 1000) > 0 && !(p.revents & POLLHUP) &&
 		    (p.revents & POLLIN))
 			break;
+		/* Not read here what the port holds while it is
+		 * disconnected: the next client's first bytes can come
+		 * before the guest learns that it connected. */
 		if (p.revents & POLLHUP)
 			sigtimedwait(&io, NULL, &ts);
 	}
@@ -335,18 +430,18 @@ static int receive_to(const char *path, unsigned long long size, int mode)
 			werr = -errno;
 		if (close(fd) && !werr)
 			werr = -errno;
-		if (!werr && rename(tmp, path))
+		if (!werr && !r && rename(tmp, path))
 			werr = -errno;
-		if (werr)
-			unlink(tmp);
+		if (werr || r)
+			unlink(tmp);	/* not a part of the file in its place */
 	}
-	if (r < 0)
+	if (r)
 		return r;
 	if (werr)
-		return reply("error: cannot write '%s': %s", path,
-			     strerror(-werr));
+		return reply_error("cannot write '%s': %s", path,
+				   strerror(-werr));
 	dbg(1, "received %s (%llu bytes)", path, size);
-	return reply("OK");
+	return reply_ok();
 }
 
 static int parse_size(const char *s, unsigned long long *size)
@@ -366,12 +461,12 @@ static int cmd_file(char **w, int n)
 	int werr = 0;
 
 	if (n != 3 || parse_size(w[1], &size))
-		return reply("error: usage: file SIZE NAME");
+		return reply_error("usage: file SIZE NAME");
 	if (strchr(w[2], '/') || !strcmp(w[2], ".") || !strcmp(w[2], "..") ||
 	    !w[2][0] || strlen(w[2]) > 200) {
 		int r = get_raw(-1, size, &werr);
 
-		return r < 0 ? r : reply("error: invalid file name '%s'", w[2]);
+		return r ? r : reply_error("invalid file name '%s'", w[2]);
 	}
 	snprintf(path, sizeof(path), "%s/%s", workdir, w[2]);
 	return receive_to(path, size, 0644);
@@ -390,8 +485,7 @@ static int cmd_put(char **w, int n)
 		int r = n >= 2 && !parse_size(w[1], &size) ?
 			get_raw(-1, size, &werr) : 0;
 
-		return r < 0 ? r :
-		       reply("error: usage: put SIZE MODE DEST NAME");
+		return r ? r : reply_error("usage: put SIZE MODE DEST NAME");
 	}
 	dl = strlen(w[3]);
 	if (w[3][dl - 1] == '/' || (!stat(w[3], &st) && S_ISDIR(st.st_mode)))
@@ -477,6 +571,7 @@ static int spawn(struct child *ch, char **argv, const struct user *u,
 		 const char *dir)
 {
 	int po[2], pe[2], err;
+	pid_t ppid;
 
 	if (pipe2(po, O_CLOEXEC))
 		return -errno;
@@ -484,6 +579,7 @@ static int spawn(struct child *ch, char **argv, const struct user *u,
 		err = -errno;
 		goto out_close_po;
 	}
+	ppid = getpid();
 	ch->pid = fork();
 	if (ch->pid < 0) {
 		err = -errno;
@@ -517,6 +613,14 @@ static int spawn(struct child *ch, char **argv, const struct user *u,
 			setenv("USER", u->name, 1);
 			setenv("LOGNAME", u->name, 1);
 		}
+		/* If stapsh dies (killed, or restarted by the VM's init), the
+		 * program stops as if its client had left: staprun takes
+		 * SIGTERM as a clean stop and removes the module.  (After the
+		 * change of user, which would clear it; the exec of a setuid
+		 * program clears it too, so not for other users' staprun.) */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != ppid)
+			_exit(128 + SIGTERM);
 		if (chdir(dir))
 			(void)!chdir("/");
 		execvp(argv[0], argv);
@@ -608,7 +712,7 @@ static void reap(struct child *ch, int block)
 static int run_input(struct child *ch)
 {
 	char line[LINE_MAX_LEN + 1];
-	int r = conn_fill();
+	int r = conn_fill(-1);
 
 	if (r == -E2BIG) {
 		c.len = 0;
@@ -625,6 +729,10 @@ static int run_input(struct child *ch)
 
 			if (sig)
 				signal_child(ch, sig);
+		} else if (!strcmp(line, "ping")) {
+			r = conn_write("pong\n", 5);
+			if (r < 0)
+				return r;
 		} else if (!strcmp(line, "quit")) {
 			return DISCONNECTED;
 		}
@@ -638,11 +746,15 @@ static int run_input(struct child *ch)
 static int supervise(struct child *ch)
 {
 	int abandoned = 0, restart = 0, r, idle = 0, in_eof = 0;
-	time_t kill_at = 0;
+	time_t kill_at = 0, reaped_at = 0;
 
 	/* After the child exited, its pipes may stay open in a background
-	 * process it left behind: stop reading after 0.5 s of silence. */
-	while (!ch->reaped || ((ch->out >= 0 || ch->err >= 0) && idle < 5)) {
+	 * process it left behind: stop reading after 0.5 s of silence, or
+	 * 2 s in all (one that keeps writing must not keep stapsh from its
+	 * next client), at once if the client is gone. */
+	while (!ch->reaped ||
+	       ((ch->out >= 0 || ch->err >= 0) && idle < 5 && !abandoned &&
+		time(NULL) <= reaped_at + 2)) {
 		struct pollfd p[4];
 		int np = 0, i_out = -1, i_err = -1, i_pid = -1, i_in = -1;
 		int timeout = -1;
@@ -697,8 +809,11 @@ static int supervise(struct child *ch)
 			signal_child(ch, SIGKILL);
 			kill_at = time(NULL) + 3600;
 		}
-		if (i_pid < 0 || p[i_pid].revents || timeout >= 0)
+		if (i_pid < 0 || p[i_pid].revents || timeout >= 0) {
 			reap(ch, 0);
+			if (ch->reaped && !reaped_at)
+				reaped_at = time(NULL);
+		}
 	}
 	reap(ch, 1);
 	if (ch->pidfd >= 0)
@@ -710,7 +825,7 @@ static int supervise(struct child *ch)
 	dbg(1, "pid %d exited with status %d", ch->pid, ch->status);
 	if (abandoned)
 		return restart ? RESTART : DISCONNECTED;
-	return reply("exit %d", ch->status);
+	return reply("exit %u %d", cmd_seq, ch->status);
 }
 
 /* run ARGS...: staprun ARGS in the work directory. */
@@ -728,8 +843,8 @@ static int cmd_run(char **w, int n)
 	r = spawn(&ch, argv, NULL, workdir);
 	free(staprun);
 	if (r)
-		return reply("error: cannot run staprun: %s", strerror(-r));
-	reply("OK");
+		return reply_error("cannot run staprun: %s", strerror(-r));
+	reply_ok();	/* a lost client shows in supervise() */
 	return supervise(&ch);
 }
 
@@ -742,30 +857,62 @@ static int cmd_exec(char **w, int n)
 	int r;
 
 	if (n != 3)
-		return reply("error: usage: exec USER COMMAND");
+		return reply_error("usage: exec USER COMMAND");
 	if (strcmp(w[1], "root") && strcmp(w[1], "")) {
 		r = lookup_user(w[1], &u);
 		if (r)
-			return reply("error: unknown user '%s'", w[1]);
+			return reply_error("unknown user '%s'", w[1]);
 	}
 	argv[2] = w[2];
 	r = spawn(&ch, argv, strcmp(w[1], "root") && w[1][0] ? &u : NULL,
 		  "/");
 	if (r)
-		return reply("error: cannot run /bin/sh: %s", strerror(-r));
-	reply("OK");
+		return reply_error("cannot run /bin/sh: %s", strerror(-r));
+	reply_ok();
 	return supervise(&ch);
 }
 
+/* A client's token: 1 to TOKEN_MAX letters, digits, '-', '_' or '.'. */
+static bool valid_token(const char *t)
+{
+	size_t n = strlen(t);
+
+	return n > 0 && n <= TOKEN_MAX &&
+	       strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789-_.") == n;
+}
+
+/* stap VERSION TOKEN: a new session.  The greeting echoes TOKEN so that
+ * the client can tell it from the greeting of an earlier connection that
+ * may still be on its way ("=" if there was no valid one). */
 static int cmd_hello(char **w, int n)
 {
 	struct utsname u;
 
-	(void)w;
-	(void)n;
 	clean_workdir();
+	in_session = true;
+	cmd_seq = 0;
 	uname(&u);
-	return reply("stapsh %s %s %s", STAPSH_PROTO, u.machine, u.release);
+	return reply("stapsh %s %s %s %s", STAPSH_PROTO, u.machine, u.release,
+		     n >= 3 && valid_token(w[2]) ? w[2] : "=");
+}
+
+/* Outside a session every command but "stap" is refused (with number 0,
+ * which no command of a session has); the bytes of a file or put are
+ * still consumed. */
+static int no_session(char **w, int n)
+{
+	unsigned long long size;
+	int werr = 0, r;
+
+	if ((!strcmp(w[0], "file") || !strcmp(w[0], "put")) && n >= 2 &&
+	    !parse_size(w[1], &size)) {
+		r = get_raw(-1, size, &werr);
+		if (r)
+			return r;
+	}
+	return reply("error 0: no session (send 'stap %s TOKEN' first)",
+		     STAPSH_PROTO);
 }
 
 /* One command.  Returns 0, QUIT, RESTART (a "stap" line is waiting in
@@ -775,15 +922,26 @@ static int dispatch(char *line)
 	char *w[MAX_ARGS + 1];
 	int n = split_words(line, w, MAX_ARGS);
 
-	if (n < 0)
-		return reply("error: malformed command");
 	if (n == 0)
 		return 0;
-	dbg(2, "command '%s'", w[0]);
-	if (!strcmp(w[0], "stap"))
-		return cmd_hello(w, n);
+	if (n > 0) {
+		dbg(2, "command '%s'", w[0]);
+		if (!strcmp(w[0], "stap"))
+			return cmd_hello(w, n);
+		if (!strcmp(w[0], "signal"))
+			return 0;	/* the run it was meant for is over */
+		if (!in_session)
+			return no_session(w, n);
+		if (!strcmp(w[0], "ping"))
+			return reply("pong");
+	}
+	if (!in_session)
+		return reply("error 0: malformed command");
+	cmd_seq++;
+	if (n < 0)
+		return reply_error("malformed command");
 	if (!strcmp(w[0], "option"))
-		return reply("OK");
+		return reply_ok();
 	if (!strcmp(w[0], "file"))
 		return cmd_file(w, n);
 	if (!strcmp(w[0], "put"))
@@ -792,13 +950,11 @@ static int dispatch(char *line)
 		return cmd_run(w, n);
 	if (!strcmp(w[0], "exec"))
 		return cmd_exec(w, n);
-	if (!strcmp(w[0], "signal"))
-		return 0;	/* the run it was meant for is over */
 	if (!strcmp(w[0], "quit")) {
-		reply("OK");
+		reply_ok();
 		return QUIT;
 	}
-	return reply("error: unknown command '%s'", w[0]);
+	return reply_error("unknown command '%s'", w[0]);
 }
 
 static int open_port(void)
@@ -879,6 +1035,7 @@ int main(int argc, char **argv)
 			continue;
 		/* quit, a lost client or an error: the session is over. */
 		clean_workdir();
+		in_session = false;
 		if (r == RESTART)
 			continue;	/* a new "stap" line is waiting */
 		if (!c.is_port)

@@ -11,7 +11,8 @@
  *   stapvm-client [-v] run URL MODULE.ko [STAPRUN_ARGS...]
  *
  * URL is "unix:PATH" or "vm".  Exit status: the remote command's, or 255
- * when the remote could not be reached.
+ * when the remote could not be reached; ping: 0, 1 without an answer, 3
+ * if stapsh speaks another protocol version.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -62,9 +63,12 @@ int main(int argc, char **argv)
 	argv += optind + 2;
 	argc -= optind + 2;
 
-	if (!strcmp(cmd, "ping") && argc <= 1)
-		return remote_ping(url, argc ? atoi(argv[0]) * 1000 : 5000,
-				   !verbose) ? 1 : 0;
+	if (!strcmp(cmd, "ping") && argc <= 1) {
+		int r = remote_ping(url, argc ? atoi(argv[0]) * 1000 : 5000,
+				    !verbose);
+
+		return r == -2 ? 3 : r ? 1 : 0;
+	}
 	if (!strcmp(cmd, "kver") && argc == 0) {
 		char *rel = remote_kernel_release(url);
 
