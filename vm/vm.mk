@@ -3,7 +3,9 @@
 #                                 initramfs, installed by install-runtime into
 #                                 build/vm/runtime-root (the VM's runtime side,
 #                                 staprun not yet setuid: vm/mkinitramfs does
-#                                 that in the image), and the host stapvm-client
+#                                 that in the image), and the host stapvm-client;
+#                                 the image's paths are always the same,
+#                                 whatever a `make install` above passed on
 include staprun/Makefrag
 
 CC ?= cc
@@ -18,7 +20,10 @@ $(VM_ROOT).stamp: $(STAPRUN_STATIC_PROGS) staprun/Makefrag vm/vm.mk \
 		man/staprun.8 man/stap-merge.1
 	rm -rf $(VM_ROOT)
 	$(MAKE) -s -f vm/vm.mk install-runtime DESTDIR=$(abspath $(VM_ROOT)) \
-		prefix=/usr STAPRUN_FROM=$(STAPRUN_VMDIR) STAPRUN_SETUID=0
+		prefix=/usr exec_prefix=/usr bindir=/usr/bin \
+		datarootdir=/usr/share mandir=/usr/share/man \
+		pkglibexecdir=/usr/lib/systemtap \
+		STAPRUN_FROM=$(STAPRUN_VMDIR) STAPRUN_SETUID=0
 	touch $@
 
 .PHONY: vm-progs
