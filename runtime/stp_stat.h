@@ -26,14 +26,25 @@ struct stp_stat_desc {
 	int hist_type;
 	int64_t start, stop, interval;	/* linear */
 	int nbuckets;			/* 0 without a histogram */
-	int variance;			/* @variance is used: keep sumsq */
-	int bit_shift;			/* @variance(s, shift), unused */
+	int variance;			/* @variance is used */
+	int bit_shift;			/* @variance(s, shift): 0 to 62 */
 	unsigned int size;		/* bytes of one struct stp_stat */
 };
 
+/*
+ * @variance as SystemTap computes it, so that scripts print the same
+ * numbers: each CPU runs Welford's algorithm in integers scaled by
+ * 2^bit_shift (avg_s, m2); reading combines the CPUs by the total variance
+ * formula, sum((n_i - 1) var_i + n_i (avg_i - mean)^2) / (N - 1) with
+ * var_i = m2_i / (n_i - 1) and mean = (sum << shift) / N, all truncating.
+ * An aggregate (the merge of CPUs) keeps the three sums of that formula
+ * (vw, vb, va) instead of a Welford state.
+ */
 struct stp_stat {
 	int64_t count, sum, min, max;
-	__int128 sumsq;			/* for @variance: exact, and merges */
+	int64_t avg_s, m2;		/* one CPU's Welford state */
+	int64_t vw;			/* aggregate: sum (n_i - 1) var_i */
+	__int128 vb, va;		/* sum n_i avg_i, sum n_i avg_i^2 */
 	int64_t histogram[];
 };
 
@@ -43,12 +54,14 @@ static __maybe_unused void _stp_stat_desc_init(struct stp_stat_desc *sd)
 	if (sd->hist_type == STP_HIST_LOG) {
 		sd->nbuckets = STP_HIST_LOG_BUCKETS;
 	} else if (sd->hist_type == STP_HIST_LINEAR && sd->interval > 0 &&
-		   sd->stop > sd->start) {
-			int64_t n = (sd->stop - sd->start + sd->interval - 1) /
-			    sd->interval;
+		   sd->stop >= sd->start) {
+		/* as SystemTap: a row for each of start, start + interval,
+		 * ... up to stop, the last one [stop, stop + interval) when
+		 * interval divides stop - start */
+		int64_t n = (sd->stop - sd->start) / sd->interval + 1;
 
-		if (n > STP_MAX_BUCKETS)
-			n = STP_MAX_BUCKETS;
+		if (n > STP_MAX_BUCKETS - 2)
+			n = STP_MAX_BUCKETS - 2;
 		sd->nbuckets = (int)n + 2;	/* + underflow, overflow */
 	} else {
 		sd->hist_type = STP_HIST_NONE;
@@ -115,8 +128,19 @@ static inline void _stp_stat_add(struct stp_stat *st,
 		if (v > st->max)
 			st->max = v;
 	}
-	if (sd->variance)
-		st->sumsq += (__int128)v * v;
+	if (sd->variance) {
+		int64_t vs = (int64_t)((uint64_t)v << sd->bit_shift);
+
+		if (st->count == 0) {
+			st->avg_s = vs;
+			st->m2 = 0;
+		} else {
+			int64_t delta = vs - st->avg_s;
+
+			st->avg_s += delta / (st->count + 1);
+			st->m2 += delta * (vs - st->avg_s);
+		}
+	}
 	st->count++;
 	st->sum += v;
 	if (sd->hist_type == STP_HIST_LOG)
@@ -133,15 +157,27 @@ static __maybe_unused void _stp_stat_merge(struct stp_stat *dst, const struct st
 
 	if (src->count == 0)
 		return;
+	if (sd->variance) {
+		__int128 n = src->count;
+		int64_t var = src->count > 1 ? src->m2 / (src->count - 1) : 0;
+
+		dst->vw += (src->count - 1) * var;
+		dst->vb += n * src->avg_s;
+		dst->va += n * src->avg_s * src->avg_s;
+	}
 	if (dst->count == 0) {
-		memcpy(dst, src, sd->size);
+		dst->count = src->count;
+		dst->sum = src->sum;
+		dst->min = src->min;
+		dst->max = src->max;
+		memcpy(dst->histogram, src->histogram,
+		       sd->nbuckets * sizeof(int64_t));
 		return;
 	}
 	if (src->min < dst->min)
 		dst->min = src->min;
 	if (src->max > dst->max)
 		dst->max = src->max;
-	dst->sumsq += src->sumsq;
 	dst->count += src->count;
 	dst->sum += src->sum;
 	for (i = 0; i < sd->nbuckets; i++)
@@ -170,20 +206,25 @@ static inline unsigned __int128 _stp_udiv128(unsigned __int128 num,
 	return q;
 }
 
-/* The sample variance, (n * sum(x^2) - sum(x)^2) / (n * (n - 1)), exact
- * in 128 bits (the shift of @variance(s, shift) is not needed). */
+/* The variance of an aggregate (see struct stp_stat). */
 static inline int64_t _stp_stat_variance(const struct stp_stat *st,
 					 const struct stp_stat_desc *sd)
 {
-	__int128 n = st->count, num;
+	__int128 n = st->count, mean, num;
+	int64_t v;
 
-	(void)sd;
 	if (st->count < 2)
 		return 0;
-	num = n * st->sumsq - (__int128)st->sum * st->sum;
-	if (num <= 0)
+	mean = (int64_t)((uint64_t)st->sum << sd->bit_shift) / st->count;
+	/* sum n_i (avg_i - mean)^2 = va - 2 mean vb + N mean^2 */
+	num = st->vw + st->va - 2 * mean * st->vb + n * mean * mean;
+	if (num < 0)
+		v = -(int64_t)_stp_udiv128(-num, n - 1);
+	else
+		v = (int64_t)_stp_udiv128(num, n - 1);
+	if (2 * sd->bit_shift >= 63)
 		return 0;
-	return (int64_t)_stp_udiv128(num, n * (n - 1));
+	return v / ((int64_t)1 << (2 * sd->bit_shift));
 }
 
 /* The value an extractor (STP_STAT_*) gives, for sorting. */
@@ -219,6 +260,8 @@ static __maybe_unused int64_t _stp_hist_label(const struct stp_stat_desc *sd, in
 		return _stp_hist_log_value(i);
 	if (i == 0)
 		return sd->start;
+	if (i == sd->nbuckets - 1)	/* ">" the last row of values */
+		i--;
 	return sd->start + (int64_t)(i - 1) * sd->interval;
 }
 
@@ -253,6 +296,13 @@ static __maybe_unused void _stp_stat_print_hist(struct stp_sink *s, const struct
 	/* no negative rows for a log histogram of non-negative values */
 	if (sd->hist_type == STP_HIST_LOG && lo >= STP_HIST_LOG_BUCKET0)
 		first = STP_HIST_LOG_BUCKET0;
+	/* the '<' and '>' rows of a linear one only when they count */
+	if (sd->hist_type == STP_HIST_LINEAR) {
+		if (!st->histogram[0])
+			first = 1;
+		if (!st->histogram[last])
+			last--;
+	}
 	lo = lo - HIST_ELISION < first ? first : lo - HIST_ELISION;
 	hi = hi + HIST_ELISION > last ? last : hi + HIST_ELISION;
 	if (maxcount > HIST_WIDTH)

@@ -284,7 +284,11 @@ static Node *primary(Token **rest, Token *tok)
 			tok = skip(tok->next, "(");
 			n->lhs = stat_operand(&tok, tok);
 			if (op == STAT_VARIANCE && equal(tok, ",")) {
-				n->rhs = literal(&tok, tok->next);
+				Token *t = tok->next;
+				if (t->kind != TK_NUMBER &&
+				    !(equal(t, "-") && t->next->kind == TK_NUMBER))
+					fail(t, "expected number");
+				n->rhs = literal(&tok, t);
 			}
 			*rest = skip(tok, ")");
 			return n;

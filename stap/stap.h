@@ -292,6 +292,7 @@ struct Var {
 	int64_t hist_start, hist_stop, hist_interval;
 	Token *hist_tok;        /* the first @hist_* on the variable */
 	int variance_shift;
+	Token *shift_tok;       /* the first @variance(v, shift) */
 	bool read, written;     /* for unused warnings and the exit display */
 	int index;              /* ordinal among globals / locals of its scope */
 	char *cname;            /* C identifier chosen by the translator */

@@ -554,12 +554,14 @@ static char *gen_stat(Node *n)
 	char *decl, *pre;
 	char *p = stat_ptr(op, &decl, &pre);
 	int t = fresh();
-	if (n->op == STAT_COUNT)
-		return format("({ %sstruct stp_stat *_st%d; %s_st%d = %s; _st%d ? _st%d->count : 0; })",
-			      decl, t, pre, t, p, t, t);
+	/* As SystemTap: @count and @sum of an empty aggregate are 0, the
+	 * others an error. */
+	if (n->op == STAT_COUNT || n->op == STAT_SUM)
+		return format("({ %sstruct stp_stat *_st%d; %s_st%d = %s; _st%d ? _st%d->%s : 0; })",
+			      decl, t, pre, t, p, t, t,
+			      n->op == STAT_COUNT ? "count" : "sum");
 	const char *val;
 	switch (n->op) {
-	case STAT_SUM: val = format("_st%d->sum", t); break;
 	case STAT_MIN: val = format("_st%d->min", t); break;
 	case STAT_MAX: val = format("_st%d->max", t); break;
 	case STAT_AVG: val = format("_stp_stat_avg(_st%d)", t); break;
@@ -862,7 +864,9 @@ static void print_value(StrBuf *sb, const char *s, Node *a, const char *val)
 		sb_printf(sb, "_stp_print_long(%s, %s); ", s, val);
 }
 
-static char *gen_hist_print(Node *h, const char *s)
+/* Print histogram H into sink S for print node AT: an empty aggregate
+ * (or a missing element) is an error, as SystemTap. */
+static char *gen_hist_print(Node *h, const char *s, Node *at)
 {
 	Node *op = h->lhs;
 	Var *v = op->var;
@@ -873,12 +877,10 @@ static char *gen_hist_print(Node *h, const char *s)
 	char *decl, *pre;
 	char *p = stat_ptr(op, &decl, &pre);
 	int t = fresh();
-	/* a missing element prints as an empty histogram */
-	const char *empty = op->kind == ND_INDEX ?
-		format("if (!_st%d) { _st%d = %s.scratch; _stp_stat_clear(_st%d, &%s_sd); } ",
-		       t, t, v->cname, t, v->cname) : "";
-	return format("{ %sstruct stp_stat *_st%d; %s_st%d = %s; %s_stp_stat_print_hist(%s, _st%d, &%s_sd); } ",
-		      decl, t, pre, t, p, empty, s, t, v->cname);
+	return format("{ %sstruct stp_stat *_st%d; %s_st%d = %s; if (unlikely(!_st%d || !_st%d->count)) %s _stp_stat_print_hist(%s, _st%d, &%s_sd); } ",
+		      decl, t, pre, t, p, t, t,
+		      fail_code("\"empty aggregate\"", where(at)), s, t,
+		      v->cname);
 }
 
 static char *gen_print(Node *n)
@@ -981,12 +983,13 @@ static char *gen_print(Node *n)
 				sb_printf(&sb, "_stp_sink_puts(%s, %s); ", s,
 					  c_string(n->args.items[0]->str));
 			if (a->kind == ND_HIST)
-				sb_puts(&sb, gen_hist_print(a, s));
+				sb_puts(&sb, gen_hist_print(a, s, n));
 			else
 				print_value(&sb, s, a, format("_a%d_%d", t, i));
 		}
 	}
-	if (ln)
+	/* println(@hist_log(s)) adds no line: the histogram ends in one */
+	if (ln && !(n->args.len == 1 && n->args.items[0]->kind == ND_HIST))
 		sb_printf(&sb, "_stp_sink_putc(%s, '\\n'); ", s);
 	if (to_string)
 		sb_printf(&sb, "(const char *)_stp_sink_end(%s); })", s);

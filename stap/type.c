@@ -170,8 +170,9 @@ static Type infer_print(Node *n)
 		Node *a = n->args.items[i];
 		Type t = infer(a, TY_UNKNOWN);
 		if (a->kind == ND_HIST) {
-			if ((k != PR_PRINT && k != PR_PRINTLN) || n->args.len != 1)
-				report(a->tok, "%s", "a histogram can only be printed alone with print or println");
+			if ((k != PR_PRINT && k != PR_PRINTLN && k != PR_SPRINT &&
+			     k != PR_SPRINTLN) || n->args.len != 1)
+				report(a->tok, "%s", "a histogram can only be printed alone with print, println, sprint or sprintln");
 			continue;
 		}
 		if (t == TY_STATS)
@@ -185,6 +186,30 @@ static Var *stat_var(Node *operand)
 	if ((operand->kind == ND_VAR || operand->kind == ND_INDEX) && operand->var)
 		return operand->var;
 	return NULL;
+}
+
+/* @variance(V, SHIFT) as SystemTap checks it, once (in the reporting
+ * walk): SHIFT in 0..62, and one non-zero shift per variable. */
+static void variance_shift(Var *v, Node *n)
+{
+	int64_t shift = n->rhs ? n->rhs->val : 0;
+
+	if (!reporting)
+		return;
+	if (shift < 0 || shift > 62) {
+		semantic_error(n->tok, "bit shift (%lld) out of range <0..62>",
+			       (long long)shift);
+		return;
+	}
+	if (v->shift_tok && shift != v->variance_shift) {
+		semantic_error(n->tok, "conflicting bit shifts declared (previously %d)",
+			       v->variance_shift);
+		return;
+	}
+	if (shift) {
+		v->variance_shift = (int)shift;
+		v->shift_tok = n->tok;
+	}
 }
 
 /* The operand of <<<, @count(...), @hist_*(...). */
@@ -456,8 +481,8 @@ static Type infer(Node *n, Type want)
 		Var *v = stat_var(n->lhs);
 		if (v) {
 			v->stat_ops |= 1u << n->op;
-			if (n->op == STAT_VARIANCE && n->rhs)
-				v->variance_shift = n->rhs->val;
+			if (n->op == STAT_VARIANCE)
+				variance_shift(v, n);
 		}
 		t = TY_LONG;
 		break;
@@ -473,8 +498,13 @@ static Type infer(Node *n, Type want)
 				if (x->kind != ND_NUM)
 					report(x->tok, "%s", "expected a literal number");
 			}
-			if (a[2] <= 0 || a[1] <= a[0])
-				report(n->tok, "%s", "invalid @hist_linear parameters");
+			/* SystemTap's limits, which it checks when the module
+			 * starts: (stop - start) / interval + 1 rows of
+			 * values, plus the '<' and '>' rows, at most 128 */
+			if (a[2] <= 0)
+				report(n->tok, "%s", "histogram: interval must be positive");
+			else if (a[1] < a[0] || (a[1] - a[0]) / a[2] > 125)
+				report(n->tok, "%s", "histogram: Number of buckets must be between 1 and 126 (number of buckets = (stop - start) / interval + 1)");
 		}
 		/* one histogram shape per variable: the first one seen */
 		if (v && !v->hist_tok) {

@@ -270,7 +270,7 @@ static void test_stats(void)
 	lin_sd.stop = 100;
 	lin_sd.interval = 10;
 	_stp_stat_desc_init(&lin_sd);
-	CHECK_EQ(lin_sd.nbuckets, 12);
+	CHECK_EQ(lin_sd.nbuckets, 13);	/* 0, 10, ... 100, and < and > */
 
 	CHECK_EQ(_stp_hist_log_bucket(0), 64);
 	CHECK_EQ(_stp_hist_log_bucket(1), 65);
@@ -287,7 +287,9 @@ static void test_stats(void)
 	CHECK_EQ(_stp_hist_linear_bucket(&lin_sd, 9), 1);
 	CHECK_EQ(_stp_hist_linear_bucket(&lin_sd, 99), 10);
 	CHECK_EQ(_stp_hist_linear_bucket(&lin_sd, 100), 11);
-	CHECK_EQ(_stp_hist_linear_bucket(&lin_sd, 1000), 11);
+	CHECK_EQ(_stp_hist_linear_bucket(&lin_sd, 109), 11);
+	CHECK_EQ(_stp_hist_linear_bucket(&lin_sd, 110), 12);
+	CHECK_EQ(_stp_hist_linear_bucket(&lin_sd, 1000), 12);
 
 	a = calloc(1, log_sd.size);
 	b = calloc(1, log_sd.size);
@@ -302,14 +304,32 @@ static void test_stats(void)
 	CHECK_EQ(_stp_stat_avg(a), 5);
 	{
 		struct stp_stat_desc vsd = { .variance = 1 };
-		struct stp_stat *v;
+		struct stp_stat *v, *w, *agg;
 
 		_stp_stat_desc_init(&vsd);
 		v = calloc(1, vsd.size);
+		w = calloc(1, vsd.size);
+		agg = calloc(1, vsd.size);
+		/* SystemTap 4.8's figures: Welford in integers per CPU (the
+		 * running mean of 1..10 stays 1), total variance across */
 		for (i = 1; i <= 10; i++)
 			_stp_stat_add(v, &vsd, i);
-		CHECK_EQ(_stp_stat_variance(v, &vsd), 9);	/* 9.17 */
+		_stp_stat_merge(agg, v, &vsd);
+		CHECK_EQ(_stp_stat_variance(agg, &vsd), 48);
+		for (i = 100; i <= 110; i++)
+			_stp_stat_add(w, &vsd, i);
+		_stp_stat_merge(agg, w, &vsd);
+		CHECK_EQ(_stp_stat_variance(agg, &vsd), 2617);
+		memset(v, 0, vsd.size);
+		memset(agg, 0, vsd.size);
+		vsd.bit_shift = 4;
+		for (i = 0; i < 10; i++)
+			_stp_stat_add(v, &vsd, i * i * 37);
+		_stp_stat_merge(agg, v, &vsd);
+		CHECK_EQ(_stp_stat_variance(agg, &vsd), 1097010);
 		free(v);
+		free(w);
+		free(agg);
 	}
 	_stp_stat_merge(a, b, &log_sd);
 	CHECK_EQ(a->count, 21);
