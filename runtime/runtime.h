@@ -137,6 +137,14 @@ struct stp_arm_result {
 	int tried;			/* probes tried */
 	int armed;			/* of which armed */
 	int rc;				/* the last error */
+	int stop;			/* arming stopped: STP_ARM_* */
+};
+
+/* Why arming stopped before the end (stp_arm_result.stop). */
+enum {
+	STP_ARM_GOING,
+	STP_ARM_ENDED,		/* the session left RUNNING (exit(), errors) */
+	STP_ARM_INTERRUPTED,	/* a signal to the writer, or module unload */
 };
 
 struct stp_probe_group {

@@ -290,13 +290,38 @@ static inline void _stp_print(const char *str)
 }
 
 /*
- * Count a probe's registration (ERR: its result) for the kind's arm
- * function: armed, or an error, warned of unless the probe is OPTIONAL.
- * Returns ERR.
+ * Between two registrations: whether the kind's arm loop must stop.
+ * Registering thousands of kprobes takes minutes (each one looks its
+ * symbol up), and STP_START runs in stapio's write(), so a signal to
+ * stapio (Ctrl-C, kill, even SIGKILL) or the unload of the module
+ * (staprun -d, _stp_arm_abort) interrupts it here; stp_module.h then
+ * removes what was armed.  A session that left RUNNING meanwhile
+ * (exit() or errors in a probe already armed) just arms no more.
  */
-static __maybe_unused int _stp_probe_armed(struct stp_arm_result *r,
-					   const struct stp_probe *p, int err,
-					   int optional)
+static __maybe_unused int _stp_arm_stopped(struct stp_arm_result *r)
+{
+	if (r->stop)
+		return 1;
+	if (signal_pending(current) || atomic_read(&_stp_arm_abort))
+		r->stop = STP_ARM_INTERRUPTED;
+	else if (atomic_read(&_stp_session_state) != STP_SESSION_RUNNING)
+		r->stop = STP_ARM_ENDED;
+	else
+		cond_resched();
+	return r->stop;
+}
+
+/*
+ * Count a probe's registration (ERR: its result) for the kind's arm
+ * function: armed, or an error, warned of unless the probe is OPTIONAL,
+ * in SystemTap's words; SYM+OFF (kprobes) or ADDR (SYM NULL, absolute
+ * kprobes) say where, when the kind has such a site.  Returns ERR.
+ */
+static __maybe_unused int _stp_probe_armed_at(struct stp_arm_result *r,
+					      const struct stp_probe *p,
+					      int err, int optional,
+					      const char *sym,
+					      unsigned long off)
 {
 	r->tried++;
 	if (!err) {
@@ -304,9 +329,25 @@ static __maybe_unused int _stp_probe_armed(struct stp_arm_result *r,
 		return 0;
 	}
 	r->rc = err;
-	if (!optional)
-		_stp_warn("probe %s registration error (rc %d)", p->pp, err);
+	if (optional)
+		return err;
+	if (sym && sym[0])
+		_stp_warn("probe %s (%s+%lu) registration error [man warning::pass5] (rc %d)",
+			  p->pp, sym, off, err);
+	else if (sym)
+		_stp_warn("probe %s (address 0x%lx) registration error [man warning::pass5] (rc %d)",
+			  p->pp, off, err);
+	else
+		_stp_warn("probe %s registration error [man warning::pass5] (rc %d)",
+			  p->pp, err);
 	return err;
+}
+
+static __maybe_unused int _stp_probe_armed(struct stp_arm_result *r,
+					   const struct stp_probe *p, int err,
+					   int optional)
+{
+	return _stp_probe_armed_at(r, p, err, optional, NULL, 0);
 }
 
 #include "stp_uaccess.h"

@@ -22,6 +22,8 @@ static atomic_t _stp_session_state = ATOMIC_INIT(STP_SESSION_STARTING);
 static atomic_t _stp_error_count = ATOMIC_INIT(0);
 static atomic_t _stp_skipped_count = ATOMIC_INIT(0);
 static atomic_t _stp_exit_requested = ATOMIC_INIT(0);
+/* The module is being unloaded: an STP_START still arming stops. */
+static atomic_t _stp_arm_abort = ATOMIC_INIT(0);
 
 /* Why a probe hit was skipped (counted separately for stap -t). */
 enum {
