@@ -589,7 +589,7 @@ static char *gen_agg(Node *n)
 		return format("({ %sint64_t _v%d; %s_v%d = %s; if (unlikely(_stp_pmap_add_t(&%s, _k%d, _v%d%s))) %s _v%d; })",
 			      decl, t, keys, t, gen_expr(n->rhs), op->var->cname,
 			      t, t, shape(op->var),
-			      fail_code(overflow_msg(op->var), where(n)), t);
+			      fail_code(overflow_msg(op->var), where(op)), t);
 	}
 	return format("({ int64_t _v%d = %s; _stp_pstat_add(&%s, _v%d); _v%d; })",
 		      t, gen_expr(n->rhs), op->var->cname, t, t);
