@@ -96,16 +96,70 @@
 #define STP_DEFAULT_BUFSIZE 4096	/* KiB of output buffer per CPU */
 #endif
 
+/* Overload: a CPU whose handlers took more than STP_OVERLOAD_THRESHOLD
+ * cycles of the last STP_OVERLOAD_INTERVAL ends the session, unless
+ * -DSTP_NO_OVERLOAD or stap --suppress-time-limits. */
+#ifndef STP_OVERLOAD_INTERVAL
+#define STP_OVERLOAD_INTERVAL 1000000000LL
+#endif
+#ifndef STP_OVERLOAD_THRESHOLD
+#define STP_OVERLOAD_THRESHOLD 500000000LL
+#endif
+#if !defined(STP_NO_OVERLOAD) && !defined(STAP_NO_OVERLOAD) && \
+	!defined(STAP_SUPPRESS_TIME_LIMITS_ENABLE)
+#define STP_OVERLOAD
+#endif
+
 #if MAXSTRINGLEN < 16
 #error MAXSTRINGLEN too small
+#endif
+
+/*
+ * STP_MAXMEMORY (-D, in kilobytes): what the module may use, its own
+ * code and data included, as in SystemTap.  Everything the runtime keeps
+ * is allocated at load (contexts, maps, output buffers), each through
+ * _stp_mem_charge; past the cap the allocation fails and so does the
+ * load (ENOMEM).  Allocations of the kernel's own on our behalf
+ * (kprobes, perf events) are not counted.
+ */
+#ifdef STP_MAXMEMORY
+#include <linux/version.h>
+static size_t _stp_allocated_memory;
+
+static inline size_t _stp_module_size(void)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+	return THIS_MODULE->mem[MOD_TEXT].size +
+	       THIS_MODULE->mem[MOD_DATA].size +
+	       THIS_MODULE->mem[MOD_RODATA].size +
+	       THIS_MODULE->mem[MOD_RO_AFTER_INIT].size;
+#else
+	return THIS_MODULE->core_layout.size;
+#endif
+}
+
+static inline int _stp_mem_charge(size_t n)
+{
+	if (_stp_module_size() + _stp_allocated_memory + n >
+	    (size_t)(STP_MAXMEMORY) * 1024) {
+		pr_err("%s: STP_MAXMEMORY (%lu KB) exceeded: module %zu, allocated %zu, %zu more bytes asked\n",
+		       THIS_MODULE->name, (unsigned long)(STP_MAXMEMORY),
+		       _stp_module_size(), _stp_allocated_memory, n);
+		return 0;
+	}
+	_stp_allocated_memory += n;
+	return 1;
+}
+#else
+#define _stp_mem_charge(n) 1
 #endif
 
 /* What the portable parts (maps, statistics) need from the kernel. */
 #define _stp_ncpus ((int)nr_cpu_ids)
 #define _stp_this_cpu() raw_smp_processor_id()
-#define _stp_vzalloc(n) vzalloc(n)
+#define _stp_vzalloc(n) (_stp_mem_charge(n) ? vzalloc(n) : NULL)
 #define _stp_vfree(p) vfree(p)
-#define _stp_kzalloc(n) kzalloc((n), GFP_KERNEL)
+#define _stp_kzalloc(n) (_stp_mem_charge(n) ? kzalloc((n), GFP_KERNEL) : NULL)
 #define _stp_kfree(p) kfree(p)
 /* 8 bytes at P, zeros past the end of a mapped page */
 #define _stp_load_word(p) ((uint64_t)load_unaligned_zeropad(p))
@@ -137,6 +191,14 @@ struct stp_arm_result {
 	int tried;			/* probes tried */
 	int armed;			/* of which armed */
 	int rc;				/* the last error */
+	int stop;			/* arming stopped: STP_ARM_* */
+};
+
+/* Why arming stopped before the end (stp_arm_result.stop). */
+enum {
+	STP_ARM_GOING,
+	STP_ARM_ENDED,		/* the session left RUNNING (exit(), errors) */
+	STP_ARM_INTERRUPTED,	/* a signal to the writer, or module unload */
 };
 
 struct stp_probe_group {

@@ -20,6 +20,10 @@
 
 struct context {
 	int actionremaining;
+#ifdef STP_OVERLOAD
+	cycles_t cycles_base;		/* start of this overload interval */
+	cycles_t cycles_sum;		/* handler cycles in it */
+#endif
 	int nesting;			/* script function call depth */
 	int ncallers;
 	int next;			/* a script function said 'next' */
@@ -75,7 +79,8 @@ static __maybe_unused int _stp_alloc_contexts(void)
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
-		struct context *c = vzalloc_node(sizeof(*c), cpu_to_node(cpu));
+		struct context *c = _stp_mem_charge(sizeof(*c)) ?
+			vzalloc_node(sizeof(*c), cpu_to_node(cpu)) : NULL;
 
 		if (!c) {
 			_stp_free_contexts();
@@ -140,8 +145,54 @@ static __maybe_unused void _stp_report_error(struct context *c)
 		_stp_session_error();
 }
 
+#ifdef STP_OVERLOAD
+/*
+ * The handler that began at cycle START ends: add its cycles to this
+ * CPU's sum; at the end of each STP_OVERLOAD_INTERVAL, a sum past
+ * STP_OVERLOAD_THRESHOLD is an error that ends the session.
+ */
+static __always_inline void _stp_overload_check(struct context *c,
+						cycles_t start)
+{
+	cycles_t end = get_cycles();
+
+	c->cycles_sum += end - start;
+	if (end > c->cycles_base &&
+	    end - c->cycles_base <= (cycles_t)STP_OVERLOAD_INTERVAL)
+		return;
+	if (c->cycles_sum > (cycles_t)STP_OVERLOAD_THRESHOLD) {
+		_stp_error("probe overhead (%lld cycles) exceeded threshold (%lld cycles) in last %lld cycles",
+			   (long long)c->cycles_sum,
+			   (long long)STP_OVERLOAD_THRESHOLD,
+			   (long long)STP_OVERLOAD_INTERVAL);
+		atomic_inc(&_stp_error_count);
+		_stp_session_error();
+	}
+	c->cycles_base = end;
+	c->cycles_sum = 0;
+}
+#define STP_OVERLOAD_START(t) cycles_t t = get_cycles()
+#define STP_OVERLOAD_CHECK(c, t) _stp_overload_check(c, t)
+#else
+#define STP_OVERLOAD_START(t) do { } while (0)
+#define STP_OVERLOAD_CHECK(c, t) do { } while (0)
+#endif
+
+/*
+ * --suppress-handler-errors: an error ends its handler quietly; it is
+ * counted (the summary at the end says how many) but not reported and
+ * does not count toward MAXERRORS.
+ */
 static __always_inline void _stp_leave(struct context *c)
 {
+#ifdef STAP_SUPPRESS_HANDLER_ERRORS
+	if (unlikely(c->last_error)) {
+		atomic_inc(&_stp_error_count);
+		c->last_error = NULL;
+		c->last_stmt = NULL;
+		c->ncallers = 0;
+	}
+#endif
 	if (unlikely(c->last_error)) {
 		_stp_report_error(c);
 		c->last_error = NULL;
@@ -162,6 +213,16 @@ static __always_inline void _stp_leave(struct context *c)
  */
 #ifndef INTERRUPTIBLE
 #define INTERRUPTIBLE 1
+#endif
+
+/* The actions a handler may take: as in SystemTap, every handler gets
+ * MAXACTION_INTERRUPTIBLE (ten times MAXACTION unless set) when
+ * handlers run with interrupts enabled, the default; MAXACTION with
+ * -DINTERRUPTIBLE=0. */
+#if INTERRUPTIBLE
+#define STP_HANDLER_MAXACTION MAXACTION_INTERRUPTIBLE
+#else
+#define STP_HANDLER_MAXACTION MAXACTION
 #endif
 
 /* DATA is a kretprobe instance's entry data (or NULL).  Returns 0 if the
@@ -186,11 +247,15 @@ static __always_inline int _stp_run_probe_data(const struct stp_probe *p,
 #else
 	local_irq_save(flags);
 #endif
-	c = _stp_enter(p, STP_SESSION_RUNNING, regs, ip, MAXACTION);
+	c = _stp_enter(p, STP_SESSION_RUNNING, regs, ip,
+			STP_HANDLER_MAXACTION);
 	if (likely(c)) {
+		STP_OVERLOAD_START(t0);
+
 		c->entry_data = data;
 		fn(c);
 		ok = !c->last_error;
+		STP_OVERLOAD_CHECK(c, t0);
 		_stp_leave(c);
 	}
 #if INTERRUPTIBLE
@@ -221,9 +286,12 @@ static __maybe_unused void _stp_run_be_probe(const struct stp_probe *p, int stat
 	struct context *c;
 
 	preempt_disable();
-	c = _stp_enter(p, state, NULL, 0, MAXACTION_INTERRUPTIBLE);
+	c = _stp_enter(p, state, NULL, 0, STP_HANDLER_MAXACTION);
 	if (c) {
+		STP_OVERLOAD_START(t0);
+
 		p->ph(c);
+		STP_OVERLOAD_CHECK(c, t0);
 		_stp_leave(c);
 	}
 	preempt_enable();
@@ -290,13 +358,38 @@ static inline void _stp_print(const char *str)
 }
 
 /*
- * Count a probe's registration (ERR: its result) for the kind's arm
- * function: armed, or an error, warned of unless the probe is OPTIONAL.
- * Returns ERR.
+ * Between two registrations: whether the kind's arm loop must stop.
+ * Registering thousands of kprobes takes minutes (each one looks its
+ * symbol up), and STP_START runs in stapio's write(), so a signal to
+ * stapio (Ctrl-C, kill, even SIGKILL) or the unload of the module
+ * (staprun -d, _stp_arm_abort) interrupts it here; stp_module.h then
+ * removes what was armed.  A session that left RUNNING meanwhile
+ * (exit() or errors in a probe already armed) just arms no more.
  */
-static __maybe_unused int _stp_probe_armed(struct stp_arm_result *r,
-					   const struct stp_probe *p, int err,
-					   int optional)
+static __maybe_unused int _stp_arm_stopped(struct stp_arm_result *r)
+{
+	if (r->stop)
+		return 1;
+	if (signal_pending(current) || atomic_read(&_stp_arm_abort))
+		r->stop = STP_ARM_INTERRUPTED;
+	else if (atomic_read(&_stp_session_state) != STP_SESSION_RUNNING)
+		r->stop = STP_ARM_ENDED;
+	else
+		cond_resched();
+	return r->stop;
+}
+
+/*
+ * Count a probe's registration (ERR: its result) for the kind's arm
+ * function: armed, or an error, warned of unless the probe is OPTIONAL,
+ * in SystemTap's words; SYM+OFF (kprobes) or ADDR (SYM NULL, absolute
+ * kprobes) say where, when the kind has such a site.  Returns ERR.
+ */
+static __maybe_unused int _stp_probe_armed_at(struct stp_arm_result *r,
+					      const struct stp_probe *p,
+					      int err, int optional,
+					      const char *sym,
+					      unsigned long off)
 {
 	r->tried++;
 	if (!err) {
@@ -304,9 +397,25 @@ static __maybe_unused int _stp_probe_armed(struct stp_arm_result *r,
 		return 0;
 	}
 	r->rc = err;
-	if (!optional)
-		_stp_warn("probe %s registration error (rc %d)", p->pp, err);
+	if (optional)
+		return err;
+	if (sym && sym[0])
+		_stp_warn("probe %s (%s+%lu) registration error [man warning::pass5] (rc %d)",
+			  p->pp, sym, off, err);
+	else if (sym)
+		_stp_warn("probe %s (address 0x%lx) registration error [man warning::pass5] (rc %d)",
+			  p->pp, off, err);
+	else
+		_stp_warn("probe %s registration error [man warning::pass5] (rc %d)",
+			  p->pp, err);
 	return err;
+}
+
+static __maybe_unused int _stp_probe_armed(struct stp_arm_result *r,
+					   const struct stp_probe *p, int err,
+					   int optional)
+{
+	return _stp_probe_armed_at(r, p, err, optional, NULL, 0);
 }
 
 #include "stp_uaccess.h"

@@ -157,9 +157,9 @@ static void _stp_kprobes_arm(void *table, struct stp_arm_result *r)
 {
 	struct stp_kprobe *k;
 
-	for (k = table; k->probe; k++)
-		if (!_stp_probe_armed(r, k->probe, _stp_register_kprobe(k),
-				      k->optional))
+	for (k = table; k->probe && !_stp_arm_stopped(r); k++)
+		if (!_stp_probe_armed_at(r, k->probe, _stp_register_kprobe(k),
+					 k->optional, k->symbol, k->offset))
 			k->registered = 1;
 }
 

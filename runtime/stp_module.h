@@ -31,24 +31,8 @@ static int _stp_have_be_probes(void)
 	       _stp_error_probes[0];
 }
 
-/*
- * Arm every probe that is not begin/end/error: the groups of the probe
- * kinds the module has, in order.  Returns 0, or the last error when
- * nothing at all could be armed.
- */
-static int _stp_arm_probes(void)
-{
-	struct stp_arm_result r = { 0, 0, 0 };
-	const struct stp_probe_group *g;
-
-	for (g = _stp_probe_groups; g->table; g++)
-		g->arm(g->table, &r);
-	if (r.tried && !r.armed && !_stp_have_be_probes())
-		return r.rc ? r.rc : -ENOENT;
-	return 0;
-}
-
-/* Disarm them, in the reverse order; no handler runs on after this. */
+/* Disarm every probe that is not begin/end/error, the groups in the
+ * reverse order; no handler runs on after this.  Idempotent. */
 static void _stp_disarm_probes(void)
 {
 	const struct stp_probe_group *g = _stp_probe_groups;
@@ -59,14 +43,41 @@ static void _stp_disarm_probes(void)
 		g->disarm(g->table);
 }
 
+/*
+ * Arm every probe that is not begin/end/error: the groups of the probe
+ * kinds the module has, in order, counting into R.  Returns 0, or the
+ * last error when nothing at all could be armed.  Arming stops early
+ * (_stp_arm_stopped) on a signal to the writer or the module's unload:
+ * what was armed is then disarmed again and the session stops, -EINTR;
+ * or when the session left RUNNING meanwhile.
+ */
+static int _stp_arm_probes(struct stp_arm_result *r)
+{
+	const struct stp_probe_group *g;
+
+	for (g = _stp_probe_groups; g->table && !_stp_arm_stopped(r); g++)
+		g->arm(g->table, r);
+	if (r->stop == STP_ARM_INTERRUPTED) {
+		_stp_disarm_probes();
+		atomic_cmpxchg(&_stp_session_state, STP_SESSION_RUNNING,
+			       STP_SESSION_STOPPING);
+		return -EINTR;
+	}
+	if (r->tried && !r->armed && !_stp_have_be_probes())
+		return r->rc ? r->rc : -ENOENT;
+	return 0;
+}
+
 /* STP_START, with _stp_cmd_mutex held. */
 static int _stp_handle_start(void)
 {
-	s32 rc = 0;
+	static struct _stp_msg_started st;
+	struct stp_arm_result r = { 0 };
 
 	if (_stp_started) {
 		/* a reader attaches again (staprun -A) */
-		_stp_ctl_send(STP_STARTED, &rc, sizeof(rc));
+		st.rc = 0;
+		_stp_ctl_send(STP_STARTED, &st, sizeof(st));
 		return 0;
 	}
 	_stp_started = 1;
@@ -74,8 +85,11 @@ static int _stp_handle_start(void)
 	atomic_cmpxchg(&_stp_session_state, STP_SESSION_STARTING,
 		       STP_SESSION_RUNNING);
 	if (atomic_read(&_stp_session_state) == STP_SESSION_RUNNING)
-		rc = _stp_arm_probes();
-	_stp_ctl_send(STP_STARTED, &rc, sizeof(rc));
+		st.rc = _stp_arm_probes(&r);
+	st.tried = r.tried;
+	st.armed = r.armed;
+	st.failed = r.tried - r.armed;
+	_stp_ctl_send(STP_STARTED, &st, sizeof(st));
 	return 0;
 }
 
@@ -146,6 +160,8 @@ out_contexts:
 
 static void __exit _stp_module_exit(void)
 {
+	/* an STP_START arming meanwhile stops and undoes what it armed */
+	atomic_set(&_stp_arm_abort, 1);
 	mutex_lock(&_stp_cmd_mutex);
 	_stp_handle_stop();
 	mutex_unlock(&_stp_cmd_mutex);

@@ -51,7 +51,7 @@ static void _stp_netfilters_arm(void *table, struct stp_arm_result *r)
 {
 	struct stp_netfilter *nf;
 
-	for (nf = table; nf->probe; nf++) {
+	for (nf = table; nf->probe && !_stp_arm_stopped(r); nf++) {
 		memset(&nf->ops, 0, sizeof(nf->ops));
 		nf->ops.hook = _stp_nf_hook;
 		nf->ops.priv = nf;

@@ -81,7 +81,7 @@ static void _stp_perf_arm(void *table, struct stp_arm_result *r)
 {
 	struct stp_perf *p;
 
-	for (p = table; p->probe; p++)
+	for (p = table; p->probe && !_stp_arm_stopped(r); p++)
 		_stp_probe_armed(r, p->probe, _stp_register_perf(p), 0);
 }
 

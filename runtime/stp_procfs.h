@@ -173,7 +173,7 @@ static void _stp_procfs_arm(void *table, struct stp_arm_result *r)
 		uid = GLOBAL_ROOT_UID;
 		gid = GLOBAL_ROOT_GID;
 	}
-	for (p = files; p->name; p++) {
+	for (p = files; p->name && !_stp_arm_stopped(r); p++) {
 		struct proc_dir_entry *parent = p->parent < 0 ? _stp_proc_dir :
 						files[p->parent].pde;
 		const struct stp_probe *probe = p->read ? p->read : p->write;

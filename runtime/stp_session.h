@@ -22,6 +22,8 @@ static atomic_t _stp_session_state = ATOMIC_INIT(STP_SESSION_STARTING);
 static atomic_t _stp_error_count = ATOMIC_INIT(0);
 static atomic_t _stp_skipped_count = ATOMIC_INIT(0);
 static atomic_t _stp_exit_requested = ATOMIC_INIT(0);
+/* The module is being unloaded: an STP_START still arming stops. */
+static atomic_t _stp_arm_abort = ATOMIC_INIT(0);
 
 /* Why a probe hit was skipped (counted separately for stap -t). */
 enum {
@@ -185,9 +187,13 @@ static __maybe_unused int _stp_session_error(void)
 static __maybe_unused void _stp_skip(int why)
 {
 	atomic_inc(&_stp_skipped_why[why]);
+#ifdef STAP_SUPPRESS_HANDLER_ERRORS
+	atomic_inc(&_stp_skipped_count);	/* no MAXSKIPPED */
+#else
 	if (unlikely(atomic_inc_return(&_stp_skipped_count) > MAXSKIPPED) &&
 	    _stp_session_error())
 		_stp_error("Skipped too many probes, check MAXSKIPPED or try again with stap -t for more details.");
+#endif
 }
 
 #endif /* _STP_SESSION_H_ */

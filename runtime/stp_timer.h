@@ -42,7 +42,7 @@ static __maybe_unused void _stp_hrtimers_arm(void *table,
 {
 	struct stp_hrtimer *t;
 
-	for (t = table; t->probe; t++) {
+	for (t = table; t->probe && !_stp_arm_stopped(r); t++) {
 		r->tried++;
 		hrtimer_init(&t->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 		t->timer.function = _stp_hrtimer_fn;
@@ -98,7 +98,7 @@ static __maybe_unused void _stp_jtimers_arm(void *table,
 {
 	struct stp_jtimer *j;
 
-	for (j = table; j->probe; j++) {
+	for (j = table; j->probe && !_stp_arm_stopped(r); j++) {
 		r->tried++;
 		timer_setup(&j->timer, _stp_jtimer_fn, 0);
 		WRITE_ONCE(j->armed, 1);

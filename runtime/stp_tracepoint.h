@@ -57,7 +57,7 @@ static void _stp_tracepoints_arm(void *table, struct stp_arm_result *r)
 	struct stp_tracepoint *t;
 
 	for_each_kernel_tracepoint(_stp_tracepoint_find, table);
-	for (t = table; t->probe; t++)
+	for (t = table; t->probe && !_stp_arm_stopped(r); t++)
 		if (!_stp_probe_armed(r, t->probe, _stp_register_tracepoint(t),
 				      0))
 			t->registered = 1;

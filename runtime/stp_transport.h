@@ -578,12 +578,13 @@ static __maybe_unused int _stp_transport_init(void)
 	if (_stp_bufsize > 0)
 		size = (unsigned long)_stp_bufsize * 1024;
 	size = roundup_pow_of_two(max(size, 8192UL));
-	_stp_ctl_q = vzalloc(STP_CTL_SLOTS * sizeof(*_stp_ctl_q));
-	_stp_rings = kcalloc(nr_cpu_ids, sizeof(*_stp_rings), GFP_KERNEL);
+	_stp_ctl_q = _stp_vzalloc(STP_CTL_SLOTS * sizeof(*_stp_ctl_q));
+	_stp_rings = _stp_kzalloc(nr_cpu_ids * sizeof(*_stp_rings));
 	if (!_stp_ctl_q || !_stp_rings)
 		goto nomem;
 	for_each_possible_cpu(cpu) {
-		_stp_rings[cpu].data = vmalloc(size);
+		_stp_rings[cpu].data = _stp_mem_charge(size) ?
+			vmalloc(size) : NULL;
 		if (!_stp_rings[cpu].data)
 			goto nomem;
 		_stp_rings[cpu].size = size;

@@ -33,6 +33,15 @@ struct _stp_msg_hdr {
 	u32 len;
 };
 
+/* STP_STARTED (a stapio may read only rc, older ones did) */
+struct _stp_msg_started {
+	s32 rc;			/* 0, or -errno; -EINTR: registration was
+				   interrupted and undone */
+	u32 tried;		/* probes the module tried to arm */
+	u32 armed;		/* of which armed */
+	u32 failed;		/* refused (warned of unless optional) */
+};
+
 struct _stp_msg_stopped {
 	u32 nerrors;
 	u32 nskipped;

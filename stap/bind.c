@@ -247,6 +247,13 @@ static void note_arity(Var *g, int arity, Token *at)
 {
 	if (!g || !g->is_global || arity < 0)
 		return;
+	if (arity > 9) {
+		/* SystemTap's runtime has maps of 1 to 9 keys; its pass 4
+		 * fails on more ("excessive key arity") */
+		semantic_error(at, "too many array indexes (%d): excessive key arity, at most 9",
+			       arity);
+		return;
+	}
 	if (g->arity < 0) {
 		g->arity = arity;
 		g->arity_tok = at;

@@ -70,6 +70,10 @@ static void usage(FILE *out)
 "              run pass 5 through stapsh at a unix socket, or in the test VM\n"
 "   --disable-cache  neither read nor write the module cache\n"
 "   --skip-badvars  substitute 0 for unresolvable $target variables\n"
+"   --suppress-time-limits\n"
+"              disable -DMAXACTION*, -DSTP_OVERLOAD* (needs -g)\n"
+"   --suppress-handler-errors\n"
+"              catch all runtime errors, quietly skip probe handlers\n"
 "   --no-global-var-display  do not print written-but-unread globals at exit\n",
 		STAP_VERSION, STAP_NAME, session_dir(),
 		sess->tapset_dir, sess->runtime_dir,
@@ -89,6 +93,7 @@ enum {
 	OPT_HELP, OPT_VERSION, OPT_TMPDIR, OPT_SKIP_BADVARS,
 	OPT_ALL_MODULES, OPT_PARSE_LIBRARY, OPT_DUMP_FUNCTIONS,
 	OPT_DUMP_PROBE_ALIASES, OPT_DUMP_PROBE_TYPES, OPT_LDD,
+	OPT_SUPPRESS_TIME_LIMITS, OPT_SUPPRESS_HANDLER_ERRORS,
 };
 
 static void version(void)
@@ -115,6 +120,8 @@ static void parse_args(int argc, char **argv)
 		{ "dump-probe-types", no_argument, NULL, OPT_DUMP_PROBE_TYPES },
 		{ "ldd", no_argument, NULL, OPT_LDD },
 		{ "skip-badvars", no_argument, NULL, OPT_SKIP_BADVARS },
+		{ "suppress-time-limits", no_argument, NULL, OPT_SUPPRESS_TIME_LIMITS },
+		{ "suppress-handler-errors", no_argument, NULL, OPT_SUPPRESS_HANDLER_ERRORS },
 		{ "all-modules", no_argument, NULL, OPT_ALL_MODULES },
 		{ "parse-library", required_argument, NULL, OPT_PARSE_LIBRARY },
 		{ NULL, 0, NULL, 0 },
@@ -275,6 +282,12 @@ static void parse_args(int argc, char **argv)
 		case OPT_SKIP_BADVARS:
 			sess->skip_badvars = true;
 			break;
+		case OPT_SUPPRESS_TIME_LIMITS:
+			sess->suppress_time_limits = true;
+			break;
+		case OPT_SUPPRESS_HANDLER_ERRORS:
+			sess->suppress_handler_errors = true;
+			break;
 		case OPT_DISABLE_CACHE:
 			sess->disable_cache = true;
 			break;
@@ -376,6 +389,11 @@ int main(int argc, char **argv)
 	atexit(print_suppressed);
 	prepend_rc_options(&argc, &argv);
 	parse_args(argc, argv);
+	if (sess->suppress_time_limits && !sess->guru) {
+		fputs("ERROR --suppress-time-limits requires guru mode (-g)\n",
+		      stderr);
+		return 1;
+	}
 
 	if (verbose_for(2) > 1) {
 		fprintf(stderr, "Session arch: %s release: %s\n", sess->arch,

@@ -14,6 +14,16 @@
 #include "stap.h"
 
 static jmp_buf recover;
+
+/*
+ * Nesting is bounded so that a hostile script cannot overflow the stack
+ * of the parser or of the passes that walk its tree: expressions (each
+ * level of parentheses, unary operators, conditional or assignment
+ * operands) and statements (blocks, if/else chains, loop bodies).
+ */
+#define MAX_EXPR_DEPTH 500
+#define MAX_STMT_DEPTH 1000
+static int expr_depth, stmt_depth;
 static File *cur_file;
 static Token *error_tok;        /* where the last parse error was */
 
@@ -480,7 +490,21 @@ static Node *address_of(Node *n, Token *amp)
 /* unary = ('+' | '-' | '!' | '~' | '++' | '--') unary
  *       | '&' postfix        (the address of a target expression)
  *       | postfix */
+static Node *unary1(Token **rest, Token *tok);
+
 static Node *unary(Token **rest, Token *tok)
+{
+	Node *n;
+
+	if (++expr_depth > MAX_EXPR_DEPTH)
+		fail(tok, "expression nested too deeply (more than %d levels)",
+		     MAX_EXPR_DEPTH);
+	n = unary1(rest, tok);
+	expr_depth--;
+	return n;
+}
+
+static Node *unary1(Token **rest, Token *tok)
 {
 	if (equal(tok, "&")) {
 		Node *n = postfix(rest, tok->next);
@@ -864,7 +888,21 @@ options:
  *      | expr
  * each optionally followed by ';'
  */
+static Node *stmt1(Token **rest, Token *tok);
+
 static Node *stmt(Token **rest, Token *tok)
+{
+	Node *n;
+
+	if (++stmt_depth > MAX_STMT_DEPTH)
+		fail(tok, "statement nested too deeply (more than %d levels)",
+		     MAX_STMT_DEPTH);
+	n = stmt1(rest, tok);
+	stmt_depth--;
+	return n;
+}
+
+static Node *stmt1(Token **rest, Token *tok)
 {
 	Node *n;
 	if (equal(tok, "{"))
@@ -1341,7 +1379,9 @@ bool parse_file(File *file)
 	}
 	while (tok->kind != TK_EOF) {
 		Token *start = tok;
+		expr_depth = stmt_depth = 0;
 		if (setjmp(recover)) {
+			expr_depth = stmt_depth = 0;
 			tok = resync(start);
 			continue;
 		}

@@ -439,6 +439,8 @@ typedef struct Session {
 	bool keep_tmpdir;       /* -k */
 	bool no_global_display;
 	bool skip_badvars;      /* --skip-badvars */
+	bool suppress_time_limits;   /* --suppress-time-limits */
+	bool suppress_handler_errors;/* --suppress-handler-errors */
 	bool disable_cache;
 	char *module_name;      /* -m, or stap_<hash>_<n> */
 	char *kernel_release;   /* -r RELEASE, or uname */

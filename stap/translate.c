@@ -38,6 +38,8 @@ typedef struct Scope {
 	int nc;                 /* C temporaries and labels */
 	const char *errlabel;   /* where a failure goes */
 	int loop_depth;
+	bool counted;           /* the body charges MAXACTION (act_counted) */
+	int pend;               /* actions counted, not charged yet */
 } Scope;
 
 static Scope *sc;
@@ -409,6 +411,9 @@ static int max_nesting(void)
 /* expressions */
 
 static char *gen_expr(Node *n);
+static bool act_counted(Function *f);
+static int stmt_cost(Node *n, int depth);
+static char *act_code(int n, Node *at);
 
 /* target variables (tvar.c): its hooks into this generator */
 /* For tvgen.c, the C of target expressions */
@@ -586,7 +591,7 @@ static char *gen_agg(Node *n)
 		return format("({ %sint64_t _v%d; %s_v%d = %s; if (unlikely(_stp_pmap_add_t(&%s, _k%d, _v%d%s))) %s _v%d; })",
 			      decl, t, keys, t, gen_expr(n->rhs), op->var->cname,
 			      t, t, shape(op->var),
-			      fail_code(overflow_msg(op->var), where(n)), t);
+			      fail_code(overflow_msg(op->var), where(op)), t);
 	}
 	return format("({ int64_t _v%d = %s; _stp_pstat_add(&%s, _v%d); _v%d; })",
 		      t, gen_expr(n->rhs), op->var->cname, t, t);
@@ -846,6 +851,13 @@ static char *gen_call(Node *n)
 	}
 	while (open--)
 		sb_puts(&sb, "} ");
+	if (sc->counted && !sess->unoptimized && !act_counted(head)) {
+		/* the callee counts nothing: charge its actions here */
+		sc->pend += head->body ? stmt_cost(head->body, 0) : 0;
+		if (sc->pend > 0)
+			sb_printf(&sb, "%s ", act_code(sc->pend, n));
+		sc->pend = 0;
+	}
 	if (ret)
 		sb_printf(&sb, "(const char *)%s; })", ret);
 	else
@@ -1106,23 +1118,127 @@ static void indent(StrBuf *o, int ind)
 		sb_putc(o, '\t');
 }
 
-/* MAXACTION: charge N statements. */
-static void gen_act(StrBuf *o, int ind, int n, Node *at)
+/*
+ * MAXACTION, counted as SystemTap 4.8 counts, so that a script stops at
+ * the same place:
+ *  - only the bodies that can run long are counted: those with a loop
+ *    (every body with -u); a call from a counted body to a body that is
+ *    not (or to an embedded-C function) charges the callee's statements
+ *    there, right after the call;
+ *  - each statement counts one (a block none), accumulated while the
+ *    code is generated and charged at the next check point: before an
+ *    if's condition, before a loop, at the end of a loop's body (which
+ *    counts one more per iteration), at break, continue, next and
+ *    return, at the end of an if branch, a try or catch body, and of
+ *    the handler or function;
+ *  - a for loop's increment counts once, charged after the loop.
+ */
+static bool has_loop(Node *n)
 {
-	indent(o, ind);
-	sb_printf(o, "if (unlikely((c->actionremaining -= %d) <= 0)) %s\n", n,
-		  fail_code("\"MAXACTION exceeded\"", where(at)));
+	if (!n)
+		return false;
+	switch (n->kind) {
+	case ND_WHILE:
+	case ND_FOR:
+	case ND_FOREACH:
+		return true;
+	case ND_BLOCK:
+		for (int i = 0; i < n->args.len; i++)
+			if (has_loop(n->args.items[i]))
+				return true;
+		return false;
+	case ND_IF:
+		return has_loop(n->then) || has_loop(n->els);
+	case ND_TRY:
+		return has_loop(n->body) || has_loop(n->els);
+	default:
+		return false;
+	}
 }
 
-/* A statement that is the body of a loop (every iteration is charged one
- * action, so that even `while (1) {}` ends) or of a branch. */
-static void gen_body(StrBuf *o, Node *n, int ind, bool loop, Node *at)
+static bool act_counted(Function *f)
+{
+	return f->body && (sess->unoptimized || has_loop(f->body));
+}
+
+/* What calls to uncounted functions in expression N cost. */
+static int calls_cost(Node *n, int depth)
+{
+	int c = 0;
+
+	if (!n)
+		return 0;
+	if (n->kind == ND_CALL && n->func && n->func->body &&
+	    !act_counted(n->func) && depth < 16)
+		c += stmt_cost(n->func->body, depth + 1);
+	c += calls_cost(n->lhs, depth) + calls_cost(n->rhs, depth) +
+	     calls_cost(n->cond, depth) + calls_cost(n->then, depth) +
+	     calls_cost(n->els, depth);
+	for (int i = 0; i < n->args.len; i++)
+		c += calls_cost(n->args.items[i], depth);
+	return c;
+}
+
+/* The actions of a body with no loop (an uncounted function's). */
+static int stmt_cost(Node *n, int depth)
+{
+	int c = 0;
+
+	if (!n)
+		return 0;
+	switch (n->kind) {
+	case ND_BLOCK:
+		for (int i = 0; i < n->args.len; i++)
+			c += stmt_cost(n->args.items[i], depth);
+		return c;
+	case ND_NULL_STMT:
+		return 0;
+	case ND_IF:
+		return 1 + calls_cost(n->cond, depth) +
+		       stmt_cost(n->then, depth) + stmt_cost(n->els, depth);
+	case ND_TRY:
+		return 1 + stmt_cost(n->body, depth) + stmt_cost(n->els, depth);
+	case ND_RETURN:
+	case ND_EXPR_STMT:
+		return 1 + calls_cost(n->lhs, depth);
+	case ND_BREAK:
+	case ND_CONTINUE:
+	case ND_NEXT:
+	case ND_DELETE:
+		return 1;
+	default:
+		return 1 + calls_cost(n, depth);
+	}
+}
+
+/* The check of N actions as C code, failing at AT. */
+static char *act_code(int n, Node *at)
+{
+	return format("if (unlikely((c->actionremaining -= %d) <= 0)) %s", n,
+		      fail_code("\"MAXACTION exceeded\"", where(at)));
+}
+
+/* Charge the actions counted so far, failing at AT. */
+static void gen_act(StrBuf *o, int ind, Node *at)
+{
+	if (!sc->counted || sc->pend <= 0)
+		return;
+	indent(o, ind);
+	sb_printf(o, "%s\n", act_code(sc->pend, at));
+	sc->pend = 0;
+}
+
+/* The body of a loop (ITER: it counts one per iteration) or of an if
+ * branch, charged at its end. */
+static void gen_body(StrBuf *o, Node *n, int ind, bool iter, Node *at)
 {
 	indent(o, ind - 1);
 	sb_puts(o, "{\n");
-	if (loop || n->kind != ND_BLOCK)
-		gen_act(o, ind, 1, loop ? at : n);
+	if (iter)
+		sc->pend++;
 	gen_stmt(o, n, ind);
+	gen_act(o, ind, n && n->kind != ND_NULL_STMT &&
+		!(n->kind == ND_BLOCK && !n->args.len) ? n : at);
 	indent(o, ind - 1);
 	sb_puts(o, "}\n");
 }
@@ -1194,6 +1310,8 @@ static void gen_foreach_hist(StrBuf *o, Node *n, int ind)
 	}
 	indent(o, ind + 1);
 	sb_printf(o, "%s_st%d = %s;\n", pre, t, p);
+	sc->pend++;
+	gen_act(o, ind + 1, n);
 	indent(o, ind + 1);
 	sb_printf(o, "for (_b%d = 0; _b%d < %s_sd.nbuckets; _b%d++) {\n", t, t,
 		  v->cname, t);
@@ -1203,7 +1321,7 @@ static void gen_foreach_hist(StrBuf *o, Node *n, int ind)
 		indent(o, ind + 3);
 		sb_puts(o, "break;\n");
 	}
-	gen_act(o, ind + 2, 1, n);
+	sc->pend++;
 	bind_foreach_var(o, ind + 2, n->keys.items[0], format("_b%d", t), TY_LONG);
 	if (n->value)
 		bind_foreach_var(o, ind + 2, n->value,
@@ -1212,6 +1330,7 @@ static void gen_foreach_hist(StrBuf *o, Node *n, int ind)
 	sc->loop_depth++;
 	gen_stmt(o, n->body, ind + 2);
 	sc->loop_depth--;
+	gen_act(o, ind + 2, n->body ? n->body : n);
 	indent(o, ind + 1);
 	sb_puts(o, "}\n");
 	indent(o, ind);
@@ -1272,6 +1391,8 @@ static void gen_foreach(StrBuf *o, Node *n, int ind)
 			  n->sort_column < 0 ? 0 : n->sort_column,
 			  n->sort_dir < 0 ? -1 : 1, n->sort_stat);
 	}
+	sc->pend++;
+	gen_act(o, ind + 1, n);
 	indent(o, ind + 1);
 	sb_printf(o, "for (_n%d = _stp_map_first(_m%d); _n%d; _n%d = _stp_map_next(_m%d, _n%d)) {\n",
 		  t, t, t, t, t, t);
@@ -1288,7 +1409,7 @@ static void gen_foreach(StrBuf *o, Node *n, int ind)
 		indent(o, ind + 3);
 		sb_puts(o, "break;\n");
 	}
-	gen_act(o, ind + 2, 1, n);
+	sc->pend++;
 	for (int i = 0; i < n->keys.len; i++) {
 		Node *k = n->keys.items[i];
 		bool str = v->index_types[i] == TY_STRING;
@@ -1305,6 +1426,7 @@ static void gen_foreach(StrBuf *o, Node *n, int ind)
 	sc->loop_depth++;
 	gen_stmt(o, n->body, ind + 2);
 	sc->loop_depth--;
+	gen_act(o, ind + 2, n->body ? n->body : n);
 	indent(o, ind + 1);
 	sb_puts(o, "}\n");
 	indent(o, ind);
@@ -1320,7 +1442,10 @@ static void gen_try(StrBuf *o, Node *n, int ind)
 	sb_printf(o, "{ /* try */ %s\n", loc_comment(n->tok));
 	sc->errlabel = lbl;
 	gen_stmt(o, n->body, ind + 1);
+	gen_act(o, ind + 1, n->body);
 	sc->errlabel = saved;
+	sc->pend++;
+	gen_act(o, ind + 1, n);
 	indent(o, ind + 1);
 	sb_printf(o, "goto end_try_%d;\n", t);
 	indent(o, ind);
@@ -1336,8 +1461,10 @@ static void gen_try(StrBuf *o, Node *n, int ind)
 	sb_puts(o, "c->last_stmt = NULL;\n");
 	indent(o, ind + 1);
 	sb_puts(o, "c->ncallers = 0;\n");
-	if (n->els)
+	if (n->els) {
 		gen_stmt(o, n->els, ind + 1);
+		gen_act(o, ind + 1, n->els);
+	}
 	indent(o, ind);
 	sb_printf(o, "end_try_%d: ;\n", t);
 	indent(o, ind);
@@ -1349,28 +1476,24 @@ static void gen_stmt(StrBuf *o, Node *n, int ind)
 	if (!n)
 		return;
 	switch (n->kind) {
-	case ND_BLOCK: {
-		int count = 0;
-		for (int i = 0; i < n->args.len; i++)
-			if (n->args.items[i]->kind != ND_BLOCK)
-				count++;
+	case ND_BLOCK:
 		indent(o, ind);
 		sb_puts(o, "{\n");
-		if (count)
-			gen_act(o, ind + 1, count, n->args.items[0]);
 		for (int i = 0; i < n->args.len; i++)
 			gen_stmt(o, n->args.items[i], ind + 1);
 		indent(o, ind);
 		sb_puts(o, "}\n");
 		return;
-	}
 	case ND_EXPR_STMT:
 		indent(o, ind);
 		sb_printf(o, "(void)%s; %s\n", gen_expr(n->lhs), loc_comment(n->tok));
+		sc->pend++;
 		return;
 	case ND_NULL_STMT:
 		return;
 	case ND_IF:
+		sc->pend++;
+		gen_act(o, ind, n);
 		indent(o, ind);
 		sb_printf(o, "if (%s) %s\n", gen_expr(n->cond), loc_comment(n->tok));
 		gen_body(o, n->then, ind + 1, false, n);
@@ -1381,6 +1504,8 @@ static void gen_stmt(StrBuf *o, Node *n, int ind)
 		}
 		return;
 	case ND_WHILE:
+		sc->pend++;
+		gen_act(o, ind, n);
 		indent(o, ind);
 		sb_printf(o, "while (%s) %s\n", gen_expr(n->cond), loc_comment(n->tok));
 		sc->loop_depth++;
@@ -1388,15 +1513,23 @@ static void gen_stmt(StrBuf *o, Node *n, int ind)
 		sc->loop_depth--;
 		return;
 	case ND_FOR:
+		if (n->init) {
+			indent(o, ind);
+			sb_printf(o, "(void)%s;\n", gen_expr(n->init));
+			sc->pend++;
+		}
+		sc->pend++;
+		gen_act(o, ind, n);
 		indent(o, ind);
-		sb_printf(o, "for (%s; %s; %s) %s\n",
-			  n->init ? format("(void)%s", gen_expr(n->init)) : "",
+		sb_printf(o, "for (; %s; %s) %s\n",
 			  n->cond ? gen_expr(n->cond) : "",
 			  n->inc ? format("(void)%s", gen_expr(n->inc)) : "",
 			  loc_comment(n->tok));
 		sc->loop_depth++;
 		gen_body(o, n->body, ind + 1, true, n);
 		sc->loop_depth--;
+		if (n->inc)	/* counted once, as SystemTap does */
+			sc->pend++;
 		return;
 	case ND_FOREACH:
 		gen_foreach(o, n, ind);
@@ -1409,14 +1542,30 @@ static void gen_stmt(StrBuf *o, Node *n, int ind)
 			return;
 		}
 		indent(o, ind);
+		sb_puts(o, "{\n");
+		sc->pend++;
+		gen_act(o, ind + 1, n);
+		indent(o, ind + 1);
 		sb_puts(o, n->kind == ND_BREAK ? "break;\n" : "continue;\n");
+		indent(o, ind);
+		sb_puts(o, "}\n");
 		return;
 	case ND_NEXT:
 		indent(o, ind);
+		sb_printf(o, "{ %s\n", loc_comment(n->tok));
+		sc->pend++;
+		gen_act(o, ind + 1, n);
+		indent(o, ind + 1);
 		if (sc->func)   /* on to the next overload */
-			sb_printf(o, "{ c->next = 1; goto out; } %s\n", loc_comment(n->tok));
+			sb_puts(o, "c->next = 1;\n");
 		else
-			sb_printf(o, "goto out; %s\n", loc_comment(n->tok));
+			sb_puts(o, "goto out;\n");
+		if (sc->func) {
+			indent(o, ind + 1);
+			sb_puts(o, "goto out;\n");
+		}
+		indent(o, ind);
+		sb_puts(o, "}\n");
 		return;
 	case ND_RETURN:
 		if (!sc->func) {
@@ -1424,17 +1573,22 @@ static void gen_stmt(StrBuf *o, Node *n, int ind)
 			return;
 		}
 		indent(o, ind);
+		sb_printf(o, "{ %s\n", loc_comment(n->tok));
+		indent(o, ind + 1);
 		if (n->lhs && sc->func->type == TY_STRING)
-			sb_printf(o, "{ _stp_strcpy(ret, %s); goto out; } %s\n",
-				  gen_expr(n->lhs), loc_comment(n->tok));
+			sb_printf(o, "_stp_strcpy(ret, %s);\n", gen_expr(n->lhs));
 		else if (n->lhs)
-			sb_printf(o, "{ ret = %s; goto out; } %s\n",
-				  gen_expr(n->lhs), loc_comment(n->tok));
-		else
-			sb_printf(o, "goto out; %s\n", loc_comment(n->tok));
+			sb_printf(o, "ret = %s;\n", gen_expr(n->lhs));
+		sc->pend++;
+		gen_act(o, ind + 1, n);
+		indent(o, ind + 1);
+		sb_puts(o, "goto out;\n");
+		indent(o, ind);
+		sb_puts(o, "}\n");
 		return;
 	case ND_DELETE:
 		gen_delete(o, n, ind);
+		sc->pend++;
 		return;
 	case ND_TRY:
 		gen_try(o, n, ind);
@@ -1443,6 +1597,7 @@ static void gen_stmt(StrBuf *o, Node *n, int ind)
 		/* an expression used as a statement */
 		indent(o, ind);
 		sb_printf(o, "(void)%s;\n", gen_expr(n));
+		sc->pend++;
 		return;
 	}
 }
@@ -1555,7 +1710,9 @@ static void gen_script_function(Function *f)
 		declare_var(&s, vec_get(&all, i));
 
 	StrBuf body = {0};
+	s.counted = act_counted(f) && !sess->suppress_time_limits;
 	gen_stmt(&body, f->body, 1);
+	gen_act(&body, 1, f->body);
 
 	char *sname = format("stp_fr_%s", f->cname);
 	sb_printf(&frames, "struct %s { /* function %s */\n%s\tchar __dummy;\n};\n",
@@ -1609,7 +1766,10 @@ static void gen_handler(Handler *h)
 		declare_var(&s, vec_get(&h->locals, i));
 
 	StrBuf body = {0};
+	s.counted = (sess->unoptimized || has_loop(h->body)) &&
+		    !sess->suppress_time_limits;
 	gen_stmt(&body, h->body, 1);
+	gen_act(&body, 1, h->body);
 
 	h->cname = format("stp_handler_%d", h->index);
 	char *sname = format("stp_pl_%d", h->index);
@@ -2072,6 +2232,10 @@ bool translate(FILE *out)
 	if (regexes.len)
 		fprintf(out, "#define STP_REGEX_MAXPROG %d\n#define STP_REGEX_MAXCAP %d\n",
 			re_maxprog, re_maxcap);
+	if (sess->suppress_time_limits)
+		fputs("#define STAP_SUPPRESS_TIME_LIMITS_ENABLE 1\n", out);
+	if (sess->suppress_handler_errors)
+		fputs("#define STAP_SUPPRESS_HANDLER_ERRORS 1\n", out);
 	fputs("#include \"runtime.h\"\n\n", out);
 	fprintf(out, "#ifndef MAXNESTING\n#define MAXNESTING %d\n#endif\n\n", nesting);
 

@@ -384,14 +384,24 @@ static int handle_cmd(struct session *s)
 	}
 	switch (m.h.type) {
 	case STP_STARTED: {
-		s32 rc = 0;
+		struct _stp_msg_started st = { 0 };
 
-		if (m.h.len >= sizeof(rc))
-			memcpy(&rc, payload, sizeof(rc));
-		dbg(1, "STP_STARTED rc %d", rc);
+		memcpy(&st, payload, m.h.len < sizeof(st) ? m.h.len :
+		       sizeof(st));
+		dbg(1, "STP_STARTED rc %d", st.rc);
+		if (m.h.len >= sizeof(st) && st.tried)
+			dbg(1, "%u probes registered, %u failed%s", st.armed,
+			    st.failed, st.rc == -EINTR ?
+			    " (registration interrupted, the probes registered were removed)" :
+			    "");
 		s->started = 1;
-		if (rc) {
-			msg("the module could not start: %s", strerror(-rc));
+		if (st.rc == -EINTR && stop_signals) {
+			/* the stop signal came while the module armed */
+			s->stop_by_sig = 1;
+			send_stop(s, "signal during registration");
+		} else if (st.rc) {
+			msg("the module could not start: %s",
+			    strerror(-st.rc));
 			s->errors++;
 			send_stop(s, "start failed");
 		}
@@ -786,6 +796,7 @@ int main(int argc, char **argv)
 			     .release_fd = -1 };
 	struct output opt = { .index = -1 };
 	int c, err = 0, sz, background = 0;
+	sigset_t hold;
 	char *end;
 
 	while ((c = getopt(argc, argv, "+vwo:S:DLAt:T:R:h")) != -1) {
@@ -883,7 +894,17 @@ int main(int argc, char **argv)
 		goto out_close_data;
 
 	dbg(1, "starting the session of module '%s'", s.name);
+	/*
+	 * The module arms its probes in this write; any signal pending
+	 * interrupts it (the module then undoes what it armed), so only
+	 * those that stop a session may come in meanwhile.
+	 */
+	sigemptyset(&hold);
+	sigaddset(&hold, SIGQUIT);
+	sigaddset(&hold, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &hold, NULL);
 	err = send_msg(&s, STP_START);
+	sigprocmask(SIG_UNBLOCK, &hold, NULL);
 	if (err) {
 		msg("cannot send STP_START: %s", strerror(-err));
 		goto out_close_data;

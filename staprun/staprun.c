@@ -609,6 +609,8 @@ static const char *insert_hint(int err)
 		return " (module loading is disabled or not permitted)";
 	case ENOSYS:
 		return " (this kernel does not support loadable modules)";
+	case ENOMEM:
+		return " (out of memory, or more than the module's STP_MAXMEMORY: see the kernel log)";
 	case EKEYREJECTED:
 	case ENOKEY:
 		return " (the kernel requires signed modules)";
