@@ -92,7 +92,7 @@ bool elaborate(void)
 			return false;
 		}
 	}
-	if (!sess->no_global_display)
+	if (!sess->no_global_display && sess->semantic_errors == errors)
 		add_global_display();
 	if (sess->semantic_errors == errors && !check_global_settings())
 		return false;

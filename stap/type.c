@@ -68,6 +68,8 @@ static void unify_index(Var *v, int i, Type t, Token *at)
 
 static void set_arity(Var *v, int arity, Token *at)
 {
+	if (arity > 9)		/* bind.c said so: at most 9 index columns */
+		return;
 	if (v->arity < 0) {
 		v->arity = arity;
 		changed = true;
