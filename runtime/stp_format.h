@@ -80,8 +80,23 @@ static inline void _stp_sink_puts(struct stp_sink *s, const char *str)
 
 static __maybe_unused void _stp_sink_pad(struct stp_sink *s, char ch, int n)
 {
-	while (n-- > 0)
-		_stp_sink_putc(s, ch);
+	while (n > 0) {
+		unsigned int room = s->cap - s->len;
+
+		if (room == 0) {
+			if (!s->flush)
+				return;
+			s->flush(s);
+			room = s->cap - s->len;
+			if (room == 0)
+				return;
+		}
+		if (room > (unsigned int)n)
+			room = n;
+		memset(s->buf + s->len, ch, room);
+		s->len += room;
+		n -= room;
+	}
 }
 
 /*

@@ -275,7 +275,7 @@ static __maybe_unused int64_t _stp_hist_label(const struct stp_stat_desc *sd, in
 static __maybe_unused void _stp_stat_print_hist(struct stp_sink *s, const struct stp_stat *st,
 				 const struct stp_stat_desc *sd)
 {
-	int lo = -1, hi = -1, i, k, val_width = 5, eliding = 0;
+	int lo = -1, hi = -1, i, k, val_width = 5, cnt_width, eliding = 0;
 	int first = 0, last = sd->nbuckets - 1;
 	int64_t maxcount = 0, scale = 1;
 
@@ -307,6 +307,7 @@ static __maybe_unused void _stp_stat_print_hist(struct stp_sink *s, const struct
 	hi = hi + HIST_ELISION > last ? last : hi + HIST_ELISION;
 	if (maxcount > HIST_WIDTH)
 		scale = (maxcount + HIST_WIDTH - 1) / HIST_WIDTH;
+	cnt_width = _stp_num_width(maxcount);	/* counts right-aligned */
 
 	for (i = lo; i <= hi; i++) {
 		int w = _stp_num_width(_stp_hist_label(sd, i));
@@ -352,7 +353,7 @@ static __maybe_unused void _stp_stat_print_hist(struct stp_sink *s, const struct
 		_stp_sink_pad(s, '@', bar);
 		_stp_sink_pad(s, ' ', HIST_WIDTH - bar);
 		_stp_sink_putc(s, ' ');
-		_stp_fmt_long(s, cnt, 'd', 0, -1, -1);
+		_stp_fmt_long(s, cnt, 'd', 0, cnt_width, -1);
 		_stp_sink_putc(s, '\n');
 	}
 	_stp_sink_putc(s, '\n');

@@ -8,6 +8,20 @@
 
 #include "stap.h"
 
+/* A width or precision; a huge one saturates (the runtime clamps it) */
+static const char *digits(const char *p, int *out)
+{
+	int n = 0;
+
+	while (isdigit((unsigned char)*p)) {
+		n = n * 10 + (*p++ - '0');
+		if (n > 99999999)
+			n = 99999999;
+	}
+	*out = n;
+	return p;
+}
+
 int parse_format(const char *fmt, FmtSpec **specs, const char **errmsg)
 {
 	Vec v = {0};
@@ -48,8 +62,7 @@ int parse_format(const char *fmt, FmtSpec **specs, const char **errmsg)
 			p++;
 		} else if (isdigit((unsigned char)*p)) {
 			s->width = 0;
-			while (isdigit((unsigned char)*p))
-				s->width = s->width * 10 + (*p++ - '0');
+			p = digits(p, &s->width);
 		}
 		if (*p == '.') {
 			p++;
@@ -58,8 +71,7 @@ int parse_format(const char *fmt, FmtSpec **specs, const char **errmsg)
 				p++;
 			} else {
 				s->precision = 0;
-				while (isdigit((unsigned char)*p))
-					s->precision = s->precision * 10 + (*p++ - '0');
+				p = digits(p, &s->precision);
 			}
 		}
 		if (*p == 'l')          /* one 'l', as SystemTap: no h, L, ll */
