@@ -12,6 +12,35 @@ static inline long _stp_kread(void *dst, unsigned long addr, size_t n)
 	return copy_from_kernel_nofault(dst, (const void *)addr, n);
 }
 
+/*
+ * Write N bytes of kernel memory at ADDR without faulting: what
+ * copy_to_kernel_nofault does, which the kernel does not export.  User
+ * and non-canonical addresses are refused first (a #GP in a uaccess
+ * fixup warns); read-only pages fault and are refused by the fixup.
+ */
+static __maybe_unused long _stp_kwrite(unsigned long addr, const void *src, size_t n)
+{
+	const char *p = src;
+
+	if (addr < TASK_SIZE_MAX || addr + n < addr ||
+	    !__is_canonical_address(addr, boot_cpu_data.x86_virt_bits))
+		return -EFAULT;
+	pagefault_disable();
+	for (; n >= 8; n -= 8, addr += 8, p += 8)
+		__put_kernel_nofault((void *)addr, p, u64, fault);
+	for (; n >= 4; n -= 4, addr += 4, p += 4)
+		__put_kernel_nofault((void *)addr, p, u32, fault);
+	for (; n >= 2; n -= 2, addr += 2, p += 2)
+		__put_kernel_nofault((void *)addr, p, u16, fault);
+	for (; n; n--, addr++, p++)
+		__put_kernel_nofault((void *)addr, p, u8, fault);
+	pagefault_enable();
+	return 0;
+fault:
+	pagefault_enable();
+	return -EFAULT;
+}
+
 static inline long _stp_uread(void *dst, unsigned long addr, size_t n)
 {
 	return copy_from_user_nofault(dst, (const void __user *)addr, n);
@@ -273,7 +302,7 @@ static __maybe_unused void _stp_tv_write(struct context *c, unsigned long addr,
 	case 4: v.w = val; break;
 	default: v.q = val; break;
 	}
-	if (copy_to_kernel_nofault((void *)addr, &v, size))
+	if (_stp_kwrite(addr, &v, size))
 		_stp_cerror(c, "kernel write fault at 0x%016lx (addr)", addr);
 }
 

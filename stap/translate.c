@@ -2254,9 +2254,7 @@ bool translate(FILE *out)
 	if (regexes.len)
 		fprintf(out, "#include \"stp_regex.h\"\n%s", retabs.buf);
 	fputc('\n', out);
-	fputs("#define CONTEXT c\n"
-	      "#define STAP_ERROR(...) do { _stp_cerror(c, __VA_ARGS__); goto out; } while (0)\n"
-	      "#define STAP_PRINTF(fmt, ...) _stp_printf(fmt, ##__VA_ARGS__)\n\n", out);
+	fputs("#include \"stp_embed.h\"\n\n", out);
 	for (int i = 0; i < sess->used_embeds.len; i++) {
 		Token *t = vec_get(&sess->used_embeds, i);
 		fprintf(out, "%s\n%s\n", loc_comment(t), t->str);
