@@ -58,10 +58,31 @@ static DEFINE_PER_CPU(struct context *, _stp_ctx);
  * unlocked instruction that interrupts and NMIs cannot split. */
 static DEFINE_PER_CPU(int, _stp_busy);
 
+/* Everything printed so far, as one output record (a handler's end). */
 static __maybe_unused void _stp_print_flush_sink(struct stp_sink *s)
 {
 	_stp_data_write(s->buf, s->len);
 	s->len = 0;
+}
+
+/*
+ * The print buffer is full in the middle of a handler: out with its
+ * complete lines only, so that a record the transport must drop takes
+ * whole lines with it and never cuts or merges one.  A line longer than
+ * the whole buffer goes out in pieces.
+ */
+static __maybe_unused void _stp_print_flush_lines(struct stp_sink *s)
+{
+	unsigned int n = s->len;
+
+	while (n && s->buf[n - 1] != '\n')
+		n--;
+	if (!n)
+		n = s->len;
+
+	_stp_data_write(s->buf, n);
+	memmove(s->buf, s->buf + n, s->len - n);
+	s->len -= n;
 }
 
 static __maybe_unused void _stp_free_contexts(void)
@@ -88,7 +109,7 @@ static __maybe_unused int _stp_alloc_contexts(void)
 		}
 		c->psink.buf = c->pbuf;
 		c->psink.cap = sizeof(c->pbuf);
-		c->psink.flush = _stp_print_flush_sink;
+		c->psink.flush = _stp_print_flush_lines;
 		per_cpu(_stp_ctx, cpu) = c;
 	}
 	return 0;
@@ -344,7 +365,7 @@ static __maybe_unused __printf(1, 2) void _stp_printf(const char *fmt, ...)
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	if (n >= (int)(s->cap - s->len))
-		_stp_print_flush_sink(s);
+		_stp_print_flush_lines(s);
 	p = s->buf + s->len;
 	va_start(ap, fmt);
 	n = vscnprintf(p, s->cap - s->len, fmt, ap);

@@ -97,7 +97,7 @@ static int _stp_handle_start(void)
 static void _stp_handle_stop(void)
 {
 	struct _stp_msg_stopped st;
-	unsigned long records;
+	unsigned long records, lines;
 	int errors, skipped;
 	u64 dropped;
 
@@ -117,7 +117,7 @@ static void _stp_handle_stop(void)
 
 	errors = atomic_read(&_stp_error_count);
 	skipped = atomic_read(&_stp_skipped_count);
-	dropped = _stp_data_dropped(&records);
+	dropped = _stp_data_dropped(&records, &lines);
 	if (atomic_read(&_stp_ctl_dropped))
 		_stp_warn_final("%d warning and error messages were dropped",
 				atomic_read(&_stp_ctl_dropped));
@@ -125,8 +125,8 @@ static void _stp_handle_stop(void)
 		_stp_warn_final("Number of errors: %d, skipped probes: %d",
 				errors, skipped);
 	if (records)
-		_stp_warn_final("There were %lu transport failures. Try stap -s to increase the buffer size from %lu.",
-				records,
+		_stp_warn_final("There were %lu transport failures (%lu lines of output lost). Try stap -s to increase the buffer size from %lu.",
+				records, lines,
 				_stp_rings ? _stp_rings[0].size >> 20 : 0UL);
 	st.nerrors = errors;
 	st.nskipped = skipped;

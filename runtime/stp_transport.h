@@ -52,6 +52,7 @@ struct _stp_ring {
 	unsigned long tail;	/* bytes consumed (reader) */
 	unsigned long dropped_bytes;
 	unsigned long dropped_records;
+	unsigned long dropped_lines;	/* '\n' in the dropped records */
 	/* bulk mode: the record .data_N is in the middle of */
 	int rd_in;		/* a record is being read */
 	unsigned int rd_hdr_off;	/* bytes of rd_hdr delivered */
@@ -128,8 +129,14 @@ static __maybe_unused void _stp_data_write(const char *buf, unsigned long len)
 	if (need > r->size - (head - smp_load_acquire(&r->tail))) {
 		if (!READ_ONCE(_stp_flight) || need > r->size ||
 		    atomic_read(&_stp_data_readers)) {
+			const char *p = buf, *end = buf + len;
+
 			r->dropped_bytes += len;
 			r->dropped_records++;
+			while ((p = memchr(p, '\n', end - p))) {
+				r->dropped_lines++;
+				p++;
+			}
 			return;
 		}
 		/*
@@ -381,17 +388,19 @@ static __maybe_unused __poll_t _stp_data_poll(struct file *file, poll_table *wai
 	return 0;
 }
 
-static __maybe_unused u64 _stp_data_dropped(unsigned long *records)
+static __maybe_unused u64 _stp_data_dropped(unsigned long *records,
+					     unsigned long *lines)
 {
 	u64 bytes = 0;
 	int cpu;
 
-	*records = 0;
+	*records = *lines = 0;
 	if (!_stp_rings)
 		return 0;
 	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
 		bytes += _stp_rings[cpu].dropped_bytes;
 		*records += _stp_rings[cpu].dropped_records;
+		*lines += _stp_rings[cpu].dropped_lines;
 	}
 	return bytes;
 }

@@ -85,6 +85,7 @@ static int sig_write_fd = -1;
 static volatile sig_atomic_t stop_signals;	/* SIGINT/SIGTERM/SIGHUP seen */
 
 static void send_stop(struct session *s, const char *why);
+static void drain_output(struct session *s, int max);
 
 /*
  * Write the script's output.  A reader that does not read (a full pipe)
@@ -411,6 +412,9 @@ static int handle_cmd(struct session *s)
 		oob_text(s, payload, m.h.len);
 		break;
 	case STP_REQUEST_EXIT:
+		/* No handler runs any more: make room for the end probes'
+		 * output by taking what the buffers hold (bounded: 1 GiB). */
+		drain_output(s, 16384);
 		send_stop(s, "exit requested by the module");
 		break;
 	case STP_SYSTEM:
@@ -520,20 +524,26 @@ static int on_stop_signal(struct session *s, int sig)
 
 /* Leave the module running (-L, -F, SIGQUIT): take what output is there,
  * then close the channels; staprun leaves the module loaded. */
-static int detach(struct session *s)
+/* Take the output that is there now, up to MAX reads per stream. */
+static void drain_output(struct session *s, int max)
 {
 	int i, k;
 
 	for (k = 0; k < s->nst; k++) {
 		struct stream *t = &s->st[k];
 
-		for (i = 0; i < 1024 && !t->eof; i++) {
+		for (i = 0; i < max && !t->eof; i++) {
 			struct pollfd p = { t->fd, POLLIN, 0 };
 
 			if (poll(&p, 1, 0) != 1 || handle_data(s, t))
 				break;
 		}
 	}
+}
+
+static int detach(struct session *s)
+{
+	drain_output(s, 1024);
 	if (s->oob_partial) {
 		oob_line(s, s->oob_partial, strlen(s->oob_partial));
 		write_all(STDERR_FILENO, "\n", 1);
