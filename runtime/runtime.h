@@ -39,6 +39,9 @@
 #include <linux/perf_event.h>
 #include <linux/cpu.h>
 #include <linux/kallsyms.h>
+#include <linux/ftrace.h>
+#include <linux/sort.h>
+#include <linux/bsearch.h>
 #include <asm/word-at-a-time.h>
 
 #define STP_MODULE_NAME KBUILD_MODNAME
@@ -190,6 +193,7 @@ struct stp_probe {
 struct stp_arm_result {
 	int tried;			/* probes tried */
 	int armed;			/* of which armed */
+	int batched;			/* of those, through one ftrace_ops */
 	int rc;				/* the last error */
 	int stop;			/* arming stopped: STP_ARM_* */
 };

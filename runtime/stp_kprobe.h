@@ -24,7 +24,8 @@ struct stp_kprobe {
 	int (*eh)(struct kretprobe_instance *ri, struct pt_regs *regs);
 	size_t data_size;
 	int optional;
-	int registered;
+	int entry;			/* at a function's first instruction */
+	int registered;			/* 1: a kprobe, 2: batched (ftrace) */
 	union {
 		struct kprobe kp;
 		struct kretprobe rp;
@@ -118,6 +119,237 @@ static int _stp_register_kprobe(struct stp_kprobe *k)
 	}
 }
 
+/*
+ * Batched function entry probes.  Registering a kprobe costs an ftrace
+ * filter update and text patching each (about 30 ms in the test VM);
+ * with STP_FTRACE_MIN (8) or more probes at the first instruction of kernel
+ * functions, they are armed instead as one ftrace_ops whose filter holds
+ * all their addresses: one update for the whole set.  A function ftrace
+ * refuses (notrace, not in available_filter_functions) keeps its kprobe.
+ * The handler runs as a kprobe pre-handler would, with the registers
+ * saved by ftrace and regs->ip where a kprobe's int3 would leave it.
+ *
+ * The addresses: the kernel exports no name lookup, so one walk of
+ * kallsyms (kallsyms_on_each_symbol, found with a kprobe, as register_
+ * kprobe itself finds names) resolves them all, the first symbol of a
+ * name winning as for a kprobe; DWARF-placed probes ("_stext" + offset)
+ * are relative to the _stext found.  -DSTP_FTRACE_MIN=0 turns this off.
+ */
+#ifndef STP_FTRACE_MIN
+#define STP_FTRACE_MIN 8
+#endif
+
+#if defined(CONFIG_DYNAMIC_FTRACE_WITH_REGS) && defined(CONFIG_KALLSYMS) && \
+	STP_FTRACE_MIN > 0
+
+struct stp_fsite {
+	unsigned long addr;
+	struct stp_kprobe *k;
+};
+
+static struct stp_fsite *_stp_fsites;
+static int _stp_nfsites;
+static int _stp_fops_on;		/* registered */
+static int _stp_fops_filtered;		/* its filter may hold addresses */
+
+static int _stp_fsite_cmp(const void *a, const void *b)
+{
+	const struct stp_fsite *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static int _stp_fsite_name_cmp(const void *a, const void *b)
+{
+	const struct stp_fsite *x = a, *y = b;
+
+	return strcmp(x->k->symbol, y->k->symbol);
+}
+
+static void notrace _stp_ftrace_func(unsigned long ip, unsigned long parent_ip,
+				     struct ftrace_ops *op,
+				     struct ftrace_regs *fregs)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+	int lo = 0, hi = _stp_nfsites;
+	unsigned long saved_ip;
+
+	if (unlikely(!regs))
+		return;
+	while (lo < hi) {	/* the first site at IP */
+		int mid = (lo + hi) / 2;
+
+		if (_stp_fsites[mid].addr < ip)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	saved_ip = instruction_pointer(regs);
+	instruction_pointer_set(regs, ip + sizeof(kprobe_opcode_t));
+	for (; lo < _stp_nfsites && _stp_fsites[lo].addr == ip; lo++) {
+		struct stp_kprobe *k = _stp_fsites[lo].k;
+
+		k->pre(&k->u.kp, regs);
+	}
+	instruction_pointer_set(regs, saved_ip);
+}
+
+static struct ftrace_ops _stp_fops = {
+	.func = _stp_ftrace_func,
+	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_RECURSION,
+};
+
+static int _stp_kprobe_batchable(const struct stp_kprobe *k)
+{
+	if (k->ret || !k->symbol[0] || strchr(k->symbol, ':'))
+		return 0;
+	return !strcmp(k->symbol, "_stext") ? k->entry : !k->offset;
+}
+
+/* A kernel function's address through a kprobe registered on it. */
+static unsigned long _stp_kprobe_addr(const char *name)
+{
+	struct kprobe kp = { .symbol_name = name };
+	unsigned long addr;
+
+	if (register_kprobe(&kp))
+		return 0;
+	addr = (unsigned long)kp.addr;
+	unregister_kprobe(&kp);
+	return addr;
+}
+
+/* kallsyms_on_each_symbol: for each symbol, give the sites (sorted by
+ * name) of that name their address, if they have none yet. */
+static int _stp_fsite_sym(void *data, const char *name, struct module *mod,
+			  unsigned long addr)
+{
+	struct stp_kprobe key_k = { .symbol = name };
+	struct stp_fsite key = { .k = &key_k }, *f;
+
+	f = bsearch(&key, _stp_fsites, _stp_nfsites, sizeof(*f),
+		    _stp_fsite_name_cmp);
+	if (!f)
+		return 0;
+	while (f > _stp_fsites && !strcmp(f[-1].k->symbol, name))
+		f--;
+	for (; f < _stp_fsites + _stp_nfsites && !strcmp(f->k->symbol, name); f++)
+		if (!f->addr)
+			f->addr = addr + f->k->offset;
+	return 0;
+}
+
+/* Put the ADDRS[0..N) ftrace accepts into the filter, in as few calls as
+ * an invalid address allows (one bad address fails a whole call); the
+ * refused ones become 0. */
+static void _stp_fops_filter(unsigned long *addrs, int n)
+{
+	_stp_fops_filtered = 1;
+	if (!n || !ftrace_set_filter_ips(&_stp_fops, addrs, n, 0, 0))
+		return;
+	if (n == 1) {
+		addrs[0] = 0;
+		return;
+	}
+	_stp_fops_filter(addrs, n / 2);
+	_stp_fops_filter(addrs + n / 2, n - n / 2);
+}
+
+/* Idempotent, as every disarm (ftrace_free_filter is not). */
+static void _stp_kprobes_ftrace_disarm(void)
+{
+	if (_stp_fops_on) {
+		unregister_ftrace_function(&_stp_fops);
+		_stp_fops_on = 0;
+	}
+	if (_stp_fops_filtered) {
+		ftrace_free_filter(&_stp_fops);
+		_stp_fops_filtered = 0;
+	}
+	kvfree(_stp_fsites);
+	_stp_fsites = NULL;
+	_stp_nfsites = 0;
+}
+/* Arm what can be batched, counting into R. */
+static void _stp_kprobes_ftrace_arm(struct stp_kprobe *table,
+				    struct stp_arm_result *r)
+{
+	int (*each)(int (*)(void *, const char *, struct module *,
+			    unsigned long), void *);
+	struct stp_kprobe *k;
+	unsigned long *addrs = NULL, prev;
+	int n = 0, i, j;
+
+	for (k = table; k->probe; k++)
+		n += _stp_kprobe_batchable(k);
+	if (n < STP_FTRACE_MIN)
+		return;
+	each = (void *)_stp_kprobe_addr("kallsyms_on_each_symbol");
+	if (!each)
+		return;
+	_stp_fsites = kvcalloc(n, sizeof(*_stp_fsites), GFP_KERNEL);
+	addrs = kvcalloc(n, sizeof(*addrs), GFP_KERNEL);
+	if (!_stp_fsites || !addrs)
+		goto fail;
+	for (i = 0, k = table; k->probe; k++)
+		if (_stp_kprobe_batchable(k))
+			_stp_fsites[i++].k = k;
+	_stp_nfsites = n;
+	sort(_stp_fsites, n, sizeof(*_stp_fsites), _stp_fsite_name_cmp, NULL);
+	each(_stp_fsite_sym, NULL);
+	if (_stp_arm_stopped(r))
+		goto fail;
+	sort(_stp_fsites, n, sizeof(*_stp_fsites), _stp_fsite_cmp, NULL);
+	for (i = j = 0; i < n; i++)	/* each address once */
+		if (_stp_fsites[i].addr &&
+		    (!j || addrs[j - 1] != _stp_fsites[i].addr))
+			addrs[j++] = _stp_fsites[i].addr;
+	_stp_fops_filter(addrs, j);
+	/* keep the sites ftrace took: ADDRS[j] is the J-th distinct
+	 * address of the sorted sites, 0 where refused */
+	for (i = 0, j = -1, prev = 0; i < n; i++) {
+		if (!_stp_fsites[i].addr)
+			continue;	/* no such symbol: the kprobe says so */
+		if (_stp_fsites[i].addr != prev) {
+			prev = _stp_fsites[i].addr;
+			j++;
+		}
+		if (!addrs[j])
+			_stp_fsites[i].k = NULL;
+	}
+	for (i = j = 0; i < n; i++)
+		if (_stp_fsites[i].addr && _stp_fsites[i].k)
+			_stp_fsites[j++] = _stp_fsites[i];
+	_stp_nfsites = j;
+	if (!j || register_ftrace_function(&_stp_fops))
+		goto fail;
+	_stp_fops_on = 1;
+	for (i = 0; i < _stp_nfsites; i++) {
+		k = _stp_fsites[i].k;
+		k->u.kp.addr = (kprobe_opcode_t *)_stp_fsites[i].addr;
+		k->registered = 2;
+		_stp_probe_armed_at(r, k->probe, 0, k->optional, k->symbol,
+				    k->offset);
+		r->batched++;
+	}
+	kvfree(addrs);
+	return;
+fail:
+	kvfree(addrs);
+	_stp_kprobes_ftrace_disarm();
+}
+
+#else
+static void _stp_kprobes_ftrace_arm(struct stp_kprobe *table,
+				    struct stp_arm_result *r)
+{
+}
+
+static void _stp_kprobes_ftrace_disarm(void)
+{
+}
+#endif
+
 static void _stp_kprobes_disarm(void *table)
 {
 	struct kprobe **kps = NULL;
@@ -129,7 +361,10 @@ static void _stp_kprobes_disarm(void *table)
 		n++;
 	kps = kcalloc(n, sizeof(*kps), GFP_KERNEL);
 	rps = kcalloc(n, sizeof(*rps), GFP_KERNEL);
+	_stp_kprobes_ftrace_disarm();
 	for (k = table; k->probe; k++) {
+		if (k->registered == 2)		/* batched */
+			k->registered = 0;
 		if (!k->registered)
 			continue;
 		if (kps && rps) {
@@ -157,8 +392,11 @@ static void _stp_kprobes_arm(void *table, struct stp_arm_result *r)
 {
 	struct stp_kprobe *k;
 
+	_stp_kprobes_ftrace_arm(table, r);
 	for (k = table; k->probe && !_stp_arm_stopped(r); k++)
-		if (!_stp_probe_armed_at(r, k->probe, _stp_register_kprobe(k),
+		if (k->registered)
+			continue;
+		else if (!_stp_probe_armed_at(r, k->probe, _stp_register_kprobe(k),
 					 k->optional, k->symbol, k->offset))
 			k->registered = 1;
 }

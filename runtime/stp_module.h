@@ -84,11 +84,16 @@ static int _stp_handle_start(void)
 	_stp_run_be_list(_stp_begin_probes, STP_SESSION_STARTING);
 	atomic_cmpxchg(&_stp_session_state, STP_SESSION_STARTING,
 		       STP_SESSION_RUNNING);
-	if (atomic_read(&_stp_session_state) == STP_SESSION_RUNNING)
+	if (atomic_read(&_stp_session_state) == STP_SESSION_RUNNING) {
+		u64 t0 = ktime_get_ns();
+
 		st.rc = _stp_arm_probes(&r);
+		st.arm_ms = div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC);
+	}
 	st.tried = r.tried;
 	st.armed = r.armed;
 	st.failed = r.tried - r.armed;
+	st.batched = r.batched;
 	_stp_ctl_send(STP_STARTED, &st, sizeof(st));
 	return 0;
 }

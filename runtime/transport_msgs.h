@@ -40,6 +40,8 @@ struct _stp_msg_started {
 	u32 tried;		/* probes the module tried to arm */
 	u32 armed;		/* of which armed */
 	u32 failed;		/* refused (warned of unless optional) */
+	u32 batched;		/* armed as one ftrace_ops (function entries) */
+	u32 arm_ms;		/* how long arming took */
 };
 
 struct _stp_msg_stopped {
