@@ -909,13 +909,18 @@ static char *gen_print(Node *n)
 	sb_puts(&sb, "({ ");
 	if (k == PR_PRINTF || k == PR_SPRINTF)
 		first = 1;
+	/* as SystemTap: at most 32 values, the format or delimiter aside */
+	bool delim = k == PR_PRINTD || k == PR_PRINTDLN || k == PR_SPRINTD ||
+		     k == PR_SPRINTDLN;
+	if (n->args.len - first - delim > 32)
+		gen_fail(n->tok, "too many arguments to print (%s)",
+			 format("%d", n->args.len - first - delim));
 	/* evaluate the arguments first, in order */
 	for (int i = first; i < n->args.len; i++) {
 		Node *a = n->args.items[i];
 		if (a->kind == ND_HIST)
 			continue;
-		if ((k == PR_PRINTD || k == PR_PRINTDLN || k == PR_SPRINTD ||
-		     k == PR_SPRINTDLN) && i == 0)
+		if (delim && i == 0)
 			continue;
 		if (a->type == TY_STRING)
 			sb_printf(&sb, "const char *_a%d_%d = %s; ", t, i, gen_expr(a));
