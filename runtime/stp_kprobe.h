@@ -40,12 +40,26 @@ _stp_kretprobe_of(struct kretprobe_instance *ri)
 	return rp ? container_of(rp, struct stp_kprobe, u.rp) : NULL;
 }
 
+/*
+ * 1 while this CPU runs a handler of the batched entry probes (below;
+ * 2 as it calls one's pre-handler).  A kprobe hit inside one is missed
+ * silently, as the kprobes layer misses a kprobe inside another kprobe's
+ * handler: without batching these would be kprobes too, and must not
+ * count as skipped probes.
+ */
+static DEFINE_PER_CPU(int, _stp_in_fentry);
+
 /* A kprobe pre-handler and a kretprobe handler calling wrapper FN
  * directly (the generated code makes them for each wrapper of a kprobe). */
 #define STP_KPROBE_HANDLERS(name, fn)					\
 static __maybe_unused int name##_pre(struct kprobe *kp,		\
 				     struct pt_regs *regs)		\
 {									\
+	if (unlikely(this_cpu_read(_stp_in_fentry))) {			\
+		if (this_cpu_read(_stp_in_fentry) == 1)			\
+			return 0;	/* inside a batched handler */	\
+		this_cpu_write(_stp_in_fentry, 1);	/* it is one */	\
+	}								\
 	_stp_run_probe_fn(container_of(kp, struct stp_kprobe, u.kp)->probe, \
 			  regs, (unsigned long)kp->addr, fn);		\
 	return 0;							\
@@ -55,7 +69,7 @@ static __maybe_unused int name##_ret(struct kretprobe_instance *ri,	\
 {									\
 	struct stp_kprobe *k = _stp_kretprobe_of(ri);			\
 									\
-	if (likely(k))							\
+	if (likely(k) && likely(!this_cpu_read(_stp_in_fentry)))	\
 		_stp_run_probe_fn(k->probe, regs,			\
 				  (unsigned long)k->u.rp.kp.addr, fn);	\
 	return 0;							\
@@ -69,7 +83,7 @@ static int name##_ent(struct kretprobe_instance *ri,			\
 {									\
 	struct stp_kprobe *k = _stp_kretprobe_of(ri);			\
 									\
-	if (unlikely(!k))						\
+	if (unlikely(!k) || unlikely(this_cpu_read(_stp_in_fentry)))	\
 		return 1;						\
 	return _stp_run_probe_data(k->probe, regs,			\
 				   (unsigned long)k->u.rp.kp.addr,	\
@@ -174,7 +188,9 @@ static void notrace _stp_ftrace_func(unsigned long ip, unsigned long parent_ip,
 	int lo = 0, hi = _stp_nfsites;
 	unsigned long saved_ip;
 
-	if (unlikely(!regs))
+	/* A hit while this CPU runs a handler (an interrupt's): missed
+	 * silently, as kprobes miss one while another runs. */
+	if (unlikely(!regs || this_cpu_read(_stp_busy)))
 		return;
 	while (lo < hi) {	/* the first site at IP */
 		int mid = (lo + hi) / 2;
@@ -189,8 +205,10 @@ static void notrace _stp_ftrace_func(unsigned long ip, unsigned long parent_ip,
 	for (; lo < _stp_nfsites && _stp_fsites[lo].addr == ip; lo++) {
 		struct stp_kprobe *k = _stp_fsites[lo].k;
 
+		this_cpu_write(_stp_in_fentry, 2);	/* see STP_KPROBE_HANDLERS */
 		k->pre(&k->u.kp, regs);
 	}
+	this_cpu_write(_stp_in_fentry, 0);
 	instruction_pointer_set(regs, saved_ip);
 }
 
@@ -239,20 +257,45 @@ static int _stp_fsite_sym(void *data, const char *name, struct module *mod,
 	return 0;
 }
 
-/* Put the ADDRS[0..N) ftrace accepts into the filter, in as few calls as
- * an invalid address allows (one bad address fails a whole call); the
- * refused ones become 0. */
-static void _stp_fops_filter(unsigned long *addrs, int n)
+/* An ops never registered: its filter only tells which addresses
+ * ftrace accepts. */
+static struct ftrace_ops _stp_fops_try = {
+	.func = _stp_ftrace_func,
+};
+
+/* Zero those of ADDRS[0..N) ftrace refuses (notrace functions): one bad
+ * address fails a whole call, so halve until it is found; every try
+ * starts from an empty filter (reset), so none copies a big one. */
+static void _stp_fops_check(unsigned long *addrs, int n)
 {
-	_stp_fops_filtered = 1;
-	if (!n || !ftrace_set_filter_ips(&_stp_fops, addrs, n, 0, 0))
+	if (!n || !ftrace_set_filter_ips(&_stp_fops_try, addrs, n, 0, 1))
 		return;
 	if (n == 1) {
 		addrs[0] = 0;
 		return;
 	}
-	_stp_fops_filter(addrs, n / 2);
-	_stp_fops_filter(addrs + n / 2, n - n / 2);
+	_stp_fops_check(addrs, n / 2);
+	_stp_fops_check(addrs + n / 2, n - n / 2);
+}
+
+/* The filter: the addresses ftrace accepts, in one call. */
+static int _stp_fops_filter(unsigned long *addrs, int n)
+{
+	unsigned long *ok;
+	int i, m, rc;
+
+	_stp_fops_check(addrs, n);
+	ftrace_free_filter(&_stp_fops_try);
+	ok = kvcalloc(n, sizeof(*ok), GFP_KERNEL);
+	if (!ok)
+		return -ENOMEM;
+	for (i = m = 0; i < n; i++)
+		if (addrs[i])
+			ok[m++] = addrs[i];
+	_stp_fops_filtered = 1;
+	rc = m ? ftrace_set_filter_ips(&_stp_fops, ok, m, 0, 0) : -ENOENT;
+	kvfree(ok);
+	return rc;
 }
 
 /* Idempotent, as every disarm (ftrace_free_filter is not). */
@@ -304,7 +347,8 @@ static void _stp_kprobes_ftrace_arm(struct stp_kprobe *table,
 		if (_stp_fsites[i].addr &&
 		    (!j || addrs[j - 1] != _stp_fsites[i].addr))
 			addrs[j++] = _stp_fsites[i].addr;
-	_stp_fops_filter(addrs, j);
+	if (_stp_fops_filter(addrs, j))
+		goto fail;
 	/* keep the sites ftrace took: ADDRS[j] is the J-th distinct
 	 * address of the sorted sites, 0 where refused */
 	for (i = 0, j = -1, prev = 0; i < n; i++) {
