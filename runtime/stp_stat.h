@@ -58,7 +58,8 @@ static __maybe_unused void _stp_stat_desc_init(struct stp_stat_desc *sd)
 		/* as SystemTap: a row for each of start, start + interval,
 		 * ... up to stop, the last one [stop, stop + interval) when
 		 * interval divides stop - start */
-		int64_t n = (sd->stop - sd->start) / sd->interval + 1;
+		u64 n = div64_u64((u64)sd->stop - (u64)sd->start,
+				  sd->interval) + 1;
 
 		if (n > STP_MAX_BUCKETS - 2)
 			n = STP_MAX_BUCKETS - 2;
@@ -100,12 +101,14 @@ static inline int64_t _stp_hist_log_value(int b)
 static inline int _stp_hist_linear_bucket(const struct stp_stat_desc *sd,
 					  int64_t v)
 {
-	int64_t b;
+	u64 b;
 
 	if (v < sd->start)
 		return 0;
-	b = (v - sd->start) / sd->interval;
-	if (b >= sd->nbuckets - 2)
+	/* unsigned: V - start does not fit an int64_t for a start far
+	 * below 0 */
+	b = div64_u64((u64)v - (u64)sd->start, sd->interval);
+	if (b >= (u64)(sd->nbuckets - 2))
 		return sd->nbuckets - 1;
 	return (int)b + 1;
 }

@@ -1960,9 +1960,9 @@ static void gen_stat_desc(FILE *out, Var *g)
 	if (g->uses_hist_log)
 		fputs(" .hist_type = STP_HIST_LOG,", out);
 	else if (g->uses_hist_linear)
-		fprintf(out, " .hist_type = STP_HIST_LINEAR, .start = %" PRId64
-			", .stop = %" PRId64 ", .interval = %" PRId64 ",",
-			g->hist_start, g->hist_stop, g->hist_interval);
+		fprintf(out, " .hist_type = STP_HIST_LINEAR, .start = %s"
+			", .stop = %s, .interval = %s,", num_lit(g->hist_start),
+			num_lit(g->hist_stop), num_lit(g->hist_interval));
 	if (g->stat_ops & (1u << STAT_VARIANCE))
 		fputs(" .variance = 1,", out);
 	fprintf(out, " .bit_shift = %d };\n", g->variance_shift);

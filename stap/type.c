@@ -505,7 +505,8 @@ static Type infer(Node *n, Type want)
 			 * values, plus the '<' and '>' rows, at most 128 */
 			if (a[2] <= 0)
 				report(n->tok, "%s", "histogram: interval must be positive");
-			else if (a[1] < a[0] || (a[1] - a[0]) / a[2] > 125)
+			else if (a[1] < a[0] ||
+				 ((uint64_t)a[1] - (uint64_t)a[0]) / (uint64_t)a[2] > 125)
 				report(n->tok, "%s", "histogram: Number of buckets must be between 1 and 126 (number of buckets = (stop - start) / interval + 1)");
 		}
 		/* one histogram shape per variable: the first one seen */

@@ -27,6 +27,12 @@
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
+typedef uint64_t u64;
+static inline u64 div64_u64(u64 a, u64 b)
+{
+	return a / b;
+}
+
 static int _stp_ncpus = 4;
 static int shim_cpu;
 #define _stp_this_cpu() shim_cpu
