@@ -194,6 +194,7 @@ struct stp_arm_result {
 	int tried;			/* probes tried */
 	int armed;			/* of which armed */
 	int batched;			/* of those, through one ftrace_ops */
+	int batch_ms;			/* how long those took */
 	int rc;				/* the last error */
 	int stop;			/* arming stopped: STP_ARM_* */
 };

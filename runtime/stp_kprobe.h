@@ -321,12 +321,14 @@ static void _stp_kprobes_ftrace_arm(struct stp_kprobe *table,
 			    unsigned long), void *);
 	struct stp_kprobe *k;
 	unsigned long *addrs = NULL, prev;
+	u64 t0;
 	int n = 0, i, j;
 
 	for (k = table; k->probe; k++)
 		n += _stp_kprobe_batchable(k);
 	if (n < STP_FTRACE_MIN)
 		return;
+	t0 = ktime_get_ns();
 	each = (void *)_stp_kprobe_addr("kallsyms_on_each_symbol");
 	if (!each)
 		return;
@@ -376,6 +378,7 @@ static void _stp_kprobes_ftrace_arm(struct stp_kprobe *table,
 				    k->offset);
 		r->batched++;
 	}
+	r->batch_ms = div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC);
 	kvfree(addrs);
 	return;
 fail:

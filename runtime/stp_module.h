@@ -94,6 +94,7 @@ static int _stp_handle_start(void)
 	st.armed = r.armed;
 	st.failed = r.tried - r.armed;
 	st.batched = r.batched;
+	st.batch_ms = r.batch_ms;
 	_stp_ctl_send(STP_STARTED, &st, sizeof(st));
 	return 0;
 }

@@ -42,6 +42,7 @@ struct _stp_msg_started {
 	u32 failed;		/* refused (warned of unless optional) */
 	u32 batched;		/* armed as one ftrace_ops (function entries) */
 	u32 arm_ms;		/* how long arming took */
+	u32 batch_ms;		/* of which the ftrace_ops */
 };
 
 struct _stp_msg_stopped {

@@ -391,8 +391,8 @@ static int handle_cmd(struct session *s)
 		       sizeof(st));
 		dbg(1, "STP_STARTED rc %d", st.rc);
 		if (m.h.len >= sizeof(st) && st.tried)
-			dbg(1, "%u probes registered (%u as one ftrace_ops) in %u ms, %u failed%s",
-			    st.armed, st.batched, st.arm_ms,
+			dbg(1, "%u probes registered (%u as one ftrace_ops in %u ms) in %u ms, %u failed%s",
+			    st.armed, st.batched, st.batch_ms, st.arm_ms,
 			    st.failed, st.rc == -EINTR ?
 			    " (registration interrupted, the probes registered were removed)" :
 			    "");

@@ -18,6 +18,6 @@ for min in 8 0; do
 	"$STAP" -r "$KVER" --remote="unix:$("$STAPVM" socket)" -vv -DSTP_FTRACE_MIN=$min \
 		-c 'dd if=/etc/passwd bs=77 count=1 of=/dev/null status=none' -e "$script" 2>&1 |
 		grep -E "probes registered|^read " |
-		sed -E 's/^stapio: [0-9]+ probes registered \(([0-9]+) as one ftrace_ops\) in [0-9]+ ms, 0 failed/batched: \1/;
+		sed -E 's/^stapio: [0-9]+ probes registered \(([0-9]+) as one ftrace_ops in [0-9]+ ms\) in [0-9]+ ms, 0 failed/batched: \1/;
 			s/^batched: [1-9][0-9]*$/batched: some/'
 done

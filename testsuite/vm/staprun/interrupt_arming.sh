@@ -33,7 +33,7 @@ vm "$start"'; t0=$(cut -d" " -f1 /proc/uptime); kill -INT $p; '"$gone"'
 	for l in "^begin" "^end" "registration interrupted" "^ERROR" \
 		"^staprun: removed"; do
 		grep -m1 "$l" out || echo "no line $l"; done |
-	sed -E "s/[0-9]+ probes registered \\([0-9]+ as one ftrace_ops\\) in [0-9]+ ms, [0-9]+ failed/N probes registered (B as one ftrace_ops) in T ms, M failed/"
+	sed -E "s/[0-9]+ probes registered \\([0-9]+ as one ftrace_ops in [0-9]+ ms\\) in [0-9]+ ms, [0-9]+ failed/N probes registered (B as one ftrace_ops in T ms) in T ms, M failed/"
 	echo "other warnings: $(grep "^WARNING" out | grep -vc "registration error")"'
 echo "== SIGKILL to stapio"
 vm "$start"'; t0=$(cut -d" " -f1 /proc/uptime); kill -9 $(pidof stapio); '"$gone"'
