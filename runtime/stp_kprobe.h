@@ -41,8 +41,8 @@ _stp_kretprobe_of(struct kretprobe_instance *ri)
 }
 
 /*
- * 1 while this CPU runs a handler of the batched entry probes (below;
- * 2 as it calls one's pre-handler).  A kprobe hit inside one is missed
+ * Set while this CPU runs handlers of the batched entry probes (below).
+ * A kprobe hit inside one is missed
  * silently, as the kprobes layer misses a kprobe inside another kprobe's
  * handler: without batching these would be kprobes too, and must not
  * count as skipped probes.
@@ -55,11 +55,8 @@ static DEFINE_PER_CPU(int, _stp_in_fentry);
 static __maybe_unused int name##_pre(struct kprobe *kp,		\
 				     struct pt_regs *regs)		\
 {									\
-	if (unlikely(this_cpu_read(_stp_in_fentry))) {			\
-		if (this_cpu_read(_stp_in_fentry) == 1)			\
-			return 0;	/* inside a batched handler */	\
-		this_cpu_write(_stp_in_fentry, 1);	/* it is one */	\
-	}								\
+	if (unlikely(this_cpu_read(_stp_in_fentry)))			\
+		return 0;	/* inside a batched handler */		\
 	_stp_run_probe_fn(container_of(kp, struct stp_kprobe, u.kp)->probe, \
 			  regs, (unsigned long)kp->addr, fn);		\
 	return 0;							\
@@ -140,7 +137,7 @@ static int _stp_register_kprobe(struct stp_kprobe *k)
  * functions, they are armed instead as one ftrace_ops whose filter holds
  * all their addresses: one update for the whole set.  A function ftrace
  * refuses (notrace, not in available_filter_functions) keeps its kprobe.
- * The handler runs as a kprobe pre-handler would, with the registers
+ * The handlers run as a kprobe pre-handler runs them, with the registers
  * saved by ftrace and regs->ip where a kprobe's int3 would leave it.
  *
  * The addresses: the kernel exports no name lookup, so one walk of
@@ -202,11 +199,11 @@ static void notrace _stp_ftrace_func(unsigned long ip, unsigned long parent_ip,
 	}
 	saved_ip = instruction_pointer(regs);
 	instruction_pointer_set(regs, ip + sizeof(kprobe_opcode_t));
+	this_cpu_write(_stp_in_fentry, 1);
 	for (; lo < _stp_nfsites && _stp_fsites[lo].addr == ip; lo++) {
-		struct stp_kprobe *k = _stp_fsites[lo].k;
+		const struct stp_probe *p = _stp_fsites[lo].k->probe;
 
-		this_cpu_write(_stp_in_fentry, 2);	/* see STP_KPROBE_HANDLERS */
-		k->pre(&k->u.kp, regs);
+		_stp_run_probe_fn(p, regs, ip, p->ph);	/* its wrapper */
 	}
 	this_cpu_write(_stp_in_fentry, 0);
 	instruction_pointer_set(regs, saved_ip);
