@@ -14,7 +14,12 @@
 
 static void dump_var(FILE *out, Var *v)
 {
-	fprintf(out, "%s:%s", v->name, type_name(v->type));
+	fputs(v->name, out);
+	if (v->wrap)
+		fputc('%', out);
+	if (v->maxsize > 0)
+		fprintf(out, "[%d]", v->maxsize);
+	fprintf(out, ":%s", type_name(v->type));
 	if (v->arity > 0) {
 		fputs(" [", out);
 		for (int i = 0; i < v->arity; i++)
