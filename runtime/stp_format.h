@@ -43,19 +43,22 @@ static inline char *_stp_sink_end(struct stp_sink *s)
 	return s->buf;
 }
 
+/* The room left in S, after flushing it when it is full: 0 when a
+ * string sink is full (what follows is cut). */
+static inline size_t _stp_sink_room(struct stp_sink *s)
+{
+	if (s->len == s->cap && s->flush)
+		s->flush(s);
+	return s->cap - s->len;
+}
+
 static __maybe_unused void _stp_sink_write(struct stp_sink *s, const char *p, size_t n)
 {
 	while (n) {
-		size_t room = s->cap - s->len;
+		size_t room = _stp_sink_room(s);
 
-		if (room == 0) {
-			if (!s->flush)
-				return;
-			s->flush(s);
-			room = s->cap - s->len;
-			if (room == 0)
-				return;
-		}
+		if (room == 0)
+			return;
 		if (room > n)
 			room = n;
 		memcpy(s->buf + s->len, p, room);
@@ -81,17 +84,11 @@ static inline void _stp_sink_puts(struct stp_sink *s, const char *str)
 static __maybe_unused void _stp_sink_pad(struct stp_sink *s, char ch, int n)
 {
 	while (n > 0) {
-		unsigned int room = s->cap - s->len;
+		size_t room = _stp_sink_room(s);
 
-		if (room == 0) {
-			if (!s->flush)
-				return;
-			s->flush(s);
-			room = s->cap - s->len;
-			if (room == 0)
-				return;
-		}
-		if (room > (unsigned int)n)
+		if (room == 0)
+			return;
+		if (room > (size_t)n)
 			room = n;
 		memset(s->buf + s->len, ch, room);
 		s->len += room;
