@@ -1480,7 +1480,7 @@ static void resolve_target(Res *r, Node *n)
 static void resolve_entry(Res *r, Node *n)
 {
 	DerivedProbe *d = r->dp;
-	if (!d || !is_kretprobe(d) || r->at_entry) {
+	if (!d || !(is_kretprobe(d) || trace_is_sys_exit(d)) || r->at_entry) {
 		res_error(r, n->tok, "@entry is only valid in .return probes");
 		return;
 	}
