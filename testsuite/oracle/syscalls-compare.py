@@ -2,8 +2,9 @@
 """Compare two traces of testsuite/fixtures/sysc-workload (ours, 4.8's),
 written by syscalls.sh: lines "E TID ALIAS NAME NR|ARGSTR|" and
 "R TID ALIAS NAME|RETSTR|".  Calls are paired in order, per thread;
-addresses that vary from run to run (stack, heap) and the workload's
-pids are masked.  Prints every difference and the agreement figures."""
+addresses that vary from run to run (stack, heap), the workload's
+pids, System V IPC ids and a few returns that vary (time, getsid...) are
+masked.  Prints every difference and the agreement figures."""
 import re, sys, collections
 
 def load(path):
@@ -24,8 +25,17 @@ PIDS = {'kill', 'tkill', 'tgkill', 'wait4', 'waitid', 'rt_sigqueueinfo',
         'rt_tgsigqueueinfo', 'getpid', 'gettid', 'clone', 'fork', 'vfork',
         'set_tid_address', 'getpgid', 'getpgrp'}
 
-def norm(name, text, tids):
+# returns that vary from run to run: the numbers are masked
+RUNDEP = {'time', 'times', 'getppid', 'getpgid', 'getpgrp', 'getsid'}
+# System V IPC ids grow with every run in a VM
+IPC = {'msgsnd', 'msgrcv', 'msgctl', 'semop', 'semtimedop', 'semctl', 'shmat', 'shmctl'}
+
+def norm(kind, name, text, tids):
     text = re.sub(r'0x7ff[0-9a-f]{9}', 'STACK', text)
+    if kind == 'R' and (name in RUNDEP or name in ('msgget', 'semget', 'shmget')):
+        text = re.sub(r'\d+', 'N', text)
+    if kind == 'E' and name in IPC:
+        text = re.sub(r'^\d+', 'ID', text)
     if name in PIDS:
         for k, t in enumerate(tids):
             text = re.sub(r'\b%s\b' % t, 'PID%d' % k, text)
@@ -56,7 +66,7 @@ def main():
                or (na in ('set_tid_address', 'set_robust_list') and not xb.startswith('0x4')):
                 continue
             key = na + ('.return' if ka == 'R' else '')
-            if norm(na, xa, ta) == norm(na, xb, tb):
+            if norm(ka, na, xa, ta) == norm(kb, nb, xb, tb):
                 same += 1; names[key][0] += 1
             else:
                 diff += 1; names[key][1] += 1

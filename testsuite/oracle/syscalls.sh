@@ -28,7 +28,7 @@ for d in "$ours_vm" "$oracle_vm"; do
 	STAPVM_DIR=$d vm/stapvm put build/testprogs/sysc-workload /tmp/sysc-workload
 done
 echo "ours..." >&2
-STAPVM_DIR=$ours_vm ./run-stap --remote=vm -c "/tmp/sysc-workload $fams" \
+STAPVM_DIR=$ours_vm ./run-stap --remote=vm -DSTP_NO_OVERLOAD -c "/tmp/sysc-workload $fams" \
 	"$out/trace.stp" >"$out/ours.txt" 2>"$out/ours.err" || { cat "$out/ours.err"; exit 1; }
 echo "SystemTap 4.8..." >&2
 { cat "$out/trace.stp"; echo "probe begin { system(\"/tmp/sysc-workload $fams\") }"; } >"$out/trace48.stp"
