@@ -1,8 +1,8 @@
 # every syscall.* and nd_syscall.* alias resolves at pass 2 on the test
 # kernel with name and argstr at entry, retval and retstr at return; how
 # many there are (SystemTap 4.8 lists 786 syscall.* ones, entries and
-# returns, of which we lack 20: 18 that 4.8 cannot resolve on this
-# kernel either (tux, pipe32, sysctl32...), and ni_syscall)
+# returns, of which we lack 18, which 4.8 cannot resolve on this kernel
+# either: tux, pipe32, sysctl32...)
 set -u
 for p in syscall nd_syscall; do
 	"$STAP" -r "$KVER" -p2 -e "global n
