@@ -21,7 +21,18 @@ STAPRUN_STATIC_PROGS :=
 -include staprun/Makefrag
 include man/Makefrag
 
-all: stap/stap $(STAPRUN_PROGS) man
+all: stap/stap $(STAPRUN_PROGS) syscalls man
+
+# syscall.* and nd_syscall.*: generated from a table (the results are
+# committed; testsuite/host/tapset/syscalls_gen.sh checks them).
+UNISTD_DIR ?= /usr/include/x86_64-linux-gnu/asm
+SYSCALL_GEN := tapset/linux/syscalls.stp tapset/linux/nd_syscalls.stp
+syscalls: tapset/linux/syscalls.stp
+tapset/linux/syscalls.stp: tapset/linux/syscalls.tab scripts/gen-syscalls
+	scripts/gen-syscalls $< $(UNISTD_DIR)/unistd_64.h \
+		$(UNISTD_DIR)/unistd_32.h tapset/linux
+tapset/linux/nd_syscalls.stp: tapset/linux/syscalls.stp
+$(MAN_OUT)/.stamp: tapset/linux/syscalls.stp
 
 stap/stap: $(STAP_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBDW) $(LIBELF) -llzma
@@ -87,4 +98,4 @@ clean:
 	rm -f stap/*.o stap/stap $(STAPRUN_PROGS) $(STAPRUN_STATIC_PROGS)
 	rm -rf build testsuite/out
 
-.PHONY: all asan fuzz check check-host install clean vm-progs
+.PHONY: syscalls all asan fuzz check check-host install clean vm-progs

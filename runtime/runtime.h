@@ -175,6 +175,7 @@ static inline int _stp_mem_charge(size_t n)
 #include "stp_lock.h"
 #include "stp_session.h"
 #include "stp_transport.h"
+#include "stp_tp_entry.h"
 
 /* One probe as the generated code describes it. */
 struct context;

@@ -124,13 +124,9 @@ static __maybe_unused void _stp_fmt_long(struct stp_sink *s, int64_t v, char con
 	case 'x':
 		base = 16;
 		break;
-	case 'p':
+	case 'p':	/* as SystemTap 4.8: %#x, with "0x0" for 0 */
 		base = 16;
 		flags |= STP_F_HASH;
-		if (width < 0) {
-			width = 2 + 2 * sizeof(void *);
-			flags |= STP_F_ZERO;
-		}
 		break;
 	default:	/* 'u' */
 		break;

@@ -35,6 +35,10 @@
 
 static TraceEvent *events;
 static int nevents = -1;
+/* The entry code of the sys_exit probes using @entry (translate.c's
+ * gen_entry_fn): the derived probe and its function. */
+static Vec entry_fns;           /* DerivedProbe* */
+static Vec entry_names;         /* char* */
 
 static void add_event(const char *name, CType *proto, void *arg)
 {
@@ -249,6 +253,8 @@ void trace_reset(void)
 {
 	events = NULL;
 	nevents = -1;
+	entry_fns = (Vec){0};
+	entry_names = (Vec){0};
 }
 
 /* ------------------------------------------------------------------ */
@@ -340,25 +346,67 @@ static char *list_line(DerivedProbe *d, bool with_vars)
 	return line;
 }
 
+bool trace_is_sys_exit(DerivedProbe *d)
+{
+	return d && d->kind == &pk_trace && !strcmp(d->trace.tp->name, "sys_exit") &&
+	       (!d->trace.tp->system || !strcmp(d->trace.tp->system, "raw_syscalls"));
+}
+
+static const char *entry_fn_of(DerivedProbe *d)
+{
+	for (int i = 0; i < entry_fns.len; i++)
+		if (vec_get(&entry_fns, i) == d)
+			return vec_get(&entry_names, i);
+	return NULL;
+}
+
+static void emit_code(StrBuf *code, DerivedProbe *d, bool new_wrapper,
+		      const char *entry_fn)
+{
+	(void)code;
+	(void)new_wrapper;
+	if (entry_fn && trace_is_sys_exit(d)) {
+		vec_push(&entry_fns, d);
+		vec_push(&entry_names, (void *)entry_fn);
+	}
+}
+
 /* A probe function of the tracepoint's shape for each probe (its
- * arguments as unsigned longs, the handler's entry data), and the table. */
+ * arguments as unsigned longs, the handler's entry data), and the table.
+ * A sys_exit probe with @entry values has a sys_enter one too, which
+ * saves them in the task's slot (runtime/stp_tp_entry.h). */
 static void emit_tables(FILE *out, Vec *probes, StrBuf *groups)
 {
 	for (int i = 0; i < probes->len; i++) {
 		DerivedProbe *d = vec_get(probes, i);
 		int n = d->trace.tp->proto->nparams - 1;
+		const char *ent = entry_fn_of(d);
 		fprintf(out, "static void stp_tp_%d(void *__data", d->index);
 		for (int k = 0; k < n; k++)
 			fprintf(out, ", unsigned long a%d", k);
 		fprintf(out, ")\n{\n\tunsigned long args[] = { 0");
 		for (int k = 0; k < n; k++)
 			fprintf(out, ", a%d", k);
-		fprintf(out, " };\n\n\t_stp_run_probe_data(&_stp_probes[%d], NULL, 0, %s, args + 1);\n}\n\n",
+		fputs(" };\n\n", out);
+		if (ent)
+			fprintf(out, "\tif (!stp_tpslot_%d(0))\n\t\treturn;\n", d->index);
+		fprintf(out, "\t_stp_run_probe_data(&_stp_probes[%d], NULL, 0, %s, args + 1);\n",
 			d->index, d->wrapper);
+		if (ent)
+			fprintf(out, "\tstp_tpslot_%d(-1);\n", d->index);
+		fputs("}\n\n", out);
+		if (ent)        /* sys_enter(struct pt_regs *regs, long id) */
+			fprintf(out, "static void stp_tpe_%d(void *__data, unsigned long a0, unsigned long a1)\n"
+				"{\n\tunsigned long args[] = { 0, a0, a1 };\n\n"
+				"\t_stp_run_probe_data(&_stp_probes[%d], NULL, 0, %s, args + 1);\n}\n\n",
+				d->index, d->index, ent);
 	}
 	fputs("static struct stp_tracepoint _stp_tracepoints[] = {\n", out);
 	for (int i = 0; i < probes->len; i++) {
 		DerivedProbe *d = vec_get(probes, i);
+		if (entry_fn_of(d))
+			fprintf(out, "\t{ .probe = &_stp_probes[%d], .name = \"sys_enter\", .fn = stp_tpe_%d },\n",
+				d->index, d->index);
 		fprintf(out, "\t{ .probe = &_stp_probes[%d], .name = %s, .fn = stp_tp_%d },\n",
 			d->index, c_string(d->trace.tp->name), d->index);
 	}
@@ -373,5 +421,6 @@ const ProbeKind pk_trace = {
 	.match = match_trace,
 	.list_line = list_line,
 	.runtime_header = "stp_tracepoint.h",
+	.emit_code = emit_code,
 	.emit_tables = emit_tables,
 };

@@ -816,6 +816,9 @@ struct TraceEvent {
 };
 
 void trace_reset(void);
+/* D is a raw_syscalls:sys_exit probe (@entry works there: a sys_enter
+ * probe saves the values per task) */
+bool trace_is_sys_exit(DerivedProbe *d);
 
 /* ------------------------------------------------------------------ */
 /* tvar.c: $target variables, @cast, @var, @entry, @defined (pass 2) */

@@ -1853,7 +1853,17 @@ static char *gen_entry_fn(DerivedProbe *d)
 	sb_printf(&code, "\nstatic void %s(struct context *c)\n{\n", name);
 	if (s.nfields)
 		sb_printf(&code, "\tstruct stp_ple_%d *l = &c->pl.e%d;\n", d->index, d->index);
-	sb_printf(&code, "\tstruct stp_ent_%d *d = c->entry_data;\n\n%s", d->index, body.buf);
+	if (d->kind == &pk_trace) {
+		/* raw_syscalls:sys_exit: run at sys_enter (args: regs, id),
+		 * the values go to the task's slot */
+		sb_printf(&frames, "STP_TP_ENTRY_SLOTS_FOR(%d)\n", d->index);
+		sb_printf(&code, "\tstruct stp_ent_%d *d = stp_tpslot_%d(1);\n\n", d->index, d->index);
+		sb_puts(&code, "\tif (unlikely(!d))\n\t\treturn;\n");
+		sb_puts(&code, "\tc->sregs = (struct pt_regs *)((unsigned long *)c->entry_data)[0];\n");
+		sb_puts(&code, body.buf);
+	} else {
+		sb_printf(&code, "\tstruct stp_ent_%d *d = c->entry_data;\n\n%s", d->index, body.buf);
+	}
 	sb_puts(&code, "out: __attribute__((unused));\n\t;\n}\n");
 	sb_release(&fields);
 	sb_release(&body);

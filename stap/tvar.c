@@ -828,9 +828,12 @@ static int add_entry_save(DerivedProbe *d, Node *node)
 	return e->nodes.len - 1;
 }
 
-static void verbose_source(Res *r, const char *name, const char *source)
+/* -v: where a $variable of the user's script comes from (-vv: the
+ * tapsets' too, such as the syscall aliases' $regs) */
+static void verbose_source(Res *r, Token *tok, const char *name, const char *source)
 {
-	if (!r->quiet && source && verbose_for(2))
+	bool user = !tok || !tok->file || tok->file->is_user;
+	if (!r->quiet && source && verbose_for(2) > (user ? 0 : 1))
 		fprintf(stderr, "tvar: $%s from %s\n", name, source);
 }
 
@@ -1067,7 +1070,7 @@ static void resolve_trace_dollar(Res *r, Node *n)
 	tv->base = B_CODE;
 	tv->code = vl->code;
 	tv->type = vl->type;
-	verbose_source(r, vname, vl->source);
+	verbose_source(r, n->tok, vname, vl->source);
 	finish_dollar(r, n, tv, level);
 }
 
@@ -1170,7 +1173,7 @@ static void resolve_netfilter_dollar(Res *r, Node *n)
 	tv->code = vl->code;
 	tv->type = vl->type;
 	tv->writable = vl->writable;
-	verbose_source(r, name + 1, vl->source);
+	verbose_source(r, n->tok, name + 1, vl->source);
 	finish_dollar(r, n, tv, level);
 }
 
@@ -1231,7 +1234,7 @@ static void resolve_dollar(Res *r, Node *n)
 		tv->base = B_CODE;
 		tv->code = "c->kregs->ax";
 		tv->type = ret;
-		verbose_source(r, vname, format("%s (%s return value, %%rax)",
+		verbose_source(r, n->tok, vname, format("%s (%s return value, %%rax)",
 						from_dwarf ? "DWARF" : "BTF", func));
 	} else {
 		VarLoc *vl = NULL;
@@ -1293,7 +1296,7 @@ static void resolve_dollar(Res *r, Node *n)
 			tv->base_addr = vl->is_addr;
 			tv->at_addr = vl->is_addr;
 			tv->type = vl->type;
-			verbose_source(r, vname, vl->source);
+			verbose_source(r, n->tok, vname, vl->source);
 		}
 	}
 	finish_dollar(r, n, tv, level);
@@ -1477,7 +1480,7 @@ static void resolve_target(Res *r, Node *n)
 static void resolve_entry(Res *r, Node *n)
 {
 	DerivedProbe *d = r->dp;
-	if (!d || !is_kretprobe(d) || r->at_entry) {
+	if (!d || !(is_kretprobe(d) || trace_is_sys_exit(d)) || r->at_entry) {
 		res_error(r, n->tok, "@entry is only valid in .return probes");
 		return;
 	}

@@ -20,6 +20,9 @@ static char *gen_base(TVar *tv, const char *a)
 	case B_NODE:
 		return format("%s = (unsigned long)(%s); ", a, tr_expr(tv->node));
 	case B_SLOT:
+		if (tv->dp->kind == &pk_trace)  /* the task's slot (probe_trace.c) */
+			return format("%s = (unsigned long)stp_tpval_%d()->e%d; ",
+				      a, tv->dp->index, tv->slot);
 		return format("%s = (unsigned long)((struct stp_ent_%d *)c->entry_data)->e%d; ",
 			      a, tv->dp->index, tv->slot);
 	}
@@ -159,11 +162,14 @@ char *tvar_gen(Node *n)
 		return "0";
 	if (n->kind == ND_ENTRY) {
 		Type t = n->lhs ? n->lhs->type : TY_LONG;
+		/* a kretprobe's instance data, or the task's slot of a
+		 * sys_exit probe (which runs only when there is one) */
+		char *data = tv->dp->kind == &pk_trace ?
+			format("stp_tpval_%d()", tv->dp->index) :
+			format("((struct stp_ent_%d *)c->entry_data)", tv->dp->index);
 		if (t == TY_STRING)
-			return format("((const char *)((struct stp_ent_%d *)c->entry_data)->e%d)",
-				      tv->dp->index, tv->slot);
-		return format("((int64_t)((struct stp_ent_%d *)c->entry_data)->e%d)",
-			      tv->dp->index, tv->slot);
+			return format("((const char *)%s->e%d)", data, tv->slot);
+		return format("((int64_t)%s->e%d)", data, tv->slot);
 	}
 	if (tv->final == F_PRETTY)
 		return gen_pretty(tv, n);
