@@ -334,6 +334,10 @@ static void bind(Scope *sc, Node *n)
 		}
 		chain_overloads(f);
 		f = f->overload_head;
+		/* as SystemTap: a guru-pragma tapset function only from a
+		 * guru-mode script (or from other tapset code) */
+		if (f->guru && !sess->guru && sc->file && !sc->file->is_tapset)
+			semantic_error(n->tok, "function may not be used unless -g is specified");
 		n->func = f;
 		for (Function *g = f; g; g = g->next_overload)
 			use_function(g);
