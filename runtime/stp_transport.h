@@ -38,6 +38,13 @@ module_param(_stp_bufsize, int, 0);
 MODULE_PARM_DESC(_stp_bufsize, "output buffer per CPU, KiB");
 module_param(_stp_flight, int, 0);
 MODULE_PARM_DESC(_stp_flight, "flight recorder: overwrite the oldest output while detached");
+/* staprun's local time zone (tz_gmtoff(), tz_name()): seconds west of UTC */
+static long _stp_tz_gmtoff;
+static char *_stp_tz_name = "";
+module_param(_stp_tz_gmtoff, long, 0);
+MODULE_PARM_DESC(_stp_tz_gmtoff, "staprun's time zone, seconds west of UTC");
+module_param(_stp_tz_name, charp, 0);
+MODULE_PARM_DESC(_stp_tz_name, "staprun's time zone name");
 
 struct _stp_rec_hdr {
 	u64 seq;

@@ -619,11 +619,15 @@ static const char *insert_hint(int err)
 	}
 }
 
-/* "_stp_target=N _stp_uid=N _stp_gid=N var=val ..."; values with blanks
- * are double-quoted, which the kernel's parse_args() understands. */
+/* "_stp_target=N _stp_uid=N _stp_gid=N _stp_tz_gmtoff=N _stp_tz_name=NAME
+ * var=val ..."; values with blanks are double-quoted, which the kernel's
+ * parse_args() understands.  The time zone is the local one now, seconds
+ * west of UTC (tz_gmtoff(), tz_name() and tz_ctime() in the script). */
 static char *module_params(const struct opts *o)
 {
-	size_t cap = 128;
+	size_t cap = 192;
+	time_t now = time(NULL);
+	struct tm tm;
 	char *s;
 	int i;
 
@@ -634,6 +638,11 @@ static char *module_params(const struct opts *o)
 		return NULL;
 	snprintf(s, cap, "_stp_target=%d _stp_uid=%u _stp_gid=%u",
 		 (int)o->target, (unsigned)getuid(), (unsigned)getgid());
+	if (localtime_r(&now, &tm) && tm.tm_zone &&
+	    !strpbrk(tm.tm_zone, " \t\"") && strlen(tm.tm_zone) < 32)
+		snprintf(s + strlen(s), cap - strlen(s),
+			 " _stp_tz_gmtoff=%ld _stp_tz_name=%s",
+			 -(long)tm.tm_gmtoff, tm.tm_zone);
 	if (o->bufsize_mb)
 		snprintf(s + strlen(s), cap - strlen(s), " _stp_bufsize=%d",
 			 o->bufsize_mb * 1024);
