@@ -74,6 +74,7 @@ static int _stp_handle_start(void)
 	static struct _stp_msg_started st;
 	struct stp_arm_result r = { 0 };
 
+	_stp_stapio_pid = current->tgid;
 	if (_stp_started) {
 		/* a reader attaches again (staprun -A) */
 		st.rc = 0;

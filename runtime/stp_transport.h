@@ -38,6 +38,8 @@ module_param(_stp_bufsize, int, 0);
 MODULE_PARM_DESC(_stp_bufsize, "output buffer per CPU, KiB");
 module_param(_stp_flight, int, 0);
 MODULE_PARM_DESC(_stp_flight, "flight recorder: overwrite the oldest output while detached");
+/* stapio's process id (stp_pid()), set at STP_START */
+static pid_t _stp_stapio_pid;
 /* staprun's local time zone (tz_gmtoff(), tz_name()): seconds west of UTC */
 static long _stp_tz_gmtoff;
 static char *_stp_tz_name = "";
