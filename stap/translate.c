@@ -21,6 +21,7 @@
  * description in the context and jumps to the current error label: the
  * handler's exit, or the catch block of the innermost try.
  */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -2244,6 +2245,13 @@ bool translate(FILE *out)
 	}
 	if (sess->bulk)
 		fputs("#define STP_BULKMODE 1\n", out);
+	if (sess->remote) {	/* remote_id(), remote_uri(): the only one */
+		fputs("#define STP_REMOTE_ID 0\n#define STP_REMOTE_URI \"", out);
+		for (const char *p = sess->remote; *p; p++)
+			fprintf(out, isalnum((unsigned char)*p) ? "%c" : "\\%03o",
+				(unsigned char)*p);
+		fputs("\"\n", out);
+	}
 	if (regexes.len)
 		fprintf(out, "#define STP_REGEX_MAXPROG %d\n#define STP_REGEX_MAXCAP %d\n",
 			re_maxprog, re_maxcap);
