@@ -26,6 +26,7 @@ enum _stp_msg_type {
 	STP_REQUEST_EXIT = 5,
 	STP_STOPPED = 6,
 	STP_SYSTEM = 7,		/* system(): a NUL-terminated command */
+	STP_SWITCH_FILE = 8,	/* switch_file(): the next -o file */
 };
 
 struct _stp_msg_hdr {

@@ -359,6 +359,17 @@ static void run_system(const char *cmd, size_t len)
 		;
 }
 
+/* Write what the output channel T holds now (switch_file()). */
+static void drain_stream(struct session *s, struct stream *t)
+{
+	static char buf[DATA_BUF];
+	ssize_t n;
+
+	while (t->out_fd >= 0 && (n = read(t->fd, buf, sizeof(buf))) > 0)
+		if (write_output(s, t, buf, n))
+			break;
+}
+
 static int handle_cmd(struct session *s)
 {
 	union {
@@ -420,6 +431,14 @@ static int handle_cmd(struct session *s)
 		break;
 	case STP_SYSTEM:
 		run_system(payload, m.h.len);
+		break;
+	case STP_SWITCH_FILE:
+		/* switch_file(): what the module wrote before (the
+		 * handler's own output included) goes to the current file */
+		for (int k = 0; k < s->nst; k++) {
+			drain_stream(s, &s->st[k]);
+			switch_output(&s->st[k]);
+		}
 		break;
 	case STP_STOPPED: {
 		struct _stp_msg_stopped st = { 0 };
