@@ -154,7 +154,13 @@ static inline int _stp_mem_charge(size_t n)
 	return 1;
 }
 #else
-#define _stp_mem_charge(n) 1
+static size_t _stp_allocated_memory;	/* module_size() reports it */
+
+static inline int _stp_mem_charge(size_t n)
+{
+	_stp_allocated_memory += n;
+	return 1;
+}
 #endif
 
 /* What the portable parts (maps, statistics) need from the kernel. */
