@@ -387,11 +387,17 @@ static inline void _stp_print(const char *str)
  * removes what was armed.  A session that left RUNNING meanwhile
  * (exit() or errors in a probe already armed) just arms no more.
  */
+/* A stop signal to the writer (stapio) or the module's unload. */
+static inline int _stp_arm_interrupted(void)
+{
+	return signal_pending(current) || atomic_read(&_stp_arm_abort);
+}
+
 static __maybe_unused int _stp_arm_stopped(struct stp_arm_result *r)
 {
 	if (r->stop)
 		return 1;
-	if (signal_pending(current) || atomic_read(&_stp_arm_abort))
+	if (_stp_arm_interrupted())
 		r->stop = STP_ARM_INTERRUPTED;
 	else if (atomic_read(&_stp_session_state) != STP_SESSION_RUNNING)
 		r->stop = STP_ARM_ENDED;

@@ -241,6 +241,10 @@ static int _stp_fsite_sym(void *data, const char *name, struct module *mod,
 {
 	struct stp_kprobe key_k = { .symbol = name };
 	struct stp_fsite key = { .k = &key_k }, *f;
+	unsigned long *seen = data;
+
+	if (!(++*seen & 1023) && _stp_arm_interrupted())
+		return 1;	/* a stop signal: arming stops */
 
 	f = bsearch(&key, _stp_fsites, _stp_nfsites, sizeof(*f),
 		    _stp_fsite_name_cmp);
@@ -265,7 +269,8 @@ static struct ftrace_ops _stp_fops_try = {
  * starts from an empty filter (reset), so none copies a big one. */
 static void _stp_fops_check(unsigned long *addrs, int n)
 {
-	if (!n || !ftrace_set_filter_ips(&_stp_fops_try, addrs, n, 0, 1))
+	if (!n || _stp_arm_interrupted() ||
+	    !ftrace_set_filter_ips(&_stp_fops_try, addrs, n, 0, 1))
 		return;
 	if (n == 1) {
 		addrs[0] = 0;
@@ -317,7 +322,7 @@ static void _stp_kprobes_ftrace_arm(struct stp_kprobe *table,
 	int (*each)(int (*)(void *, const char *, struct module *,
 			    unsigned long), void *);
 	struct stp_kprobe *k;
-	unsigned long *addrs = NULL, prev;
+	unsigned long *addrs = NULL, prev, seen = 0;
 	u64 t0;
 	int n = 0, i, j;
 
@@ -338,7 +343,7 @@ static void _stp_kprobes_ftrace_arm(struct stp_kprobe *table,
 			_stp_fsites[i++].k = k;
 	_stp_nfsites = n;
 	sort(_stp_fsites, n, sizeof(*_stp_fsites), _stp_fsite_name_cmp, NULL);
-	each(_stp_fsite_sym, NULL);
+	each(_stp_fsite_sym, &seen);
 	if (_stp_arm_stopped(r))
 		goto fail;
 	sort(_stp_fsites, n, sizeof(*_stp_fsites), _stp_fsite_cmp, NULL);
@@ -346,7 +351,7 @@ static void _stp_kprobes_ftrace_arm(struct stp_kprobe *table,
 		if (_stp_fsites[i].addr &&
 		    (!j || addrs[j - 1] != _stp_fsites[i].addr))
 			addrs[j++] = _stp_fsites[i].addr;
-	if (_stp_fops_filter(addrs, j))
+	if (_stp_fops_filter(addrs, j) || _stp_arm_stopped(r))
 		goto fail;
 	/* keep the sites ftrace took: ADDRS[j] is the J-th distinct
 	 * address of the sorted sites, 0 where refused */
