@@ -586,7 +586,7 @@ static int spawn(struct child *ch, char **argv, const struct user *u,
 		goto out_close_pe;
 	}
 	if (ch->pid == 0) {
-		int nul = open("/dev/null", O_RDONLY);
+		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		sigset_t empty;
 
 		sigemptyset(&empty);
