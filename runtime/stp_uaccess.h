@@ -219,8 +219,21 @@ static __maybe_unused int64_t _stp_read_num(struct context *c, unsigned long add
 /*
  * Target variables ($var->member...): reads of SIZE (1, 2, 4, 8) bytes
  * at ADDR, sign- or zero-extended; a fault sets the error SystemTap
- * reports and yields 0.
+ * reports and yields 0.  In a user-space probe (its registers are the
+ * user's) they read the probed process's memory.
  */
+static inline int _stp_tv_user(struct context *c)
+{
+	return c->kregs && user_mode(c->kregs);
+}
+
+static inline long _stp_tv_copy(struct context *c, void *dst,
+				unsigned long addr, size_t n)
+{
+	return _stp_tv_user(c) ? _stp_uread(dst, addr, n) :
+				 _stp_kread(dst, addr, n);
+}
+
 static __maybe_unused int64_t _stp_tv_read(struct context *c, unsigned long addr,
 					   int size, int sign)
 {
@@ -231,8 +244,9 @@ static __maybe_unused int64_t _stp_tv_read(struct context *c, unsigned long addr
 		u64 q;
 	} v;
 
-	if (_stp_kread(&v, addr, size)) {
-		_stp_cerror(c, "kernel read fault at 0x%016lx (addr)", addr);
+	if (_stp_tv_copy(c, &v, addr, size)) {
+		_stp_cerror(c, "%s read fault at 0x%016lx (addr)",
+			    _stp_tv_user(c) ? "user" : "kernel", addr);
 		return 0;
 	}
 	switch (size) {
@@ -253,8 +267,9 @@ static __maybe_unused int64_t _stp_tv_bits(struct context *c, unsigned long addr
 
 	if (n > 8)
 		n = 8;
-	if (_stp_kread(b, addr, n)) {
-		_stp_cerror(c, "kernel read fault at 0x%016lx (addr)", addr);
+	if (_stp_tv_copy(c, b, addr, n)) {
+		_stp_cerror(c, "%s read fault at 0x%016lx (addr)",
+			    _stp_tv_user(c) ? "user" : "kernel", addr);
 		return 0;
 	}
 	for (i = n - 1; i >= 0; i--)
@@ -275,11 +290,11 @@ static __maybe_unused void _stp_tv_string(struct context *c, char *dst,
 
 	if (max > 0 && max < n)
 		n = max;
-	rc = _stp_strncpy_nofault(dst, addr, n, 0);
+	rc = _stp_strncpy_nofault(dst, addr, n, _stp_tv_user(c));
 	if (rc < 0) {
 		dst[0] = '\0';
-		_stp_cerror(c, "kernel string copy fault at 0x%lx [man error::fault]",
-			    addr);
+		_stp_cerror(c, "%s string copy fault at 0x%lx [man error::fault]",
+			    _stp_tv_user(c) ? "user" : "kernel", addr);
 		return;
 	}
 	dst[rc < n ? rc : n] = '\0';
@@ -302,8 +317,11 @@ static __maybe_unused void _stp_tv_write(struct context *c, unsigned long addr,
 	case 4: v.w = val; break;
 	default: v.q = val; break;
 	}
-	if (_stp_kwrite(addr, &v, size))
-		_stp_cerror(c, "kernel write fault at 0x%016lx (addr)", addr);
+	if (_stp_tv_user(c) ?
+	    copy_to_user_nofault((void __user *)addr, &v, size) :
+	    _stp_kwrite(addr, &v, size))
+		_stp_cerror(c, "%s write fault at 0x%016lx (addr)",
+			    _stp_tv_user(c) ? "user" : "kernel", addr);
 }
 
 #endif /* _STP_UACCESS_H_ */

@@ -46,6 +46,8 @@ typedef struct DwFile {
 
 static Vec dw_files;            /* DwFile* */
 
+static char *build_id_hex(Elf *elf);
+
 static const char *debuginfo_path(void)
 {
 	const char *p = getenv("SYSTEMTAP_DEBUGINFO_PATH");
@@ -78,10 +80,13 @@ static bool has_dwarf(const char *path)
 	return ok;
 }
 
-/* Module names compare with '-' and '_' alike. */
+/* Module names compare with '-' and '_' alike; user-space objects
+ * (absolute paths) exactly. */
 static bool modname_eq(const char *a, const char *b, size_t blen)
 {
 	size_t i = 0;
+	if (a[0] == '/' || b[0] == '/')
+		return strlen(a) == blen && !strncmp(a, b, blen);
 	for (; a[i] && i < blen; i++) {
 		char x = a[i] == '-' ? '_' : a[i], y = b[i] == '-' ? '_' : b[i];
 		if (x != y)
@@ -123,11 +128,74 @@ static char *find_module_file(const char *dir, const char *name, int depth)
 	return found;
 }
 
+/* The GNU build-id of the ELF file at PATH as hex, or NULL. */
+static char *file_build_id(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	char *id = elf ? build_id_hex(elf) : NULL;
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return id;
+}
+
+/* The .gnu_debuglink name of the ELF file at PATH, or NULL. */
+static char *file_debuglink(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	GElf_Word crc;
+	const char *link = elf ? dwelf_elf_gnu_debuglink(elf, &crc) : NULL;
+	char *r = link ? arena_strdup(link) : NULL;
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return r;
+}
+
+/* A user-space object's debuginfo, as gdb and SystemTap look for it:
+ * the file itself, then for each debug root D of the path
+ * D/.build-id/xx/rest.debug, D/PATH.debug and D/DIR/DEBUGLINK, and
+ * DIR/.debug/DEBUGLINK beside the file. */
+static Vec user_candidates(const char *path)
+{
+	Vec out = {0};
+	vec_push(&out, arena_strdup(path));
+	char *id = file_build_id(path);
+	char *link = file_debuglink(path);
+	char *dir = arena_strdup(path);
+	*strrchr(dir, '/') = '\0';
+	char *list = arena_strdup(debuginfo_path());
+	for (char *save = NULL, *el = strtok_r(list, ":", &save); el;
+	     el = strtok_r(NULL, ":", &save)) {
+		if (*el == '+' || *el == '-')
+			el++;
+		if (*el != '/') {
+			if (*el && strcmp(el, "build") && link)
+				vec_push(&out, format("%s/%s/%s", dir, el, link));
+			continue;
+		}
+		if (id && strlen(id) > 2)
+			vec_push(&out, format("%s/.build-id/%.2s/%s.debug", el, id, id + 2));
+		vec_push(&out, format("%s%s.debug", el, path));
+		if (link)
+			vec_push(&out, format("%s%s/%s", el, dir, link));
+	}
+	return out;
+}
+
 /* The candidates for MODULE's debuginfo, in search order. */
 static Vec candidates(const char *module)
 {
 	const char *rel = sess->kernel_release;
 	Vec out = {0};
+	if (module && module[0] == '/')
+		return user_candidates(module);
 	char *list = arena_strdup(debuginfo_path());
 	for (char *save = NULL, *el = strtok_r(list, ":", &save); el;
 	     el = strtok_r(NULL, ":", &save)) {
@@ -242,7 +310,71 @@ static DwFile *dw_file(const char *module)
 	if (f->path && verbose_for(2) > 1)
 		fprintf(stderr, "Found debuginfo for %s: \"%s\"\n",
 			module ? module : "the kernel", f->path);
+	if (!f->path && module && module[0] == '/') {
+		/* a user-space object without DWARF: its symbol tables */
+		int fd = open(module, O_RDONLY | O_CLOEXEC);
+		Elf *elf = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
+		if (elf && elf_kind(elf) == ELF_K_ELF) {
+			f->fd = fd;
+			f->elf = elf;
+		} else {
+			if (elf)
+				elf_end(elf);
+			if (fd >= 0)
+				close(fd);
+		}
+	}
 	return f;
+}
+
+bool dw_is_user(const char *module)
+{
+	return module && module[0] == '/';
+}
+
+/* The ELF file of a user-space object (not its separate debuginfo):
+ * its program headers place addresses in the file. */
+static Elf *user_elf(const char *path)
+{
+	static Vec elves;       /* alternating char *path, Elf * */
+	for (int i = 0; i + 1 < elves.len; i += 2)
+		if (!strcmp(vec_get(&elves, i), path))
+			return vec_get(&elves, i + 1);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf *elf = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
+	if (elf && elf_kind(elf) != ELF_K_ELF) {
+		elf_end(elf);
+		elf = NULL;
+	}
+	if (!elf && fd >= 0)
+		close(fd);
+	vec_push(&elves, arena_strdup(path));
+	vec_push(&elves, elf);
+	return elf;
+}
+
+bool dw_user_offset(const char *path, uint64_t addr, uint64_t *off)
+{
+	Elf *elf = user_elf(path);
+	size_t n;
+	if (!elf || elf_getphdrnum(elf, &n) != 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(elf, i, &ph) && ph.p_type == PT_LOAD &&
+		    addr >= ph.p_vaddr && addr < ph.p_vaddr + ph.p_filesz) {
+			*off = addr - ph.p_vaddr + ph.p_offset;
+			return true;
+		}
+	}
+	return false;
+}
+
+int dw_user_elf_type(const char *path)
+{
+	Elf *elf = user_elf(path);
+	GElf_Ehdr eh;
+	return elf && gelf_getehdr(elf, &eh) ? eh.e_type : -1;
 }
 
 Dwarf *dw_open(Session *s, const char *module)
@@ -603,6 +735,8 @@ static const char *show_file(const char *file, const char *comp_dir)
 {
 	if (!file)
 		return "";
+	if (!comp_dir)
+		return file;
 	size_t n = comp_dir ? strlen(comp_dir) : 0;
 	if (n && !strncmp(file, comp_dir, n) && file[n] == '/')
 		file += n + 1;
@@ -709,12 +843,12 @@ static bool interned(Builder *b, const char *s)
 /* Functions of the symbol table that the DWARF does not describe
  * (assembly without debug info, .cold parts, trampolines): SystemTap
  * lists them by name alone. */
-static void add_symtab_only(Builder *b, Elf *elf)
+static void add_symtab_only(Builder *b, Elf *elf, unsigned type)
 {
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
 	while ((scn = elf_nextscn(elf, scn)))
-		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == type)
 			break;
 	if (!scn)
 		return;
@@ -855,14 +989,19 @@ static uint64_t symbol_value(Elf *elf, const char *want)
 static bool build_index(DwFile *f, DwIndex *idx, const char *path)
 {
 	Builder b = {0};
-	read_blocklist(&b, f->elf);
+	bool user = dw_is_user(f->module);
+	if (!user)
+		read_blocklist(&b, f->elf);
 	Dwarf_Off off = 0, next;
 	size_t hsz;
-	while (dwarf_nextcu(f->dw, off, &next, &hsz, NULL, NULL, NULL) == 0) {
+	while (f->dw && dwarf_nextcu(f->dw, off, &next, &hsz, NULL, NULL, NULL) == 0) {
 		Dwarf_Die cu;
 		if (dwarf_offdie(f->dw, off + hsz, &cu)) {
 			Dwarf_Attribute a;
-			const char *comp_dir = dwarf_formstring(dwarf_attr(&cu, DW_AT_comp_dir, &a));
+			/* (user-space objects: SystemTap shows their file
+			 * names as the DWARF has them) */
+			const char *comp_dir = user ? NULL :
+				dwarf_formstring(dwarf_attr(&cu, DW_AT_comp_dir, &a));
 			walk_scope(&b, &cu, &cu, off + hsz, comp_dir, 0);
 		}
 		off = next;
@@ -870,7 +1009,17 @@ static bool build_index(DwFile *f, DwIndex *idx, const char *path)
 	/* (a module's raw symbol values are section-relative, not in the
 	 * relocated layout of its DWARF: the kernel only) */
 	if (!f->module)
-		add_symtab_only(&b, f->elf);
+		add_symtab_only(&b, f->elf, SHT_SYMTAB);
+	if (user) {
+		/* the object's own symbols (a separate debuginfo file has a
+		 * symtab too), its dynamic ones when it is stripped */
+		Elf *elf = user_elf(f->module);
+		add_symtab_only(&b, f->elf, SHT_SYMTAB);
+		if (elf && elf != f->elf)
+			add_symtab_only(&b, elf, SHT_SYMTAB);
+		if (elf)
+			add_symtab_only(&b, elf, SHT_DYNSYM);
+	}
 	sort_strs = b.strs.buf;
 	qsort(b.ents, b.n, sizeof(*b.ents), cmp_ent);
 	uint64_t text = f->module ? 0 : symbol_value(f->elf, "_stext");
@@ -895,18 +1044,22 @@ static bool build_index(DwFile *f, DwIndex *idx, const char *path)
 DwIndex *dw_index(const char *module)
 {
 	DwFile *f = dw_file(module);
-	if (!f->dw)
+	if (!f->dw && !(dw_is_user(module) && f->elf))
 		return NULL;
 	if (f->index)
 		return f->index;
 	DwIndex *idx = arena_alloc(sizeof(*idx));
 	idx->module = f->module;
 	char *id = build_id_hex(f->elf);
-	char *path = id ? format("%s/dwidx/%s.idx", sess->cache_dir, id) : NULL;
+	/* (a user object's index from its symbols alone is not the one
+	 * from its DWARF, which may be installed later) */
+	char *path = id ? format("%s/dwidx/%s%s.idx", sess->cache_dir, id,
+				 f->dw ? "" : "-sym") : NULL;
 	Stamp t = now_stamp();
 	if (!path || !map_index(idx, path)) {
 		if (verbose_for(2))
-			fprintf(stderr, "Indexing functions of \"%s\"\n", f->path);
+			fprintf(stderr, "Indexing functions of \"%s\"\n",
+				f->path ? f->path : f->module);
 		build_index(f, idx, path);
 		if (verbose_for(2))
 			fprintf(stderr, "Indexed %u functions in %s\n", idx->n, elapsed(&t));
@@ -1011,7 +1164,8 @@ int dw_match(DwIndex *idx, const char *func, const char *file, unsigned opts,
 		if (e->name != last_name || e->file != last_file) {
 			last_name = e->name;
 			last_file = e->file;
-			last_blocked = st_blocked(name, fname, opts & DWM_RETURN);
+			last_blocked = !dw_is_user(idx->module) &&
+				       st_blocked(name, fname, opts & DWM_RETURN);
 		}
 		if (last_blocked)
 			continue;
@@ -1035,7 +1189,7 @@ int dw_function_lines(DwIndex *idx, const DwEntry *e,
 {
 	DwFile *f = dw_file(idx->module);
 	Dwarf_Die cu, die;
-	if (!dwarf_offdie(f->dw, e->cu, &cu) || !dwarf_offdie(f->dw, e->die, &die))
+	if (!f->dw || (e->flags & DWF_SYMTAB) || !dwarf_offdie(f->dw, e->cu, &cu) || !dwarf_offdie(f->dw, e->die, &die))
 		return 0;
 	Dwarf_Lines *lines;
 	size_t nlines;
@@ -1049,7 +1203,8 @@ int dw_function_lines(DwIndex *idx, const DwEntry *e,
 		ranges[nr++][1] = end;
 	}
 	Dwarf_Attribute a;
-	const char *comp_dir = dwarf_formstring(dwarf_attr(&cu, DW_AT_comp_dir, &a));
+	const char *comp_dir = dw_is_user(idx->module) ? NULL :
+		dwarf_formstring(dwarf_attr(&cu, DW_AT_comp_dir, &a));
 	const char *want = dw_str(idx, e->file);
 	/* the lowest address of each line */
 	int maxline = 0;
@@ -1190,7 +1345,7 @@ void dw_list_vars(DwIndex *idx, uint64_t die_off, uint64_t pc, bool is_return,
 	DwFile *f = dw_file(idx->module);
 	Dwarf_Die die, c, t;
 	Dwarf_Attribute ra;
-	if (!dwarf_offdie(f->dw, die_off, &die))
+	if (!f->dw || !dwarf_offdie(f->dw, die_off, &die))
 		return;
 	/* .return: the value first, for functions that return one */
 	if (is_return && dwarf_formref_die(dwarf_attr_integrate(&die, DW_AT_type, &ra), &t)) {
@@ -1212,4 +1367,58 @@ void dw_list_vars(DwIndex *idx, uint64_t die_off, uint64_t pc, bool is_return,
 		dw_type_name(dwarf_formref_die(dwarf_attr_integrate(&c, DW_AT_type, &a), &t) ?
 			     &t : NULL, out);
 	} while (dwarf_siblingof(&c, &c) == 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Prologues: SystemTap's automatic prologue searching.  Code compiled
+ * without optimization stores its parameters to the stack in the
+ * prologue and describes them there (no location lists), so a probe at
+ * the function's first instruction would read slots not written yet: it
+ * goes where the first statement after the prologue begins. */
+
+static bool producer_optimized(const char *producer)
+{
+	bool opt = false;
+	for (const char *p = producer; (p = strstr(p, " -O")); p += 3)
+		opt = p[3] != '0';
+	return opt;
+}
+
+bool dw_cu_optimized(Dwarf_Die *cu)
+{
+	Dwarf_Attribute a;
+	const char *producer = dwarf_formstring(dwarf_attr(cu, DW_AT_producer, &a));
+	return producer && producer_optimized(producer);
+}
+
+uint64_t dw_prologue_end(DwIndex *idx, const DwEntry *e)
+{
+	DwFile *f = dw_file(idx->module);
+	Dwarf_Die cu, die;
+	Dwarf_Attribute a;
+	if (!f->dw || (e->flags & (DWF_SYMTAB | DWF_INLINE)) ||
+	    !dwarf_offdie(f->dw, e->cu, &cu) || !dwarf_offdie(f->dw, e->die, &die))
+		return 0;
+	const char *producer = dwarf_formstring(dwarf_attr(&cu, DW_AT_producer, &a));
+	if (producer && producer_optimized(producer))
+		return 0;
+	Dwarf_Addr lo, hi;
+	if (dwarf_lowpc(&die, &lo) != 0 || dwarf_highpc(&die, &hi) != 0 || lo != e->addr)
+		return 0;
+	Dwarf_Lines *lines;
+	size_t n;
+	if (dwarf_getsrclines(&cu, &lines, &n) != 0)
+		return 0;
+	uint64_t best = 0;
+	for (size_t i = 0; i < n; i++) {
+		Dwarf_Line *l = dwarf_onesrcline(lines, i);
+		Dwarf_Addr addr;
+		bool stmt = false, end = false;
+		if (dwarf_lineaddr(l, &addr) || dwarf_linebeginstatement(l, &stmt) ||
+		    dwarf_lineendsequence(l, &end) || end || !stmt)
+			continue;
+		if (addr > lo && addr < hi && (!best || addr < best))
+			best = addr;
+	}
+	return best;
 }

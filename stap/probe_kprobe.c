@@ -72,10 +72,16 @@ typedef struct DwSpec {
 	DwIndex *idx;
 	const DwEntry *entry;
 	const DwEntry *last;    /* the previous function entry matched */
+	/* process(...) probes */
+	bool user;
+	const char *proc;       /* .library: the process path */
+	const char *prefix;     /* process("PATH") as pp() spells it */
 } DwSpec;
 
 static char *dw_prefix(DwSpec *m)
 {
+	if (m->user)
+		return (char *)m->prefix;
 	return m->module ? format("module(\"%s\")", m->module) : "kernel";
 }
 
@@ -123,13 +129,32 @@ static bool seen_addr(DwSpec *m, uint64_t addr, uint32_t name)
 static DerivedProbe *dw_derived(DwSpec *m, DwIndex *idx, const DwEntry *e,
 				uint64_t addr, char *pp, bool entry)
 {
-	DerivedProbe *d = derived_new(m->ctx, &pk_kprobe, m->pp, pp);
+	if (m->user && entry && !m->is_return) {
+		/* unoptimized code: after the prologue, as SystemTap */
+		uint64_t pe = dw_prologue_end(idx, e);
+		if (pe) {
+			addr = pe;
+			entry = false;
+		}
+	}
+	DerivedProbe *d = derived_new(m->ctx, m->user ? &pk_uprobe : &pk_kprobe,
+				      m->pp, pp);
 	KprobeSite *k = &d->kp;
 	if (m->ctx->depth == 0)
 		d->user_pp = pp;
 	char *sym;
 	int64_t off;
-	if (dw_kprobe_site(idx, addr, &sym, &off)) {
+	if (m->user) {
+		uint64_t foff = 0;
+		if (!dw_user_offset(m->module, addr, &foff))
+			semantic_error(m->pp->tok, "cannot place a probe at 0x%llx of %s: not in a loaded segment",
+				       (unsigned long long)addr, m->module);
+		k->symbol = arena_strdup(dw_str(idx, e->name));
+		k->offset = foff;
+		k->user = true;
+		k->elf_type = dw_user_elf_type(m->module);
+		k->proc = m->proc ? arena_strdup(m->proc) : NULL;
+	} else if (dw_kprobe_site(idx, addr, &sym, &off)) {
 		k->symbol = sym;
 		k->offset = off;
 	} else {
@@ -237,24 +262,42 @@ static bool dw_parse_spec(DwSpec *m, const char *spec, Token *tok)
 	return true;
 }
 
+static int match_dwarf_at(Resolution *ctx, ProbePoint *pp, int first,
+			  const char *upath, const char *proc, const char *prefix);
+
 static int match_dwarf(Resolution *ctx, ProbePoint *pp)
 {
 	Component *c0 = &pp->comps[0];
 	bool is_module = comp_is(c0, "module");
 	if (is_module ? !comp_str(c0) : !!c0->arg)
 		return PK_NOT_MINE;
-	if (pp->ncomps < 2)
+	return match_dwarf_at(ctx, pp, 1, NULL, NULL, NULL);
+}
+
+int match_user_dwarf(Resolution *ctx, ProbePoint *pp, int first,
+		     const char *path, const char *proc, const char *prefix)
+{
+	return match_dwarf_at(ctx, pp, first, path, proc, prefix);
+}
+
+static int match_dwarf_at(Resolution *ctx, ProbePoint *pp, int first,
+			  const char *upath, const char *proc, const char *prefix)
+{
+	Component *c0 = &pp->comps[0];
+	bool is_module = !upath && comp_is(c0, "module");
+	if (pp->ncomps < first + 1)
 		return PK_NOT_MINE;
-	Component *f = &pp->comps[1];
+	Component *f = &pp->comps[first];
 	bool statement = comp_is(f, "statement");
 	if (!statement && !comp_is(f, "function"))
 		return PK_NOT_MINE;
 	if (!comp_str(f) && !(statement && comp_num(f)))
 		return PK_NOT_MINE;
-	DwSpec m = { .ctx = ctx, .pp = pp, .statement = statement, .maxactive = -1 };
+	DwSpec m = { .ctx = ctx, .pp = pp, .statement = statement, .maxactive = -1,
+		     .user = upath != NULL, .proc = proc, .prefix = prefix };
 	bool absolute = false;
 	StrBuf suffix = {0};
-	for (int i = 2; i < pp->ncomps; i++) {
+	for (int i = first + 1; i < pp->ncomps; i++) {
 		Component *c = &pp->comps[i];
 		bool ok = false;
 		if (!statement && !c->arg) {
@@ -273,6 +316,8 @@ static int match_dwarf(Resolution *ctx, ProbePoint *pp)
 		}
 		if (statement && comp_is(c, "absolute") && !c->arg && comp_num(f) && !is_module)
 			ok = absolute = true;
+		if (statement && m.user && comp_is(c, "nearest") && !c->arg && comp_str(f))
+			ok = true;      /* the nearest line with code: below */
 		if (!ok)
 			return PK_NOT_MINE;
 		sb_printf(&suffix, ".%s", c->name);
@@ -282,6 +327,36 @@ static int match_dwarf(Resolution *ctx, ProbePoint *pp)
 	m.suffix = arena_strdup(suffix.buf ? suffix.buf : "");
 	sb_release(&suffix);
 
+	if (statement && comp_num(f) && m.user) {
+		/* process("P").statement(ADDR): a link-time address of P */
+		if (absolute && !sess->guru) {
+			semantic_error2(c0->tok, ctx->user->tok,
+					"absolute statement probe in unprivileged script; need stap -g",
+					"while resolving probe point");
+			return PK_ERROR;
+		}
+		uint64_t addr = f->arg->val, foff;
+		if (!dw_user_offset(upath, addr, &foff)) {
+			semantic_error(f->tok, "cannot place a probe at 0x%llx of %s: not in a loaded segment",
+				       (unsigned long long)addr, upath);
+			return PK_ERROR;
+		}
+		DerivedProbe *d = derived_new(ctx, &pk_uprobe, pp,
+					      format("%s.statement(0x%llx)%s", prefix,
+						     (unsigned long long)addr, m.suffix));
+		KprobeSite *k = &d->kp;
+		if (ctx->depth == 0)
+			d->user_pp = d->pp;
+		k->maxactive = -1;
+		k->symbol = "";
+		k->offset = foff;
+		k->module = arena_strdup(upath);
+		k->user = true;
+		k->elf_type = dw_user_elf_type(upath);
+		k->proc = proc ? arena_strdup(proc) : NULL;
+		k->dw_pc = addr;
+		return PK_MATCHED;
+	}
 	if (statement && comp_num(f)) {
 		/* kernel.statement(ADDR): a link-time address of vmlinux */
 		if (absolute && !sess->guru) {
@@ -324,7 +399,8 @@ static int match_dwarf(Resolution *ctx, ProbePoint *pp)
 	if (!statement && m.line > 0 && !sess->list_pattern)
 		warning_at(ctx->user->tok, "For probing a particular line, use a .statement() probe, not .function()");
 	if (statement && (!m.file || !m.line)) {
-		semantic_error(f->tok, "kernel.statement needs FUNC@FILE:LINE or an address");
+		semantic_error(f->tok, "%s.statement needs FUNC@FILE:LINE or an address",
+			       m.user ? "process" : "kernel");
 		return PK_ERROR;
 	}
 	unsigned opts = 0;
@@ -340,7 +416,9 @@ static int match_dwarf(Resolution *ctx, ProbePoint *pp)
 		opts |= DWM_NO_KERNEL_BLOCKED;
 
 	Vec modules = {0};
-	if (is_module) {
+	if (m.user) {
+		vec_push(&modules, (char *)upath);
+	} else if (is_module) {
 		const char *mpat = c0->arg->str;
 		if (strpbrk(mpat, "*?["))
 			modules = dw_modules(mpat);
@@ -352,10 +430,26 @@ static int match_dwarf(Resolution *ctx, ProbePoint *pp)
 	for (int i = 0; i < modules.len; i++) {
 		m.module = vec_get(&modules, i);
 		DwIndex *idx = dw_index(m.module);
+		if (!idx && m.user) {
+			if (pp->optional)
+				return PK_MATCHED;
+			semantic_error(c0->tok, "while resolving probe point");
+			semantic_error(NULL, "cannot read the ELF file '%s'", upath);
+			return PK_ERROR;
+		}
 		if (!idx) {
 			if (pp->optional)
 				return PK_MATCHED;
 			dw_missing_error(c0->tok);
+			return PK_ERROR;
+		}
+		if (m.user && (m.statement || m.file || m.line) && !dw_open(sess, m.module)) {
+			if (pp->optional)
+				return PK_MATCHED;
+			semantic_error(c0->tok, "while resolving probe point");
+			semantic_error(NULL, "no debuginfo for '%s': %s needs its DWARF [man warning::debuginfo]",
+				       upath, m.statement ? ".statement(\"FUNC@FILE:LINE\")" :
+				       ".function(\"FUNC@FILE\")");
 			return PK_ERROR;
 		}
 		m.seen = NULL;

@@ -390,6 +390,13 @@ typedef struct KprobeSite {
 	                         * DIE (DW_TAG_subprogram or inlined_subroutine) */
 	bool dw_inline;         /* dw_die is a DW_TAG_inlined_subroutine */
 	uint64_t dw_text;       /* the kernel's _stext (link time), for -p2 */
+	/* process(...) probes (probe_uprobe.c): MODULE is the object's
+	 * absolute path, OFFSET the probe's offset in that file */
+	bool user;
+	int elf_type;           /* ET_EXEC, ET_DYN */
+	char *proc;             /* .library: the process's path (filter) */
+	int64_t pid;            /* process(PID): 0 none */
+	int64_t sema;           /* .mark: the semaphore's file offset, 0 */
 } KprobeSite;
 
 typedef struct DerivedProbe {
@@ -606,7 +613,17 @@ struct ProbeKind {
 };
 extern const ProbeKind *const probe_kinds[];    /* NULL-terminated */
 extern const ProbeKind pk_be, pk_timer, pk_kprobe, pk_trace, pk_perf, pk_procfs,
-	pk_netfilter;
+	pk_netfilter, pk_uprobe, pk_utask;
+
+/* probe_kprobe.c: process("PATH").function/statement through DWARF (or
+ * the ELF symbols): the function or statement component is COMPS[FIRST],
+ * the object PATH, the process PROC (a .library's) or NULL */
+int match_user_dwarf(Resolution *ctx, ProbePoint *pp, int first,
+		     const char *path, const char *proc, const char *prefix);
+/* probe_uprobe.c: a process(...) or .library(...) name as an absolute
+ * path of an existing file (relative names through $PATH, libraries
+ * through the library directories), or NULL after an error */
+char *uprobe_path(const char *name, bool library, Token *tok);
 
 /* helpers for match functions */
 bool comp_is(Component *c, const char *name);
@@ -910,7 +927,9 @@ typedef struct DwCtx {
 	uint64_t func_off;
 	const char *cu_name;
 	bool have_func;
+	bool abi_params;        /* parameters from the argument registers */
 } DwCtx;
+bool dw_cu_optimized(Dwarf_Die *cu);    /* its producer says -O1 or more */
 /* The variable's address (*IS_ADDR) or its value, or NULL with *WHY. */
 char *dw_loc_expr(DwCtx *x, Dwarf_Op *ops, size_t nops, bool *is_addr,
 		  const char **why);
@@ -962,6 +981,17 @@ int dw_function_lines(DwIndex *idx, const DwEntry *e,
 /* The kprobe registration point for ADDR: "_stext"+off, "mod:sym"+off. */
 bool dw_kprobe_site(DwIndex *idx, uint64_t addr, char **symbol, int64_t *offset);
 Vec dw_modules(const char *pattern);    /* char*: module names with debuginfo */
+/* User-space objects are "modules" named by their absolute path: their
+ * DWARF (in the file, or found by build-id or debuglink), else an index
+ * of their ELF symbols. */
+bool dw_is_user(const char *module);
+/* The file offset of link-time address ADDR of the object at PATH (what
+ * a uprobe is placed by). */
+bool dw_user_offset(const char *path, uint64_t addr, uint64_t *off);
+int dw_user_elf_type(const char *path);        /* ET_EXEC, ET_DYN; -1 */
+/* The first line record after the entry of the function at E (its
+ * prologue's end), in an unoptimized CU; 0 otherwise. */
+uint64_t dw_prologue_end(DwIndex *idx, const DwEntry *e);
 /* " $name:type" for the parameters and outermost locals of the function
  * instance at DIE that have a location at PC ($return first for a
  * .return probe of a function with a value). */

@@ -119,12 +119,12 @@ typedef struct VarLoc {
 
 static bool is_kprobe(DerivedProbe *d)
 {
-	return d && d->kind == &pk_kprobe;
+	return d && (d->kind == &pk_kprobe || d->kind == &pk_uprobe);
 }
 
 static bool is_kretprobe(DerivedProbe *d)
 {
-	return d->kind == &pk_kprobe && d->kp.is_return;
+	return is_kprobe(d) && d->kp.is_return;
 }
 
 static const char *probe_func(DerivedProbe *d)
@@ -141,7 +141,8 @@ static int btf_vars(DerivedProbe *d, VarLoc **out, CType **ret)
 		*ret = NULL;
 	/* at an out-of-line function's entry only (DWARF-resolved probes
 	 * are registered as _stext + offset) */
-	if (d->kp.module || d->kp.dw_inline || (d->kp.offset && !d->kp.dw_entry))
+	if (d->kp.module || d->kp.user || d->kp.dw_inline ||
+	    (d->kp.offset && !d->kp.dw_entry))
 		return -1;
 	CType *proto = btf_func_proto(probe_func(d));
 	if (!proto)
@@ -378,6 +379,10 @@ static bool dw_context(DerivedProbe *d, bool at_entry, Dwarf *dw, DwCtx *x)
 	}
 	if (x->have_func)
 		x->func_off = dwarf_dieoffset(&x->func);
+	/* a user function's true entry in unoptimized code (the values a
+	 * .return probe saves): its parameters are still in the argument
+	 * registers, not yet in the stack slots the DWARF describes */
+	x->abi_params = d->kp.user && x->at_entry && !dw_cu_optimized(&x->cu);
 	return x->have_func;
 }
 
@@ -481,6 +486,28 @@ static int dwarf_vars(DerivedProbe *d, bool at_entry, Dwarf *dw, VarLoc **out,
 	scan_scope(x, &x->func, &v);
 	if (n > 0)
 		free(scopes);
+	if (x->abi_params) {
+		int reg = 0;
+		for (int i = 0; i < v.len; i++) {
+			VarLoc *vl = vec_get(&v, i);
+			if (!vl->is_param)
+				continue;
+			uint64_t size = ct_sizeof(vl->type);
+			if (reg >= 6 || size > 8 || !ct_is_scalar(vl->type)) {
+				vl->code = NULL;
+				vl->unavailable = "not in a register at entry";
+				reg += size > 8 ? 2 : 1;
+				continue;
+			}
+			vl->code = format("c->kregs->%s", btf_arg_regs[reg]);
+			vl->is_addr = false;
+			vl->unavailable = NULL;
+			vl->source = format("DWARF (%s param %d at entry, %%r%s)",
+					    dwarf_diename(&x->func), reg + 1,
+					    btf_arg_regs[reg]);
+			reg++;
+		}
+	}
 	*out = arena_alloc(sizeof(VarLoc) * (v.len + 1));
 	for (int i = 0; i < v.len; i++)
 		(*out)[i] = *(VarLoc *)vec_get(&v, i);
