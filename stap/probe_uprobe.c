@@ -260,23 +260,31 @@ const ProbeKind pk_uprobe = {
 	.name = "uprobe",
 	.families = (const char *const[]){ "process", NULL },
 	.types = (const char *const[]){
-		"process.function(number)", "process.function(number).call",
-		"process.function(number).return",
-		"process.function(string)", "process.function(string).call",
+		"process.function(string)",
+		"process.function(string).call",
 		"process.function(string).inline",
 		"process.function(string).return",
 		"process.library(string).function(string)",
 		"process.library(string).function(string).call",
 		"process.library(string).function(string).inline",
 		"process.library(string).function(string).return",
+		"process.library(string).statement(number)",
+		"process.library(string).statement(number).nearest",
 		"process.library(string).statement(string)",
-		"process.statement(number)", "process.statement(number).absolute",
-		"process.statement(string)", "process.statement(string).nearest",
+		"process.library(string).statement(string).nearest",
+		"process.statement(number)",
+		"process.statement(number).nearest",
+		"process.statement(string)",
+		"process.statement(string).nearest",
 		"process(number).function(string)",
 		"process(number).function(string).call",
+		"process(number).function(string).inline",
 		"process(number).function(string).return",
+		"process(number).statement(number)",
 		"process(number).statement(number).absolute",
+		"process(number).statement(number).nearest",
 		"process(number).statement(string)",
+		"process(number).statement(string).nearest",
 		"process(string).function(string)",
 		"process(string).function(string).call",
 		"process(string).function(string).inline",
@@ -285,9 +293,12 @@ const ProbeKind pk_uprobe = {
 		"process(string).library(string).function(string).call",
 		"process(string).library(string).function(string).inline",
 		"process(string).library(string).function(string).return",
+		"process(string).library(string).statement(number)",
+		"process(string).library(string).statement(number).nearest",
 		"process(string).library(string).statement(string)",
+		"process(string).library(string).statement(string).nearest",
 		"process(string).statement(number)",
-		"process(string).statement(number).absolute",
+		"process(string).statement(number).nearest",
 		"process(string).statement(string)",
 		"process(string).statement(string).nearest",
 		NULL,
@@ -299,4 +310,107 @@ const ProbeKind pk_uprobe = {
 	.runtime_header = "stp_uprobe.h",
 	.emit_code = emit_code,
 	.emit_tables = emit_tables,
+};
+
+/* ------------------------------------------------------------------ */
+/* Process events (runtime/stp_utask.h):
+ *   process[("PATH"|PID)].begin, .end, .thread.begin, .thread.end,
+ *   .syscall, .syscall.return */
+
+static const char *const utask_events[] = {
+	"begin", "end", "thread.begin", "thread.end", "syscall",
+	"syscall.return", NULL,
+};
+
+static int match_utask(Resolution *r, ProbePoint *pp)
+{
+	Component *c0 = &pp->comps[0];
+	if (!comp_is(c0, "process") || pp->ncomps < 2 || pp->ncomps > 3)
+		return PK_NOT_MINE;
+	StrBuf ev = {0};
+	for (int i = 1; i < pp->ncomps; i++) {
+		if (pp->comps[i].arg) {
+			sb_release(&ev);
+			return PK_NOT_MINE;
+		}
+		sb_printf(&ev, "%s%s", i > 1 ? "." : "", pp->comps[i].name);
+	}
+	int type = -1;
+	for (int i = 0; utask_events[i]; i++)
+		if (!strcmp(ev.buf, utask_events[i]))
+			type = i;
+	sb_release(&ev);
+	if (type < 0)
+		return PK_NOT_MINE;
+	char *path = NULL;
+	int64_t pid = 0;
+	if (comp_str(c0)) {
+		path = uprobe_path(c0->arg->str, false, c0->tok);
+		if (!path)
+			return pp->optional ? PK_MATCHED : PK_ERROR;
+	} else if (comp_num(c0)) {
+		pid = c0->arg->val;
+		if (!sess->remote && !pid_exe(pid, c0->tok))
+			return pp->optional ? PK_MATCHED : PK_ERROR;
+	}
+	char *pps = comp_str(c0) ? format("process(\"%s\").%s", path, utask_events[type]) :
+		    comp_num(c0) ? format("process(%lld).%s", (long long)pid, utask_events[type]) :
+		    format("process.%s", utask_events[type]);
+	DerivedProbe *d = derived_new(r, &pk_utask, pp, pps);
+	d->kp.module = path;
+	d->kp.pid = pid;
+	d->kp.maxactive = type;         /* the event (STP_UT_*) */
+	d->kp.user = true;
+	return PK_MATCHED;
+}
+
+static char *utask_list_line(DerivedProbe *d, bool with_vars)
+{
+	if (!with_vars)
+		return d->pp;
+	if (d->kp.maxactive == 4)
+		return format("%s $syscall:long $arg1:long $arg2:long $arg3:long $arg4:long $arg5:long $arg6:long",
+			      d->pp);
+	if (d->kp.maxactive == 5)
+		return format("%s $syscall:long $return:long", d->pp);
+	return d->pp;
+}
+
+static void utask_emit_tables(FILE *out, Vec *probes, StrBuf *groups)
+{
+	static const char *const types[] = {
+		"STP_UT_BEGIN", "STP_UT_END", "STP_UT_THREAD_BEGIN",
+		"STP_UT_THREAD_END", "STP_UT_SYSCALL", "STP_UT_SYSCALL_RETURN",
+	};
+	fputs("static struct stp_utask _stp_utasks[] = {\n", out);
+	for (int i = 0; i < probes->len; i++) {
+		DerivedProbe *d = vec_get(probes, i);
+		fprintf(out, "\t{ .probe = &_stp_probes[%d], .type = %s, .path = %s, .pid = %lld, .fn = %s },\n",
+			d->index, types[d->kp.maxactive],
+			d->kp.module ? c_string(d->kp.module) : "NULL",
+			(long long)d->kp.pid, d->wrapper);
+	}
+	fputs("\t{ }\n};\n", out);
+	sb_puts(groups, "\tSTP_PROBE_GROUP(utasks, _stp_utasks),\n");
+}
+
+const ProbeKind pk_utask = {
+	.name = "utask",
+	.families = (const char *const[]){ "process", NULL },
+	.types = (const char *const[]){
+		"process.begin", "process.end", "process.syscall",
+		"process.syscall.return", "process.thread.begin",
+		"process.thread.end",
+		"process(number).begin", "process(number).end",
+		"process(number).syscall", "process(number).syscall.return",
+		"process(number).thread.begin", "process(number).thread.end",
+		"process(string).begin", "process(string).end",
+		"process(string).syscall", "process(string).syscall.return",
+		"process(string).thread.begin", "process(string).thread.end",
+		NULL,
+	},
+	.match = match_utask,
+	.list_line = utask_list_line,
+	.runtime_header = "stp_utask.h",
+	.emit_tables = utask_emit_tables,
 };

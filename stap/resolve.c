@@ -26,7 +26,7 @@
  */
 const ProbeKind *const probe_kinds[] = {
 	&pk_be, &pk_procfs, &pk_netfilter, &pk_perf, &pk_trace, &pk_kprobe,
-	&pk_uprobe, &pk_timer, NULL,
+	&pk_uprobe, &pk_utask, &pk_timer, NULL,
 };
 
 /* The bodies made by expanding an alias around an inner body, so that the

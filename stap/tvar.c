@@ -1204,6 +1204,60 @@ static void resolve_netfilter_dollar(Res *r, Node *n)
 	finish_dollar(r, n, tv, level);
 }
 
+/* process.syscall: $syscall, $arg1..6; .syscall.return: $syscall,
+ * $return (the task's user registers at the system call) */
+static void resolve_utask_dollar(Res *r, Node *n)
+{
+	static const char *const args[] = { "di", "si", "dx", "r10", "r8", "r9" };
+	int ev = r->dp->kp.maxactive;
+	VarLoc v[8];
+	int nv = 0;
+	memset(v, 0, sizeof(v));
+	if (ev == 4 || ev == 5) {
+		v[nv].name = "syscall";
+		v[nv++].code = "c->kregs->orig_ax";
+	}
+	if (ev == 4)
+		for (int i = 0; i < 6; i++) {
+			v[nv].name = format("arg%d", i + 1);
+			v[nv++].code = format("c->kregs->%s", args[i]);
+		}
+	if (ev == 5) {
+		v[nv].name = "return";
+		v[nv++].code = "c->kregs->ax";
+	}
+	char *name = n->name;
+	int level = n->args.len ? 0 : pretty_suffix(&name);
+	for (int i = 0; i < nv; i++) {
+		v[i].type = ct_new(CT_INT, "long");
+		v[i].type->size = 8;
+		v[i].type->is_signed = true;
+		v[i].source = format("the system call's registers (%s)", v[i].code);
+	}
+	if (!strncmp(name, "$$", 2)) {
+		resolve_dollar_dollar(r, n, name, level, v, nv, NULL);
+		return;
+	}
+	VarLoc *vl = NULL;
+	for (int i = 0; i < nv && !vl; i++)
+		if (!strcmp(v[i].name, name + 1))
+			vl = &v[i];
+	if (!vl) {
+		if (sess->skip_badvars) {
+			skip_badvar(r, n);
+			return;
+		}
+		res_error(r, n->tok, "unresolved target-symbol expression");
+		return;
+	}
+	TVar *tv = new_tv();
+	tv->base = B_CODE;
+	tv->code = vl->code;
+	tv->type = vl->type;
+	verbose_source(r, n->tok, name + 1, vl->source);
+	finish_dollar(r, n, tv, level);
+}
+
 static void resolve_dollar(Res *r, Node *n)
 {
 	DerivedProbe *d = r->dp;
@@ -1217,6 +1271,10 @@ static void resolve_dollar(Res *r, Node *n)
 	}
 	if (d && d->kind == &pk_procfs) {
 		resolve_procfs_dollar(r, n);
+		return;
+	}
+	if (d && d->kind == &pk_utask) {
+		resolve_utask_dollar(r, n);
 		return;
 	}
 	if (!is_kprobe(d)) {
