@@ -340,6 +340,7 @@ static Elf *user_elf(const char *path)
 	for (int i = 0; i + 1 < elves.len; i += 2)
 		if (!strcmp(vec_get(&elves, i), path))
 			return vec_get(&elves, i + 1);
+	elf_version(EV_CURRENT);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	Elf *elf = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
 	if (elf && elf_kind(elf) != ELF_K_ELF) {
@@ -365,6 +366,96 @@ bool dw_user_offset(const char *path, uint64_t addr, uint64_t *off)
 		    addr >= ph.p_vaddr && addr < ph.p_vaddr + ph.p_filesz) {
 			*off = addr - ph.p_vaddr + ph.p_offset;
 			return true;
+		}
+	}
+	return false;
+}
+
+int dw_sdt_notes(const char *path,
+		 void (*fn)(const char *provider, const char *name,
+			    const char *args, uint64_t pc, uint64_t sema,
+			    void *arg), void *arg)
+{
+	Elf *elf = user_elf(path);
+	size_t shstrndx;
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return 0;
+	GElf_Ehdr eh;
+	if (!gelf_getehdr(elf, &eh))
+		return 0;
+	int asz = eh.e_ident[EI_CLASS] == ELFCLASS32 ? 4 : 8;
+	uint64_t base_addr = 0;
+	bool have_base = false;
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
+		GElf_Shdr sh;
+		const char *name;
+		if (gelf_getshdr(scn, &sh) &&
+		    (name = elf_strptr(elf, shstrndx, sh.sh_name)) &&
+		    !strcmp(name, ".stapsdt.base")) {
+			base_addr = sh.sh_addr;
+			have_base = true;
+		}
+	}
+	int count = 0;
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		Elf_Data *data = elf_getdata(scn, NULL);
+		size_t off = 0, noff, doff;
+		GElf_Nhdr nh;
+		while (data && (off = gelf_getnote(data, off, &nh, &noff, &doff)) > 0) {
+			const char *owner = (const char *)data->d_buf + noff;
+			const unsigned char *desc = (const unsigned char *)data->d_buf + doff;
+			if (nh.n_type != 3 || nh.n_namesz != 8 || memcmp(owner, "stapsdt", 8) ||
+			    nh.n_descsz < (size_t)3 * asz + 3)
+				continue;
+			uint64_t v[3] = { 0, 0, 0 };
+			for (int i = 0; i < 3; i++) {
+				if (asz == 8) {
+					memcpy(&v[i], desc + 8 * i, 8);
+				} else {
+					uint32_t w;
+					memcpy(&w, desc + 4 * i, 4);
+					v[i] = w;
+				}
+			}
+			const char *end = (const char *)desc + nh.n_descsz;
+			const char *prov = (const char *)desc + 3 * asz;
+			const char *name = prov + strnlen(prov, end - prov) + 1;
+			if (name >= end)
+				continue;
+			const char *args = name + strnlen(name, end - name) + 1;
+			if (args >= end)
+				args = "";
+			/* prelinked: the note has the link-time base */
+			int64_t adj = have_base ? (int64_t)(base_addr - v[1]) : 0;
+			fn(prov, name, args, v[0] + adj, v[2] ? v[2] + adj : 0, arg);
+			count++;
+		}
+	}
+	return count;
+}
+
+bool dw_user_symbol(const char *path, const char *name, uint64_t *value)
+{
+	Elf *elf = user_elf(path);
+	for (Elf_Scn *scn = NULL; elf && (scn = elf_nextscn(elf, scn));) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) ||
+		    (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
+			continue;
+		Elf_Data *data = elf_getdata(scn, NULL);
+		size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+		for (size_t i = 0; data && i < n; i++) {
+			GElf_Sym sym;
+			const char *nm;
+			if (gelf_getsym(data, i, &sym) && sym.st_shndx != SHN_UNDEF &&
+			    (nm = elf_strptr(elf, sh.sh_link, sym.st_name)) &&
+			    !strcmp(nm, name)) {
+				*value = sym.st_value;
+				return true;
+			}
 		}
 	}
 	return false;

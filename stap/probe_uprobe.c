@@ -22,7 +22,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fnmatch.h>
+
 #include "stap.h"
+
+static bool glob_match(const char *pat, const char *s)
+{
+	return fnmatch(pat, s, 0) == 0;
+}
 
 static bool regular_file(const char *path)
 {
@@ -146,6 +153,83 @@ static bool process_target(Resolution *r, Component *c0, char **path,
 	return *path != NULL;
 }
 
+/* .mark("NAME"), .provider("P").mark("NAME"): SDT markers */
+typedef struct MarkMatch {
+	Resolution *r;
+	ProbePoint *pp;
+	const char *path, *proc, *provider, *name;
+	int count;
+	Vec names;              /* for "similar marks" */
+} MarkMatch;
+
+static void on_sdt_note(const char *provider, const char *name,
+			const char *args, uint64_t pc, uint64_t sema, void *arg)
+{
+	MarkMatch *m = arg;
+	bool dup = false;
+	for (int i = 0; i < m->names.len && !dup; i++)
+		dup = !strcmp(vec_get(&m->names, i), name);
+	if (!dup)
+		vec_push(&m->names, arena_strdup(name));
+	if ((m->provider && !glob_match(m->provider, provider)) ||
+	    !glob_match(m->name, name))
+		return;
+	uint64_t off = 0, semoff = 0;
+	if (!dw_user_offset(m->path, pc, &off) ||
+	    (sema && !dw_user_offset(m->path, sema, &semoff))) {
+		semantic_error(m->pp->tok, "cannot place marker %s:%s of %s: not in a loaded segment",
+			       provider, name, m->path);
+		return;
+	}
+	/* (SystemTap resolves a marker to the statement at its address:
+	 * that is its pp(); listings show the marker) */
+	DerivedProbe *d = derived_new(m->r, &pk_uprobe, m->pp,
+				      format("process(\"%s\").statement(0x%llx)",
+					     m->path, (unsigned long long)pc));
+	if (m->r->depth == 0)
+		d->user_pp = d->pp;
+	KprobeSite *k = &d->kp;
+	k->symbol = "";
+	k->offset = off;
+	k->sema = semoff;
+	k->module = arena_strdup(m->path);
+	k->user = true;
+	k->elf_type = dw_user_elf_type(m->path);
+	k->proc = m->proc ? arena_strdup(m->proc) : NULL;
+	k->maxactive = -1;
+	k->dw_pc = pc;
+	k->sdt_provider = arena_strdup(provider);
+	k->sdt_name = arena_strdup(name);
+	k->sdt_args = arena_strdup(args);
+	m->count++;
+}
+
+static int match_mark(Resolution *r, ProbePoint *pp, int first,
+		      const char *path, const char *proc)
+{
+	Component *f = &pp->comps[first];
+	MarkMatch m = { r, pp, path, proc, NULL, NULL, 0, {0} };
+	if (comp_is(f, "provider")) {
+		m.provider = f->arg->str;
+		f = &pp->comps[first + 1];
+	}
+	m.name = f->arg->str;
+	dw_sdt_notes(path, on_sdt_note, &m);
+	if (m.count || pp->optional)
+		return PK_MATCHED;
+	semantic_error(pp->comps[0].tok, "while resolving probe point");
+	if (m.names.len) {
+		StrBuf sb = {0};
+		for (int i = 0; i < m.names.len && i < 5; i++)
+			sb_printf(&sb, "%s%s", i ? ", " : "", (char *)vec_get(&m.names, i));
+		semantic_error(NULL, "no match (similar marks: %s)", sb.buf);
+		sb_release(&sb);
+	} else {
+		semantic_error(NULL, "no match");
+	}
+	return PK_ERROR;
+}
+
 static int match_uprobe(Resolution *r, ProbePoint *pp)
 {
 	Component *c0 = &pp->comps[0];
@@ -158,7 +242,11 @@ static int match_uprobe(Resolution *r, ProbePoint *pp)
 	if (library)
 		first = 2;
 	Component *f = &pp->comps[first];
-	if (!comp_is(f, "function") && !comp_is(f, "statement"))
+	bool mark = (comp_is(f, "mark") && comp_str(f) && pp->ncomps == first + 1) ||
+		    (comp_is(f, "provider") && comp_str(f) && pp->ncomps == first + 2 &&
+		     comp_is(&pp->comps[first + 1], "mark") &&
+		     comp_str(&pp->comps[first + 1]));
+	if (!mark && !comp_is(f, "function") && !comp_is(f, "statement"))
 		return PK_NOT_MINE;
 	char *path;
 	int64_t pid;
@@ -172,7 +260,8 @@ static int match_uprobe(Resolution *r, ProbePoint *pp)
 		proc = path;
 	}
 	int before = sess->derived.len;
-	int rc = match_user_dwarf(r, pp, first, obj, proc,
+	int rc = mark ? match_mark(r, pp, first, obj, proc) :
+		 match_user_dwarf(r, pp, first, obj, proc,
 				  format("process(\"%s\")", obj));
 	for (int i = before; i < sess->derived.len; i++) {
 		DerivedProbe *d = vec_get(&sess->derived, i);
@@ -202,6 +291,24 @@ static char *p2_origin(DerivedProbe *d)
 static char *list_line(DerivedProbe *d, bool with_vars)
 {
 	DwIndex *idx;
+	if (d->kp.sdt_name) {
+		/* a marker: one $argN:long for each of its arguments */
+		StrBuf sb = {0};
+		sb_printf(&sb, "process(\"%s\").mark(\"%s\")", d->kp.module,
+			  d->kp.sdt_name);
+		const char *a = d->kp.sdt_args;
+		for (int i = 1; a && *a; i++) {
+			a += strspn(a, " ");
+			if (!*a)
+				break;
+			if (with_vars)
+				sb_printf(&sb, " $arg%d:long", i);
+			a += strcspn(a, " ");
+		}
+		char *line = arena_strdup(sb.buf);
+		sb_release(&sb);
+		return line;
+	}
 	if (!with_vars || !d->kp.dw_die || !(idx = dw_index(d->kp.module)))
 		return d->pp;
 	StrBuf sb = {0};
@@ -301,6 +408,15 @@ const ProbeKind pk_uprobe = {
 		"process(string).statement(number).nearest",
 		"process(string).statement(string)",
 		"process(string).statement(string).nearest",
+		"process.mark(string)", "process.provider(string).mark(string)",
+		"process.library(string).mark(string)",
+		"process.library(string).provider(string).mark(string)",
+		"process(number).mark(string)",
+		"process(number).provider(string).mark(string)",
+		"process(string).mark(string)",
+		"process(string).provider(string).mark(string)",
+		"process(string).library(string).mark(string)",
+		"process(string).library(string).provider(string).mark(string)",
 		NULL,
 	},
 	.match = match_uprobe,

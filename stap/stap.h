@@ -397,6 +397,8 @@ typedef struct KprobeSite {
 	char *proc;             /* .library: the process's path (filter) */
 	int64_t pid;            /* process(PID): 0 none */
 	int64_t sema;           /* .mark: the semaphore's file offset, 0 */
+	char *sdt_provider, *sdt_name;  /* .mark: the SDT note's */
+	char *sdt_args;         /* its argument spec: "-4@%edx 8@-16(%rbp)" */
 } KprobeSite;
 
 typedef struct DerivedProbe {
@@ -988,7 +990,15 @@ bool dw_is_user(const char *module);
 /* The file offset of link-time address ADDR of the object at PATH (what
  * a uprobe is placed by). */
 bool dw_user_offset(const char *path, uint64_t addr, uint64_t *off);
+/* The SDT markers of the object at PATH (.note.stapsdt): FN for each,
+ * with its link-time address and semaphore address (0: none), adjusted
+ * to the object's .stapsdt.base. */
+int dw_sdt_notes(const char *path,
+		 void (*fn)(const char *provider, const char *name,
+			    const char *args, uint64_t pc, uint64_t sema,
+			    void *arg), void *arg);
 int dw_user_elf_type(const char *path);        /* ET_EXEC, ET_DYN; -1 */
+bool dw_user_symbol(const char *path, const char *name, uint64_t *value);
 /* The first line record after the entry of the function at E (its
  * prologue's end), in an unoptimized CU; 0 otherwise. */
 uint64_t dw_prologue_end(DwIndex *idx, const DwEntry *e);

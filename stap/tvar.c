@@ -1204,6 +1204,199 @@ static void resolve_netfilter_dollar(Res *r, Node *n)
 	finish_dollar(r, n, tv, level);
 }
 
+/* ------------------------------------------------------------------ */
+/* SDT markers: $arg1..N from the note's argument spec, "N@OPERAND" each
+ * (N the size in bytes, negative when signed; the operand in AT&T
+ * syntax: %reg, $imm, off(%reg), off(%base,%index,scale), sym(%rip)) */
+
+static const struct { const char *name; const char *reg; } sdt_regs[] = {
+	{ "rax", "ax" }, { "eax", "ax" }, { "ax", "ax" }, { "al", "ax" },
+	{ "rbx", "bx" }, { "ebx", "bx" }, { "bx", "bx" }, { "bl", "bx" },
+	{ "rcx", "cx" }, { "ecx", "cx" }, { "cx", "cx" }, { "cl", "cx" },
+	{ "rdx", "dx" }, { "edx", "dx" }, { "dx", "dx" }, { "dl", "dx" },
+	{ "rsi", "si" }, { "esi", "si" }, { "si", "si" }, { "sil", "si" },
+	{ "rdi", "di" }, { "edi", "di" }, { "di", "di" }, { "dil", "di" },
+	{ "rbp", "bp" }, { "ebp", "bp" }, { "bp", "bp" }, { "bpl", "bp" },
+	{ "rsp", "sp" }, { "esp", "sp" }, { "sp", "sp" }, { "spl", "sp" },
+	{ "rip", "ip" },
+};
+
+static const char *sdt_reg(const char *name, size_t n)
+{
+	char buf[8];
+	if (n == 0 || n >= sizeof(buf))
+		return NULL;
+	memcpy(buf, name, n);
+	buf[n] = '\0';
+	for (size_t i = 0; i < sizeof(sdt_regs) / sizeof(sdt_regs[0]); i++)
+		if (!strcmp(sdt_regs[i].name, buf))
+			return sdt_regs[i].reg;
+	/* r8..r15 and their r8d, r8w, r8b */
+	if (buf[0] == 'r' && buf[1] >= '0' && buf[1] <= '9') {
+		char *end;
+		long r = strtol(buf + 1, &end, 10);
+		if (r >= 8 && r <= 15 && (!*end || !strcmp(end, "d") ||
+					  !strcmp(end, "w") || !strcmp(end, "b")))
+			return format("r%ld", r);
+	}
+	return NULL;
+}
+
+/* One operand as a C expression: its value, or (*IS_ADDR) its address.
+ * PC is the marker's link-time address: rip-relative operands are
+ * relative to where the object is loaded. */
+static char *sdt_operand(const char *op, uint64_t pc, const char *path,
+			 bool *is_addr)
+{
+	*is_addr = false;
+	if (op[0] == '%') {
+		const char *r = sdt_reg(op + 1, strlen(op + 1));
+		return r ? format("c->kregs->%s", r) : NULL;
+	}
+	if (op[0] == '$') {
+		char *end;
+		long long v = strtoll(op + 1, &end, 0);
+		return *end ? NULL : format("(unsigned long)%lldLL", v);
+	}
+	const char *paren = strchr(op, '(');
+	if (!paren || op[strlen(op) - 1] != ')')
+		return NULL;
+	/* the displacement: a number, or a symbol (+ number) */
+	char *disp = arena_strndup(op, paren - op);
+	char *inner = arena_strndup(paren + 1, strlen(paren + 1) - 1);
+	char *dcode = "0L";
+	if (*disp) {
+		char *end;
+		long long v = strtoll(disp, &end, 0);
+		if (!*end) {
+			dcode = format("%lldL", v);
+		} else {
+			/* sym[+-off]: only rip-relative, through the symbol's
+			 * link-time address and the load bias */
+			char *plus = strpbrk(disp + 1, "+-");
+			long long add = plus ? strtoll(plus, NULL, 0) : 0;
+			if (plus)
+				*plus = '\0';
+			uint64_t sv = 0;
+			if (strcmp(inner, "%rip") || !dw_user_symbol(path, disp, &sv))
+				return NULL;
+			*is_addr = true;
+			return format("(c->kregs->ip - 0x%llxUL + 0x%llxUL + %lldL)",
+				      (unsigned long long)pc, (unsigned long long)sv, add);
+		}
+	}
+	/* base[,index[,scale]] */
+	char *parts[3] = { NULL, NULL, NULL };
+	int np = 0;
+	for (char *save = NULL, *t = strtok_r(inner, ",", &save); t && np < 3;
+	     t = strtok_r(NULL, ",", &save))
+		parts[np++] = t;
+	if (np == 0 || parts[0][0] != '%')
+		return NULL;
+	const char *base = sdt_reg(parts[0] + 1, strlen(parts[0] + 1));
+	if (!base)
+		return NULL;
+	StrBuf sb = {0};
+	sb_printf(&sb, "(c->kregs->%s + %s", base, dcode);
+	if (np >= 2) {
+		const char *idx = parts[1][0] == '%' ? sdt_reg(parts[1] + 1, strlen(parts[1] + 1)) : NULL;
+		if (!idx) {
+			sb_release(&sb);
+			return NULL;
+		}
+		sb_printf(&sb, " + c->kregs->%s * %ld", idx, np == 3 ? strtol(parts[2], NULL, 0) : 1L);
+	}
+	sb_putc(&sb, ')');
+	char *r = arena_strdup(sb.buf);
+	sb_release(&sb);
+	*is_addr = true;
+	return r;
+}
+
+static int sdt_vars(DerivedProbe *d, VarLoc **out)
+{
+	Vec v = {0};
+	char *args = arena_strdup(d->kp.sdt_args ? d->kp.sdt_args : "");
+	for (char *save = NULL, *a = strtok_r(args, " ", &save); a;
+	     a = strtok_r(NULL, " ", &save)) {
+		VarLoc *vl = arena_alloc(sizeof(*vl));
+		vl->name = format("arg%d", v.len + 1);
+		vl->is_param = true;
+		long size = 8;
+		char *at = strchr(a, '@');
+		const char *op = a;
+		if (at) {
+			size = strtol(a, NULL, 10);
+			op = at + 1;
+		}
+		bool sign = size < 0 || !at;
+		if (size < 0)
+			size = -size;
+		if (size != 1 && size != 2 && size != 4 && size != 8)
+			size = 8;
+		vl->type = ct_new(CT_INT, "long");
+		vl->type->size = size;
+		vl->type->is_signed = sign;
+		vl->code = sdt_operand(op, d->kp.dw_pc, d->kp.module, &vl->is_addr);
+		if (!vl->code)
+			vl->unavailable = format("the marker's operand '%s' is not understood", op);
+		vl->source = format("the SDT marker's argument %d (%s)", v.len + 1, a);
+		vec_push(&v, vl);
+	}
+	*out = arena_alloc(sizeof(VarLoc) * (v.len + 1));
+	for (int i = 0; i < v.len; i++)
+		(*out)[i] = *(VarLoc *)vec_get(&v, i);
+	return v.len;
+}
+
+static void resolve_mark_dollar(Res *r, Node *n)
+{
+	DerivedProbe *d = r->dp;
+	char *name = n->name;
+	int level = n->args.len ? 0 : pretty_suffix(&name);
+	if (!strcmp(name, "$$name") || !strcmp(name, "$$provider")) {
+		if (n->args.len || n->op == '&') {
+			res_error(r, n->tok, "%s cannot be dereferenced", name);
+			return;
+		}
+		string_tvar(n, name[2] == 'n' ? d->kp.sdt_name : d->kp.sdt_provider);
+		return;
+	}
+	VarLoc *vars;
+	int nvars = sdt_vars(d, &vars);
+	if (!strncmp(name, "$$", 2)) {
+		/* SystemTap spells them "$arg1=0x0 $arg2=0xc8" */
+		for (int i = 0; i < nvars; i++)
+			vars[i].name = format("$%s", vars[i].name);
+		resolve_dollar_dollar(r, n, name, level, vars, nvars, NULL);
+		return;
+	}
+	VarLoc *vl = NULL;
+	for (int i = 0; i < nvars && !vl; i++)
+		if (!strcmp(vars[i].name, name + 1))
+			vl = &vars[i];
+	if (!vl || vl->unavailable) {
+		if (sess->skip_badvars) {
+			skip_badvar(r, n);
+			return;
+		}
+		if (vl)
+			res_error(r, n->tok, "cannot access marker argument '%s': %s", name,
+				  vl->unavailable);
+		else
+			res_error(r, n->tok, "invalid marker argument '%s' (the marker has %d)",
+				  name, nvars);
+		return;
+	}
+	TVar *tv = new_tv();
+	tv->base = B_CODE;
+	tv->code = vl->code;
+	tv->type = vl->type;
+	tv->at_addr = vl->is_addr;
+	verbose_source(r, n->tok, name + 1, vl->source);
+	finish_dollar(r, n, tv, level);
+}
+
 /* process.syscall: $syscall, $arg1..6; .syscall.return: $syscall,
  * $return (the task's user registers at the system call) */
 static void resolve_utask_dollar(Res *r, Node *n)
@@ -1275,6 +1468,10 @@ static void resolve_dollar(Res *r, Node *n)
 	}
 	if (d && d->kind == &pk_utask) {
 		resolve_utask_dollar(r, n);
+		return;
+	}
+	if (d && d->kind == &pk_uprobe && d->kp.sdt_name) {
+		resolve_mark_dollar(r, n);
 		return;
 	}
 	if (!is_kprobe(d)) {
