@@ -9,8 +9,9 @@
  *  - at arming, every process already running that matches is entered,
  *    marked to get its .begin at its next return from a system call
  *    (so that it runs in that process, as SystemTap's does);
- *  - sched_process_exec: a process that now runs a probed executable is
- *    entered and gets its .begin;
+ *  - sched_process_exec: the image an entered process ran gets its .end;
+ *    a process that now runs a probed executable is entered and gets
+ *    its .begin;
  *  - sys_exit with 0 from clone/fork/vfork/clone3 is a new task's first
  *    step in user space: a new thread of an entered process gets
  *    .thread.begin, a new process that runs a probed executable .begin;
@@ -202,6 +203,9 @@ static void _stp_utask_exec(void *data, struct task_struct *p, pid_t old_pid,
 	struct inode *exe = _stp_task_exe(current);
 	struct stp_utask_proc *up = _stp_uproc_find(current->tgid);
 
+	/* as SystemTap: the image the process ran ends here */
+	if (up)
+		_stp_utask_fire(STP_UT_END, up->exe, current->tgid, NULL);
 	if (!exe || !_stp_in_target_tree(current) ||
 	    !_stp_utask_wanted(exe, current->tgid)) {
 		if (up)

@@ -1,0 +1,26 @@
+# Function probes in a program built four ways (PIE and not, -O0 with
+# its prologue skipped, -O2 without frame pointers): call counts of
+# .function("level*"), .return with $return and @entry, recursion.
+set -u
+. "$TOP/testsuite/fixtures/uprobe/build.sh"
+for v in pie nopie o2 nofp; do
+	uprog $v || exit 1
+	echo "== $v"
+	ustap -c "$UDIR/uprog-$v chain 3" -e '
+global calls
+probe process("'"$UDIR/uprog-$v"'").function("level*").call { calls[ppfunc(), $x]++ }
+probe process("'"$UDIR/uprog-$v"'").function("level*").return {
+	printf("%s(%d) = %d\n", ppfunc(), @entry($x), $return)
+}
+probe end { foreach ([f, x] in calls) printf("%s %d: %d\n", f, x, calls[f, x]) }' >out
+	echo "status=$?"
+	progfirst out "^chain "
+done
+echo "== recursion: fact(5), every level's @entry and \$return"
+ustap -c "$UDIR/uprog-pie fact 5" -e '
+probe process("'"$UDIR/uprog-pie"'").function("fact").return {
+	printf("fact(%d) = %d\n", @entry($n), $return)
+}' >out
+echo "status=$?"
+progfirst out "^fact "
+rm -f out
