@@ -201,12 +201,8 @@ static int _stp_register_uprobe(struct stp_uprobe *u)
 	int rc;
 
 	inode = _stp_uprobe_inode(u->path);
-	if (IS_ERR(inode)) {
-		if (!u->optional)
-			_stp_warn("probe %s: cannot find '%s' (rc %ld)",
-				  u->probe->pp, u->path, PTR_ERR(inode));
-		return PTR_ERR(inode);
-	}
+	if (IS_ERR(inode))
+		return PTR_ERR(inode);	/* (-ENOENT: no such file here) */
 	u->proc_inode = NULL;
 	if (u->proc) {
 		u->proc_inode = _stp_uprobe_inode(u->proc);

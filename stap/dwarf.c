@@ -327,6 +327,19 @@ static DwFile *dw_file(const char *module)
 	return f;
 }
 
+/* Once per object: SystemTap's warning for a user-space object without
+ * DWARF (its probes then have its ELF symbols only). */
+void dw_user_nodwarf_warning(const char *path)
+{
+	static Vec warned;
+	for (int i = 0; i < warned.len; i++)
+		if (!strcmp(vec_get(&warned, i), path))
+			return;
+	vec_push(&warned, arena_strdup(path));
+	warning_at(NULL, "cannot find module %s debuginfo: No DWARF information found [man warning::debuginfo]",
+		path);
+}
+
 bool dw_is_user(const char *module)
 {
 	return module && module[0] == '/';
@@ -1019,7 +1032,8 @@ static bool write_index(Builder *b, const char *path, uint64_t text_addr)
 	h.strsize = b->strs.len;
 	h.text_addr = text_addr;
 	fwrite(&h, sizeof(h), 1, f);
-	fwrite(b->ents, sizeof(DwEntry), b->n, f);
+	if (b->n)
+		fwrite(b->ents, sizeof(DwEntry), b->n, f);
 	fwrite(b->strs.buf, 1, b->strs.len, f);
 	if (fclose(f) != 0 || rename(tmp, path) != 0) {
 		unlink(tmp);
@@ -1112,7 +1126,8 @@ static bool build_index(DwFile *f, DwIndex *idx, const char *path)
 			add_symtab_only(&b, elf, SHT_DYNSYM);
 	}
 	sort_strs = b.strs.buf;
-	qsort(b.ents, b.n, sizeof(*b.ents), cmp_ent);
+	if (b.n)
+		qsort(b.ents, b.n, sizeof(*b.ents), cmp_ent);
 	uint64_t text = f->module ? 0 : symbol_value(f->elf, "_stext");
 	bool ok = path && write_index(&b, path, text) &&
 		  map_index(idx, path);

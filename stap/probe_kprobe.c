@@ -265,6 +265,28 @@ static bool dw_parse_spec(DwSpec *m, const char *spec, Token *tok)
 static int match_dwarf_at(Resolution *ctx, ProbePoint *pp, int first,
 			  const char *upath, const char *proc, const char *prefix);
 
+/* "no match (similar functions: a, b)": the five closest names */
+static char *similar_functions(DwIndex *idx, const char *want, bool with_file)
+{
+	StrBuf sb = {0};
+	int k = 0, limit = strlen(want) / 2 + 1;
+	/* (FUNC@FILE that matched nothing: FUNC itself may be in another
+	 * file) */
+	for (int d = with_file ? 0 : 1; d <= limit && k < 5; d++)
+		for (uint32_t i = 0; i < idx->n && k < 5; i++) {
+			const DwEntry *e = &idx->ents[i];
+			if ((i && idx->ents[i - 1].name == e->name) ||
+			    (e->flags & (DWF_INIT | DWF_INLINE)))
+				continue;
+			const char *name = dw_str(idx, e->name);
+			if (edit_distance(want, name) == d)
+				sb_printf(&sb, "%s%s", k++ ? ", " : "", name);
+		}
+	char *r = k ? arena_strdup(sb.buf) : NULL;
+	sb_release(&sb);
+	return r;
+}
+
 static int match_dwarf(Resolution *ctx, ProbePoint *pp)
 {
 	Component *c0 = &pp->comps[0];
@@ -443,15 +465,8 @@ static int match_dwarf_at(Resolution *ctx, ProbePoint *pp, int first,
 			dw_missing_error(c0->tok);
 			return PK_ERROR;
 		}
-		if (m.user && (m.statement || m.file || m.line) && !dw_open(sess, m.module)) {
-			if (pp->optional)
-				return PK_MATCHED;
-			semantic_error(c0->tok, "while resolving probe point");
-			semantic_error(NULL, "no debuginfo for '%s': %s needs its DWARF [man warning::debuginfo]",
-				       upath, m.statement ? ".statement(\"FUNC@FILE:LINE\")" :
-				       ".function(\"FUNC@FILE\")");
-			return PK_ERROR;
-		}
+		if (m.user && !dw_open(sess, m.module))
+			dw_user_nodwarf_warning(m.module);
 		m.seen = NULL;
 		m.nseen = m.cap = 0;
 		m.last = NULL;
@@ -473,7 +488,13 @@ static int match_dwarf_at(Resolution *ctx, ProbePoint *pp, int first,
 	if (m.count == 0) {
 		if (pp->optional)
 			return PK_MATCHED;
-		return PK_NO_MATCH;
+		DwIndex *idx = modules.len == 1 && !is_module ? dw_index(vec_get(&modules, 0)) : NULL;
+		char *sim = idx && !strpbrk(m.func, "*?[") ? similar_functions(idx, m.func, m.file != NULL) : NULL;
+		if (!sim)
+			return PK_NO_MATCH;
+		semantic_error(c0->tok, "while resolving probe point");
+		semantic_error(NULL, "no match (similar functions: %s)", sim);
+		return PK_ERROR;
 	}
 	return PK_MATCHED;
 }

@@ -94,9 +94,10 @@ char *uprobe_path(const char *name, bool library, Token *tok)
 			found = arena_strdup(real);
 	}
 	if (!found && tok) {
+		/* SystemTap's two blocks, and what was not found */
+		warning_at(NULL, "cannot find %s '%s'", library ? "library" : "executable", name);
 		semantic_error(tok, "while resolving probe point");
-		semantic_error(NULL, "cannot find %s '%s'",
-			       library ? "library" : "executable", name);
+		semantic_error(NULL, "no match");
 	}
 	return found;
 }
@@ -146,7 +147,7 @@ static bool process_target(Resolution *r, Component *c0, char **path,
 		*path = pid_exe(*pid, c0->tok);
 	} else {
 		semantic_error(c0->tok, "while resolving probe point");
-		semantic_error(NULL, "process probes without a path or pid need a -c or -x target");
+		semantic_error(NULL, "unspecified process probe is invalid without a -c COMMAND or -x PID [man stapprobes]");
 		return false;
 	}
 	(void)r;

@@ -987,6 +987,7 @@ Vec dw_modules(const char *pattern);    /* char*: module names with debuginfo */
  * DWARF (in the file, or found by build-id or debuglink), else an index
  * of their ELF symbols. */
 bool dw_is_user(const char *module);
+void dw_user_nodwarf_warning(const char *path);
 /* The file offset of link-time address ADDR of the object at PATH (what
  * a uprobe is placed by). */
 bool dw_user_offset(const char *path, uint64_t addr, uint64_t *off);

@@ -18,7 +18,7 @@ ustap -c "$P threads 3" -e '
 global tb, te
 probe process("'"$P"'").thread.begin { tb++ }
 probe process("'"$P"'").thread.end { te++ }
-probe process("'"$P"'").end { printf("threads begun %d, ended %d\n", tb, te) }' >out
+probe end { printf("threads begun %d, ended %d\n", tb, te) }' >out
 echo "status=$?"
 grep '^thread ' out | sort
 grep -v '^thread ' out
