@@ -134,13 +134,14 @@ static int cmp_pp_die(const void *a, const void *b)
 }
 
 /* "name:type name:type" for the locals an alias body sets (not the
- * underscore-prefixed helpers), as -L shows them. */
+ * helpers named "__..."; a single underscore shows, as socket's _sock
+ * does in SystemTap), as -L shows them. */
 static char *alias_vars(Handler *h)
 {
 	StrBuf sb = {0};
 	for (int i = 0; i < h->locals.len; i++) {
 		Var *v = vec_get(&h->locals, i);
-		if (v->name[0] == '_')
+		if (v->name[0] == '_' && v->name[1] == '_')
 			continue;
 		sb_printf(&sb, " %s:%s", v->name, type_name(v->type));
 	}

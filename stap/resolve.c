@@ -233,6 +233,10 @@ int expand_alias(Resolution *ctx, ProbePoint *pp, Probe *a, ProbePoint *name)
 		}
 		int nd = sess->derived.len;
 		int r = resolve_point(&sub, full);
+		/* an optional target ('?', '!') that is an alias matching
+		 * nothing: the next one */
+		if (r == PK_NO_MATCH && t->optional)
+			continue;
 		if (r < 0)
 			return r;
 		if (r > 0) {
