@@ -317,7 +317,7 @@ static int match_dwarf_at(Resolution *ctx, ProbePoint *pp, int first,
 		return PK_NOT_MINE;
 	DwSpec m = { .ctx = ctx, .pp = pp, .statement = statement, .maxactive = -1,
 		     .user = upath != NULL, .proc = proc, .prefix = prefix };
-	bool absolute = false;
+	bool absolute = false, nearest = false;
 	StrBuf suffix = {0};
 	for (int i = first + 1; i < pp->ncomps; i++) {
 		Component *c = &pp->comps[i];
@@ -339,7 +339,7 @@ static int match_dwarf_at(Resolution *ctx, ProbePoint *pp, int first,
 		if (statement && comp_is(c, "absolute") && !c->arg && comp_num(f) && !is_module)
 			ok = absolute = true;
 		if (statement && m.user && comp_is(c, "nearest") && !c->arg && comp_str(f))
-			ok = true;      /* the nearest line with code: below */
+			ok = nearest = true;    /* the nearest line with code */
 		if (!ok)
 			return PK_NOT_MINE;
 		sb_printf(&suffix, ".%s", c->name);
@@ -449,6 +449,7 @@ static int match_dwarf_at(Resolution *ctx, ProbePoint *pp, int first,
 	} else {
 		vec_push(&modules, NULL);
 	}
+again:
 	for (int i = 0; i < modules.len; i++) {
 		m.module = vec_get(&modules, i);
 		DwIndex *idx = dw_index(m.module);
@@ -472,6 +473,17 @@ static int match_dwarf_at(Resolution *ctx, ProbePoint *pp, int first,
 		m.last = NULL;
 		dw_match(idx, m.func, m.file, opts, dw_on_function, &m);
 	}
+	if (nearest && m.line > 0 && m.lines_seen == 0 && m.count == 0 &&
+	    m.near_lo && m.near_hi) {
+		/* .nearest: inside the function, the closest line that has
+		 * code (the later one of two as close); pp() names it */
+		int lo = m.near_lo, hi = m.near_hi;
+		m.line = m.line - lo < hi - m.line ? lo : hi;
+		m.near_lo = m.near_hi = 0;
+		m.suffix = "";
+		nearest = false;
+		goto again;
+	}
 	if (statement && m.line > 0 && m.lines_seen == 0 && m.count == 0 &&
 	    (m.near_lo || m.near_hi) && !strpbrk(m.func, "*?[")) {
 		StrBuf sb = {0};
@@ -489,12 +501,10 @@ static int match_dwarf_at(Resolution *ctx, ProbePoint *pp, int first,
 		if (pp->optional)
 			return PK_MATCHED;
 		DwIndex *idx = modules.len == 1 && !is_module ? dw_index(vec_get(&modules, 0)) : NULL;
-		char *sim = idx && !strpbrk(m.func, "*?[") ? similar_functions(idx, m.func, m.file != NULL) : NULL;
-		if (!sim)
-			return PK_NO_MATCH;
-		semantic_error(c0->tok, "while resolving probe point");
-		semantic_error(NULL, "no match (similar functions: %s)", sim);
-		return PK_ERROR;
+		/* the point the user wrote: "no match" says what is near */
+		if (idx && ctx->depth == 0 && !strpbrk(m.func, "*?["))
+			resolve_nomatch_hint = similar_functions(idx, m.func, m.file != NULL);
+		return PK_NO_MATCH;
 	}
 	return PK_MATCHED;
 }

@@ -356,6 +356,8 @@ static int resolve_point(Resolution *r, ProbePoint *pp)
 	return match_aliases(r, pp);
 }
 
+char *resolve_nomatch_hint;
+
 bool resolve_probe(Probe *p)
 {
 	bool ok = true;
@@ -363,6 +365,7 @@ bool resolve_probe(Probe *p)
 		ProbePoint *pp = vec_get(&p->points, i);
 		Resolution ctx = { .user = p, .user_pp = pp, .body = p->body };
 		int before = sess->semantic_errors, nd = sess->derived.len;
+		resolve_nomatch_hint = NULL;
 		int r = resolve_point(&ctx, pp);
 		if (r > 0) {
 			/* '!': enough when it made probes ('?' may make none) */
@@ -376,7 +379,11 @@ bool resolve_probe(Probe *p)
 			if (sess->semantic_errors == before && r == PK_NO_MATCH) {
 				/* SystemTap's two blocks */
 				semantic_error(pp->tok, "while resolving probe point");
-				semantic_error(NULL, "no match");
+				if (resolve_nomatch_hint)
+					semantic_error(NULL, "no match (similar functions: %s)",
+						       resolve_nomatch_hint);
+				else
+					semantic_error(NULL, "no match");
 			} else if (sess->semantic_errors == before) {
 				char *sim = similar_points(pp);
 				semantic_error2(pp->tok, pp->tok,

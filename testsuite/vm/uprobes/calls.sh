@@ -24,3 +24,14 @@ probe process("'"$UDIR/uprog-pie"'").function("fact").return {
 echo "status=$?"
 progfirst out "^fact "
 rm -f out
+echo "== .statement(...).nearest: a blank line goes to the next line with code"
+blank=$(grep -n 'int classes = 0;' "$TOP/testsuite/fixtures/uprobe/uprog.c" | cut -d: -f1)
+blank=$((blank + 1))
+ustap -c "$UDIR/uprog-pie serve 2" -e '
+global hits
+probe process("'"$UDIR/uprog-pie"'").statement("serve@*uprog.c:'"$blank"'").nearest {
+	if (!hits++) println(pp() =~ ":'"$((blank + 1))"'\"\\)$" ? "at the next line" : pp())
+}' >out
+echo "status=$?"
+grep -v '^request\|^classes' out
+rm -f out
