@@ -64,6 +64,25 @@ static inline int _stp_uprobe_in_exe(struct inode *inode)
 	return in;
 }
 
+/* uprobes asks, for each process mapping the object, whether to put
+ * the breakpoint there at all: a .library probe's only go into the
+ * processes of its executable, so the others never trap. */
+static bool _stp_uprobe_filter(struct uprobe_consumer *uc,
+			       enum uprobe_filter_ctx ctx, struct mm_struct *mm)
+{
+	struct stp_uprobe *u = container_of(uc, struct stp_uprobe, uc);
+	struct file *exe;
+	bool in;
+
+	if (!u->proc_inode || !mm)
+		return true;
+	rcu_read_lock();
+	exe = rcu_dereference(mm->exe_file);
+	in = exe && file_inode(exe) == u->proc_inode;
+	rcu_read_unlock();
+	return in;
+}
+
 static __always_inline int _stp_uprobe_wanted(const struct stp_uprobe *u)
 {
 	if (u->pid && current->tgid != u->pid)
@@ -216,6 +235,8 @@ static int _stp_register_uprobe(struct stp_uprobe *u)
 	if (u->slots)
 		memset(u->slots, 0, u->slot_size * STP_UPROBE_ENTRY_SLOTS);
 	memset(&u->uc, 0, sizeof(u->uc));
+	if (u->proc_inode)
+		u->uc.filter = _stp_uprobe_filter;
 	if (u->ret) {
 		u->uc.ret_handler = u->ret_handler;
 		if (u->slots)

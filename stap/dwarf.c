@@ -474,6 +474,57 @@ bool dw_user_symbol(const char *path, const char *name, uint64_t *value)
 	return false;
 }
 
+int dw_plt_entries(const char *path,
+		   void (*fn)(const char *name, uint64_t addr, void *arg), void *arg)
+{
+	Elf *elf = user_elf(path);
+	size_t shstrndx;
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return 0;
+	Elf_Scn *rela = NULL;
+	uint64_t plt = 0, plt_sec = 0;
+	GElf_Shdr rsh = { 0 };
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
+		GElf_Shdr sh;
+		const char *name;
+		if (!gelf_getshdr(scn, &sh) ||
+		    !(name = elf_strptr(elf, shstrndx, sh.sh_name)))
+			continue;
+		if (!strcmp(name, ".rela.plt")) {
+			rela = scn;
+			rsh = sh;
+		} else if (!strcmp(name, ".plt")) {
+			plt = sh.sh_addr;
+		} else if (!strcmp(name, ".plt.sec")) {
+			plt_sec = sh.sh_addr;
+		}
+	}
+	if (!rela || !plt)
+		return 0;
+	Elf_Scn *dynsym = elf_getscn(elf, rsh.sh_link);
+	GElf_Shdr dsh;
+	Elf_Data *rd = elf_getdata(rela, NULL);
+	Elf_Data *sd = dynsym ? elf_getdata(dynsym, NULL) : NULL;
+	if (!rd || !sd || !gelf_getshdr(dynsym, &dsh))
+		return 0;
+	size_t n = rsh.sh_entsize ? rsh.sh_size / rsh.sh_entsize : 0;
+	int count = 0;
+	/* slot I of the jump table: .plt.sec + 16 I with IBT's second
+	 * table, else .plt + 16 (I + 1), after the resolver's entry */
+	for (size_t i = 0; i < n; i++) {
+		GElf_Rela r;
+		GElf_Sym sym;
+		const char *name;
+		if (!gelf_getrela(rd, i, &r) ||
+		    !gelf_getsym(sd, GELF_R_SYM(r.r_info), &sym) ||
+		    !(name = elf_strptr(elf, dsh.sh_link, sym.st_name)) || !*name)
+			continue;
+		fn(name, plt_sec ? plt_sec + 16 * i : plt + 16 * (i + 1), arg);
+		count++;
+	}
+	return count;
+}
+
 int dw_user_elf_type(const char *path)
 {
 	Elf *elf = user_elf(path);

@@ -472,6 +472,18 @@ again:
 		m.nseen = m.cap = 0;
 		m.last = NULL;
 		dw_match(idx, m.func, m.file, opts, dw_on_function, &m);
+		uint64_t v;
+		if (m.user && !m.count && !m.file && !strpbrk(m.func, "*?[") &&
+		    dw_user_symbol(m.module, m.func, &v)) {
+			/* a symbol that is another name of a DWARF function
+			 * (glibc's free is __libc_free): that function */
+			for (uint32_t j = 0; j < idx->n; j++) {
+				const DwEntry *e = &idx->ents[j];
+				if (e->addr == v && !(e->flags & DWF_INLINE) &&
+				    !(m.is_inline))
+					dw_on_function(idx, e, &m);
+			}
+		}
 	}
 	if (nearest && m.line > 0 && m.lines_seen == 0 && m.count == 0 &&
 	    m.near_lo && m.near_hi) {

@@ -231,6 +231,55 @@ static int match_mark(Resolution *r, ProbePoint *pp, int first,
 	return PK_ERROR;
 }
 
+/* .plt, .plt("PAT")[.return]: the PLT entries of the object */
+typedef struct PltMatch {
+	Resolution *r;
+	ProbePoint *pp;
+	const char *path, *proc, *pat;
+	bool is_return;
+	int count;
+} PltMatch;
+
+static void on_plt(const char *name, uint64_t addr, void *arg)
+{
+	PltMatch *m = arg;
+	uint64_t off;
+	if (!glob_match(m->pat, name) || !dw_user_offset(m->path, addr, &off))
+		return;
+	/* (as SystemTap: the statement at the entry is its pp()) */
+	DerivedProbe *d = derived_new(m->r, &pk_uprobe, m->pp,
+				      format("process(\"%s\").statement(0x%llx)%s",
+					     m->path, (unsigned long long)addr,
+					     m->is_return ? ".return" : ""));
+	if (m->r->depth == 0)
+		d->user_pp = d->pp;
+	KprobeSite *k = &d->kp;
+	k->symbol = arena_strdup(name);
+	k->offset = off;
+	k->module = arena_strdup(m->path);
+	k->user = true;
+	k->is_return = m->is_return;
+	k->elf_type = dw_user_elf_type(m->path);
+	k->proc = m->proc ? arena_strdup(m->proc) : NULL;
+	k->maxactive = -1;
+	k->dw_pc = addr;
+	k->plt_name = arena_strdup(name);
+	d->func = k->plt_name;
+	m->count++;
+}
+
+static int match_plt(Resolution *r, ProbePoint *pp, int first,
+		     const char *path, const char *proc)
+{
+	Component *f = &pp->comps[first];
+	PltMatch m = { r, pp, path, proc, comp_str(f) ? f->arg->str : "*",
+		       pp->ncomps == first + 2, 0 };
+	dw_plt_entries(path, on_plt, &m);
+	if (m.count || pp->optional)
+		return PK_MATCHED;
+	return PK_NO_MATCH;
+}
+
 static int match_uprobe(Resolution *r, ProbePoint *pp)
 {
 	Component *c0 = &pp->comps[0];
@@ -247,7 +296,11 @@ static int match_uprobe(Resolution *r, ProbePoint *pp)
 		    (comp_is(f, "provider") && comp_str(f) && pp->ncomps == first + 2 &&
 		     comp_is(&pp->comps[first + 1], "mark") &&
 		     comp_str(&pp->comps[first + 1]));
-	if (!mark && !comp_is(f, "function") && !comp_is(f, "statement"))
+	bool plt = comp_is(f, "plt") && (!f->arg || comp_str(f)) &&
+		   (pp->ncomps == first + 1 ||
+		    (pp->ncomps == first + 2 && comp_is(&pp->comps[first + 1], "return") &&
+		     !pp->comps[first + 1].arg));
+	if (!mark && !plt && !comp_is(f, "function") && !comp_is(f, "statement"))
 		return PK_NOT_MINE;
 	char *path;
 	int64_t pid;
@@ -262,6 +315,7 @@ static int match_uprobe(Resolution *r, ProbePoint *pp)
 	}
 	int before = sess->derived.len;
 	int rc = mark ? match_mark(r, pp, first, obj, proc) :
+		 plt ? match_plt(r, pp, first, obj, proc) :
 		 match_user_dwarf(r, pp, first, obj, proc,
 				  format("process(\"%s\")", obj));
 	for (int i = before; i < sess->derived.len; i++) {
@@ -284,14 +338,27 @@ static char *p2_comment(DerivedProbe *d)
 	return format(" /* pc=0x%llx */", (unsigned long long)k->dw_pc);
 }
 
+/* -p2 and -l: a .library probe as the process's */
+static char *lib_form(DerivedProbe *d)
+{
+	const char *pfx = format("process(\"%s\")", d->kp.module);
+	if (!d->kp.proc || strncmp(d->pp, pfx, strlen(pfx)))
+		return d->pp;
+	return format("process(\"%s\").library(\"%s\")%s", d->kp.proc,
+		      d->kp.module, d->pp + strlen(pfx));
+}
+
 static char *p2_origin(DerivedProbe *d)
 {
-	return d->pp;
+	return lib_form(d);
 }
 
 static char *list_line(DerivedProbe *d, bool with_vars)
 {
 	DwIndex *idx;
+	if (d->kp.plt_name)
+		return format("process(\"%s\").plt(\"%s\")%s", d->kp.module,
+			      d->kp.plt_name, d->kp.is_return ? ".return" : "");
 	if (d->kp.sdt_name) {
 		/* a marker: one $argN:long for each of its arguments */
 		StrBuf sb = {0};
@@ -311,9 +378,9 @@ static char *list_line(DerivedProbe *d, bool with_vars)
 		return line;
 	}
 	if (!with_vars || !d->kp.dw_die || !(idx = dw_index(d->kp.module)))
-		return d->pp;
+		return lib_form(d);
 	StrBuf sb = {0};
-	sb_puts(&sb, d->pp);
+	sb_puts(&sb, lib_form(d));
 	dw_list_vars(idx, d->kp.dw_die, d->kp.dw_pc, d->kp.is_return, &sb);
 	char *line = arena_strdup(sb.buf);
 	sb_release(&sb);
@@ -409,6 +476,19 @@ const ProbeKind pk_uprobe = {
 		"process(string).statement(number).nearest",
 		"process(string).statement(string)",
 		"process(string).statement(string).nearest",
+		"process.plt", "process.plt.return", "process.plt(string)",
+		"process.plt(string).return",
+		"process.library(string).plt", "process.library(string).plt.return",
+		"process.library(string).plt(string)",
+		"process.library(string).plt(string).return",
+		"process(number).plt", "process(number).plt.return",
+		"process(number).plt(string)", "process(number).plt(string).return",
+		"process(string).plt", "process(string).plt.return",
+		"process(string).plt(string)", "process(string).plt(string).return",
+		"process(string).library(string).plt",
+		"process(string).library(string).plt.return",
+		"process(string).library(string).plt(string)",
+		"process(string).library(string).plt(string).return",
 		"process.mark(string)", "process.provider(string).mark(string)",
 		"process.library(string).mark(string)",
 		"process.library(string).provider(string).mark(string)",

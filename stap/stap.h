@@ -399,6 +399,7 @@ typedef struct KprobeSite {
 	int64_t sema;           /* .mark: the semaphore's file offset, 0 */
 	char *sdt_provider, *sdt_name;  /* .mark: the SDT note's */
 	char *sdt_args;         /* its argument spec: "-4@%edx 8@-16(%rbp)" */
+	char *plt_name;         /* .plt("NAME"): the function */
 } KprobeSite;
 
 typedef struct DerivedProbe {
@@ -1003,6 +1004,9 @@ int dw_sdt_notes(const char *path,
 			    void *arg), void *arg);
 int dw_user_elf_type(const char *path);        /* ET_EXEC, ET_DYN; -1 */
 bool dw_user_symbol(const char *path, const char *name, uint64_t *value);
+/* FN(name, link-time address) for each PLT entry of the object at PATH */
+int dw_plt_entries(const char *path,
+		   void (*fn)(const char *name, uint64_t addr, void *arg), void *arg);
 /* The first line record after the entry of the function at E (its
  * prologue's end), in an unoptimized CU; 0 otherwise. */
 uint64_t dw_prologue_end(DwIndex *idx, const DwEntry *e);

@@ -1474,6 +1474,19 @@ static void resolve_dollar(Res *r, Node *n)
 		resolve_mark_dollar(r, n);
 		return;
 	}
+	if (d && d->kind == &pk_uprobe && d->kp.plt_name) {
+		/* a PLT entry: its function's name, and no variables */
+		if (!strcmp(n->name, "$$name") && !n->args.len && n->op != '&') {
+			string_tvar(n, d->kp.plt_name);
+			return;
+		}
+		if (sess->skip_badvars) {
+			skip_badvar(r, n);
+			return;
+		}
+		res_error(r, n->tok, "unresolved target-symbol expression");
+		return;
+	}
 	if (!is_kprobe(d)) {
 		res_error(r, n->tok, "unresolved target-symbol expression");
 		return;
