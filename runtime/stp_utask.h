@@ -49,8 +49,11 @@ struct stp_utask {
 #endif
 
 struct stp_utask_proc {
-	int tgid;			/* 0: free */
+	int tgid;			/* 0: never used, -1: freed */
 	int pending_begin;		/* was running at arming */
+	int ended;			/* .end ran: threads still exiting
+					   get .thread.end; the slot is free
+					   for another process */
 	struct inode *exe;		/* for comparison only (no reference) */
 };
 
@@ -96,17 +99,18 @@ static struct stp_utask_proc *_stp_uproc_add(int tgid, struct inode *exe)
 			p = q;
 			break;
 		}
-		if (q->tgid <= 0 && !p)
+		if ((q->tgid <= 0 || READ_ONCE(q->ended)) && !p)
 			p = q;
 		if (!q->tgid)
 			break;
 	}
 	if (p) {
 		p->exe = exe;
-		if (p->tgid != tgid) {
-			p->pending_begin = 0;
+		if (p->tgid <= 0)
 			atomic_inc(&_stp_uprocs_used);
-		}
+		if (p->tgid != tgid)
+			p->pending_begin = 0;
+		p->ended = 0;
 		WRITE_ONCE(p->tgid, tgid);
 	}
 	spin_unlock_irqrestore(&_stp_uprocs_lock, flags);
@@ -204,7 +208,7 @@ static void _stp_utask_exec(void *data, struct task_struct *p, pid_t old_pid,
 	struct stp_utask_proc *up = _stp_uproc_find(current->tgid);
 
 	/* as SystemTap: the image the process ran ends here */
-	if (up)
+	if (up && !xchg(&up->ended, 1))
 		_stp_utask_fire(STP_UT_END, up->exe, current->tgid, NULL);
 	if (!exe || !_stp_in_target_tree(current) ||
 	    !_stp_utask_wanted(exe, current->tgid)) {
@@ -274,11 +278,14 @@ static void _stp_utask_exit(void *data, struct task_struct *p)
 
 	if (!up)
 		return;
+	/* (a thread that exits with the last of its group may come here
+	 * after the one that ran .end: it still gets its .thread.end) */
 	if (current->pid != current->tgid || atomic_read(&current->signal->live))
 		_stp_utask_fire(STP_UT_THREAD_END, up->exe, current->tgid, NULL);
-	if (!atomic_read(&current->signal->live)) {
+	if (!atomic_read(&current->signal->live) && !xchg(&up->ended, 1)) {
+		if (xchg(&up->pending_begin, 0))
+			atomic_dec(&_stp_utask_pending);
 		_stp_utask_fire(STP_UT_END, up->exe, current->tgid, NULL);
-		_stp_uproc_del(up);
 	}
 }
 

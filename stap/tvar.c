@@ -257,8 +257,8 @@ static DwSym *dw_symtab(Dwarf *dw, size_t *nout)
 /* @var("name[@file]"[, "kernel"]): a global of the kernel, at its
  * link-time address moved by the KASLR offset the module computes from
  * an exported function (_printk). */
-static bool dw_global(Dwarf *dw, const char *spec, CType **type, char **code,
-		      const char **why)
+static bool dw_global(Dwarf *dw, const char *spec, const char *bias,
+		      CType **type, char **code, const char **why)
 {
 	char *name = arena_strdup(spec), *file = strchr(name, '@');
 	if (file)
@@ -270,9 +270,14 @@ static bool dw_global(Dwarf *dw, const char *spec, CType **type, char **code,
 	DwSym *p = bsearch(&pk, syms, n, sizeof(DwSym), cmp_dwsym);
 	if (p)
 		printk = p->addr;
+	/* the load bias: a user-space object's (BIAS), else the kernel's
+	 * KASLR offset from _printk */
+	char *base = bias ? arena_strdup(bias) :
+		     format("((unsigned long)&_printk - 0x%llxUL)",
+			    (unsigned long long)printk);
 	DwSym key = { name, 0, false };
 	DwSym *f = bsearch(&key, syms, n, sizeof(DwSym), cmp_dwsym);
-	if (!f || !printk) {
+	if (!f || (!printk && !bias)) {
 		*why = "no such symbol";
 		return false;
 	}
@@ -331,16 +336,14 @@ static bool dw_global(Dwarf *dw, const char *spec, CType **type, char **code,
 			    ops[0].atom != DW_OP_addr)
 				continue;
 			*type = dwt_from_die(dw, &td);
-			*code = format("((unsigned long)&_printk - 0x%llxUL + 0x%llxUL)",
-				       (unsigned long long)printk,
+			*code = format("(%s + 0x%llxUL)", base,
 				       (unsigned long long)ops[0].number);
 			return true;
 		} while (dwarf_siblingof(&child, &child) == 0);
 	}
 	if (decl_type && !file) {
 		*type = decl_type;
-		*code = format("((unsigned long)&_printk - 0x%llxUL + 0x%llxUL)",
-			       (unsigned long long)printk, (unsigned long long)obj_addr);
+		*code = format("(%s + 0x%llxUL)", base, (unsigned long long)obj_addr);
 		return true;
 	}
 	*why = file ? "not found in that file" : "no DWARF for it";
@@ -654,14 +657,29 @@ static void pretty_items(Res *r, TVar *tv, Vec *items, int depth, int maxdepth)
 		return;
 	}
 	if (t->kind == CT_PTR && is_char_type(t->ref)) {
+		/* the string it points to: a member's pointer is loaded
+		 * first (a register's value is the pointer) */
 		TVar *s = copy_tv(tv);
-		Res q = *r;
-		q.quiet = true;
-		if (finish(&q, s, NULL, 0, 0)) {
-			s->final = F_STRING;
-			s->strmax = 0;  /* through the pointer */
-			push_item(items, "", s, 'q');
+		if (s->bitsize) {
+			push_item(items, "?", NULL, 0);
+			return;
 		}
+		if (s->at_addr)
+			add_step(s, S_DEREF, 0, NULL, 0);
+		s->at_addr = false;
+		s->final = F_STRING;
+		s->strmax = 0;  /* through the pointer */
+		s->stype = TY_STRING;
+		push_item(items, "", s, 'q');
+		return;
+	}
+	CType *rt = t->kind == CT_PTR ? ct_strip(t->ref) : NULL;
+	if (depth == 0 && rt && (rt->kind == CT_STRUCT || rt->kind == CT_UNION)) {
+		/* $p$ of a pointer to a struct: the struct, as SystemTap */
+		TVar *p = copy_tv(tv);
+		load_pointer(p);
+		p->type = t->ref;
+		pretty_items(r, p, items, depth, maxdepth);
 		return;
 	}
 	if (t->kind == CT_INT || t->kind == CT_ENUM || t->kind == CT_PTR) {
@@ -1732,11 +1750,28 @@ static void resolve_var(Res *r, Node *n)
 	const char *mod = n->cond && n->cond->kind == ND_STR ? n->cond->str : NULL;
 	if (mod && !strcmp(mod, "kernel"))
 		mod = NULL;
-	Dwarf *dw = mod ? NULL : dw_open(sess, NULL);
+	DerivedProbe *d = r->dp;
+	char *bias = NULL;
+	Dwarf *dw = NULL;
+	bool in_uprobe = d && d->kind == &pk_uprobe && !d->kp.is_return && d->kp.dw_pc;
+	if (mod ? mod[0] != '/' && !strchr(mod, '/') && !in_uprobe : !in_uprobe) {
+		dw = mod ? NULL : dw_open(sess, NULL);
+	} else {
+		/* a program's or library's global, from a probe in that
+		 * object: where the object is loaded follows from where
+		 * the probe hit (the probe's link-time address) */
+		const char *path = mod ? (mod[0] == '/' ? mod : uprobe_path(mod, true, NULL)) :
+			d->kp.module;
+		if (path && in_uprobe && !strcmp(path, d->kp.module)) {
+			dw = dw_open(sess, path);
+			bias = format("(c->kregs->ip - 0x%llxUL)",
+				      (unsigned long long)d->kp.dw_pc);
+		}
+	}
 	CType *t;
 	char *code;
 	const char *why = "no debuginfo";
-	if (!dw || !dw_global(dw, spec, &t, &code, &why)) {
+	if (!dw || !dw_global(dw, spec, bias, &t, &code, &why)) {
 		res_error(r, n->tok, "unresolved @var() expression");
 		return;
 	}
