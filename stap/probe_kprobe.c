@@ -514,8 +514,10 @@ again:
 			return PK_MATCHED;
 		DwIndex *idx = modules.len == 1 && !is_module ? dw_index(vec_get(&modules, 0)) : NULL;
 		/* the point the user wrote: "no match" says what is near */
-		if (idx && ctx->depth == 0 && !strpbrk(m.func, "*?["))
-			resolve_nomatch_hint = similar_functions(idx, m.func, m.file != NULL);
+		char *sim;
+		if (idx && ctx->depth == 0 && !strpbrk(m.func, "*?[") &&
+		    (sim = similar_functions(idx, m.func, m.file != NULL)))
+			resolve_nomatch_hint = format("similar functions: %s", sim);
 		return PK_NO_MATCH;
 	}
 	return PK_MATCHED;

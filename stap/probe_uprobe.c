@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <fnmatch.h>
+#include <glob.h>
 
 #include "stap.h"
 
@@ -102,6 +103,49 @@ char *uprobe_path(const char *name, bool library, Token *tok)
 	return found;
 }
 
+/* NAME as the paths it names: a glob (SystemTap globs a process or
+ * library path with wildcards, without $PATH; a library name without a
+ * '/' in the library directories), else uprobe_path's one.  Empty after
+ * an error (reported when TOK is not NULL). */
+static Vec uprobe_paths(const char *name, bool library, Token *tok)
+{
+	Vec out = {0};
+	if (!strpbrk(name, "*?[")) {
+		char *p = uprobe_path(name, library, tok);
+		if (p)
+			vec_push(&out, p);
+		return out;
+	}
+	Vec pats = {0};
+	if (strchr(name, '/') || !library)
+		vec_push(&pats, (char *)name);
+	else
+		for (int i = 0; lib_dirs[i]; i++)
+			vec_push(&pats, format("%s/%s", lib_dirs[i], name));
+	for (int i = 0; i < pats.len; i++) {
+		glob_t g;
+		if (glob(vec_get(&pats, i), 0, NULL, &g) != 0)
+			continue;
+		for (size_t j = 0; j < g.gl_pathc; j++) {
+			char real[PATH_MAX];
+			if (!regular_file(g.gl_pathv[j]) || !realpath(g.gl_pathv[j], real))
+				continue;
+			bool dup = false;
+			for (int k = 0; k < out.len && !dup; k++)
+				dup = !strcmp(vec_get(&out, k), real);
+			if (!dup && dw_user_elf_type(real) > 0)
+				vec_push(&out, arena_strdup(real));
+		}
+		globfree(&g);
+	}
+	if (!out.len && tok) {
+		warning_at(NULL, "cannot find %s '%s'", library ? "library" : "executable", name);
+		semantic_error(tok, "while resolving probe point");
+		semantic_error(NULL, "no match");
+	}
+	return out;
+}
+
 /* The executable of the -c command (its first word), or NULL. */
 static char *target_exe(Token *tok)
 {
@@ -128,30 +172,32 @@ static char *pid_exe(int64_t pid, Token *tok)
 	return arena_strdup(buf);
 }
 
-/* What process(...) names: *PATH, and *PID for process(PID); false after
- * an error. */
-static bool process_target(Resolution *r, Component *c0, char **path,
-			   int64_t *pid)
+/* What process(...) names: *PATHS, and *PID for process(PID); false
+ * after an error (reported unless QUIET). */
+static bool process_target(Component *c0, bool quiet, Vec *paths, int64_t *pid)
 {
+	Token *tok = quiet ? NULL : c0->tok;
+	char *path = NULL;
 	*pid = 0;
-	*path = NULL;
+	*paths = (Vec){0};
 	if (comp_str(c0)) {
-		*path = uprobe_path(c0->arg->str, false, c0->tok);
+		*paths = uprobe_paths(c0->arg->str, false, tok);
+		return paths->len > 0;
 	} else if (comp_num(c0)) {
 		*pid = c0->arg->val;
-		*path = pid_exe(*pid, c0->tok);
+		path = pid_exe(*pid, tok);
 	} else if (sess->cmd) {
-		*path = target_exe(c0->tok);
+		path = target_exe(tok);
 	} else if (sess->target_pid) {
 		*pid = sess->target_pid;
-		*path = pid_exe(*pid, c0->tok);
-	} else {
+		path = pid_exe(*pid, tok);
+	} else if (!quiet) {
 		semantic_error(c0->tok, "while resolving probe point");
 		semantic_error(NULL, "unspecified process probe is invalid without a -c COMMAND or -x PID [man stapprobes]");
-		return false;
 	}
-	(void)r;
-	return *path != NULL;
+	if (path)
+		vec_push(paths, path);
+	return path != NULL;
 }
 
 /* .mark("NAME"), .provider("P").mark("NAME"): SDT markers */
@@ -218,17 +264,14 @@ static int match_mark(Resolution *r, ProbePoint *pp, int first,
 	dw_sdt_notes(path, on_sdt_note, &m);
 	if (m.count || pp->optional)
 		return PK_MATCHED;
-	semantic_error(pp->comps[0].tok, "while resolving probe point");
-	if (m.names.len) {
+	if (m.names.len && r->depth == 0) {
 		StrBuf sb = {0};
 		for (int i = 0; i < m.names.len && i < 5; i++)
 			sb_printf(&sb, "%s%s", i ? ", " : "", (char *)vec_get(&m.names, i));
-		semantic_error(NULL, "no match (similar marks: %s)", sb.buf);
+		resolve_nomatch_hint = format("similar marks: %s", sb.buf);
 		sb_release(&sb);
-	} else {
-		semantic_error(NULL, "no match");
 	}
-	return PK_ERROR;
+	return PK_NO_MATCH;
 }
 
 /* .plt, .plt("PAT")[.return]: the PLT entries of the object */
@@ -302,28 +345,37 @@ static int match_uprobe(Resolution *r, ProbePoint *pp)
 		     !pp->comps[first + 1].arg));
 	if (!mark && !plt && !comp_is(f, "function") && !comp_is(f, "statement"))
 		return PK_NOT_MINE;
-	char *path;
+	Vec paths, libs = {0};
 	int64_t pid;
-	if (!process_target(r, c0, &path, &pid))
+	if (!process_target(c0, pp->optional, &paths, &pid))
 		return pp->optional ? PK_MATCHED : PK_ERROR;
-	const char *obj = path, *proc = NULL;
 	if (library) {
-		obj = uprobe_path(pp->comps[1].arg->str, true, pp->comps[1].tok);
-		if (!obj)
+		libs = uprobe_paths(pp->comps[1].arg->str, true,
+				    pp->optional ? NULL : pp->comps[1].tok);
+		if (!libs.len)
 			return pp->optional ? PK_MATCHED : PK_ERROR;
-		proc = path;
 	}
-	int before = sess->derived.len;
-	int rc = mark ? match_mark(r, pp, first, obj, proc) :
-		 plt ? match_plt(r, pp, first, obj, proc) :
-		 match_user_dwarf(r, pp, first, obj, proc,
-				  format("process(\"%s\")", obj));
+	int before = sess->derived.len, rc = PK_NO_MATCH;
+	for (int i = 0; i < paths.len; i++)
+		for (int j = 0; j < (library ? libs.len : 1); j++) {
+			const char *proc = library ? vec_get(&paths, i) : NULL;
+			const char *obj = library ? vec_get(&libs, j) : vec_get(&paths, i);
+			int e = sess->semantic_errors;
+			int one = mark ? match_mark(r, pp, first, obj, proc) :
+				  plt ? match_plt(r, pp, first, obj, proc) :
+				  match_user_dwarf(r, pp, first, obj, proc,
+						   format("process(\"%s\")", obj));
+			if (one == PK_ERROR || sess->semantic_errors > e)
+				return PK_ERROR;
+			if (one == PK_MATCHED)
+				rc = PK_MATCHED;
+		}
 	for (int i = before; i < sess->derived.len; i++) {
 		DerivedProbe *d = vec_get(&sess->derived, i);
 		if (d->kind == &pk_uprobe)
 			d->kp.pid = pid;
 	}
-	return rc;
+	return rc == PK_NO_MATCH && pp->optional ? PK_MATCHED : rc;
 }
 
 /* -p2: where the probe sits in its object, as SystemTap shows it (a
@@ -539,25 +591,33 @@ static int match_utask(Resolution *r, ProbePoint *pp)
 	sb_release(&ev);
 	if (type < 0)
 		return PK_NOT_MINE;
-	char *path = NULL;
+	Vec paths = {0};
 	int64_t pid = 0;
+	Token *tok = pp->optional ? NULL : c0->tok;
 	if (comp_str(c0)) {
-		path = uprobe_path(c0->arg->str, false, c0->tok);
-		if (!path)
+		paths = uprobe_paths(c0->arg->str, false, tok);
+		if (!paths.len)
 			return pp->optional ? PK_MATCHED : PK_ERROR;
-	} else if (comp_num(c0)) {
-		pid = c0->arg->val;
-		if (!sess->remote && !pid_exe(pid, c0->tok))
-			return pp->optional ? PK_MATCHED : PK_ERROR;
+	} else {
+		if (comp_num(c0)) {
+			pid = c0->arg->val;
+			if (!sess->remote && !pid_exe(pid, tok))
+				return pp->optional ? PK_MATCHED : PK_ERROR;
+		}
+		vec_push(&paths, NULL);
 	}
-	char *pps = comp_str(c0) ? format("process(\"%s\").%s", path, utask_events[type]) :
-		    comp_num(c0) ? format("process(%lld).%s", (long long)pid, utask_events[type]) :
-		    format("process.%s", utask_events[type]);
-	DerivedProbe *d = derived_new(r, &pk_utask, pp, pps);
-	d->kp.module = path;
-	d->kp.pid = pid;
-	d->kp.maxactive = type;         /* the event (STP_UT_*) */
-	d->kp.user = true;
+	for (int i = 0; i < paths.len; i++) {
+		char *path = vec_get(&paths, i);
+		char *pps = path ? format("process(\"%s\").%s", path, utask_events[type]) :
+			    comp_num(c0) ? format("process(%lld).%s", (long long)pid,
+						  utask_events[type]) :
+			    format("process.%s", utask_events[type]);
+		DerivedProbe *d = derived_new(r, &pk_utask, pp, pps);
+		d->kp.module = path;
+		d->kp.pid = pid;
+		d->kp.maxactive = type;         /* the event (STP_UT_*) */
+		d->kp.user = true;
+	}
 	return PK_MATCHED;
 }
 

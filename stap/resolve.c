@@ -380,7 +380,7 @@ bool resolve_probe(Probe *p)
 				/* SystemTap's two blocks */
 				semantic_error(pp->tok, "while resolving probe point");
 				if (resolve_nomatch_hint)
-					semantic_error(NULL, "no match (similar functions: %s)",
+					semantic_error(NULL, "no match (%s)",
 						       resolve_nomatch_hint);
 				else
 					semantic_error(NULL, "no match");

@@ -642,7 +642,7 @@ int expand_alias(Resolution *r, ProbePoint *pp, Probe *a, ProbePoint *name);
 int resolve_builtin(Resolution *r, ProbePoint *pp);
 bool resolve_probe(Probe *p);   /* every point of P; false on errors */
 /* What a kind that found no match for the user's own point found near
- * it ("a, b, c": similar function names), or NULL */
+ * it ("similar functions: a, b, c"), or NULL */
 extern char *resolve_nomatch_hint;
 bool is_builtin_family(const char *pattern);
 Node *new_block(Token *tok);
