@@ -701,7 +701,9 @@ static Node *logor(Token **rest, Token *tok)
 	return n;
 }
 
-/* ternary = logor ('?' expr ':' ternary)? */
+/* ternary = logor ('?' expr ':' ternary)?
+ * Before 4.0 (--compatible) the third operand was an expr: "c ? a : b = 1"
+ * assigned b; now it is "(c ? a : b) = 1". */
 static Node *ternary(Token **rest, Token *tok)
 {
 	Node *n = logor(&tok, tok);
@@ -713,7 +715,7 @@ static Node *ternary(Token **rest, Token *tok)
 	c->cond = n;
 	c->then = expr(&tok, tok->next);
 	tok = skip(tok, ":");
-	c->els = ternary(rest, tok);
+	c->els = compat_before("4.0") ? expr(rest, tok) : ternary(rest, tok);
 	return c;
 }
 
@@ -731,28 +733,17 @@ static int assign_op(Token *tok)
 	return -1;
 }
 
-static bool is_lvalue(Node *n)
-{
-	return n->kind == ND_VAR || n->kind == ND_INDEX || n->kind == ND_TARGET;
-}
-
 /* assignment = ternary (assign_op assignment | '<<<' assignment)? */
 static Node *assignment(Token **rest, Token *tok)
 {
 	Node *n = ternary(&tok, tok);
-	if (equal(tok, "<<<")) {
-		Token *op = tok;
-		if (n->kind != ND_VAR && n->kind != ND_INDEX)
-			fail(op, "expected identifier or array reference before '<<<'");
-		return new_binary(ND_AGG, 0, n, assignment(rest, tok->next), op);
-	}
+	/* the left side need not be an lvalue here: pass 2 says so, as
+	 * SystemTap does ("Expecting lvalue for assignment") */
+	if (equal(tok, "<<<"))
+		return new_binary(ND_AGG, 0, n, assignment(rest, tok->next), tok);
 	int op = assign_op(tok);
-	if (op >= 0) {
-		Token *optok = tok;
-		if (!is_lvalue(n))
-			fail(optok, "left side of assignment is not an lvalue");
-		return new_binary(ND_ASSIGN, op, n, assignment(rest, tok->next), optok);
-	}
+	if (op >= 0)
+		return new_binary(ND_ASSIGN, op, n, assignment(rest, tok->next), tok);
 	*rest = tok;
 	return n;
 }

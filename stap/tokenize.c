@@ -614,7 +614,7 @@ static int eval_term(Token **rest, Token *tok)
 		else if (!strcmp(n, "kernel_vr"))
 			r = version_term(kernel_v(true), op, rhs);
 		else if (!strcmp(n, "systemtap_v"))
-			r = version_term(STAP_VERSION, op, rhs);
+			r = version_term(sess->compatible, op, rhs);
 		else if (!strcmp(n, "arch"))
 			r = glob_term(sess->arch, op, rhs);
 		else if (!strcmp(n, "runtime"))

@@ -1371,6 +1371,17 @@ static void resolve_cast(Res *r, Node *n)
 	const char *tname = n->rhs && n->rhs->kind == ND_STR ? n->rhs->str : "";
 	const char *mod = n->cond && n->cond->kind == ND_STR ? n->cond->str : "";
 	CType *t = NULL;
+	/* no module: in a kernel.function or module(M) probe the probed
+	 * module's types, then the kernel's (since 4.3); elsewhere, and
+	 * before 4.3, the kernel's.  Messages name what SystemTap names. */
+	const char *shown = mod;
+	if (!*mod && compat_before("4.3")) {
+		shown = "kernel";
+	} else if (!*mod && is_kprobe(r->dp)) {
+		shown = r->dp->kp.module ? r->dp->kp.module : "kernel";
+		if (r->dp->kp.module)
+			mod = format("%s:kernel", r->dp->kp.module);
+	}
 	/* "kernel", "kernel<linux/fs.h>", "<linux/fs.h>": the kernel's
 	 * types (BTF holds them all); modules are looked up by name */
 	bool kernel = !*mod || !strncmp(mod, "kernel", 6) || mod[0] == '<';
@@ -1399,7 +1410,7 @@ static void resolve_cast(Res *r, Node *n)
 		p = e + 1;
 	}
 	if (!t) {
-		res_error(r, n->tok, "type definition '%s' not found in '%s'", tname, mod);
+		res_error(r, n->tok, "type definition '%s' not found in '%s'", tname, shown);
 		return;
 	}
 	TVar *tv = new_tv();
@@ -1740,6 +1751,15 @@ static void resolve(Res *r, Node *n)
 			n->func = clone_for(r, n->func);
 		break;
 	case ND_TARGET:
+		if (!strcmp(n->name, "@var") && compat_before("4.1") && r->dp &&
+		    is_kretprobe(r->dp) && !r->at_entry && !r->lvalue) {
+			/* up to 4.0, @var in a .return probe meant @entry(@var) */
+			Node *v = copy_tree(n);
+			n->kind = ND_ENTRY;
+			n->lhs = v;
+			resolve_entry(r, n);
+			return;
+		}
 		resolve_target(r, n);
 		return;
 	case ND_ENTRY:
