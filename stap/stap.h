@@ -260,6 +260,8 @@ struct Node {
 	/* ND_TRY: the catch variable (ND_VAR) or NULL */
 	Node *catch_var;
 
+	/* ND_TARGET: the $ / $$ pretty-printing suffix (1, 2), or 0 */
+	int pretty;
 	/* ND_TARGET resolved in pass 2 (tvar.c), or NULL */
 	struct TVar *tv;
 	/* ND_CMP =~ and !~: the regex compiled in pass 2 (regex.c) */

@@ -605,7 +605,11 @@ static bool is_char_type(CType *t)
 	return t && t->kind == CT_INT && t->size == 1 && t->is_char;
 }
 
-/* Pretty printing: the items that print the object TV reaches. */
+/* Pretty printing: the items that print the object TV reaches ($$:
+ * levels up to PRETTY_MAX_DEPTH; past PRETTY_MAX_ITEMS nothing more
+ * fits a string anyway). */
+#define PRETTY_MAX_DEPTH 16
+#define PRETTY_MAX_ITEMS 1024
 static void pretty_items(Res *r, TVar *tv, Vec *items, int depth, int maxdepth);
 
 static void push_item(Vec *items, const char *text, TVar *tv, char conv)
@@ -619,23 +623,39 @@ static void push_item(Vec *items, const char *text, TVar *tv, char conv)
 
 static bool finish(Res *r, TVar *tv, Token *tok, int op, int pretty);
 
+/*
+ * As SystemTap 4.8 prints them: $ shows the members of a structure
+ * (nested ones as {...}), $$ every level; a pointer to a structure is
+ * followed at the top ($file$ shows the file), pointers inside are
+ * numbers; anonymous members are <union> and <class>; char * and char
+ * arrays are quoted strings, chars quoted characters.
+ */
 static void pretty_items(Res *r, TVar *tv, Vec *items, int depth, int maxdepth)
 {
 	CType *t = ct_strip(tv->type);
-	if (!t) {
+	if (!t || items->len > PRETTY_MAX_ITEMS) {
 		push_item(items, "?", NULL, 0);
 		return;
 	}
 	if (t->kind == CT_PTR && is_char_type(t->ref)) {
 		TVar *s = copy_tv(tv);
-		Res q = *r;
-		q.quiet = true;
-		if (finish(&q, s, NULL, 0, 0)) {
-			s->final = F_STRING;
-			s->strmax = 0;  /* through the pointer */
-			push_item(items, "", s, 'q');
-		}
+		load_pointer(s);
+		s->type = t->ref;
+		s->final = F_STRING;
+		s->strmax = 0;          /* to the terminating NUL */
+		s->stype = TY_STRING;
+		push_item(items, "", s, 'q');
 		return;
+	}
+	if (t->kind == CT_PTR && depth == 0 && items->len == 0) {
+		CType *pt = ct_strip(t->ref);
+		if (pt && (pt->kind == CT_STRUCT || pt->kind == CT_UNION)) {
+			TVar *s = copy_tv(tv);
+			load_pointer(s);
+			s->type = t->ref;
+			pretty_items(r, s, items, depth, maxdepth);
+			return;
+		}
 	}
 	if (t->kind == CT_INT || t->kind == CT_ENUM || t->kind == CT_PTR) {
 		TVar *s = copy_tv(tv);
@@ -682,8 +702,11 @@ static void pretty_items(Res *r, TVar *tv, Vec *items, int depth, int maxdepth)
 			e->type = m->type;
 			e->bitoff = m->bit_size ? m->bit_offset % 8 : 0;
 			e->bitsize = m->bit_size;
-			push_item(items, format("%s.%s=", first ? "" : ", ",
-						m->name ? m->name : ""), NULL, 0);
+			CType *mt = ct_strip(m->type);
+			const char *anon = mt && mt->kind == CT_UNION ? "<union>" : "<class>";
+			push_item(items, m->name && m->name[0] ?
+					 format("%s.%s=", first ? "" : ", ", m->name) :
+					 format("%s%s=", first ? "" : ", ", anon), NULL, 0);
 			first = false;
 			pretty_items(r, e, items, depth + 1, maxdepth);
 		}
@@ -702,7 +725,7 @@ static bool finish(Res *r, TVar *tv, Token *tok, int op, int pretty)
 	CType *t = ct_strip(tv->type);
 	if (pretty) {
 		Vec items = {0};
-		pretty_items(r, tv, &items, 0, pretty);
+		pretty_items(r, tv, &items, 0, pretty == 1 ? 1 : PRETTY_MAX_DEPTH);
 		tv->final = F_PRETTY;
 		tv->items = arena_alloc(sizeof(PrettyItem) * (items.len + 1));
 		for (int i = 0; i < items.len; i++)
@@ -765,41 +788,21 @@ static bool finish(Res *r, TVar *tv, Token *tok, int op, int pretty)
 	return false;
 }
 
-/* Strip the $ / $$ pretty-printing suffix from NAME; returns the level. */
-static int pretty_suffix(char **name)
-{
-	size_t n = strlen(*name);
-	int level = 0;
-	while (n > 1 && (*name)[n - 1] == '$' && level < 2) {
-		n--;
-		level++;
-	}
-	if (level)
-		*name = arena_strndup(*name, n);
-	return level;
-}
-
 /* Walk the suffix of target expression N (members and indexes) on TV
  * and settle the final access. */
 static bool walk_suffix(Res *r, TVar *tv, Node *n)
 {
-	int pretty = 0;
 	for (int i = 0; i < n->args.len; i++) {
 		Node *a = n->args.items[i];
 		if (a->kind == ND_STR && a->tok->kind != TK_STRING) {
-			char *name = a->str;
-			if (i == n->args.len - 1)
-				pretty = pretty_suffix(&name);
-			Node m = *a;
-			m.str = name;
-			if (!apply_member(r, tv, &m))
+			if (!apply_member(r, tv, a))
 				return false;
 		} else if (!apply_index(r, tv, a)) {
 			return false;
 		}
 	}
 	Token *at = n->args.len ? n->args.items[n->args.len - 1]->tok : n->tok;
-	return finish(r, tv, at, n->op, pretty);
+	return finish(r, tv, at, n->op, n->pretty);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1022,7 +1025,7 @@ static void resolve_trace_dollar(Res *r, Node *n)
 {
 	DerivedProbe *d = r->dp;
 	char *name = n->name;
-	int level = n->args.len ? 0 : pretty_suffix(&name);
+	int level = n->args.len ? 0 : n->pretty;
 	VarLoc *vars;
 	int nvars = trace_vars(d, &vars);
 	if (!strcmp(name, "$$name") || !strcmp(name, "$$system")) {
@@ -1142,7 +1145,7 @@ static int netfilter_vars(VarLoc **out)
 static void resolve_netfilter_dollar(Res *r, Node *n)
 {
 	char *name = n->name;
-	int level = n->args.len ? 0 : pretty_suffix(&name);
+	int level = n->args.len ? 0 : n->pretty;
 	VarLoc *vars;
 	int nvars = netfilter_vars(&vars);
 	if (!strncmp(name, "$$", 2)) {
@@ -1197,7 +1200,7 @@ static void resolve_dollar(Res *r, Node *n)
 		return;
 	}
 	char *name = n->name;
-	int level = n->args.len ? 0 : pretty_suffix(&name);
+	int level = n->args.len ? 0 : n->pretty;
 	VarLoc *vars = NULL;
 	CType *ret = NULL;
 	DwCtx x;
@@ -1279,6 +1282,7 @@ static void resolve_dollar(Res *r, Node *n)
 			save->name = format("$%s", vname);
 			save->args = (NodeList){0};
 			save->op = 0;
+			save->pretty = 0;
 			Res er = *r;
 			er.at_entry = true;
 			resolve(&er, save);
