@@ -169,7 +169,7 @@ static __maybe_unused int _stp_fmt_mem(struct context *c, struct stp_sink *s,
 		int i;
 
 		if (_stp_kread(buf, a, chunk)) {
-			_stp_cerror(c, "kernel read fault at 0x%lx [man error::fault]",
+			_stp_cerror(c, "read fault [man error::fault] at 0x%lx",
 				    a);
 			return -EFAULT;
 		}
