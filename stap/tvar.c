@@ -352,6 +352,10 @@ static bool dw_context(DerivedProbe *d, bool at_entry, Dwarf *dw, DwCtx *x)
 	memset(x, 0, sizeof(*x));
 	x->dw = dw;
 	uint64_t entry = dw_func_addr(dw, probe_func(d));
+	/* a function the symtab knows under another name only (a
+	 * .constprop/.isra copy): a .return probe's point is its entry */
+	if (!entry && d->kp.is_return)
+		entry = d->kp.dw_pc;
 	x->pc = !at_entry && d->kp.dw_pc ? d->kp.dw_pc : entry + (d->kp.dw_pc ? 0 : d->kp.offset);
 	if (!x->pc)
 		return false;
@@ -1423,8 +1427,13 @@ static void resolve_cast(Res *r, Node *n)
 	CType *p = ct_new(CT_PTR, NULL);
 	p->ref = t;
 	tv->type = p;
-	if (!walk_suffix(r, tv, n))
+	if (n->op == '&' && !n->args.len && !n->pretty) {
+		/* &@cast(p, "T") is the object's address: p (@container_of) */
+		tv->final = F_ADDR;
+		tv->stype = TY_LONG;
+	} else if (!walk_suffix(r, tv, n)) {
 		return;
+	}
 	n->tv = tv;
 }
 

@@ -795,6 +795,20 @@ static bool refers_to(Node *n, Var *v)
 	return false;
 }
 
+static bool global_referenced(Var *g)
+{
+	for (int i = 0; i < sess->handlers.len; i++)
+		if (refers_to(((Handler *)vec_get(&sess->handlers, i))->body, g))
+			return true;
+	for (int i = 0; i < sess->derived.len; i++)
+		if (refers_to(((DerivedProbe *)vec_get(&sess->derived, i))->cond, g))
+			return true;
+	for (int i = 0; i < sess->used_functions.len; i++)
+		if (refers_to(((Function *)vec_get(&sess->used_functions, i))->body, g))
+			return true;
+	return g->init != NULL;
+}
+
 /* A local still untyped is an error, unless nothing uses it any more
  * (it was only in an @defined that folded away). */
 static void default_local(Var *v, Node *body)
@@ -991,11 +1005,15 @@ bool infer_types(void)
 		for (int j = 0; j < h->locals.len; j++)
 			default_local(vec_get(&h->locals, j), h->body);
 	}
-	/* the locals' errors come first, as in SystemTap */
+	/* the locals' errors come first, as in SystemTap; a global left
+	 * only in code that @defined folded away is not an error (it goes
+	 * with the next optimization) */
 	for (int i = 0; i < sess->used_globals.len; i++) {
 		Var *g = vec_get(&sess->used_globals, i);
 		if (g->arity < 0)
 			g->arity = 0;
+		if (g->type == TY_UNKNOWN && !global_referenced(g))
+			continue;
 		if (g->type == TY_UNKNOWN)
 			semantic_error(g->tok, "unresolved type ");
 		for (int k = 0; k < g->arity && k < 9; k++)
