@@ -35,7 +35,8 @@ void session_new(void)
 /* Is the --compatible level older than VERSION (a rule of VERSION off)? */
 bool compat_before(const char *version)
 {
-	return strverscmp(sess->compatible, version) < 0;
+	return strverscmp(sess->compatible ? sess->compatible : STAP_VERSION,
+			  version) < 0;
 }
 
 /* Forget the front end's state (the fuzzer runs passes 1-2 many times). */

@@ -696,7 +696,7 @@ static int eval_term(Token **rest, Token *tok)
 	if (!strcmp(n, "kernel_vr"))
 		return version_term(kernel_v(true), op, rhs);
 	if (!strcmp(n, "systemtap_v"))
-		return version_term(sess->compatible, op, rhs);
+		return version_term(sess->compatible ? sess->compatible : STAP_VERSION, op, rhs);
 	if (!strcmp(n, "arch"))
 		return glob_term(sess->arch, op, rhs);
 	if (!strcmp(n, "runtime"))
