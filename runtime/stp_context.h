@@ -147,20 +147,19 @@ _stp_enter(const struct stp_probe *p, int state, struct pt_regs *regs,
 	return c;
 }
 
-/* "ERROR: msg near where (called from ...) in probe pp" */
+/*
+ * "ERROR: msg near where", as SystemTap 4.8 reports it: WHERE is the
+ * statement that failed, or the function (its declaration) whose code
+ * failed; error() leaves it empty ("ERROR: msg").
+ */
 static __maybe_unused void _stp_report_error(struct context *c)
 {
 	size_t n, room = sizeof(c->msg_buffer);
-	int i;
 
 	n = scnprintf(c->msg_buffer, room, "%s", c->last_error);
-	if (c->last_stmt)
-		n += scnprintf(c->msg_buffer + n, room - n, " near %s",
-			       c->last_stmt);
-	for (i = 0; i < c->ncallers; i++)
-		n += scnprintf(c->msg_buffer + n, room - n,
-			       " (called from %s)", c->callers[i]);
-	scnprintf(c->msg_buffer + n, room - n, " in probe %s", c->probe->name);
+	if (c->last_stmt && c->last_stmt[0])
+		scnprintf(c->msg_buffer + n, room - n, " near %s",
+			  c->last_stmt);
 	_stp_error("%s", c->msg_buffer);
 	if (atomic_inc_return(&_stp_error_count) > MAXERRORS)
 		_stp_session_error();

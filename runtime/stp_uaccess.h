@@ -169,7 +169,7 @@ static __maybe_unused int _stp_fmt_mem(struct context *c, struct stp_sink *s,
 		int i;
 
 		if (_stp_kread(buf, a, chunk)) {
-			_stp_cerror(c, "kernel read fault at 0x%lx [man error::fault]",
+			_stp_cerror(c, "read fault [man error::fault] at 0x%lx",
 				    a);
 			return -EFAULT;
 		}
@@ -245,8 +245,7 @@ static __maybe_unused int64_t _stp_tv_read(struct context *c, unsigned long addr
 	} v;
 
 	if (_stp_tv_copy(c, &v, addr, size)) {
-		_stp_cerror(c, "%s read fault at 0x%016lx (addr)",
-			    _stp_tv_user(c) ? "user" : "kernel", addr);
+		_stp_cerror(c, "read fault [man error::fault] at 0x%lx", addr);
 		return 0;
 	}
 	switch (size) {
@@ -268,8 +267,7 @@ static __maybe_unused int64_t _stp_tv_bits(struct context *c, unsigned long addr
 	if (n > 8)
 		n = 8;
 	if (_stp_tv_copy(c, b, addr, n)) {
-		_stp_cerror(c, "%s read fault at 0x%016lx (addr)",
-			    _stp_tv_user(c) ? "user" : "kernel", addr);
+		_stp_cerror(c, "read fault [man error::fault] at 0x%lx", addr);
 		return 0;
 	}
 	for (i = n - 1; i >= 0; i--)
@@ -280,6 +278,18 @@ static __maybe_unused int64_t _stp_tv_bits(struct context *c, unsigned long addr
 	if (sign && size < 64 && (v >> (size - 1)) & 1)
 		v |= ~0ULL << size;
 	return (int64_t)v;
+}
+
+/* A char of a pretty-printed target, as 4.8 shows it: 'a', '\000' */
+static __maybe_unused int _stp_tv_char(char *buf, size_t room, int64_t v)
+{
+	unsigned char ch = (unsigned char)v;
+
+	if (ch == '\'' || ch == '\\')
+		return scnprintf(buf, room, "'\\%c'", ch);
+	if (ch >= 32 && ch < 127)
+		return scnprintf(buf, room, "'%c'", ch);
+	return scnprintf(buf, room, "'\\%03o'", ch);
 }
 
 /* A char array (MAX bytes, 0: unknown) or a char * target as a string. */

@@ -75,6 +75,8 @@ bool elaborate(void)
 			vec_push(&sess->used_embeds, t);
 	}
 	warn_unassigned();
+	if (!check_lvalues())
+		return false;
 	if (!sess->unoptimized)
 		optimize(false);
 	if (sess->derived.len == 0) {

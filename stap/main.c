@@ -69,6 +69,8 @@ static void usage(FILE *out)
 "   --remote=unix:PATH | vm\n"
 "              run pass 5 through stapsh at a unix socket, or in the test VM\n"
 "   --disable-cache  neither read nor write the module cache\n"
+"   --compatible=VERSION\n"
+"              suppress the language and tapset changes made after VERSION\n"
 "   --skip-badvars  substitute 0 for unresolvable $target variables\n"
 "   --suppress-time-limits\n"
 "              disable -DMAXACTION*, -DSTP_OVERLOAD* (needs -g)\n"
@@ -93,7 +95,7 @@ enum {
 	OPT_HELP, OPT_VERSION, OPT_TMPDIR, OPT_SKIP_BADVARS,
 	OPT_ALL_MODULES, OPT_PARSE_LIBRARY, OPT_DUMP_FUNCTIONS,
 	OPT_DUMP_PROBE_ALIASES, OPT_DUMP_PROBE_TYPES, OPT_LDD,
-	OPT_SUPPRESS_TIME_LIMITS, OPT_SUPPRESS_HANDLER_ERRORS,
+	OPT_SUPPRESS_TIME_LIMITS, OPT_SUPPRESS_HANDLER_ERRORS, OPT_COMPATIBLE,
 };
 
 static void version(void)
@@ -123,6 +125,7 @@ static void parse_args(int argc, char **argv)
 		{ "suppress-time-limits", no_argument, NULL, OPT_SUPPRESS_TIME_LIMITS },
 		{ "suppress-handler-errors", no_argument, NULL, OPT_SUPPRESS_HANDLER_ERRORS },
 		{ "all-modules", no_argument, NULL, OPT_ALL_MODULES },
+		{ "compatible", required_argument, NULL, OPT_COMPATIBLE },
 		{ "parse-library", required_argument, NULL, OPT_PARSE_LIBRARY },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -287,6 +290,14 @@ static void parse_args(int argc, char **argv)
 			break;
 		case OPT_SUPPRESS_HANDLER_ERRORS:
 			sess->suppress_handler_errors = true;
+			break;
+		case OPT_COMPATIBLE:
+			if (strverscmp(STAP_VERSION, optarg) < 0) {
+				fprintf(stderr, "ERROR: systemtap version %s cannot be compatible with future version %s\n",
+					STAP_VERSION, optarg);
+				exit(1);
+			}
+			sess->compatible = optarg;
 			break;
 		case OPT_DISABLE_CACHE:
 			sess->disable_cache = true;

@@ -40,6 +40,7 @@ typedef struct Purity {
 static Vec purity;              /* Purity* */
 
 static bool pure_expr(Node *n, Function *in);
+static bool is_num(Node *n, int64_t *v);
 static bool pure_stmt(Node *n, Function *in);
 
 static bool function_pure1(Function *f);
@@ -146,9 +147,11 @@ static bool pure_stmt(Node *n, Function *in)
 	case ND_IF:
 		return pure_expr(n->cond, in) && pure_stmt(n->then, in) &&
 		       pure_stmt(n->els, in);
-	case ND_WHILE: case ND_FOR:
-		return pure_expr(n->init, in) && pure_expr(n->cond, in) &&
-		       pure_expr(n->inc, in) && pure_stmt(n->body, in);
+	case ND_WHILE: case ND_FOR: {
+		int64_t c;      /* a loop may not end: pure only if it never runs */
+		return n->cond && is_num(n->cond, &c) && c == 0 &&
+		       pure_expr(n->init, in);
+	}
 	case ND_FOREACH:
 		return pure_expr(n->limit, in) && pure_list(&n->args, in) &&
 		       pure_stmt(n->body, in);
@@ -535,8 +538,9 @@ static Node *opt_stmt(Node *n, Function *in)
 		n->cond = fold(n->cond, in);
 		n->inc = fold(n->inc, in);
 		n->body = opt_stmt(n->body, in);
-		if (late && ((is_num(n->cond, &c) && c == 0) ||
-			     (!n->body && pure_expr(n->cond, NULL) && pure_expr(n->inc, NULL)))) {
+		/* only a loop that never runs goes: an empty one may not end
+		 * (for (;;) {} runs into MAXACTION, as SystemTap keeps it) */
+		if (late && n->cond && is_num(n->cond, &c) && c == 0) {
 			if (n->init && !pure_expr(n->init, NULL)) {
 				Node *s = arena_alloc(sizeof(*s));
 				s->kind = ND_EXPR_STMT;

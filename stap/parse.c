@@ -144,8 +144,10 @@ static Node *literal(Token **rest, Token *tok)
 	fail(tok, "expected literal string or number");
 }
 
-/* index_list = '[' (expr | '*') (',' (expr | '*'))* ']', after the '[' */
-static void index_list(Token **rest, Token *tok, NodeList *out)
+/* index_list = '[' (expr | '*') (',' (expr | '*'))* ']', after the '['.
+ * BAD: the message for a missing ',' or ']' (SystemTap's differ: an
+ * element's "expected one of '] ,'", a membership's "expected ',' or ']'") */
+static void index_list(Token **rest, Token *tok, NodeList *out, const char *bad)
 {
 	for (;;) {
 		if (equal(tok, "*") && (equal(tok->next, ",") || equal(tok->next, "]"))) {
@@ -157,14 +159,18 @@ static void index_list(Token **rest, Token *tok, NodeList *out)
 		if (equal(tok, "]"))
 			break;
 		if (!equal(tok, ","))
-			fail(tok, "expected ',' or ']'");
+			fail(tok, "%s", bad);
 		tok = tok->next;
 	}
 	*rest = tok->next;
 }
 
-/* arg_list = '(' (expr (',' expr)*)? ')' */
-static void arg_list(Token **rest, Token *tok, NodeList *out)
+#define ELEMENT_BAD "expected one of '] ,'"
+#define KEYS_BAD "expected ',' or ']'"
+
+/* arg_list = '(' (expr (',' expr)*)? ')'.  BAD: as index_list's (a
+ * print's "expected one of ', )'", a call's "expected one of ') ,'") */
+static void arg_list(Token **rest, Token *tok, NodeList *out, const char *bad)
 {
 	tok = skip(tok, "(");
 	if (equal(tok, ")")) {
@@ -176,7 +182,7 @@ static void arg_list(Token **rest, Token *tok, NodeList *out)
 		if (equal(tok, ")"))
 			break;
 		if (!equal(tok, ","))
-			fail(tok, "expected ',' or ')'");
+			fail(tok, "%s", bad);
 		tok = tok->next;
 	}
 	*rest = tok->next;
@@ -214,7 +220,7 @@ static Node *stat_operand(Token **rest, Token *tok)
 	if (equal(tok->next, "[")) {
 		n = new_node(ND_INDEX, tok);
 		n->name = tok->text;
-		index_list(rest, tok->next->next, &n->args);
+		index_list(rest, tok->next->next, &n->args, ELEMENT_BAD);
 		return n;
 	}
 	n = new_node(ND_VAR, tok);
@@ -223,10 +229,25 @@ static Node *stat_operand(Token **rest, Token *tok)
 	return n;
 }
 
-/* target_suffix = ( '->' name | '[' expr ']' )* ; members go to N->args */
+/* The '$'s ending NAME after its first FROM characters: the length of
+ * the pretty-printing suffix ("f_path$$": 2) */
+static int dollar_suffix(const char *name, size_t from)
+{
+	size_t len = strlen(name), n = 0;
+	while (len - n > from && name[len - n - 1] == '$')
+		n++;
+	return (int)n;
+}
+
+/*
+ * target_suffix = ( '->' name | '[' expr ']' )* pretty?
+ * pretty = '$' | '$$', also glued to the name before it ($p$, ->f_path$$)
+ * Members go to N->args, the pretty suffix to N->pretty; nothing may
+ * follow a pretty suffix.
+ */
 static Token *target_suffix(Token *tok, Node *n)
 {
-	for (;;) {
+	while (!n->pretty) {
 		if (equal(tok, "->")) {
 			Token *arrow = tok;
 			tok = tok->next;
@@ -235,6 +256,8 @@ static Token *target_suffix(Token *tok, Node *n)
 			/* reported at the '->', as SystemTap */
 			Node *m = new_node(ND_STR, arrow);
 			m->str = tok->text;
+			if (tok->kind == TK_IDENT && (n->pretty = dollar_suffix(tok->text, 1)))
+				m->str = arena_strndup(tok->text, strlen(tok->text) - n->pretty);
 			nodelist_push(&n->args, m);
 			tok = tok->next;
 			continue;
@@ -244,15 +267,28 @@ static Token *target_suffix(Token *tok, Node *n)
 			tok = skip(tok, "]");
 			continue;
 		}
+		if (tok->kind == TK_IDENT && tok->text[0] == '$' &&
+		    dollar_suffix(tok->text, 0) == (int)strlen(tok->text)) {
+			n->pretty = strlen(tok->text);
+			tok = tok->next;
+			break;
+		}
 		return tok;
 	}
+	if (equal(tok, "->") || equal(tok, "["))
+		fail(tok, "-> and [ are not accepted for a pretty-printing variable");
+	return tok;
 }
 
-/* target = '$'name target_suffix */
+/* target = '$'name target_suffix ($$vars, $$parms, $$locals, $$return
+ * are names) */
 static Node *target(Token **rest, Token *tok)
 {
 	Node *n = new_node(ND_TARGET, tok);
 	n->name = tok->text;
+	size_t from = strncmp(tok->text, "$$", 2) ? 1 : 2;
+	if (strlen(tok->text) > from && (n->pretty = dollar_suffix(tok->text, from)))
+		n->name = arena_strndup(tok->text, strlen(tok->text) - n->pretty);
 	*rest = target_suffix(tok->next, n);
 	return n;
 }
@@ -324,7 +360,7 @@ static Node *primary(Token **rest, Token *tok)
 				/* @hist_log(x)[i]: a bucket */
 				Node *b = new_node(ND_INDEX, tok);
 				b->lhs = n;
-				index_list(&tok, tok->next, &b->args);
+				index_list(&tok, tok->next, &b->args, "expected ']'");
 				*rest = tok;
 				return b;
 			}
@@ -414,7 +450,7 @@ static Node *primary(Token **rest, Token *tok)
 				*rest = skip(a, ")");
 				return n;
 			}
-			arg_list(rest, tok->next, &n->args);
+			arg_list(rest, tok->next, &n->args, pk >= 0 ? "expected one of ', )'" : "expected one of ') ,'");
 			if ((pk == PR_PRINTF || pk == PR_SPRINTF) && n->args.len &&
 			    n->args.items[0]->kind == ND_STR) {
 				/* a bad format is a parse error, reported at the
@@ -432,7 +468,7 @@ static Node *primary(Token **rest, Token *tok)
 		if (equal(tok->next, "[")) {
 			Node *n = new_node(ND_INDEX, tok);
 			n->name = tok->text;
-			index_list(rest, tok->next->next, &n->args);
+			index_list(rest, tok->next->next, &n->args, ELEMENT_BAD);
 			return n;
 		}
 		Node *n = new_node(ND_VAR, tok);
@@ -614,7 +650,7 @@ static Node *membership(Token **rest, Token *tok)
 	NodeList keys = {0};
 	bool bracket = false;
 	if (equal(tok, "[")) {
-		index_list(&tok, tok->next, &keys);
+		index_list(&tok, tok->next, &keys, KEYS_BAD);
 		bracket = true;
 		if (!equal(tok, "in"))
 			fail(tok, "expected 'in'");
@@ -701,7 +737,9 @@ static Node *logor(Token **rest, Token *tok)
 	return n;
 }
 
-/* ternary = logor ('?' expr ':' ternary)? */
+/* ternary = logor ('?' expr ':' ternary)?
+ * Before 4.0 (--compatible) the third operand was an expr: "c ? a : b = 1"
+ * assigned b; now it is "(c ? a : b) = 1". */
 static Node *ternary(Token **rest, Token *tok)
 {
 	Node *n = logor(&tok, tok);
@@ -713,7 +751,7 @@ static Node *ternary(Token **rest, Token *tok)
 	c->cond = n;
 	c->then = expr(&tok, tok->next);
 	tok = skip(tok, ":");
-	c->els = ternary(rest, tok);
+	c->els = compat_before("4.0") ? expr(rest, tok) : ternary(rest, tok);
 	return c;
 }
 
@@ -731,28 +769,17 @@ static int assign_op(Token *tok)
 	return -1;
 }
 
-static bool is_lvalue(Node *n)
-{
-	return n->kind == ND_VAR || n->kind == ND_INDEX || n->kind == ND_TARGET;
-}
-
 /* assignment = ternary (assign_op assignment | '<<<' assignment)? */
 static Node *assignment(Token **rest, Token *tok)
 {
 	Node *n = ternary(&tok, tok);
-	if (equal(tok, "<<<")) {
-		Token *op = tok;
-		if (n->kind != ND_VAR && n->kind != ND_INDEX)
-			fail(op, "expected identifier or array reference before '<<<'");
-		return new_binary(ND_AGG, 0, n, assignment(rest, tok->next), op);
-	}
+	/* the left side need not be an lvalue here: pass 2 says so, as
+	 * SystemTap does ("Expecting lvalue for assignment") */
+	if (equal(tok, "<<<"))
+		return new_binary(ND_AGG, 0, n, assignment(rest, tok->next), tok);
 	int op = assign_op(tok);
-	if (op >= 0) {
-		Token *optok = tok;
-		if (!is_lvalue(n))
-			fail(optok, "left side of assignment is not an lvalue");
-		return new_binary(ND_ASSIGN, op, n, assignment(rest, tok->next), optok);
-	}
+	if (op >= 0)
+		return new_binary(ND_ASSIGN, op, n, assignment(rest, tok->next), tok);
 	*rest = tok;
 	return n;
 }
@@ -829,7 +856,9 @@ static Node *foreach_stmt(Token **rest, Token *tok)
 			tok = tok->next;
 			break;
 		}
-		tok = skip(tok, ",");
+		if (!equal(tok, ","))
+			fail(tok, "expected ',' or ']'");
+		tok = tok->next;
 	}
 	if (!equal(tok, "in"))
 		fail(tok, "expected 'in'");
@@ -849,7 +878,7 @@ static Node *foreach_stmt(Token **rest, Token *tok)
 	tok = tok->next;
 	if (equal(tok, "[")) {
 		/* slice: foreach ([a,b] in A[x, *]) */
-		index_list(&tok, tok->next, &n->args);
+		index_list(&tok, tok->next, &n->args, KEYS_BAD);
 	}
 options:
 	n->sort_stat = STAT_COUNT;

@@ -28,7 +28,15 @@ void session_new(void)
 	sess = arena_alloc(sizeof(*sess));
 	sess->last_pass = 5;
 	sess->arch = "x86_64";
+	sess->compatible = STAP_VERSION;
 	set_paths();
+}
+
+/* Is the --compatible level older than VERSION (a rule of VERSION off)? */
+bool compat_before(const char *version)
+{
+	return strverscmp(sess->compatible ? sess->compatible : STAP_VERSION,
+			  version) < 0;
 }
 
 /* Forget the front end's state (the fuzzer runs passes 1-2 many times). */

@@ -135,6 +135,7 @@ void semantic_error2(Token *tok, Token *tok2, const char *msg2,
 		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void warning_at(Token *tok, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+bool compat_before(const char *version);
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* "Number of similar error messages suppressed: N." ... at exit */
 void print_suppressed(void);
@@ -259,6 +260,8 @@ struct Node {
 	/* ND_TRY: the catch variable (ND_VAR) or NULL */
 	Node *catch_var;
 
+	/* ND_TARGET: the $ / $$ pretty-printing suffix (1, 2), or 0 */
+	int pretty;
 	/* ND_TARGET resolved in pass 2 (tvar.c), or NULL */
 	struct TVar *tv;
 	/* ND_CMP =~ and !~: the regex compiled in pass 2 (regex.c) */
@@ -452,6 +455,8 @@ typedef struct Session {
 	bool suppress_time_limits;   /* --suppress-time-limits */
 	bool suppress_handler_errors;/* --suppress-handler-errors */
 	bool disable_cache;
+	const char *compatible; /* --compatible: the version systemtap_v and the
+				 * version-dependent language rules follow */
 	char *module_name;      /* -m, or stap_<hash>_<n> */
 	char *kernel_release;   /* -r RELEASE, or uname */
 	char *kernel_build_tree;/* -r DIR, or /lib/modules/R/build */
@@ -667,7 +672,8 @@ void bind_reset(void);
 /* ------------------------------------------------------------------ */
 /* type.c, optimize.c */
 
-bool infer_types(void);         /* type.c */
+bool infer_types(void);
+bool check_lvalues(void);         /* type.c */
 void optimize(bool late);       /* optimize.c: unless -u; before and after types */
 void warn_unassigned(void);     /* optimize.c: "never-assigned local" */
 

@@ -404,9 +404,17 @@ static void emit(Out *o, Token *t)
 	t->next = NULL;
 }
 
-static bool pp_error(Token *tok, const char *msg)
+/* the preprocessor's errors show the token they are about ("at:") */
+static bool __attribute__((format(printf, 2, 3))) pp_error(Token *tok, const char *fmt, ...)
 {
-	parse_error(tok, "%s", msg);
+	va_list ap;
+	char *msg;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	parse_error_at(tok, "%s", msg ? msg : fmt);
+	free(msg);
 	return false;
 }
 
@@ -589,69 +597,128 @@ static int glob_term(const char *have, Token *op, Token *rhs)
 	return tok_is(op, "==") ? m : !m;
 }
 
+static const char *bad_operand =
+	"expected 'arch', 'kernel_v', 'kernel_vr', 'systemtap_v',\n"
+	"             'runtime', 'systemtap_privilege', 'CONFIG_...', or\n"
+	"             comparison between strings or integers";
+
+static Token *cond_mark;        /* the %? ending the condition */
+
+/* A token of the condition to report at: its end is the %? */
+static Token *cond_at(Token *t)
+{
+	return t->kind == TK_EOF ? cond_mark : t;
+}
+
+static bool is_eq_op(Token *t)
+{
+	return t->kind == TK_OP && (!strcmp(t->text, "==") || !strcmp(t->text, "!="));
+}
+
+/*
+ * Check one term "LHS OP RHS" as SystemTap's preprocessor does (each
+ * left side has its own right side and operators).  Returns false after
+ * reporting the error.
+ */
+static bool check_term(Token *lhs, Token *op, Token *rhs)
+{
+	const char *n = lhs->kind == TK_IDENT ? lhs->text : "";
+	if (lhs->kind == TK_EOF)
+		return pp_error(cond_at(lhs), bad_operand);
+	if (!strcmp(n, "kernel_v") || !strcmp(n, "kernel_vr") || !strcmp(n, "systemtap_v")) {
+		if (rhs->kind != TK_STRING)
+			return pp_error(cond_at(rhs), "expected string literal");
+		if (!is_cmp_op(op))
+			return pp_error(cond_at(op), "expected comparison operator");
+		return true;
+	}
+	if (!strcmp(n, "arch") || !strcmp(n, "runtime") || !strcmp(n, "systemtap_privilege")) {
+		if (rhs->kind != TK_STRING)
+			return pp_error(cond_at(rhs), "expected string literal");
+		if (!is_eq_op(op))
+			return pp_error(cond_at(op), "expected '==' or '!='");
+		return true;
+	}
+	if (!strcmp(n, "guru_mode")) {
+		if (op->kind == TK_EOF)
+			return pp_error(cond_at(op), "expected 0 or 1");
+		if (!is_eq_op(op))
+			return pp_error(op, "expected '==' or '!='");
+		if (rhs->kind != TK_NUMBER)
+			return pp_error(cond_at(rhs), "expected number");
+		if (rhs->val != 0 && rhs->val != 1)
+			return pp_error(op, "expected 0 or 1");
+		return true;
+	}
+	if (!strncmp(n, "CONFIG_", 7)) {
+		if (op->kind == TK_EOF)
+			return pp_error(cond_at(op), "expected comparison operator");
+		if (rhs->kind == TK_STRING && !is_eq_op(op))
+			return pp_error(op, "expected '==' or '!='");
+		if (rhs->kind == TK_STRING)
+			return true;
+		if (rhs->kind == TK_NUMBER ||
+		    (rhs->kind == TK_IDENT && !strncmp(rhs->text, "CONFIG_", 7))) {
+			if (!is_cmp_op(op))
+				return pp_error(op, "expected comparison operator");
+			return true;
+		}
+		return pp_error(cond_at(rhs), "expected string, number literal or other CONFIG_... as right side operand");
+	}
+	if (lhs->kind == TK_NUMBER || lhs->kind == TK_STRING) {
+		bool num = lhs->kind == TK_NUMBER;
+		if (rhs->kind == (num ? TK_STRING : TK_NUMBER))
+			return pp_error(rhs, num ? "expected number literal as right value" :
+					"expected string literal as right value");
+		if (rhs->kind != lhs->kind && op->kind == TK_EOF)
+			return pp_error(cond_at(op), "expected comparison operator");
+		if (rhs->kind != lhs->kind)
+			return pp_error(lhs, bad_operand);
+		if (!is_cmp_op(op))
+			return pp_error(op, "expected comparison operator");
+		return true;
+	}
+	return pp_error(lhs, bad_operand);
+}
+
 /* Evaluate one term "LHS OP RHS".  Returns 0/1, or -1 after an error. */
 static int eval_term(Token **rest, Token *tok)
 {
-	if (tok->kind == TK_EOF || tok->next->kind == TK_EOF) {
-		pp_error(tok, "expected comparison operator");
+	Token *lhs = tok;
+	Token *op = lhs->kind == TK_EOF ? lhs : lhs->next;
+	Token *rhs = op->kind == TK_EOF ? op : op->next;
+	if (!check_term(lhs, op, rhs))
 		return -1;
-	}
-	Token *lhs = tok, *op = tok->next, *rhs = op->next;
-	if (!is_cmp_op(op)) {
-		pp_error(op, "expected comparison operator");
-		return -1;
-	}
-	if (rhs->kind == TK_EOF || tok_is(rhs, "%?")) {
-		pp_error(rhs, "expected literal string or number");
-		return -1;
-	}
 	*rest = rhs->next;
-	int r = -1;
-	if (lhs->kind == TK_IDENT) {
-		const char *n = lhs->text;
-		if (!strcmp(n, "kernel_v"))
-			r = version_term(kernel_v(false), op, rhs);
-		else if (!strcmp(n, "kernel_vr"))
-			r = version_term(kernel_v(true), op, rhs);
-		else if (!strcmp(n, "systemtap_v"))
-			r = version_term(STAP_VERSION, op, rhs);
-		else if (!strcmp(n, "arch"))
-			r = glob_term(sess->arch, op, rhs);
-		else if (!strcmp(n, "runtime"))
-			r = glob_term("kernel", op, rhs);
-		else if (!strcmp(n, "systemtap_privilege"))
-			r = glob_term("stapdev", op, rhs);
-		else if (!strcmp(n, "guru_mode") && rhs->kind == TK_NUMBER)
-			r = compare(sess->guru - (rhs->val != 0), op);
-		else if (!strncmp(n, "CONFIG_", 7)) {
-			char *v = kconfig_value(n);
-			if (rhs->kind == TK_STRING) {
-				r = glob_term(v ? v : "", op, rhs);
-			} else if (rhs->kind == TK_NUMBER) {
-				int64_t x = v ? strtoll(v, NULL, 0) : 0;
-				r = compare(x < rhs->val ? -1 : x > rhs->val, op);
-			} else if (rhs->kind == TK_IDENT &&
-				   !strncmp(rhs->text, "CONFIG_", 7)) {
-				char *w = kconfig_value(rhs->text);
-				r = compare(strcmp(v ? v : "", w ? w : ""), op);
-			}
-		} else {
-			pp_error(lhs, "expected 'arch', 'kernel_v', 'kernel_vr', 'systemtap_v', 'runtime', 'systemtap_privilege', 'guru_mode', 'CONFIG_...', or comparison operand");
-			return -1;
+	const char *n = lhs->kind == TK_IDENT ? lhs->text : "";
+	if (!strcmp(n, "kernel_v"))
+		return version_term(kernel_v(false), op, rhs);
+	if (!strcmp(n, "kernel_vr"))
+		return version_term(kernel_v(true), op, rhs);
+	if (!strcmp(n, "systemtap_v"))
+		return version_term(sess->compatible ? sess->compatible : STAP_VERSION, op, rhs);
+	if (!strcmp(n, "arch"))
+		return glob_term(sess->arch, op, rhs);
+	if (!strcmp(n, "runtime"))
+		return glob_term("kernel", op, rhs);
+	if (!strcmp(n, "systemtap_privilege"))
+		return glob_term("stapdev", op, rhs);
+	if (!strcmp(n, "guru_mode"))
+		return compare(sess->guru - (rhs->val != 0), op);
+	if (*n) {       /* CONFIG_... */
+		char *v = kconfig_value(n);
+		if (rhs->kind == TK_STRING)
+			return glob_term(v ? v : "", op, rhs);
+		if (rhs->kind == TK_NUMBER) {
+			int64_t x = v ? strtoll(v, NULL, 0) : 0;
+			return compare(x < rhs->val ? -1 : x > rhs->val, op);
 		}
-	} else if (lhs->kind == TK_NUMBER && rhs->kind == TK_NUMBER) {
-		r = compare(lhs->val < rhs->val ? -1 : lhs->val > rhs->val, op);
-	} else if (lhs->kind == TK_STRING && rhs->kind == TK_STRING) {
-		r = compare(strcmp(lhs->str, rhs->str), op);
-	} else {
-		pp_error(lhs, "expected 'arch', 'kernel_v', 'kernel_vr', 'systemtap_v', 'runtime', 'systemtap_privilege', 'guru_mode', 'CONFIG_...', or comparison operand");
-		return -1;
+		char *w = kconfig_value(rhs->text);
+		return compare(strcmp(v ? v : "", w ? w : ""), op);
 	}
-	if (r < 0) {
-		pp_error(rhs, "expected literal string or number");
-		return -1;
-	}
-	return r;
+	if (lhs->kind == TK_NUMBER)
+		return compare(lhs->val < rhs->val ? -1 : lhs->val > rhs->val, op);
+	return compare(strcmp(lhs->str, rhs->str), op);
 }
 
 static Token *preprocess_list(Token *tok, Out *o, File *file, Macro *args_of,
@@ -659,8 +726,9 @@ static Token *preprocess_list(Token *tok, Out *o, File *file, Macro *args_of,
 
 /* Substitute args/macros inside the condition tokens first, then
  * evaluate "term && term || term" (&& binds tighter). */
-static int eval_condition(Token **rest, Token *tok, File *file)
+static int eval_condition(Token **rest, Token *open, File *file)
 {
+	Token *tok = open->next;
 	/* gather the condition's tokens up to %? */
 	Out raw = {0};
 	raw.tail = &raw.head;
@@ -672,9 +740,9 @@ static int eval_condition(Token **rest, Token *tok, File *file)
 	}
 	if (!tok_is(t, "%?")) {
 		if (t->kind == TK_EOF)
-			pp_error(t, "incomplete conditional at end of file");
+			pp_error(open, "incomplete conditional at end of file");
 		else
-			pp_error(t, "expected '%?' marker for conditional");
+			pp_error(open, "expected '%%?' marker for conditional");
 		*rest = t;
 		return -1;
 	}
@@ -686,10 +754,7 @@ static int eval_condition(Token **rest, Token *tok, File *file)
 	emit(&cond, eof_token(t));
 
 	Token *c = cond.head.next;
-	if (c->kind == TK_EOF) {
-		pp_error(c, "expected 'arch', 'kernel_v', 'kernel_vr', 'systemtap_v', 'runtime', 'systemtap_privilege', 'guru_mode', 'CONFIG_...', or comparison operand");
-		return -1;
-	}
+	cond_mark = t;
 	int result = 0, and_acc = 1;
 	for (;;) {
 		int v = eval_term(&c, c);
@@ -707,7 +772,7 @@ static int eval_condition(Token **rest, Token *tok, File *file)
 			continue;
 		}
 		if (c->kind != TK_EOF) {
-			pp_error(c, "expected '%?' marker for conditional");
+			pp_error(open, "expected '%%?' marker for conditional");
 			return -1;
 		}
 		return result;
@@ -756,7 +821,7 @@ static Token *define_macro(Token *tok, File *file)
 	Token *t = name->next;
 	if (tok_is(t, "(")) {
 		t = t->next;
-		while (!tok_is(t, ")")) {
+		do {
 			if (t->kind != TK_IDENT) {
 				pp_error(t, "expected identifier");
 				return t;
@@ -769,16 +834,16 @@ static Token *define_macro(Token *tok, File *file)
 				pp_error(t, "expected ',' or ')'");
 				return t;
 			}
-		}
+		} while (!tok_is(t, ")"));
 		t = t->next;
 	}
 	if (!tok_is(t, "%(")) {
-		pp_error(t, "expected '%('");
+		pp_error(t, "expected '%%('");
 		return t;
 	}
 	Token *close = matching_close(t->next);
 	if (close->kind == TK_EOF) {
-		pp_error(close, "incomplete macro definition at end of file");
+		pp_error(name, "incomplete macro definition - missing '%%)'");
 		return close;
 	}
 	m->body = slice(t->next, close);
@@ -798,7 +863,8 @@ static Token *expand_macro(Out *o, Macro *m, Token *tok, File *file,
 	Vec values = {0};           /* Token* lists, EOF-terminated */
 	if (m->params.len) {
 		if (!tok_is(t, "(")) {
-			pp_error(t, "expected '('");
+			pp_error(t, "expected '(' in invocation of macro '@%s' taking %d parameters",
+				 m->name, m->params.len);
 			return t;
 		}
 		t = t->next;
@@ -822,6 +888,11 @@ static Token *expand_macro(Out *o, Macro *m, Token *tok, File *file,
 					caller_values, NULL);
 			emit(&arg, eof_token(t));
 			vec_push(&values, arg.head.next);
+			if (tok_is(t, ",") && values.len == m->params.len) {
+				pp_error(t, "too many parameters for macro '@%s' (expected %d)",
+					 m->name, m->params.len);
+				return t;
+			}
 			if (tok_is(t, ",")) {
 				t = t->next;
 				continue;
@@ -830,12 +901,13 @@ static Token *expand_macro(Out *o, Macro *m, Token *tok, File *file,
 				pp_error(t, "expected ',' or ')'");
 				return t;
 			}
+			if (values.len < m->params.len) {
+				pp_error(t, "too few parameters for macro '@%s' (expected %d)",
+					 m->name, m->params.len);
+				return t;
+			}
 			t = t->next;
 			break;
-		}
-		if (values.len != m->params.len) {
-			parse_error(tok, "incorrect number of parameters for @%s", m->name);
-			return t;
 		}
 	}
 	/* a macro that expands to itself would recurse forever, and one
@@ -901,7 +973,7 @@ static Token *preprocess_list(Token *tok, Out *o, File *file, Macro *args_of,
 		}
 		if (tok_is(tok, "%(")) {
 			Token *open = tok;
-			int v = eval_condition(&tok, tok->next, file);
+			int v = eval_condition(&tok, tok, file);
 			if (v < 0) {
 				tok = skip_to_close(tok);
 				continue;
@@ -912,7 +984,7 @@ static Token *preprocess_list(Token *tok, Out *o, File *file, Macro *args_of,
 				else_start = then_end->next;
 				end = branch_end(else_start);
 				if (tok_is(end, "%:")) {
-					pp_error(end, "invalid conditional - duplicate '%:'");
+					pp_error(end, "invalid conditional - duplicate '%%:'");
 					tok = skip_to_close(end->next);
 					continue;
 				}
@@ -930,7 +1002,7 @@ static Token *preprocess_list(Token *tok, Out *o, File *file, Macro *args_of,
 			continue;
 		}
 		if (tok_is(tok, "%?") || tok_is(tok, "%:") || tok_is(tok, "%)")) {
-			pp_error(tok, "incomplete conditional - missing '%('");
+			pp_error(tok, "incomplete conditional - missing '%%('");
 			tok = tok->next;
 			continue;
 		}

@@ -841,8 +841,11 @@ static char *gen_call(Node *n)
 		for (int i = 0; i < n->args.len; i++)
 			sb_printf(&sb, ", _a%d_%d", t, i);
 		sb_puts(&sb, "); ");
+		/* an embedded-C function's error is "near" its declaration,
+		 * a script function's near its statement (4.8) */
 		sb_printf(&sb, "if (unlikely(c->last_error)) { _stp_error_at_call(c, %s, %d); goto %s; } ",
-			  where(n), f->body ? 1 : 0, sc->errlabel);
+			  f->body ? where(n) : c_string(tok_describe(f->tok)),
+			  f->body ? 1 : 0, sc->errlabel);
 		if (!f->may_next)
 			break;
 		sb_puts(&sb, "if (unlikely(c->next)) { c->next = 0; ");
@@ -1733,8 +1736,9 @@ static void gen_script_function(Function *f)
 		sb_puts(&code, "\tint64_t ret = 0;\n\n");
 	else
 		sb_puts(&code, "\n");
-	sb_puts(&code, "\tif (unlikely(c->nesting >= MAXNESTING)) {\n"
-		"\t\tc->last_error = \"MAXNESTING exceeded\";\n");
+	sb_printf(&code, "\tif (unlikely(c->nesting >= MAXNESTING)) {\n"
+		  "\t\tSTP_SET_ERROR(c, \"MAXNESTING exceeded\", %s);\n",
+		  c_string(tok_describe(f->tok)));
 	sb_puts(&code, str ? "\t\tret[0] = '\\0';\n\t\treturn;\n\t}\n" :
 		"\t\treturn 0;\n\t}\n");
 	sb_printf(&code, "\tl = &c->frames[c->nesting++].%s;\n", f->cname);

@@ -356,6 +356,10 @@ static bool dw_context(DerivedProbe *d, bool at_entry, Dwarf *dw, DwCtx *x)
 	memset(x, 0, sizeof(*x));
 	x->dw = dw;
 	uint64_t entry = dw_func_addr(dw, probe_func(d));
+	/* a function the symtab knows under another name only (a
+	 * .constprop/.isra copy): a .return probe's point is its entry */
+	if (!entry && d->kp.is_return)
+		entry = d->kp.dw_pc;
 	x->pc = !at_entry && d->kp.dw_pc ? d->kp.dw_pc : entry + (d->kp.dw_pc ? 0 : d->kp.offset);
 	if (!x->pc)
 		return false;
@@ -635,7 +639,11 @@ static bool is_char_type(CType *t)
 	return t && t->kind == CT_INT && t->size == 1 && t->is_char;
 }
 
-/* Pretty printing: the items that print the object TV reaches. */
+/* Pretty printing: the items that print the object TV reaches ($$:
+ * levels up to PRETTY_MAX_DEPTH; past PRETTY_MAX_ITEMS nothing more
+ * fits a string anyway). */
+#define PRETTY_MAX_DEPTH 16
+#define PRETTY_MAX_ITEMS 1024
 static void pretty_items(Res *r, TVar *tv, Vec *items, int depth, int maxdepth);
 
 static void push_item(Vec *items, const char *text, TVar *tv, char conv)
@@ -649,10 +657,17 @@ static void push_item(Vec *items, const char *text, TVar *tv, char conv)
 
 static bool finish(Res *r, TVar *tv, Token *tok, int op, int pretty);
 
+/*
+ * As SystemTap 4.8 prints them: $ shows the members of a structure
+ * (nested ones as {...}), $$ every level; a pointer to a structure is
+ * followed at the top ($file$ shows the file), pointers inside are
+ * numbers; anonymous members are <union> and <class>; char * and char
+ * arrays are quoted strings, chars quoted characters.
+ */
 static void pretty_items(Res *r, TVar *tv, Vec *items, int depth, int maxdepth)
 {
 	CType *t = ct_strip(tv->type);
-	if (!t) {
+	if (!t || items->len > PRETTY_MAX_ITEMS) {
 		push_item(items, "?", NULL, 0);
 		return;
 	}
@@ -660,15 +675,10 @@ static void pretty_items(Res *r, TVar *tv, Vec *items, int depth, int maxdepth)
 		/* the string it points to: a member's pointer is loaded
 		 * first (a register's value is the pointer) */
 		TVar *s = copy_tv(tv);
-		if (s->bitsize) {
-			push_item(items, "?", NULL, 0);
-			return;
-		}
-		if (s->at_addr)
-			add_step(s, S_DEREF, 0, NULL, 0);
-		s->at_addr = false;
+		load_pointer(s);
+		s->type = t->ref;
 		s->final = F_STRING;
-		s->strmax = 0;  /* through the pointer */
+		s->strmax = 0;          /* to the terminating NUL */
 		s->stype = TY_STRING;
 		push_item(items, "", s, 'q');
 		return;
@@ -727,8 +737,11 @@ static void pretty_items(Res *r, TVar *tv, Vec *items, int depth, int maxdepth)
 			e->type = m->type;
 			e->bitoff = m->bit_size ? m->bit_offset % 8 : 0;
 			e->bitsize = m->bit_size;
-			push_item(items, format("%s.%s=", first ? "" : ", ",
-						m->name ? m->name : ""), NULL, 0);
+			CType *mt = ct_strip(m->type);
+			const char *anon = mt && mt->kind == CT_UNION ? "<union>" : "<class>";
+			push_item(items, m->name && m->name[0] ?
+					 format("%s.%s=", first ? "" : ", ", m->name) :
+					 format("%s%s=", first ? "" : ", ", anon), NULL, 0);
 			first = false;
 			pretty_items(r, e, items, depth + 1, maxdepth);
 		}
@@ -747,7 +760,7 @@ static bool finish(Res *r, TVar *tv, Token *tok, int op, int pretty)
 	CType *t = ct_strip(tv->type);
 	if (pretty) {
 		Vec items = {0};
-		pretty_items(r, tv, &items, 0, pretty);
+		pretty_items(r, tv, &items, 0, pretty == 1 ? 1 : PRETTY_MAX_DEPTH);
 		tv->final = F_PRETTY;
 		tv->items = arena_alloc(sizeof(PrettyItem) * (items.len + 1));
 		for (int i = 0; i < items.len; i++)
@@ -810,41 +823,21 @@ static bool finish(Res *r, TVar *tv, Token *tok, int op, int pretty)
 	return false;
 }
 
-/* Strip the $ / $$ pretty-printing suffix from NAME; returns the level. */
-static int pretty_suffix(char **name)
-{
-	size_t n = strlen(*name);
-	int level = 0;
-	while (n > 1 && (*name)[n - 1] == '$' && level < 2) {
-		n--;
-		level++;
-	}
-	if (level)
-		*name = arena_strndup(*name, n);
-	return level;
-}
-
 /* Walk the suffix of target expression N (members and indexes) on TV
  * and settle the final access. */
 static bool walk_suffix(Res *r, TVar *tv, Node *n)
 {
-	int pretty = 0;
 	for (int i = 0; i < n->args.len; i++) {
 		Node *a = n->args.items[i];
 		if (a->kind == ND_STR && a->tok->kind != TK_STRING) {
-			char *name = a->str;
-			if (i == n->args.len - 1)
-				pretty = pretty_suffix(&name);
-			Node m = *a;
-			m.str = name;
-			if (!apply_member(r, tv, &m))
+			if (!apply_member(r, tv, a))
 				return false;
 		} else if (!apply_index(r, tv, a)) {
 			return false;
 		}
 	}
 	Token *at = n->args.len ? n->args.items[n->args.len - 1]->tok : n->tok;
-	return finish(r, tv, at, n->op, pretty);
+	return finish(r, tv, at, n->op, n->pretty);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1067,7 +1060,7 @@ static void resolve_trace_dollar(Res *r, Node *n)
 {
 	DerivedProbe *d = r->dp;
 	char *name = n->name;
-	int level = n->args.len ? 0 : pretty_suffix(&name);
+	int level = n->args.len ? 0 : n->pretty;
 	VarLoc *vars;
 	int nvars = trace_vars(d, &vars);
 	if (!strcmp(name, "$$name") || !strcmp(name, "$$system")) {
@@ -1187,7 +1180,7 @@ static int netfilter_vars(VarLoc **out)
 static void resolve_netfilter_dollar(Res *r, Node *n)
 {
 	char *name = n->name;
-	int level = n->args.len ? 0 : pretty_suffix(&name);
+	int level = n->args.len ? 0 : n->pretty;
 	VarLoc *vars;
 	int nvars = netfilter_vars(&vars);
 	if (!strncmp(name, "$$", 2)) {
@@ -1371,7 +1364,7 @@ static void resolve_mark_dollar(Res *r, Node *n)
 {
 	DerivedProbe *d = r->dp;
 	char *name = n->name;
-	int level = n->args.len ? 0 : pretty_suffix(&name);
+	int level = n->args.len ? 0 : n->pretty;
 	if (!strcmp(name, "$$name") || !strcmp(name, "$$provider")) {
 		if (n->args.len || n->op == '&') {
 			res_error(r, n->tok, "%s cannot be dereferenced", name);
@@ -1438,7 +1431,7 @@ static void resolve_utask_dollar(Res *r, Node *n)
 		v[nv++].code = "c->kregs->ax";
 	}
 	char *name = n->name;
-	int level = n->args.len ? 0 : pretty_suffix(&name);
+	int level = n->args.len ? 0 : n->pretty;
 	for (int i = 0; i < nv; i++) {
 		v[i].type = ct_new(CT_INT, "long");
 		v[i].type->size = 8;
@@ -1510,7 +1503,7 @@ static void resolve_dollar(Res *r, Node *n)
 		return;
 	}
 	char *name = n->name;
-	int level = n->args.len ? 0 : pretty_suffix(&name);
+	int level = n->args.len ? 0 : n->pretty;
 	VarLoc *vars = NULL;
 	CType *ret = NULL;
 	DwCtx x;
@@ -1592,6 +1585,7 @@ static void resolve_dollar(Res *r, Node *n)
 			save->name = format("$%s", vname);
 			save->args = (NodeList){0};
 			save->op = 0;
+			save->pretty = 0;
 			Res er = *r;
 			er.at_entry = true;
 			resolve(&er, save);
@@ -1684,6 +1678,17 @@ static void resolve_cast(Res *r, Node *n)
 	const char *tname = n->rhs && n->rhs->kind == ND_STR ? n->rhs->str : "";
 	const char *mod = n->cond && n->cond->kind == ND_STR ? n->cond->str : "";
 	CType *t = NULL;
+	/* no module: in a kernel.function or module(M) probe the probed
+	 * module's types, then the kernel's (since 4.3); elsewhere, and
+	 * before 4.3, the kernel's.  Messages name what SystemTap names. */
+	const char *shown = mod;
+	if (!*mod && compat_before("4.3")) {
+		shown = "kernel";
+	} else if (!*mod && is_kprobe(r->dp)) {
+		shown = r->dp->kp.module ? r->dp->kp.module : "kernel";
+		if (r->dp->kp.module)
+			mod = format("%s:kernel", r->dp->kp.module);
+	}
 	/* "kernel", "kernel<linux/fs.h>", "<linux/fs.h>": the kernel's
 	 * types (BTF holds them all); modules are looked up by name */
 	bool kernel = !*mod || !strncmp(mod, "kernel", 6) || mod[0] == '<';
@@ -1712,7 +1717,7 @@ static void resolve_cast(Res *r, Node *n)
 		p = e + 1;
 	}
 	if (!t) {
-		res_error(r, n->tok, "type definition '%s' not found in '%s'", tname, mod);
+		res_error(r, n->tok, "type definition '%s' not found in '%s'", tname, shown);
 		return;
 	}
 	TVar *tv = new_tv();
@@ -1721,8 +1726,13 @@ static void resolve_cast(Res *r, Node *n)
 	CType *p = ct_new(CT_PTR, NULL);
 	p->ref = t;
 	tv->type = p;
-	if (!walk_suffix(r, tv, n))
+	if (n->op == '&' && !n->args.len && !n->pretty) {
+		/* &@cast(p, "T") is the object's address: p (@container_of) */
+		tv->final = F_ADDR;
+		tv->stype = TY_LONG;
+	} else if (!walk_suffix(r, tv, n)) {
 		return;
+	}
 	n->tv = tv;
 }
 
@@ -2070,6 +2080,15 @@ static void resolve(Res *r, Node *n)
 			n->func = clone_for(r, n->func);
 		break;
 	case ND_TARGET:
+		if (!strcmp(n->name, "@var") && compat_before("4.1") && r->dp &&
+		    is_kretprobe(r->dp) && !r->at_entry && !r->lvalue) {
+			/* up to 4.0, @var in a .return probe meant @entry(@var) */
+			Node *v = copy_tree(n);
+			n->kind = ND_ENTRY;
+			n->lhs = v;
+			resolve_entry(r, n);
+			return;
+		}
 		resolve_target(r, n);
 		return;
 	case ND_ENTRY:

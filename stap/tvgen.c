@@ -140,16 +140,22 @@ static char *gen_pretty(TVar *tv, Node *n)
 			char *s = gen_value(it->tv, n, label);
 			sb_printf(&sb, "{ const char *_tvs%d = %s; _tvn%d += scnprintf(%s + _tvn%d, MAXSTRINGLEN - _tvn%d, \"\\\"%%s\\\"\", _tvs%d); goto _tvd%d; } ",
 				  k, s, t, buf, t, t, k, k);
+		} else if (it->conv == 'c') {
+			char *v = gen_value(it->tv, n, label);
+			sb_printf(&sb, "{ int64_t _tvv%d = %s; _tvn%d += _stp_tv_char(%s + _tvn%d, MAXSTRINGLEN - _tvn%d, _tvv%d); goto _tvd%d; } ",
+				  k, v, t, buf, t, t, k, k);
 		} else {
 			char *v = gen_value(it->tv, n, label);
-			const char *fmt = it->conv == 'x' ? "0x%llx" : it->conv == 'c' ? "%lld" : "%lld";
+			const char *fmt = it->conv == 'x' ? "0x%llx" : "%lld";
 			sb_printf(&sb, "{ int64_t _tvv%d = %s; _tvn%d += scnprintf(%s + _tvn%d, MAXSTRINGLEN - _tvn%d, \"%s\", (long long)_tvv%d); goto _tvd%d; } ",
 				  k, v, t, buf, t, t, fmt, k, k);
 		}
-		sb_printf(&sb, "%s: __attribute__((unused)); c->last_error = NULL; c->last_stmt = NULL; _tvn%d += scnprintf(%s + _tvn%d, MAXSTRINGLEN - _tvn%d, \"?\"); _tvd%d: ; ",
-			  label, t, buf, t, t, k);
+		/* a fault anywhere: the whole value is "ERROR", quietly (4.8) */
+		sb_printf(&sb, "%s: __attribute__((unused)); c->last_error = NULL; c->last_stmt = NULL; goto _tve%d; _tvd%d: ; ",
+			  label, t, k);
 	}
-	sb_printf(&sb, "(void)_tvn%d; (const char *)%s; })", t, buf);
+	sb_printf(&sb, "goto _tvo%d; _tve%d: __attribute__((unused)); strscpy(%s, \"ERROR\", MAXSTRINGLEN); _tvo%d: ; (void)_tvn%d; (const char *)%s; })",
+		  t, t, buf, t, t, buf);
 	char *r = arena_strdup(sb.buf);
 	sb_release(&sb);
 	return r;

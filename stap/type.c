@@ -231,6 +231,60 @@ static void infer_stat_operand(Node *operand)
 	operand->type = TY_STATS;
 }
 
+static bool is_lvalue(Node *n)
+{
+	return n->kind == ND_VAR || n->kind == ND_INDEX || n->kind == ND_TARGET;
+}
+
+/* "1 = 2", "f() <<< 1": the parser takes any left side, as SystemTap's;
+ * check_lvalues() has reported it */
+static void not_lvalue(Node *n)
+{
+	infer(n->lhs, TY_UNKNOWN);
+	infer(n->rhs, TY_UNKNOWN);
+}
+
+static Node *find_bad_assignment(Node *n)
+{
+	if (!n)
+		return NULL;
+	if (n->kind == ND_ASSIGN && !is_lvalue(n->lhs))
+		return n;
+	if (n->kind == ND_AGG && n->lhs->kind != ND_VAR && n->lhs->kind != ND_INDEX)
+		return n;
+	Node *kids[] = { n->lhs, n->rhs, n->cond, n->then, n->els, n->init,
+			 n->inc, n->body, n->value, n->limit };
+	for (int i = 0; i < 10; i++) {
+		Node *b = find_bad_assignment(kids[i]);
+		if (b)
+			return b;
+	}
+	for (int i = 0; i < n->args.len; i++) {
+		Node *b = find_bad_assignment(n->args.items[i]);
+		if (b)
+			return b;
+	}
+	return NULL;
+}
+
+/*
+ * The first assignment (=, op=, <<<) whose left side is not an lvalue,
+ * in the probes and then the functions: SystemTap reports it alone and
+ * stops pass 2 there, before any type is checked.
+ */
+bool check_lvalues(void)
+{
+	Node *b = NULL;
+	for (int i = 0; !b && i < sess->handlers.len; i++)
+		b = find_bad_assignment(((Handler *)vec_get(&sess->handlers, i))->body);
+	for (int i = 0; !b && i < sess->used_functions.len; i++)
+		b = find_bad_assignment(((Function *)vec_get(&sess->used_functions, i))->body);
+	if (!b)
+		return true;
+	semantic_error2(b->tok, b->lhs->tok, NULL, "Expecting lvalue for assignment");
+	return false;
+}
+
 static Type infer_assign(Node *n, Type want)
 {
 	Node *l = n->lhs, *r = n->rhs;
@@ -452,6 +506,11 @@ static Type infer(Node *n, Type want)
 		t = TY_LONG;
 		break;
 	case ND_ASSIGN:
+		if (!is_lvalue(n->lhs)) {
+			not_lvalue(n);
+			t = TY_UNKNOWN;
+			break;
+		}
 		t = infer_assign(n, want);
 		break;
 	case ND_COND: {
@@ -474,6 +533,11 @@ static Type infer(Node *n, Type want)
 		t = TY_LONG;
 		break;
 	case ND_AGG:
+		if (n->lhs->kind != ND_VAR && n->lhs->kind != ND_INDEX) {
+			not_lvalue(n);
+			t = TY_UNKNOWN;
+			break;
+		}
 		infer_stat_operand(n->lhs);
 		expect(n->rhs, TY_LONG);
 		t = TY_LONG;
@@ -731,6 +795,20 @@ static bool refers_to(Node *n, Var *v)
 	return false;
 }
 
+static bool global_referenced(Var *g)
+{
+	for (int i = 0; i < sess->handlers.len; i++)
+		if (refers_to(((Handler *)vec_get(&sess->handlers, i))->body, g))
+			return true;
+	for (int i = 0; i < sess->derived.len; i++)
+		if (refers_to(((DerivedProbe *)vec_get(&sess->derived, i))->cond, g))
+			return true;
+	for (int i = 0; i < sess->used_functions.len; i++)
+		if (refers_to(((Function *)vec_get(&sess->used_functions, i))->body, g))
+			return true;
+	return g->init != NULL;
+}
+
 /* A local still untyped is an error, unless nothing uses it any more
  * (it was only in an @defined that folded away). */
 static void default_local(Var *v, Node *body)
@@ -927,11 +1005,15 @@ bool infer_types(void)
 		for (int j = 0; j < h->locals.len; j++)
 			default_local(vec_get(&h->locals, j), h->body);
 	}
-	/* the locals' errors come first, as in SystemTap */
+	/* the locals' errors come first, as in SystemTap; a global left
+	 * only in code that @defined folded away is not an error (it goes
+	 * with the next optimization) */
 	for (int i = 0; i < sess->used_globals.len; i++) {
 		Var *g = vec_get(&sess->used_globals, i);
 		if (g->arity < 0)
 			g->arity = 0;
+		if (g->type == TY_UNKNOWN && !global_referenced(g))
+			continue;
 		if (g->type == TY_UNKNOWN)
 			semantic_error(g->tok, "unresolved type ");
 		for (int k = 0; k < g->arity && k < 9; k++)

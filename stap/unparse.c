@@ -234,9 +234,6 @@ static void expr_str(StrBuf *sb, Node *n)
 				expr_str(sb, n->cond);
 			}
 			sb_putc(sb, ')');
-		} else if (!strncmp(n->name, "$$", 2) && n->name[strlen(n->name) - 1] == '$') {
-			/* $$parms$ shows as $$parms->$ */
-			sb_printf(sb, "%.*s->$", (int)strlen(n->name) - 1, n->name);
 		} else {
 			sb_puts(sb, n->name);
 		}
@@ -250,6 +247,8 @@ static void expr_str(StrBuf *sb, Node *n)
 				sb_putc(sb, ']');
 			}
 		}
+		if (n->pretty)  /* $p$$ shows as $p->$$ */
+			sb_printf(sb, "->%.*s", n->pretty, "$$$$$$$$");
 		return;
 	case ND_CALL:
 		sb_puts(sb, mangled && n->func ? function_mangled(n->func) : n->name);

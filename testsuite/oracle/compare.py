@@ -306,12 +306,17 @@ def main():
         same_accept = 0
         ours_ok = oracle_ok = 0
         diffs = []
+        by_set = {}     # "ex" (Debian's examples), "t" (our tests): [n, oracle, ours]
         with concurrent.futures.ThreadPoolExecutor(jobs) as ex:
             futs = [ex.submit(compare_one, it, p) for it in items]
             for fu in futs:
                 name, o, u = fu.result()
                 oracle_ok += o[0]
                 ours_ok += u[0]
+                c = by_set.setdefault(name.split(":")[0], [0, 0, 0])
+                c[0] += 1
+                c[1] += o[0]
+                c[2] += u[0]
                 if o[0] == u[0]:
                     same_accept += 1
                 if o[0] and u[0] or (not o[0] and not u[0] and o[1] == u[1]
@@ -329,6 +334,9 @@ def main():
               "(kind and location too) %d/%d (%.1f%%)" %
               (p, same_accept, n, 100.0 * same_accept / max(n, 1), agree, n,
                100.0 * agree / max(n, 1)))
+        for k, (m, oo, uu) in sorted(by_set.items()):
+            print("pass %d, %s: %d scripts; oracle accepts %d, ours %d" %
+                  (p, k, m, oo, uu))
     if tapsets:
         for label, (n, bad) in tapset_check().items():
             print("== %s tapset: %d files, %d parse as library files" %
