@@ -39,8 +39,8 @@ struct stp_usym {
 /* From pc on (up to the next row), the caller's frame is found so */
 enum {
 	STP_UCFI_NONE,		/* no CFI: frame pointers */
-	STP_UCFI_SP,		/* CFA = rsp + cfa_off */
-	STP_UCFI_BP,		/* CFA = rbp + cfa_off */
+	STP_UCFI_SP,		/* CFA = rsp + 8 * cfa */
+	STP_UCFI_BP,		/* CFA = rbp + 8 * cfa */
 	STP_UCFI_END,		/* no return address: the outermost frame */
 	STP_UCFI_UNKNOWN,	/* rules not followed here: stop */
 };
@@ -48,9 +48,9 @@ enum {
 
 struct stp_ucfi {
 	u32 pc;
-	s32 cfa_off;
+	s16 cfa;		/* CFA = rsp or rbp + 8 * cfa; the return
+				   address is at CFA - 8 */
 	u8 kind;
-	s8 ra;			/* return address at CFA + 8 * ra */
 	s8 bp;			/* caller's rbp at CFA + 8 * bp; 0: rbp kept */
 };
 
@@ -399,8 +399,8 @@ static int _stp_ustack(struct context *c, unsigned long *pcs, int max,
 				break;
 			cfa = bp + 16;
 		} else if (row->kind == STP_UCFI_SP || row->kind == STP_UCFI_BP) {
-			cfa = (row->kind == STP_UCFI_SP ? sp : bp) + row->cfa_off;
-			if (_stp_uread(&ra, cfa + 8L * row->ra, sizeof(ra)))
+			cfa = (row->kind == STP_UCFI_SP ? sp : bp) + 8L * row->cfa;
+			if (_stp_uread(&ra, cfa - 8, sizeof(ra)))
 				break;
 			if (row->bp == STP_UCFI_BP_LOST)
 				nbp = 0;

@@ -47,9 +47,9 @@ enum {
 
 typedef struct URow {
 	uint64_t pc;            /* link-time */
-	int32_t cfa_off;
+	int32_t cfa_off;        /* in units of 8 bytes */
 	uint8_t kind;
-	int8_t ra, bp;
+	int8_t bp;
 	uint8_t gap;            /* sorting: a gap row yields to a real one */
 } URow;
 
@@ -453,16 +453,16 @@ static void push_row(UObj *o, uint64_t pc, const CfaState *s, bool gap)
 			row.kind = UCFI_BP;
 		else
 			row.kind = UCFI_UNKNOWN;
-		if (s->cfa_off < INT32_MIN || s->cfa_off > INT32_MAX)
+		/* the CFA in units of 8 bytes, the return address just
+		 * below it (x86-64's rules everywhere but in trampolines) */
+		if (s->cfa_off % 8 || s->cfa_off / 8 < INT16_MIN ||
+		    s->cfa_off / 8 > INT16_MAX)
 			row.kind = UCFI_UNKNOWN;
-		row.cfa_off = (int32_t)s->cfa_off;
+		row.cfa_off = (int32_t)(s->cfa_off / 8);
 		if (s->ra_how == R_UNDEF)
 			row.kind = UCFI_END;
-		else if (s->ra_how != R_OFFSET || s->ra_off % 8 ||
-			 s->ra_off / 8 < -127 || s->ra_off / 8 > 127)
+		else if (s->ra_how != R_OFFSET || s->ra_off != -8)
 			row.kind = UCFI_UNKNOWN;
-		else
-			row.ra = (int8_t)(s->ra_off / 8);
 		if (s->bp_how == R_SAME)
 			row.bp = 0;
 		else if (s->bp_how == R_OFFSET && !(s->bp_off % 8) && s->bp_off &&
@@ -471,7 +471,7 @@ static void push_row(UObj *o, uint64_t pc, const CfaState *s, bool gap)
 		else
 			row.bp = UCFI_BP_LOST;
 		if (row.kind == UCFI_END || row.kind == UCFI_UNKNOWN)
-			row.cfa_off = row.ra = row.bp = 0;
+			row.cfa_off = row.bp = 0;
 	}
 	if (o->nrows == o->cap) {
 		o->cap = o->cap ? 2 * o->cap : 1024;
@@ -813,7 +813,7 @@ static void load_cfi(UObj *o, Elf *elf)
 			m--;
 		if (m && o->rows[m - 1].kind == r->kind &&
 		    o->rows[m - 1].cfa_off == r->cfa_off &&
-		    o->rows[m - 1].ra == r->ra && o->rows[m - 1].bp == r->bp)
+		    o->rows[m - 1].bp == r->bp)
 			continue;
 		o->rows[m++] = *r;
 	}
@@ -869,8 +869,8 @@ static void emit_object(FILE *out, UObj *o, int n, bool unwind)
 		fprintf(out, "static const struct stp_ucfi _stp_ucfi_%d[] = {\n", n);
 		for (int i = 0; i < o->nrows; i++) {
 			URow *r = &o->rows[i];
-			fprintf(out, "{0x%" PRIx64 ",%d,%d,%d,%d},\n", r->pc - o->base,
-				r->cfa_off, r->kind, r->ra, r->bp);
+			fprintf(out, "{0x%" PRIx64 ",%d,%d,%d},\n", r->pc - o->base,
+				r->cfa_off, r->kind, r->bp);
 		}
 		fputs("};\n", out);
 	}
