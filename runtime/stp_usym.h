@@ -77,6 +77,10 @@ static void _stp_usym_init(struct stp_uobj *objs)
 	struct path p;
 
 	_stp_uobj_list = objs;
+#ifdef _STP_UPROBE_H_
+	/* see through uretprobe trampolines */
+	WRITE_ONCE(_stp_uret_track, 1);
+#endif
 	for (o = objs; o->path; o++) {
 		o->inode = NULL;
 		if (kern_path(o->path, LOOKUP_FOLLOW, &p))
@@ -102,6 +106,7 @@ static void _stp_usym_exit(void)
 struct stp_uloc {
 	const struct stp_uobj *obj;	/* one of ours, or NULL */
 	int mapped;			/* in a file's mapping */
+	int tramp;			/* in the "[uprobes]" page */
 	unsigned long rel;		/* from the object's base */
 	unsigned long span;		/* the object's size; 0: unknown */
 	const char *path;		/* the file (in the caller's buffer) */
@@ -165,6 +170,11 @@ static int _stp_ulocate(unsigned long addr, struct stp_uloc *loc, char *buf,
 	if (!mmap_read_trylock(mm))
 		return 0;
 	vma = vma_lookup(mm, addr);
+	if (vma && !vma->vm_file && vma->vm_ops && vma->vm_ops->name) {
+		const char *name = vma->vm_ops->name(vma);
+
+		loc->tramp = name && !strcmp(name, "[uprobes]");
+	}
 	if (!vma || !vma->vm_file) {
 		mmap_read_unlock(mm);
 		return 0;
@@ -360,6 +370,25 @@ static void _stp_uwarn_missing(unsigned long pc, char *buf, int size)
 		  loc.path);
 }
 
+/* *PC, a return address found at SP - 8, is in the "[uprobes]" page:
+ * the return address a uretprobe's trampoline replaced there, as noted
+ * at the call's entry (stp_uprobe.h), in *PC and *LOC; 0 if it is not. */
+static int _stp_uret_through(unsigned long *pc, struct stp_uloc *loc,
+			     unsigned long sp)
+{
+#ifdef _STP_UPROBE_H_
+	unsigned long ra;
+
+	_stp_ulocate(*pc, loc, NULL, 0);
+	if (loc->tramp && (ra = _stp_uret_orig(sp - 8)) &&
+	    _stp_ulocate(ra - 1, loc, NULL, 0)) {
+		*pc = ra;
+		return 1;
+	}
+#endif
+	return 0;
+}
+
 /*
  * Up to MAX return addresses of the current task's user stack, the
  * probe's address first.  Each frame is unwound by its object's CFI row
@@ -382,9 +411,12 @@ static int _stp_ustack(struct context *c, unsigned long *pcs, int max,
 	sp = regs->sp;
 	bp = regs->bp;
 	while (n < max && pc) {
-		pcs[n++] = pc;
-		if (!_stp_ulocate(pc - (n > 1), &loc, NULL, 0))
+		if (!_stp_ulocate(pc - (n > 0), &loc, NULL, 0) &&
+		    !(n && _stp_uret_through(&pc, &loc, sp))) {
+			pcs[n++] = pc;
 			break;
+		}
+		pcs[n++] = pc;
 		if (!loc.obj) {
 			_stp_uwarn_missing(pc, buf, size);
 			break;

@@ -95,3 +95,15 @@ probe syscall.write {
 echo "status=$?"
 show out "^chain "
 rm -f out
+
+echo "== through the trampolines of .return probes, in a thread"
+ustap --ldd -c "$UDIR/uprog-nofp threads 1" -e '
+probe process("'"$UDIR/uprog-nofp"'").function("level5") { print_ubacktrace_brief() }
+probe process("'"$UDIR/uprog-nofp"'").function("level3").return,
+      process("'"$UDIR/uprog-nofp"'").function("level4").return {
+	printf("%s returns to %s\n", ppfunc(), usymdata(uaddr()))
+	println(sprint_ubacktrace())
+}' >out
+echo "status=$?"
+show out "^thread "
+rm -f out
