@@ -390,26 +390,21 @@ static int _stp_uret_through(unsigned long *pc, struct stp_uloc *loc,
 }
 
 /*
- * Up to MAX return addresses of the current task's user stack, the
- * probe's address first.  Each frame is unwound by its object's CFI row
+ * Up to MAX return addresses of the current task's user stack from PC,
+ * SP and BP (rbp) on, the first address PC.  Each frame is unwound by its object's CFI row
  * for the pc (the pc - 1 of a return address: the call), or by the rbp
  * chain where the object has no row; a frame in a file without tables
  * ends it (with SystemTap's warning), as does a fault.
  */
-static int _stp_ustack(struct context *c, unsigned long *pcs, int max,
-		       char *buf, int size)
+static int _stp_ustack_from(unsigned long pc, unsigned long sp,
+			    unsigned long bp, unsigned long *pcs, int max,
+			    char *buf, int size)
 {
-	struct pt_regs *regs = _stp_uregs(c);
-	unsigned long pc, sp, bp, cfa, ra, nbp;
+	unsigned long cfa, ra, nbp;
 	const struct stp_ucfi *row;
 	struct stp_uloc loc;
 	int n = 0;
 
-	if (!regs)
-		return 0;
-	pc = regs->ip;
-	sp = regs->sp;
-	bp = regs->bp;
 	while (n < max && pc) {
 		if (!_stp_ulocate(pc - (n > 0), &loc, NULL, 0) &&
 		    !(n && _stp_uret_through(&pc, &loc, sp))) {
@@ -449,6 +444,18 @@ static int _stp_ustack(struct context *c, unsigned long *pcs, int max,
 		bp = nbp;
 	}
 	return n;
+}
+
+/* The stack from the probe's user registers (_stp_uregs) */
+static int _stp_ustack(struct context *c, unsigned long *pcs, int max,
+		       char *buf, int size)
+{
+	struct pt_regs *regs = _stp_uregs(c);
+
+	if (!regs)
+		return 0;
+	return _stp_ustack_from(regs->ip, regs->sp, regs->bp, pcs, max, buf,
+				size);
 }
 
 #endif /* _STP_USYM_H_ */

@@ -43,9 +43,13 @@ probe process("'"$UDIR/uprog-nofp"'").function("level5") { print_ubacktrace() }'
 echo "status=$?"
 show out "^chain "
 
-echo "== pie (-O0, frame pointers) --ldd"
+echo "== pie (-O0, frame pointers) --ldd; print_ubacktrace(pc, sp, fp) the same"
 ustap --ldd -c "$UDIR/uprog-pie chain 3" -e '
-probe process("'"$UDIR/uprog-pie"'").function("level5") { print_ubacktrace() }' >out
+probe process("'"$UDIR/uprog-pie"'").function("level5") {
+	print_ubacktrace()
+	println("--")
+	print_ubacktrace(uaddr(), u_register("rsp"), u_register("rbp"))
+}' >out
 echo "status=$?"
 show out "^chain "
 
