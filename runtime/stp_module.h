@@ -156,6 +156,9 @@ static int __init _stp_module_init(void)
 	rc = _stp_transport_init();
 	if (rc)
 		goto out_globals;
+#ifdef STP_HAVE_USYM
+	_stp_usym_init(_stp_uobjs);
+#endif
 	return 0;
 
 out_globals:
@@ -176,6 +179,9 @@ static void __exit _stp_module_exit(void)
 	/* no handler can run any more: kprobes were unregistered, which
 	 * waited for the ones in flight */
 	_stp_globals_free();
+#ifdef STP_HAVE_USYM
+	_stp_usym_exit();
+#endif
 	_stp_free_contexts();
 }
 

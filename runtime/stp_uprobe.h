@@ -104,8 +104,8 @@ struct stp_uslot_head {
 	unsigned long sp;
 };
 
-static void *_stp_uprobe_slot(struct stp_uprobe *u, unsigned long sp,
-			      int claim)
+static __maybe_unused void *_stp_uprobe_slot(struct stp_uprobe *u,
+					      unsigned long sp, int claim)
 {
 	int tid = current->pid, i;
 	unsigned int h = (unsigned int)(tid * 31 + (sp >> 3)) %
@@ -139,6 +139,86 @@ static void *_stp_uprobe_slot(struct stp_uprobe *u, unsigned long sp,
 	return s;
 }
 
+/*
+ * A uretprobe replaces the return address of the probed call with the
+ * address of its trampoline (in the "[uprobes]" page) and keeps the
+ * original to itself.  For user backtraces through such a call
+ * (stp_usym.h) the entry handlers note, per thread, the stack slot
+ * holding the return address and the original; the return handlers
+ * forget it.  Only modules with user backtraces turn it on.
+ */
+#define STP_URET_NOTES 256
+struct stp_uret_note {
+	int tid;
+	unsigned long slot, orig;
+};
+static struct stp_uret_note _stp_uret_notes[STP_URET_NOTES];
+static int _stp_uret_track;
+
+static struct stp_uret_note *_stp_uret_find(unsigned long slot, int claim)
+{
+	int tid = current->pid, i;
+	unsigned int h = (unsigned int)(tid * 31 + (slot >> 3)) %
+			 STP_URET_NOTES;
+	struct stp_uret_note *n;
+
+	for (i = 0; i < 8; i++) {
+		n = &_stp_uret_notes[(h + i) % STP_URET_NOTES];
+		if (READ_ONCE(n->tid) == tid && READ_ONCE(n->slot) == slot)
+			return n;
+	}
+	for (i = 0; claim && i < 8; i++) {
+		n = &_stp_uret_notes[(h + i) % STP_URET_NOTES];
+		if (READ_ONCE(n->tid) == 0 && cmpxchg(&n->tid, 0, tid) == 0)
+			return n;
+	}
+	return NULL;
+}
+
+static void _stp_uret_note(struct pt_regs *regs)
+{
+	struct stp_uret_note *n;
+	unsigned long ra;
+
+	if (!READ_ONCE(_stp_uret_track) ||
+	    copy_from_user_nofault(&ra, (const void __user *)regs->sp,
+				   sizeof(ra)))
+		return;
+	n = _stp_uret_find(regs->sp, 1);
+	if (!n)
+		return;
+	WRITE_ONCE(n->orig, ra);
+	WRITE_ONCE(n->slot, regs->sp);
+}
+
+/* at the return: the return address was popped from SP - 8 */
+static void _stp_uret_forget(struct pt_regs *regs)
+{
+	struct stp_uret_note *n;
+
+	if (!READ_ONCE(_stp_uret_track))
+		return;
+	n = _stp_uret_find(regs->sp - 8, 0);
+	if (n)
+		WRITE_ONCE(n->tid, 0);
+}
+
+/* The return address a uretprobe's trampoline stands for at SLOT of
+ * the current thread's stack, or 0. */
+static __maybe_unused unsigned long _stp_uret_orig(unsigned long slot)
+{
+	struct stp_uret_note *n = _stp_uret_find(slot, 0);
+
+	return n ? READ_ONCE(n->orig) : 0;
+}
+
+/* The entry handler of .return probes that save nothing at entry */
+static int _stp_uret_entry(struct uprobe_consumer *uc, struct pt_regs *regs)
+{
+	_stp_uret_note(regs);
+	return 0;
+}
+
 /* The uprobe handler and uretprobe handler calling wrapper FN (the
  * generated code makes them for each wrapper of a uprobe). */
 #define STP_UPROBE_HANDLERS(name, fn)					\
@@ -161,6 +241,7 @@ static __maybe_unused int name##_ur(struct uprobe_consumer *uc,	\
 	if (_stp_uprobe_wanted(u))					\
 		_stp_run_probe_fn(u->probe, regs,			\
 				  instruction_pointer(regs), fn);	\
+	_stp_uret_forget(regs);						\
 	return 0;							\
 }
 
@@ -172,6 +253,7 @@ static int name##_ue(struct uprobe_consumer *uc, struct pt_regs *regs)\
 	struct stp_uprobe *u = container_of(uc, struct stp_uprobe, uc);\
 	struct stp_uslot_head *s;					\
 									\
+	_stp_uret_note(regs);						\
 	if (!_stp_uprobe_wanted(u))					\
 		return 0;						\
 	s = _stp_uprobe_slot(u, regs->sp + 8, 1);			\
@@ -187,6 +269,7 @@ static int name##_urd(struct uprobe_consumer *uc, unsigned long func,	\
 	struct stp_uprobe *u = container_of(uc, struct stp_uprobe, uc);\
 	struct stp_uslot_head *s;					\
 									\
+	_stp_uret_forget(regs);						\
 	if (!_stp_uprobe_wanted(u))					\
 		return 0;						\
 	s = _stp_uprobe_slot(u, regs->sp, 0);				\
@@ -241,6 +324,8 @@ static int _stp_register_uprobe(struct stp_uprobe *u)
 		u->uc.ret_handler = u->ret_handler;
 		if (u->slots)
 			u->uc.handler = u->handler;
+		else if (READ_ONCE(_stp_uret_track))
+			u->uc.handler = _stp_uret_entry;
 	} else {
 		u->uc.handler = u->handler;
 	}

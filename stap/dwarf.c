@@ -162,7 +162,7 @@ static char *file_debuglink(const char *path)
  * the file itself, then for each debug root D of the path
  * D/.build-id/xx/rest.debug, D/PATH.debug and D/DIR/DEBUGLINK, and
  * DIR/.debug/DEBUGLINK beside the file. */
-static Vec user_candidates(const char *path)
+Vec dw_user_candidates(const char *path)
 {
 	Vec out = {0};
 	vec_push(&out, arena_strdup(path));
@@ -195,7 +195,7 @@ static Vec candidates(const char *module)
 	const char *rel = sess->kernel_release;
 	Vec out = {0};
 	if (module && module[0] == '/')
-		return user_candidates(module);
+		return dw_user_candidates(module);
 	char *list = arena_strdup(debuginfo_path());
 	for (char *save = NULL, *el = strtok_r(list, ":", &save); el;
 	     el = strtok_r(NULL, ":", &save)) {

@@ -61,8 +61,8 @@ static void usage(FILE *out)
 "   -e SCRIPT  run given script\n"
 "   -l PROBE   just list matching probes\n"
 "   -L PROBE   just list matching probes and script-level variables\n"
-"   -d OBJECT  add unwind/symbol data for OBJECT file (accepted)\n"
-"   --ldd      add unwind/symbol data for referenced libraries (accepted)\n"
+"   -d OBJECT  add unwind/symbol data for OBJECT file\n"
+"   --ldd      add unwind/symbol data for referenced user-space objects.\n"
 "   --dump-functions  list the tapset functions and their signatures\n"
 "   --dump-probe-aliases  list the tapset probe aliases\n"
 "   --dump-probe-types  list the supported probe point types\n"
@@ -264,8 +264,9 @@ static void parse_args(int argc, char **argv)
 			have_script = true;
 			break;
 		case 'd':
-			/* symbols of MODULE for backtraces: accepted; the
-			 * kernel's own symbols are what this runtime uses */
+			/* symbols of OBJECT for backtraces: user-space
+			 * files (usym.c); the kernel's own symbols are
+			 * what this runtime uses for the kernel's */
 			vec_push(&sess->extra_modules, optarg);
 			break;
 		case OPT_LDD:

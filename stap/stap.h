@@ -997,6 +997,8 @@ Vec dw_modules(const char *pattern);    /* char*: module names with debuginfo */
  * DWARF (in the file, or found by build-id or debuglink), else an index
  * of their ELF symbols. */
 bool dw_is_user(const char *module);
+/* where a user-space object's debuginfo may be: the file first */
+Vec dw_user_candidates(const char *path);
 void dw_user_nodwarf_warning(const char *path);
 /* The file offset of link-time address ADDR of the object at PATH (what
  * a uprobe is placed by). */
@@ -1021,6 +1023,12 @@ uint64_t dw_prologue_end(DwIndex *idx, const DwEntry *e);
  * .return probe of a function with a value). */
 void dw_list_vars(DwIndex *idx, uint64_t die, uint64_t pc, bool is_return,
 		  StrBuf *out);
+
+/* ------------------------------------------------------------------ */
+/* usym.c: user-space objects' symbols and unwind tables */
+
+bool usym_needed(void);         /* the script uses u* context functions */
+void usym_emit(FILE *out);      /* _stp_uobjs[] and its tables */
 
 /* ------------------------------------------------------------------ */
 /* translate.c: pass 3 */

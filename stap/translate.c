@@ -2280,6 +2280,10 @@ bool translate(FILE *out)
 			fprintf(out, "#include \"%s\"\n", probe_kinds[k]->runtime_header);
 	if (regexes.len)
 		fprintf(out, "#include \"stp_regex.h\"\n%s", retabs.buf);
+	if (usym_needed()) {
+		fputs("#include \"stp_usym.h\"\n", out);
+		usym_emit(out);
+	}
 	fputc('\n', out);
 	fputs("#include \"stp_embed.h\"\n\n", out);
 	for (int i = 0; i < sess->used_embeds.len; i++) {
