@@ -1579,3 +1579,38 @@ uint64_t dw_prologue_end(DwIndex *idx, const DwEntry *e)
 	}
 	return best;
 }
+
+/* ------------------------------------------------------------------ */
+/* C++: the namespaces and classes a function is declared in, "ns::C"
+ * ("" at file scope), through its declaration when the definition is
+ * out of line (DW_AT_specification). */
+const char *dw_scope_name(DwIndex *idx, const DwEntry *e)
+{
+	DwFile *f = dw_file(idx->module);
+	Dwarf_Die die, decl;
+	Dwarf_Attribute a;
+	if (!f->dw || (e->flags & DWF_SYMTAB) || !dwarf_offdie(f->dw, e->die, &die))
+		return "";
+	while (dwarf_attr(&die, DW_AT_specification, &a) ||
+	       dwarf_attr(&die, DW_AT_abstract_origin, &a)) {
+		if (!dwarf_formref_die(&a, &decl))
+			break;
+		die = decl;
+	}
+	Dwarf_Die *scopes;
+	int n = dwarf_getscopes_die(&die, &scopes);
+	StrBuf sb = {0};
+	for (int i = n - 1; i >= 1; i--) {
+		int tag = dwarf_tag(&scopes[i]);
+		const char *nm = dwarf_diename(&scopes[i]);
+		if (!nm || (tag != DW_TAG_namespace && tag != DW_TAG_class_type &&
+			    tag != DW_TAG_structure_type && tag != DW_TAG_union_type))
+			continue;
+		sb_printf(&sb, "%s%s", sb.len ? "::" : "", nm);
+	}
+	if (n > 0)
+		free(scopes);
+	char *r = arena_strdup(sb.buf ? sb.buf : "");
+	sb_release(&sb);
+	return r;
+}

@@ -76,6 +76,7 @@ typedef struct DwSpec {
 	bool user;
 	const char *proc;       /* .library: the process path */
 	const char *prefix;     /* process("PATH") as pp() spells it */
+	const char *qual;       /* C++ "ns::Class" the function is in */
 } DwSpec;
 
 static char *dw_prefix(DwSpec *m)
@@ -189,8 +190,9 @@ static void dw_on_line(int line, uint64_t addr, void *arg)
 	if (seen_addr(m, addr, e->name))
 		return;
 	char *pp = format("%s.statement(\"%s@%s:%d\")%s", dw_prefix(m),
-			  dw_str(m->idx, e->name), dw_str(m->idx, e->file), line,
-			  m->suffix);
+			  m->qual ? format("%s::%s", m->qual, dw_str(m->idx, e->name)) :
+			  dw_str(m->idx, e->name),
+			  dw_str(m->idx, e->file), line, m->suffix);
 	dw_derived(m, m->idx, e, addr, pp, false);
 }
 
@@ -208,6 +210,15 @@ static void dw_on_function(DwIndex *idx, const DwEntry *e, void *arg)
 	/* .exported: as SystemTap does, global (DW_AT_external) functions */
 	if (m->exported && !(e->flags & DWF_EXTERNAL))
 		return;
+	if (m->qual) {
+		/* C++ "Class::f", "ns::Class::f": f in a scope that ends so */
+		const char *q = dw_scope_name(idx, e);
+		size_t lq = strlen(q), lw = strlen(m->qual);
+		if (lq < lw || strcmp(q + lq - lw, m->qual) ||
+		    (lq > lw && strncmp(q + lq - lw - 2, "::", 2)))
+			return;
+		name = format("%s::%s", m->qual, name);
+	}
 	if (m->statement) {
 		if (e->flags & DWF_INLINE)
 			return;
@@ -471,7 +482,18 @@ again:
 		m.seen = NULL;
 		m.nseen = m.cap = 0;
 		m.last = NULL;
-		dw_match(idx, m.func, m.file, opts, dw_on_function, &m);
+		const char *sep = m.user ? strstr(m.func, "::") : NULL;
+		if (sep) {
+			/* C++: match the last name, then its scopes */
+			const char *last = m.func, *p;
+			while ((p = strstr(last, "::")))
+				last = p + 2;
+			m.qual = arena_strndup(m.func, last - 2 - m.func);
+			dw_match(idx, last, m.file, opts, dw_on_function, &m);
+			m.qual = NULL;
+		} else {
+			dw_match(idx, m.func, m.file, opts, dw_on_function, &m);
+		}
 		uint64_t v;
 		if (m.user && !m.count && !m.file && !strpbrk(m.func, "*?[") &&
 		    dw_user_symbol(m.module, m.func, &v)) {

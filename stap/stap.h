@@ -1018,6 +1018,8 @@ int dw_plt_entries(const char *path,
 /* The first line record after the entry of the function at E (its
  * prologue's end), in an unoptimized CU; 0 otherwise. */
 uint64_t dw_prologue_end(DwIndex *idx, const DwEntry *e);
+/* The C++ namespaces and classes of E's function: "ns::Class", or "" */
+const char *dw_scope_name(DwIndex *idx, const DwEntry *e);
 /* " $name:type" for the parameters and outermost locals of the function
  * instance at DIE that have a location at PC ($return first for a
  * .return probe of a function with a value). */
