@@ -45,6 +45,7 @@ typedef struct DwFile {
 } DwFile;
 
 static Vec dw_files;            /* DwFile* */
+static Vec nodwarf_warned;      /* char *: user objects warned of */
 
 static char *build_id_hex(Elf *elf);
 
@@ -331,11 +332,10 @@ static DwFile *dw_file(const char *module)
  * DWARF (its probes then have its ELF symbols only). */
 void dw_user_nodwarf_warning(const char *path)
 {
-	static Vec warned;
-	for (int i = 0; i < warned.len; i++)
-		if (!strcmp(vec_get(&warned, i), path))
+	for (int i = 0; i < nodwarf_warned.len; i++)
+		if (!strcmp(vec_get(&nodwarf_warned, i), path))
 			return;
-	vec_push(&warned, arena_strdup(path));
+	vec_push(&nodwarf_warned, arena_strdup(path));
 	warning_at(NULL, "cannot find module %s debuginfo: No DWARF information found [man warning::debuginfo]",
 		path);
 }
@@ -347,9 +347,11 @@ bool dw_is_user(const char *module)
 
 /* The ELF file of a user-space object (not its separate debuginfo):
  * its program headers place addresses in the file. */
+static Vec user_elves;          /* alternating char *path, Elf * */
+
 static Elf *user_elf(const char *path)
 {
-	static Vec elves;       /* alternating char *path, Elf * */
+	Vec elves = user_elves;
 	for (int i = 0; i + 1 < elves.len; i += 2)
 		if (!strcmp(vec_get(&elves, i), path))
 			return vec_get(&elves, i + 1);
@@ -364,6 +366,7 @@ static Elf *user_elf(const char *path)
 		close(fd);
 	vec_push(&elves, arena_strdup(path));
 	vec_push(&elves, elf);
+	user_elves = elves;
 	return elf;
 }
 
@@ -546,6 +549,8 @@ const char *dw_path(const char *module)
 void dw_reset(void)
 {
 	dw_files = (Vec){0};
+	user_elves = (Vec){0};
+	nodwarf_warned = (Vec){0};
 }
 
 /* SystemTap's pass-2 error for missing debuginfo, with the package to
