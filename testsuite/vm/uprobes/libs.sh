@@ -22,6 +22,10 @@ probe process("'"$P"'").plt("snprintf") { if (mallocs == 1) println($$name) }
 probe process("'"$P"'").library("libc.so.6").function("free") {
 	if (execname() != "uprog-pie") other++
 }
+probe process("'"$P"'").library("libc.so.6").function("puts") {
+	# (no $variables needed: the argument registers)
+	printf("puts(\"%s\")\n", user_string(pointer_arg(1)))
+}
 probe begin { system("'"$UDIR"'/uprog-nopie malloc 2 >/dev/null") }
 probe end { printf("free %d, malloc %d, puts returned %d, others %d\n",
 		   frees, mallocs, puts_ret, other) }' >out
