@@ -528,6 +528,22 @@ int dw_plt_entries(const char *path,
 	return count;
 }
 
+uint64_t dw_user_base(const char *path)
+{
+	Elf *elf = user_elf(path);
+	size_t n;
+	uint64_t base = UINT64_MAX;
+	if (!elf || elf_getphdrnum(elf, &n) != 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(elf, i, &ph) && ph.p_type == PT_LOAD &&
+		    ph.p_vaddr < base)
+			base = ph.p_vaddr;
+	}
+	return base == UINT64_MAX ? 0 : base;
+}
+
 int dw_user_elf_type(const char *path)
 {
 	Elf *elf = user_elf(path);
@@ -1365,7 +1381,11 @@ int dw_function_lines(DwIndex *idx, const DwEntry *e,
 		ranges[nr++][1] = end;
 	}
 	Dwarf_Attribute a;
-	const char *comp_dir = dw_is_user(idx->module) ? NULL :
+	/* (a user-space function's own line counts when it has code
+	 * after the entry: a one-line function has no other line, and
+	 * SystemTap lists it) */
+	bool user = dw_is_user(idx->module);
+	const char *comp_dir = user ? NULL :
 		dwarf_formstring(dwarf_attr(&cu, DW_AT_comp_dir, &a));
 	const char *want = dw_str(idx, e->file);
 	/* the lowest address of each line */
@@ -1377,6 +1397,9 @@ int dw_function_lines(DwIndex *idx, const DwEntry *e,
 			maxline = ln;
 	}
 	uint64_t *first = calloc(maxline + 1, sizeof(*first));
+	/* the line has code after the function's entry (a user-space
+	 * function's own line counts then, at its lowest address) */
+	bool *beyond = calloc(maxline + 1, sizeof(*beyond));
 	for (size_t i = 0; i < nlines; i++) {
 		Dwarf_Line *l = dwarf_onesrcline(lines, i);
 		Dwarf_Addr addr;
@@ -1391,20 +1414,23 @@ int dw_function_lines(DwIndex *idx, const DwEntry *e,
 			in = addr >= ranges[r][0] && addr < ranges[r][1];
 		/* not the lines of functions inlined into this one from
 		 * earlier in the file */
-		if ((uint32_t)ln <= e->line)
+		if ((uint32_t)ln < e->line || ((uint32_t)ln == e->line && !user))
 			continue;
 		if (!in || strcmp(show_file(dwarf_linesrc(l, NULL, NULL), comp_dir), want))
 			continue;
 		if (!first[ln] || addr < first[ln])
 			first[ln] = addr;
+		if (addr != e->addr)
+			beyond[ln] = true;
 	}
 	int n = 0;
 	for (int ln = 0; ln <= maxline; ln++)
-		if (first[ln] && (uint32_t)ln != e->line) {
+		if (first[ln] && ((uint32_t)ln != e->line || beyond[ln])) {
 			fn(ln, first[ln], arg);
 			n++;
 		}
 	free(first);
+	free(beyond);
 	return n;
 }
 

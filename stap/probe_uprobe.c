@@ -380,14 +380,25 @@ static int match_uprobe(Resolution *r, ProbePoint *pp)
 
 /* -p2: where the probe sits in its object, as SystemTap shows it (a
  * shared object's addresses are relative to its load address) */
+/* The '?' or '!' of the point D was matched from, as -p2 shows it. */
+static const char *marker(DerivedProbe *d)
+{
+	size_t n = strlen(d->point);
+	return n && (d->point[n - 1] == '?' || d->point[n - 1] == '!') ?
+	       d->point + n - 1 : "";
+}
+
 static char *p2_comment(DerivedProbe *d)
 {
 	KprobeSite *k = &d->kp;
 	if (!k->dw_pc)
 		return NULL;
 	if (k->elf_type == ET_DYN)
-		return format(" /* pc=.dynamic+0x%llx */", (unsigned long long)k->dw_pc);
-	return format(" /* pc=0x%llx */", (unsigned long long)k->dw_pc);
+		return format("%s /* pc=.dynamic+0x%llx */", marker(d),
+			      (unsigned long long)k->dw_pc);
+	/* a fixed-address executable: from its first segment */
+	return format("%s /* pc=.absolute+0x%llx */", marker(d),
+		      (unsigned long long)(k->dw_pc - dw_user_base(k->module)));
 }
 
 /* -p2 and -l: a .library probe as the process's */
@@ -402,7 +413,7 @@ static char *lib_form(DerivedProbe *d)
 
 static char *p2_origin(DerivedProbe *d)
 {
-	return lib_form(d);
+	return format("%s%s", lib_form(d), marker(d));
 }
 
 static char *list_line(DerivedProbe *d, bool with_vars)

@@ -1011,6 +1011,7 @@ int dw_sdt_notes(const char *path,
 			    const char *args, uint64_t pc, uint64_t sema,
 			    void *arg), void *arg);
 int dw_user_elf_type(const char *path);        /* ET_EXEC, ET_DYN; -1 */
+uint64_t dw_user_base(const char *path);       /* its lowest PT_LOAD address */
 bool dw_user_symbol(const char *path, const char *name, uint64_t *value);
 /* FN(name, link-time address) for each PLT entry of the object at PATH */
 int dw_plt_entries(const char *path,
