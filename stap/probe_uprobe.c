@@ -632,16 +632,14 @@ static int match_utask(Resolution *r, ProbePoint *pp)
 	return PK_MATCHED;
 }
 
+/* (SystemTap lists the same variables for every event; .syscall.return
+ * has $return too) */
 static char *utask_list_line(DerivedProbe *d, bool with_vars)
 {
 	if (!with_vars)
 		return d->pp;
-	if (d->kp.maxactive == 4)
-		return format("%s $syscall:long $arg1:long $arg2:long $arg3:long $arg4:long $arg5:long $arg6:long",
-			      d->pp);
-	if (d->kp.maxactive == 5)
-		return format("%s $syscall:long $return:long", d->pp);
-	return d->pp;
+	return format("%s $syscall:long $arg1:long $arg2:long $arg3:long $arg4:long $arg5:long $arg6:long",
+		      d->pp);
 }
 
 static void utask_emit_tables(FILE *out, Vec *probes, StrBuf *groups)

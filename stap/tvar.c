@@ -1413,22 +1413,21 @@ static void resolve_mark_dollar(Res *r, Node *n)
 static void resolve_utask_dollar(Res *r, Node *n)
 {
 	static const char *const args[] = { "di", "si", "dx", "r10", "r8", "r9" };
+	/* (every event has them, as SystemTap's: the registers the task
+	 * entered the kernel with; none at .end, whose task is gone) */
 	int ev = r->dp->kp.maxactive;
-	VarLoc v[8];
+	VarLoc v[9];
 	int nv = 0;
 	memset(v, 0, sizeof(v));
-	if (ev == 4 || ev == 5) {
-		v[nv].name = "syscall";
-		v[nv++].code = "c->kregs->orig_ax";
+	v[nv].name = "syscall";
+	v[nv++].code = "(c->kregs ? c->kregs->orig_ax : -1)";
+	for (int i = 0; i < 6; i++) {
+		v[nv].name = format("arg%d", i + 1);
+		v[nv++].code = format("(c->kregs ? c->kregs->%s : 0)", args[i]);
 	}
-	if (ev == 4)
-		for (int i = 0; i < 6; i++) {
-			v[nv].name = format("arg%d", i + 1);
-			v[nv++].code = format("c->kregs->%s", args[i]);
-		}
 	if (ev == 5) {
 		v[nv].name = "return";
-		v[nv++].code = "c->kregs->ax";
+		v[nv++].code = "(c->kregs ? c->kregs->ax : 0)";
 	}
 	char *name = n->name;
 	int level = n->args.len ? 0 : n->pretty;
