@@ -22,3 +22,14 @@ echo "status=$?"
 sed -i 's/0x7ff[0-9a-f]*/ADDR/g' out
 progfirst out '^(request|classes) '
 rm -f out
+echo "== UTF-16 and UTF-32 strings of the program"
+ustap -c "$P utf" -e '
+probe process("'"$P"'").function("note") {
+	printf("%s | %s | %s | %s\n", user_string_utf16($s16, "(bad)"), user_string_utf32($s32),
+	       user_string_quoted_utf16($s16), user_string_quoted_utf32($s32))
+	println(user_string2_utf16(0, "(fault)"))
+}' >out
+echo "status=$?"
+sed -i -E 's/0x[0-9a-f]{9,}/ADDR/g' out
+progfirst out '^utf '
+rm -f out
