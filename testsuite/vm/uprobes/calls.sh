@@ -35,3 +35,11 @@ probe process("'"$UDIR/uprog-pie"'").statement("serve@*uprog.c:'"$blank"'").near
 echo "status=$?"
 grep -v '^request\|^classes' out
 rm -f out
+echo "== .function(\"*\"): every function of the program, counted"
+ustap -c "$UDIR/uprog-pie chain 1" -e '
+global n
+probe process("'"$UDIR/uprog-pie"'").function("*").call { n[ppfunc()]++ }
+probe end { foreach (f+ in n) printf("%s %d\n", f, n[f]) }' >out
+echo "status=$?"
+progfirst out '^chain '
+rm -f out
