@@ -168,6 +168,7 @@ static DerivedProbe *dw_derived(DwSpec *m, DwIndex *idx, const DwEntry *e,
 	k->dw_entry = entry;
 	k->dw_pc = addr;
 	k->dw_die = e->die;
+	k->dw_cu = e->cu;
 	k->dw_inline = e->flags & DWF_INLINE;
 	k->dw_text = idx->text_addr;
 	m->count++;
