@@ -748,6 +748,88 @@ main:
 	return dwarf_offdie(f->dw, cu_off, cu) ? f->dw : NULL;
 }
 
+/* The .debug_info offset of the unit whose .debug_aranges set covers
+ * PC (its header's offset), read from the section itself: libdw's
+ * dwarf_getaranges reads every unit's header too. */
+static bool aranges_unit(Elf *elf, uint64_t pc, uint64_t *unit)
+{
+	size_t shstrndx;
+	Elf_Data *d = NULL;
+	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return false;
+	for (Elf_Scn *scn = NULL; !d && (scn = elf_nextscn(elf, scn));) {
+		GElf_Shdr sh;
+		const char *name;
+		if (gelf_getshdr(scn, &sh) && sh.sh_type != SHT_NOBITS &&
+		    !(sh.sh_flags & SHF_COMPRESSED) &&
+		    (name = elf_strptr(elf, shstrndx, sh.sh_name)) &&
+		    !strcmp(name, ".debug_aranges"))
+			d = elf_getdata(scn, NULL);
+	}
+	if (!d || !d->d_buf)
+		return false;
+	const unsigned char *p = d->d_buf, *end = p + d->d_size;
+	while (end - p >= 16) {
+		uint32_t len32;
+		uint64_t len, info;
+		memcpy(&len32, p, 4);
+		const unsigned char *q = p + 4;
+		bool is64 = len32 == 0xffffffff;
+		if (is64) {
+			memcpy(&len, q, 8);
+			q += 8;
+		} else {
+			len = len32;
+		}
+		if (len > (uint64_t)(end - q))
+			return false;
+		const unsigned char *next = q + len;
+		q += 2;                                 /* version */
+		if (is64) {
+			memcpy(&info, q, 8);
+			q += 8;
+		} else {
+			uint32_t i32;
+			memcpy(&i32, q, 4);
+			info = i32;
+			q += 4;
+		}
+		uint8_t asz = q[0], ssz = q[1];
+		q += 2;
+		if (asz != 8 || ssz != 0)
+			return false;
+		/* tuples are aligned to twice the address size */
+		q = p + (((q - p) + 15) & ~(size_t)15);
+		for (; next - q >= 16; q += 16) {
+			uint64_t a, l;
+			memcpy(&a, q, 8);
+			memcpy(&l, q + 8, 8);
+			if (!a && !l)
+				break;
+			if (pc >= a && pc - a < l) {
+				*unit = info;
+				return true;
+			}
+		}
+		p = next;
+	}
+	return false;
+}
+
+Dwarf *dw_unit_at(const char *module, uint64_t pc, Dwarf_Die *cu)
+{
+	DwFile *f = dw_file(module);
+	uint64_t unit;
+	Dwarf_Off next;
+	size_t hsize;
+	if (!f->dw)
+		return NULL;
+	if (f->walked || f->dwfl || views_off() || !aranges_unit(f->elf, pc, &unit) ||
+	    dwarf_next_unit(f->dw, unit, &next, &hsize, NULL, NULL, NULL, NULL, NULL, NULL) != 0)
+		return dwarf_addrdie(f->dw, pc, cu) ? f->dw : NULL;
+	return dw_unit(module, unit + hsize, cu);
+}
+
 Dwarf *dw_canonical(Dwarf *dw)
 {
 	if (dw == last_view_dw)

@@ -932,6 +932,8 @@ const char *dw_path(const char *module);     /* the file dw_open() found */
  * before it (dwarf.c, "Reading one unit").  NULL if there is no such
  * unit.  STAP_DW_NO_VIEWS=1 always gives dw_open()'s handle. */
 Dwarf *dw_unit(const char *module, uint64_t cu_off, Dwarf_Die *cu);
+/* The same for the unit .debug_aranges gives for PC (dwarf_addrdie). */
+Dwarf *dw_unit_at(const char *module, uint64_t pc, Dwarf_Die *cu);
 /* dw_open()'s handle for a handle dw_unit() returned, else DW. */
 Dwarf *dw_canonical(Dwarf *dw);
 /* SystemTap's spelling of a type as -L shows it: "struct file*",

@@ -337,12 +337,12 @@ static bool dw_context(DerivedProbe *d, bool at_entry, Dwarf *dw, DwCtx *x)
 	/* an inlined instance's start is not an entry: no arguments in the
 	 * argument registers, no entry values, no CFA = rsp + 8 */
 	x->at_entry = !d->kp.dw_inline && (at_entry || x->pc == entry || d->kp.dw_entry);
-	/* the probe's own unit, read without the libdw walks a pc lookup
-	 * costs (dw_unit); another pc through .debug_aranges */
+	/* the probe's own unit, else the one .debug_aranges gives, read
+	 * without libdw's walk over every unit header (dw_unit) */
 	if (d->kp.dw_cu && x->pc == d->kp.dw_pc)
 		dw = dw_unit(d->kp.module, d->kp.dw_cu, &x->cu);
-	else if (!dwarf_addrdie(dw, x->pc, &x->cu))
-		dw = NULL;
+	else
+		dw = dw_unit_at(d->kp.module, x->pc, &x->cu);
 	if (!dw)
 		return false;
 	x->dw = dw;
@@ -2206,6 +2206,53 @@ bool tvar_body_needs_own_handler(Node *n)
 	return needs_own(n) || calls_dep_name(n);
 }
 
+static int cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(void *const *)a, y = (uintptr_t)*(void *const *)b;
+	return (x > y) - (x < y);
+}
+
+static int cmp_site(const void *a, const void *b)
+{
+	const KprobeSite *x = *(KprobeSite *const *)a, *y = *(KprobeSite *const *)b;
+	int c = strcmp(x->module ? x->module : "", y->module ? y->module : "");
+	return c ? c : (x->dw_cu > y->dw_cu) - (x->dw_cu < y->dw_cu);
+}
+
+/* The DWARF units of the probes whose handler is their own (those that
+ * may use $variables), opened in the order of their offsets: then one
+ * view reads them all (dw_unit). */
+static void open_units(void)
+{
+	int n = sess->derived.len;
+	if (!n)
+		return;
+	Handler **hs = calloc(n, sizeof(*hs));
+	if (!hs)
+		fatal("out of memory");
+	for (int i = 0; i < n; i++)
+		hs[i] = ((DerivedProbe *)vec_get(&sess->derived, i))->handler;
+	qsort(hs, n, sizeof(*hs), cmp_ptr);
+	Vec sites = {0};
+	for (int i = 0; i < n; i++) {
+		DerivedProbe *d = vec_get(&sess->derived, i);
+		Handler **h = bsearch(&d->handler, hs, n, sizeof(*hs), cmp_ptr);
+		bool shared = (h > hs && h[-1] == d->handler) ||
+			      (h + 1 < hs + n && h[1] == d->handler);
+		if (is_kprobe(d) && d->kp.dw_cu && !shared)
+			vec_push(&sites, &d->kp);
+	}
+	free(hs);
+	if (sites.len > 1)
+		qsort(sites.data, sites.len, sizeof(void *), cmp_site);
+	for (int i = 0; i < sites.len; i++) {
+		KprobeSite *k = vec_get(&sites, i);
+		Dwarf_Die cu;
+		if (i == 0 || cmp_site(&sites.data[i - 1], &sites.data[i]))
+			dw_unit(k->module, k->dw_cu, &cu);
+	}
+}
+
 bool tvar_resolve(void)
 {
 	int errors = sess->semantic_errors;
@@ -2214,6 +2261,7 @@ bool tvar_resolve(void)
 	fn_clones = (Vec){0};
 	new_functions = (Vec){0};
 	mark_functions();
+	open_units();
 	Vec done = {0};
 	for (int i = 0; i < sess->derived.len; i++) {
 		DerivedProbe *d = vec_get(&sess->derived, i);
