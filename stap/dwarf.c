@@ -1642,12 +1642,19 @@ int dw_match(DwIndex *idx, const char *func, const char *file, unsigned opts,
 /* ------------------------------------------------------------------ */
 /* Line records of a function: kernel.statement("FUNC@FILE:LINE") */
 
+/* The DIE at DIE_OFF of the unit at CU_OFF, and that unit's DIE. */
+static bool unit_die(const char *module, uint64_t cu_off, uint64_t die_off,
+		     Dwarf_Die *cu, Dwarf_Die *die)
+{
+	Dwarf *dw = dw_unit(module, cu_off, cu);
+	return dw && dwarf_offdie(dw, die_off, die);
+}
+
 int dw_function_lines(DwIndex *idx, const DwEntry *e,
 		      void (*fn)(int line, uint64_t addr, void *), void *arg)
 {
-	DwFile *f = dw_file(idx->module);
 	Dwarf_Die cu, die;
-	if (!f->dw || (e->flags & DWF_SYMTAB) || !dwarf_offdie(f->dw, e->cu, &cu) || !dwarf_offdie(f->dw, e->die, &die))
+	if ((e->flags & DWF_SYMTAB) || !unit_die(idx->module, e->cu, e->die, &cu, &die))
 		return 0;
 	Dwarf_Lines *lines;
 	size_t nlines;
@@ -1797,13 +1804,12 @@ static bool located_at(Dwarf_Die *var, uint64_t pc)
 	return dwarf_getlocation_addr(&a, pc, &expr, &len, 1) > 0 && len > 0;
 }
 
-void dw_list_vars(DwIndex *idx, uint64_t die_off, uint64_t pc, bool is_return,
-		  StrBuf *out)
+void dw_list_vars(DwIndex *idx, uint64_t cu_off, uint64_t die_off, uint64_t pc,
+		  bool is_return, StrBuf *out)
 {
-	DwFile *f = dw_file(idx->module);
-	Dwarf_Die die, c, t;
+	Dwarf_Die cu, die, c, t;
 	Dwarf_Attribute ra;
-	if (!f->dw || !dwarf_offdie(f->dw, die_off, &die))
+	if (!unit_die(idx->module, cu_off, die_off, &cu, &die))
 		return;
 	/* .return: the value first, for functions that return one */
 	if (is_return && dwarf_formref_die(dwarf_attr_integrate(&die, DW_AT_type, &ra), &t)) {
@@ -1851,11 +1857,10 @@ bool dw_cu_optimized(Dwarf_Die *cu)
 
 uint64_t dw_prologue_end(DwIndex *idx, const DwEntry *e)
 {
-	DwFile *f = dw_file(idx->module);
 	Dwarf_Die cu, die;
 	Dwarf_Attribute a;
-	if (!f->dw || (e->flags & (DWF_SYMTAB | DWF_INLINE)) ||
-	    !dwarf_offdie(f->dw, e->cu, &cu) || !dwarf_offdie(f->dw, e->die, &die))
+	if ((e->flags & (DWF_SYMTAB | DWF_INLINE)) ||
+	    !unit_die(idx->module, e->cu, e->die, &cu, &die))
 		return 0;
 	const char *producer = dwarf_formstring(dwarf_attr(&cu, DW_AT_producer, &a));
 	if (producer && producer_optimized(producer))

@@ -664,7 +664,7 @@ static char *list_line(DerivedProbe *d, bool with_vars)
 		return d->pp;
 	StrBuf sb = {0};
 	sb_puts(&sb, d->pp);
-	dw_list_vars(idx, d->kp.dw_die, d->kp.dw_pc, d->kp.is_return, &sb);
+	dw_list_vars(idx, d->kp.dw_cu, d->kp.dw_die, d->kp.dw_pc, d->kp.is_return, &sb);
 	char *line = arena_strdup(sb.buf);
 	sb_release(&sb);
 	return line;

@@ -1030,10 +1030,10 @@ int dw_plt_entries(const char *path,
  * prologue's end), in an unoptimized CU; 0 otherwise. */
 uint64_t dw_prologue_end(DwIndex *idx, const DwEntry *e);
 /* " $name:type" for the parameters and outermost locals of the function
- * instance at DIE that have a location at PC ($return first for a
- * .return probe of a function with a value). */
-void dw_list_vars(DwIndex *idx, uint64_t die, uint64_t pc, bool is_return,
-		  StrBuf *out);
+ * instance at DIE (of the unit at CU) that have a location at PC
+ * ($return first for a .return probe of a function with a value). */
+void dw_list_vars(DwIndex *idx, uint64_t cu, uint64_t die, uint64_t pc,
+		  bool is_return, StrBuf *out);
 
 /* ------------------------------------------------------------------ */
 /* usym.c: user-space objects' symbols and unwind tables */
