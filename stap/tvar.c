@@ -2219,9 +2219,9 @@ static int cmp_site(const void *a, const void *b)
 	return c ? c : (x->dw_cu > y->dw_cu) - (x->dw_cu < y->dw_cu);
 }
 
-/* The DWARF units of the probes whose handler is their own (those that
- * may use $variables), opened in the order of their offsets: then one
- * view reads them all (dw_unit). */
+/* The DWARF units of the probes whose handler uses $variables, opened
+ * in the order of their offsets: then one view reads them all
+ * (dw_unit). */
 static void open_units(void)
 {
 	int n = sess->derived.len;
@@ -2239,7 +2239,8 @@ static void open_units(void)
 		Handler **h = bsearch(&d->handler, hs, n, sizeof(*hs), cmp_ptr);
 		bool shared = (h > hs && h[-1] == d->handler) ||
 			      (h + 1 < hs + n && h[1] == d->handler);
-		if (is_kprobe(d) && d->kp.dw_cu && !shared)
+		if (is_kprobe(d) && d->kp.dw_cu && !shared &&
+		    tvar_body_needs_own_handler(d->handler->body))
 			vec_push(&sites, &d->kp);
 	}
 	free(hs);
