@@ -739,6 +739,9 @@ Dwarf *dw_unit(const char *module, uint64_t cu_off, Dwarf_Die *cu)
 		goto main;
 	}
 	best->frontier = end;
+	if (verbose_for(2) > 2)
+		fprintf(stderr, "Reading unit 0x%llx of \"%s\" through a view\n",
+			(unsigned long long)cu_off, f->path);
 	DwUnit *u = arena_alloc(sizeof(*u));
 	u->cu = cu_off;
 	u->dw = best->dw;
