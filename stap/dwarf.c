@@ -697,10 +697,14 @@ static bool unit_header(Dwarf *dw, uint64_t cu, uint64_t *start, uint64_t *end,
 	return false;
 }
 
-static bool views_off(void)
+/* May F's units be read through views? */
+static bool views_ok(DwFile *f)
 {
 	const char *e = getenv("STAP_DW_NO_VIEWS");
-	return e && *e && strcmp(e, "0");
+	size_t size;
+	uint32_t empty;
+	return !f->walked && !f->dwfl && f->dw && !(e && *e && strcmp(e, "0")) &&
+	       raw_debug_info(f->elf, &size, &empty) && size >= DW_VIEW_MIN_INFO;
 }
 
 Dwarf *dw_unit(const char *module, uint64_t cu_off, Dwarf_Die *cu)
@@ -715,12 +719,8 @@ Dwarf *dw_unit(const char *module, uint64_t cu_off, Dwarf_Die *cu)
 	}
 	uint64_t start, end;
 	uint8_t asz;
-	size_t size;
-	uint32_t empty;
 	DwView *best = NULL;
-	if (f->walked || f->dwfl || views_off() ||
-	    !raw_debug_info(f->elf, &size, &empty) || size < DW_VIEW_MIN_INFO ||
-	    !unit_header(f->dw, cu_off, &start, &end, &asz))
+	if (!views_ok(f) || !unit_header(f->dw, cu_off, &start, &end, &asz))
 		goto main;
 	/* the view that has read least beyond what it needs */
 	for (int i = 0; i < f->views.len; i++) {
@@ -827,7 +827,7 @@ Dwarf *dw_unit_at(const char *module, uint64_t pc, Dwarf_Die *cu)
 	size_t hsize;
 	if (!f->dw)
 		return NULL;
-	if (f->walked || f->dwfl || views_off() || !aranges_unit(f->elf, pc, &unit) ||
+	if (!views_ok(f) || !aranges_unit(f->elf, pc, &unit) ||
 	    dwarf_next_unit(f->dw, unit, &next, &hsize, NULL, NULL, NULL, NULL, NULL, NULL) != 0)
 		return dwarf_addrdie(f->dw, pc, cu) ? f->dw : NULL;
 	return dw_unit(module, unit + hsize, cu);
