@@ -329,7 +329,7 @@ static CType *die_type_ref(Dwarf *dw, Dwarf_Die *die)
 CType *dwt_from_die(Dwarf *dw, Dwarf_Die *die)
 {
 	uint64_t off = dwarf_dieoffset(die);
-	CType **slot = memo_slot(dw, off);
+	CType **slot = memo_slot(dw_canonical(dw), off);
 	if (*slot)
 		return *slot;
 	const char *name = dwarf_diename(die);

@@ -42,10 +42,14 @@ typedef struct DwFile {
 	DwIndex *index;
 	Dwfl *dwfl;             /* modules: the relocating session */
 	Dwfl_Module *mod;
+	bool walked;            /* dw has read every unit header */
+	Vec views;              /* DwView*: see dw_unit() */
+	Vec units;              /* DwUnit*: which view reads which unit */
 } DwFile;
 
 static Vec dw_files;            /* DwFile* */
 static Vec nodwarf_warned;      /* char *: user objects warned of */
+static Dwarf *last_view_dw, *last_view_main;    /* dw_canonical()'s last */
 
 static char *build_id_hex(Elf *elf);
 
@@ -567,6 +571,305 @@ void dw_reset(void)
 	dw_files = (Vec){0};
 	user_elves = (Vec){0};
 	nodwarf_warned = (Vec){0};
+	last_view_dw = last_view_main = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading one unit of a large file
+ *
+ * libdw finds the unit of a DIE offset by reading every unit header
+ * from the start of .debug_info up to it (and dwarf_addrdie reads one
+ * per .debug_aranges set), so the first DIE read in a late unit of a
+ * vmlinux touches pages all over its 170 MB .debug_info: 1-2 s and
+ * 120 MB of RSS, most of it reading the file when it is not in the page
+ * cache.  A view is a second handle on the same file, mapped privately,
+ * in which the header where libdw reads next is rewritten into the
+ * header of a filler unit that ends where the wanted unit begins: libdw
+ * reads that one header and then the wanted unit, whose DIE offsets are
+ * unchanged.  A view serves units in increasing order (the header
+ * rewritten is always one libdw has not read yet); a unit before one it
+ * served goes to another view.  The filler's DIE is a null entry with
+ * an empty abbreviation table, so a DIE reference into it (none in the
+ * kernel's DWARF, which refers within units with DW_FORM_ref4) reads as
+ * no DIE. */
+
+typedef struct DwView {
+	Elf *elf;
+	Dwarf *dw;
+	void *map;
+	size_t map_size;
+	unsigned char *info;    /* .debug_info, in this view's mapping */
+	size_t info_size;
+	uint32_t empty_abbrev;  /* an empty abbreviation table */
+	uint64_t frontier;      /* where libdw reads its next unit header */
+} DwView;
+
+typedef struct DwUnit {
+	uint64_t cu;            /* offset of the unit's DIE */
+	Dwarf *dw;
+} DwUnit;
+
+enum { DW_VIEW_MIN_INFO = 16 << 20, DW_VIEW_MAX = 16 };
+
+/* The .debug_info of ELF: its data and size, if it is stored as is in
+ * the file's byte order (what a view may rewrite); its abbreviation
+ * table's last byte in *EMPTY_ABBREV when it is 0 (an empty table). */
+static unsigned char *raw_debug_info(Elf *elf, size_t *size, uint32_t *empty_abbrev)
+{
+	size_t shstrndx;
+	GElf_Ehdr eh;
+	unsigned char *info = NULL;
+	if (!gelf_getehdr(elf, &eh) || eh.e_ident[EI_DATA] !=
+	    (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB : ELFDATA2MSB) ||
+	    elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return NULL;
+	*empty_abbrev = 0;
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
+		GElf_Shdr sh;
+		const char *name;
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(elf, shstrndx, sh.sh_name)))
+			continue;
+		bool is_info = !strcmp(name, ".debug_info");
+		if (!is_info && strcmp(name, ".debug_abbrev"))
+			continue;
+		Elf_Data *d;
+		if (sh.sh_type == SHT_NOBITS || (sh.sh_flags & SHF_COMPRESSED) ||
+		    !(d = elf_getdata(scn, NULL)) || !d->d_buf || !d->d_size)
+			return NULL;
+		if (is_info) {
+			info = d->d_buf;
+			*size = d->d_size;
+		} else if (((unsigned char *)d->d_buf)[d->d_size - 1] == 0 &&
+			   d->d_size - 1 <= UINT32_MAX) {
+			*empty_abbrev = d->d_size - 1;
+		}
+	}
+	return *empty_abbrev ? info : NULL;
+}
+
+static DwView *new_view(DwFile *f)
+{
+	struct stat st;
+	if (f->fd < 0 || fstat(f->fd, &st) != 0)
+		return NULL;
+	void *map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, f->fd, 0);
+	if (map == MAP_FAILED)
+		return NULL;
+	DwView *v = arena_alloc(sizeof(*v));
+	v->map = map;
+	v->map_size = st.st_size;
+	if (!(v->elf = elf_memory(map, st.st_size)) ||
+	    !(v->info = raw_debug_info(v->elf, &v->info_size, &v->empty_abbrev)) ||
+	    !(v->dw = dwarf_begin_elf(v->elf, DWARF_C_READ, NULL))) {
+		if (v->elf)
+			elf_end(v->elf);
+		munmap(map, st.st_size);
+		return NULL;
+	}
+	vec_push(&f->views, v);
+	return v;
+}
+
+/* Rewrite the unit header at FROM in V into a filler unit up to TO
+ * (a header of DWARF 4: length, version, abbreviations, address size,
+ * then a null DIE). */
+static bool fill_units(DwView *v, uint64_t from, uint64_t to, uint8_t addr_size)
+{
+	if (to - from < 12 || to - from - 4 >= 0xfffffff0 || to > v->info_size)
+		return false;
+	unsigned char *p = v->info + from;
+	long pg = sysconf(_SC_PAGESIZE);
+	uintptr_t start = (uintptr_t)p & ~(uintptr_t)(pg - 1);
+	if (mprotect((void *)start, (uintptr_t)p + 12 - start, PROT_READ | PROT_WRITE) != 0)
+		return false;
+	uint32_t len = to - from - 4;
+	uint16_t version = 4;
+	memcpy(p, &len, 4);
+	memcpy(p + 4, &version, 2);
+	memcpy(p + 6, &v->empty_abbrev, 4);
+	p[10] = addr_size;
+	p[11] = 0;
+	return true;
+}
+
+/* The start of the unit whose DIE is at CU, its end and address size,
+ * from its header. */
+static bool unit_header(Dwarf *dw, uint64_t cu, uint64_t *start, uint64_t *end,
+			uint8_t *addr_size)
+{
+	/* header sizes: DWARF 5 compile unit, DWARF 2-4, DWARF 5
+	 * skeleton/split, and the 64-bit formats of those */
+	static const int sizes[] = { 12, 11, 20, 24, 23, 32 };
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		Dwarf_Off next;
+		size_t hsize;
+		Dwarf_Half version;
+		uint8_t asz;
+		if (cu < (uint64_t)sizes[i] ||
+		    dwarf_next_unit(dw, cu - sizes[i], &next, &hsize, &version, NULL,
+				    &asz, NULL, NULL, NULL) != 0 ||
+		    hsize != (size_t)sizes[i] || version < 2 || version > 5 || next <= cu)
+			continue;
+		*start = cu - sizes[i];
+		*end = next;
+		*addr_size = asz;
+		return true;
+	}
+	return false;
+}
+
+/* May F's units be read through views? */
+static bool views_ok(DwFile *f)
+{
+	const char *e = getenv("STAP_DW_NO_VIEWS");
+	size_t size;
+	uint32_t empty;
+	return !f->walked && !f->dwfl && f->dw && !(e && *e && strcmp(e, "0")) &&
+	       raw_debug_info(f->elf, &size, &empty) && size >= DW_VIEW_MIN_INFO;
+}
+
+Dwarf *dw_unit(const char *module, uint64_t cu_off, Dwarf_Die *cu)
+{
+	DwFile *f = dw_file(module);
+	if (!f->dw)
+		return NULL;
+	for (int i = 0; i < f->units.len; i++) {
+		DwUnit *u = vec_get(&f->units, i);
+		if (u->cu == cu_off)
+			return dwarf_offdie(u->dw, cu_off, cu) ? u->dw : NULL;
+	}
+	uint64_t start, end;
+	uint8_t asz;
+	DwView *best = NULL;
+	if (!views_ok(f) || !unit_header(f->dw, cu_off, &start, &end, &asz))
+		goto main;
+	/* the view that has read least beyond what it needs */
+	for (int i = 0; i < f->views.len; i++) {
+		DwView *v = vec_get(&f->views, i);
+		if (v->frontier <= start && (v->frontier == start || start - v->frontier >= 12) &&
+		    (!best || v->frontier > best->frontier))
+			best = v;
+	}
+	if (!best && (f->views.len >= DW_VIEW_MAX || !(best = new_view(f))))
+		goto main;
+	if (start > best->frontier && !fill_units(best, best->frontier, start, asz))
+		goto main;
+	if (!dwarf_offdie(best->dw, cu_off, cu) || dwarf_dieoffset(cu) != cu_off) {
+		/* not as expected: no more of this view */
+		best->frontier = UINT64_MAX;
+		goto main;
+	}
+	best->frontier = end;
+	if (verbose_for(2) > 2)
+		fprintf(stderr, "Reading unit 0x%llx of \"%s\" through a view\n",
+			(unsigned long long)cu_off, f->path);
+	DwUnit *u = arena_alloc(sizeof(*u));
+	u->cu = cu_off;
+	u->dw = best->dw;
+	vec_push(&f->units, u);
+	return best->dw;
+main:
+	return dwarf_offdie(f->dw, cu_off, cu) ? f->dw : NULL;
+}
+
+/* The .debug_info offset of the unit whose .debug_aranges set covers
+ * PC (its header's offset), read from the section itself: libdw's
+ * dwarf_getaranges reads every unit's header too. */
+static bool aranges_unit(Elf *elf, uint64_t pc, uint64_t *unit)
+{
+	size_t shstrndx;
+	Elf_Data *d = NULL;
+	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return false;
+	for (Elf_Scn *scn = NULL; !d && (scn = elf_nextscn(elf, scn));) {
+		GElf_Shdr sh;
+		const char *name;
+		if (gelf_getshdr(scn, &sh) && sh.sh_type != SHT_NOBITS &&
+		    !(sh.sh_flags & SHF_COMPRESSED) &&
+		    (name = elf_strptr(elf, shstrndx, sh.sh_name)) &&
+		    !strcmp(name, ".debug_aranges"))
+			d = elf_getdata(scn, NULL);
+	}
+	if (!d || !d->d_buf)
+		return false;
+	const unsigned char *p = d->d_buf, *end = p + d->d_size;
+	while (end - p >= 16) {
+		uint32_t len32;
+		uint64_t len, info;
+		memcpy(&len32, p, 4);
+		const unsigned char *q = p + 4;
+		bool is64 = len32 == 0xffffffff;
+		if (is64) {
+			memcpy(&len, q, 8);
+			q += 8;
+		} else {
+			len = len32;
+		}
+		if (len > (uint64_t)(end - q))
+			return false;
+		const unsigned char *next = q + len;
+		q += 2;                                 /* version */
+		if (is64) {
+			memcpy(&info, q, 8);
+			q += 8;
+		} else {
+			uint32_t i32;
+			memcpy(&i32, q, 4);
+			info = i32;
+			q += 4;
+		}
+		uint8_t asz = q[0], ssz = q[1];
+		q += 2;
+		if (asz != 8 || ssz != 0)
+			return false;
+		/* tuples are aligned to twice the address size */
+		q = p + (((q - p) + 15) & ~(size_t)15);
+		for (; next - q >= 16; q += 16) {
+			uint64_t a, l;
+			memcpy(&a, q, 8);
+			memcpy(&l, q + 8, 8);
+			if (!a && !l)
+				break;
+			if (pc >= a && pc - a < l) {
+				*unit = info;
+				return true;
+			}
+		}
+		p = next;
+	}
+	return false;
+}
+
+Dwarf *dw_unit_at(const char *module, uint64_t pc, Dwarf_Die *cu)
+{
+	DwFile *f = dw_file(module);
+	uint64_t unit;
+	Dwarf_Off next;
+	size_t hsize;
+	if (!f->dw)
+		return NULL;
+	if (!views_ok(f) || !aranges_unit(f->elf, pc, &unit) ||
+	    dwarf_next_unit(f->dw, unit, &next, &hsize, NULL, NULL, NULL, NULL, NULL, NULL) != 0)
+		return dwarf_addrdie(f->dw, pc, cu) ? f->dw : NULL;
+	return dw_unit(module, unit + hsize, cu);
+}
+
+Dwarf *dw_canonical(Dwarf *dw)
+{
+	if (dw == last_view_dw)
+		return last_view_main;
+	for (int i = 0; i < dw_files.len; i++) {
+		DwFile *f = vec_get(&dw_files, i);
+		for (int j = 0; j < f->views.len; j++) {
+			DwView *v = vec_get(&f->views, j);
+			if (v->dw == dw) {
+				last_view_dw = dw;
+				last_view_main = f->dw;
+				return f->dw;
+			}
+		}
+	}
+	return dw;
 }
 
 /* SystemTap's pass-2 error for missing debuginfo, with the package to
@@ -1239,6 +1542,7 @@ DwIndex *dw_index(const char *module)
 			fprintf(stderr, "Indexing functions of \"%s\"\n",
 				f->path ? f->path : f->module);
 		build_index(f, idx, path);
+		f->walked = true;
 		if (verbose_for(2))
 			fprintf(stderr, "Indexed %u functions in %s\n", idx->n, elapsed(&t));
 	}
@@ -1362,12 +1666,19 @@ int dw_match(DwIndex *idx, const char *func, const char *file, unsigned opts,
 /* ------------------------------------------------------------------ */
 /* Line records of a function: kernel.statement("FUNC@FILE:LINE") */
 
+/* The DIE at DIE_OFF of the unit at CU_OFF, and that unit's DIE. */
+static bool unit_die(const char *module, uint64_t cu_off, uint64_t die_off,
+		     Dwarf_Die *cu, Dwarf_Die *die)
+{
+	Dwarf *dw = dw_unit(module, cu_off, cu);
+	return dw && dwarf_offdie(dw, die_off, die);
+}
+
 int dw_function_lines(DwIndex *idx, const DwEntry *e,
 		      void (*fn)(int line, uint64_t addr, void *), void *arg)
 {
-	DwFile *f = dw_file(idx->module);
 	Dwarf_Die cu, die;
-	if (!f->dw || (e->flags & DWF_SYMTAB) || !dwarf_offdie(f->dw, e->cu, &cu) || !dwarf_offdie(f->dw, e->die, &die))
+	if ((e->flags & DWF_SYMTAB) || !unit_die(idx->module, e->cu, e->die, &cu, &die))
 		return 0;
 	Dwarf_Lines *lines;
 	size_t nlines;
@@ -1527,13 +1838,12 @@ static bool located_at(Dwarf_Die *var, uint64_t pc)
 	return dwarf_getlocation_addr(&a, pc, &expr, &len, 1) > 0 && len > 0;
 }
 
-void dw_list_vars(DwIndex *idx, uint64_t die_off, uint64_t pc, bool is_return,
-		  StrBuf *out)
+void dw_list_vars(DwIndex *idx, uint64_t cu_off, uint64_t die_off, uint64_t pc,
+		  bool is_return, StrBuf *out)
 {
-	DwFile *f = dw_file(idx->module);
-	Dwarf_Die die, c, t;
+	Dwarf_Die cu, die, c, t;
 	Dwarf_Attribute ra;
-	if (!f->dw || !dwarf_offdie(f->dw, die_off, &die))
+	if (!unit_die(idx->module, cu_off, die_off, &cu, &die))
 		return;
 	/* .return: the value first, for functions that return one */
 	if (is_return && dwarf_formref_die(dwarf_attr_integrate(&die, DW_AT_type, &ra), &t)) {
@@ -1581,11 +1891,10 @@ bool dw_cu_optimized(Dwarf_Die *cu)
 
 uint64_t dw_prologue_end(DwIndex *idx, const DwEntry *e)
 {
-	DwFile *f = dw_file(idx->module);
 	Dwarf_Die cu, die;
 	Dwarf_Attribute a;
-	if (!f->dw || (e->flags & (DWF_SYMTAB | DWF_INLINE)) ||
-	    !dwarf_offdie(f->dw, e->cu, &cu) || !dwarf_offdie(f->dw, e->die, &die))
+	if ((e->flags & (DWF_SYMTAB | DWF_INLINE)) ||
+	    !unit_die(idx->module, e->cu, e->die, &cu, &die))
 		return 0;
 	const char *producer = dwarf_formstring(dwarf_attr(&cu, DW_AT_producer, &a));
 	if (producer && producer_optimized(producer))

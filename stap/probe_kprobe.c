@@ -169,6 +169,7 @@ static DerivedProbe *dw_derived(DwSpec *m, DwIndex *idx, const DwEntry *e,
 	k->dw_entry = entry;
 	k->dw_pc = addr;
 	k->dw_die = e->die;
+	k->dw_cu = e->cu;
 	k->dw_inline = e->flags & DWF_INLINE;
 	k->dw_text = idx->text_addr;
 	m->count++;
@@ -685,7 +686,7 @@ static char *list_line(DerivedProbe *d, bool with_vars)
 		return d->pp;
 	StrBuf sb = {0};
 	sb_puts(&sb, d->pp);
-	dw_list_vars(idx, d->kp.dw_die, d->kp.dw_pc, d->kp.is_return, &sb);
+	dw_list_vars(idx, d->kp.dw_cu, d->kp.dw_die, d->kp.dw_pc, d->kp.is_return, &sb);
 	char *line = arena_strdup(sb.buf);
 	sb_release(&sb);
 	return line;

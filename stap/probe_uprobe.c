@@ -444,7 +444,7 @@ static char *list_line(DerivedProbe *d, bool with_vars)
 		return lib_form(d);
 	StrBuf sb = {0};
 	sb_puts(&sb, lib_form(d));
-	dw_list_vars(idx, d->kp.dw_die, d->kp.dw_pc, d->kp.is_return, &sb);
+	dw_list_vars(idx, d->kp.dw_cu, d->kp.dw_die, d->kp.dw_pc, d->kp.is_return, &sb);
 	char *line = arena_strdup(sb.buf);
 	sb_release(&sb);
 	return line;

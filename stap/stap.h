@@ -392,6 +392,7 @@ typedef struct KprobeSite {
 	uint64_t dw_die;        /* .debug_info offset of the function instance's
 	                         * DIE (DW_TAG_subprogram or inlined_subroutine) */
 	bool dw_inline;         /* dw_die is a DW_TAG_inlined_subroutine */
+	uint64_t dw_cu;         /* offset of dw_die's unit DIE */
 	uint64_t dw_text;       /* the kernel's _stext (link time), for -p2 */
 	/* process(...) probes (probe_uprobe.c): MODULE is the object's
 	 * absolute path, OFFSET the probe's offset in that file */
@@ -925,6 +926,16 @@ char *tvar_gen_assign(Node *n, const char *val, int op);
  * none.  Opened once per session; never closed. */
 Dwarf *dw_open(Session *s, const char *module);
 const char *dw_path(const char *module);     /* the file dw_open() found */
+/* The DIE of the unit at CU_OFF (its DIE's offset) in *CU, and the
+ * handle to read that unit's DIEs with: for a large file (a vmlinux)
+ * one on which libdw reads that unit without reading every unit header
+ * before it (dwarf.c, "Reading one unit").  NULL if there is no such
+ * unit.  STAP_DW_NO_VIEWS=1 always gives dw_open()'s handle. */
+Dwarf *dw_unit(const char *module, uint64_t cu_off, Dwarf_Die *cu);
+/* The same for the unit .debug_aranges gives for PC (dwarf_addrdie). */
+Dwarf *dw_unit_at(const char *module, uint64_t pc, Dwarf_Die *cu);
+/* dw_open()'s handle for a handle dw_unit() returned, else DW. */
+Dwarf *dw_canonical(Dwarf *dw);
 /* SystemTap's spelling of a type as -L shows it: "struct file*",
  * "char const*", "long unsigned int", "long int[]", "int (*) (void*)";
  * NULL is "void". */
@@ -1022,10 +1033,10 @@ uint64_t dw_prologue_end(DwIndex *idx, const DwEntry *e);
 /* The C++ namespaces and classes of E's function: "ns::Class", or "" */
 const char *dw_scope_name(DwIndex *idx, const DwEntry *e);
 /* " $name:type" for the parameters and outermost locals of the function
- * instance at DIE that have a location at PC ($return first for a
- * .return probe of a function with a value). */
-void dw_list_vars(DwIndex *idx, uint64_t die, uint64_t pc, bool is_return,
-		  StrBuf *out);
+ * instance at DIE (of the unit at CU) that have a location at PC
+ * ($return first for a .return probe of a function with a value). */
+void dw_list_vars(DwIndex *idx, uint64_t cu, uint64_t die, uint64_t pc,
+		  bool is_return, StrBuf *out);
 
 /* ------------------------------------------------------------------ */
 /* usym.c: user-space objects' symbols and unwind tables */

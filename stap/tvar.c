@@ -181,77 +181,64 @@ static int btf_vars(DerivedProbe *d, VarLoc **out, CType **ret)
 
 CType *dwt_from_die(Dwarf *dw, Dwarf_Die *die);
 
+/* What DW's symbol table has under NAME (function and object symbols
+ * with a value): the first function's address, the last object's, and
+ * the first of either.  A linear scan, without sorting or copying the
+ * table: a run asks for a few names. */
 typedef struct DwSym {
-	const char *name;
-	uint64_t addr;
-	bool object;            /* STT_OBJECT, else STT_FUNC */
+	bool found;
+	uint64_t func, object, any;
 } DwSym;
-static DwSym *dw_syms;
-static size_t dw_nsyms;
-static Dwarf *dw_syms_of;
 
-static int cmp_dwsym(const void *a, const void *b)
+static DwSym dw_sym(Dwarf *dw, const char *name)
 {
-	return strcmp(((const DwSym *)a)->name, ((const DwSym *)b)->name);
+	DwSym r = {0};
+	Elf *elf = dwarf_getelf(dw_canonical(dw));
+	size_t len = strlen(name);
+	for (Elf_Scn *scn = NULL; elf && (scn = elf_nextscn(elf, scn));) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
+			continue;
+		Elf_Data *data = elf_getdata(scn, NULL);
+		Elf_Scn *strscn = elf_getscn(elf, sh.sh_link);
+		Elf_Data *strs = strscn ? elf_getdata(strscn, NULL) : NULL;
+		size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+		if (!data || !strs)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			GElf_Sym sym;
+			if (!gelf_getsym(data, i, &sym) || !sym.st_value ||
+			    (GELF_ST_TYPE(sym.st_info) != STT_FUNC &&
+			     GELF_ST_TYPE(sym.st_info) != STT_OBJECT) ||
+			    sym.st_name + len >= strs->d_size ||
+			    memcmp((const char *)strs->d_buf + sym.st_name, name, len + 1))
+				continue;
+			if (!r.found)
+				r.any = sym.st_value;
+			r.found = true;
+			if (GELF_ST_TYPE(sym.st_info) == STT_OBJECT)
+				r.object = sym.st_value;
+			else if (!r.func)
+				r.func = sym.st_value;
+		}
+	}
+	return r;
 }
 
-/* The symbols of DW's symtab sorted by name; *N of them. */
-static DwSym *dw_symtab(Dwarf *dw, size_t *n);
+static Vec func_addrs;           /* alternating Dwarf *, name, DwSym * */
 
 /* The link-time address of function NAME in the debuginfo's symtab. */
 static uint64_t dw_func_addr(Dwarf *dw, const char *name)
 {
-	size_t n;
-	DwSym *syms = dw_symtab(dw, &n);
-	DwSym key = { name, 0, false };
-	DwSym *f = bsearch(&key, syms, n, sizeof(DwSym), cmp_dwsym);
-	if (!f)
-		return 0;
-	while (f > syms && !strcmp(f[-1].name, name))
-		f--;
-	for (; f < syms + n && !strcmp(f->name, name); f++)
-		if (!f->object)
-			return f->addr;
-	return 0;
-}
-
-static DwSym *dw_symtab(Dwarf *dw, size_t *nout)
-{
-	if (dw_syms_of != dw) {
-		dw_syms_of = dw;
-		dw_nsyms = 0;
-		Vec v = {0};
-		Elf *elf = dwarf_getelf(dw);
-		for (Elf_Scn *scn = NULL; elf && (scn = elf_nextscn(elf, scn));) {
-			GElf_Shdr sh;
-			if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
-				continue;
-			Elf_Data *data = elf_getdata(scn, NULL);
-			size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
-			for (size_t i = 0; data && i < n; i++) {
-				GElf_Sym sym;
-				if (!gelf_getsym(data, i, &sym) || !sym.st_value ||
-				    (GELF_ST_TYPE(sym.st_info) != STT_FUNC &&
-				     GELF_ST_TYPE(sym.st_info) != STT_OBJECT))
-					continue;
-				const char *nm = elf_strptr(elf, sh.sh_link, sym.st_name);
-				if (!nm)
-					continue;
-				DwSym *ds = arena_alloc(sizeof(*ds));
-				ds->name = nm;
-				ds->addr = sym.st_value;
-				ds->object = GELF_ST_TYPE(sym.st_info) == STT_OBJECT;
-				vec_push(&v, ds);
-			}
-		}
-		dw_syms = arena_alloc(sizeof(DwSym) * (v.len + 1));
-		for (int i = 0; i < v.len; i++)
-			dw_syms[i] = *(DwSym *)vec_get(&v, i);
-		dw_nsyms = v.len;
-		qsort(dw_syms, dw_nsyms, sizeof(DwSym), cmp_dwsym);
-	}
-	*nout = dw_nsyms;
-	return dw_syms;
+	for (int i = 0; i + 2 < func_addrs.len; i += 3)
+		if (vec_get(&func_addrs, i) == dw && !strcmp(vec_get(&func_addrs, i + 1), name))
+			return ((DwSym *)vec_get(&func_addrs, i + 2))->func;
+	DwSym *s = arena_alloc(sizeof(*s));
+	*s = dw_sym(dw, name);
+	vec_push(&func_addrs, dw);
+	vec_push(&func_addrs, arena_strdup(name));
+	vec_push(&func_addrs, s);
+	return s->func;
 }
 
 /* @var("name[@file]"[, "kernel"]): a global of the kernel, at its
@@ -263,35 +250,20 @@ static bool dw_global(Dwarf *dw, const char *spec, const char *bias,
 	char *name = arena_strdup(spec), *file = strchr(name, '@');
 	if (file)
 		*file++ = '\0';
-	size_t n;
-	DwSym *syms = dw_symtab(dw, &n);
-	uint64_t printk = 0;
-	DwSym pk = { "_printk", 0, false };
-	DwSym *p = bsearch(&pk, syms, n, sizeof(DwSym), cmp_dwsym);
-	if (p)
-		printk = p->addr;
+	uint64_t printk = dw_sym(dw, "_printk").any;
 	/* the load bias: a user-space object's (BIAS), else the kernel's
 	 * KASLR offset from _printk */
 	char *base = bias ? arena_strdup(bias) :
 		     format("((unsigned long)&_printk - 0x%llxUL)",
 			    (unsigned long long)printk);
-	DwSym key = { name, 0, false };
-	DwSym *f = bsearch(&key, syms, n, sizeof(DwSym), cmp_dwsym);
-	if (!f || (!printk && !bias)) {
+	DwSym f = dw_sym(dw, name);
+	if (!f.found || (!printk && !bias)) {
 		*why = "no such symbol";
 		return false;
 	}
-	while (f > syms && !strcmp(f[-1].name, name))
-		f--;
-	bool object = false;
-	uint64_t obj_addr = 0;
+	uint64_t obj_addr = f.object;
 	CType *decl_type = NULL;
-	for (; f < syms + n && !strcmp(f->name, name); f++)
-		if (f->object) {
-			object = true;
-			obj_addr = f->addr;
-		}
-	if (!object) {
+	if (!obj_addr) {
 		*why = "not a variable";
 		return false;
 	}
@@ -354,7 +326,6 @@ static bool dw_global(Dwarf *dw, const char *spec, const char *bias,
 static bool dw_context(DerivedProbe *d, bool at_entry, Dwarf *dw, DwCtx *x)
 {
 	memset(x, 0, sizeof(*x));
-	x->dw = dw;
 	uint64_t entry = dw_func_addr(dw, probe_func(d));
 	/* a function the symtab knows under another name only (a
 	 * .constprop/.isra copy): a .return probe's point is its entry */
@@ -366,8 +337,15 @@ static bool dw_context(DerivedProbe *d, bool at_entry, Dwarf *dw, DwCtx *x)
 	/* an inlined instance's start is not an entry: no arguments in the
 	 * argument registers, no entry values, no CFA = rsp + 8 */
 	x->at_entry = !d->kp.dw_inline && (at_entry || x->pc == entry || d->kp.dw_entry);
-	if (!dwarf_addrdie(dw, x->pc, &x->cu))
+	/* the probe's own unit, else the one .debug_aranges gives, read
+	 * without libdw's walk over every unit header (dw_unit) */
+	if (d->kp.dw_cu && x->pc == d->kp.dw_pc)
+		dw = dw_unit(d->kp.module, d->kp.dw_cu, &x->cu);
+	else
+		dw = dw_unit_at(d->kp.module, x->pc, &x->cu);
+	if (!dw)
 		return false;
+	x->dw = dw;
 	x->cu_name = dwarf_diename(&x->cu);
 	if (d->kp.dw_die && !at_entry && dwarf_offdie(dw, d->kp.dw_die, &x->func)) {
 		x->have_func = true;
@@ -521,7 +499,7 @@ static int dwarf_vars(DerivedProbe *d, bool at_entry, Dwarf *dw, VarLoc **out,
 	Dwarf_Attribute a;
 	Dwarf_Die td;
 	*ret = dwarf_attr_integrate(&x->func, DW_AT_type, &a) && dwarf_formref_die(&a, &td) ?
-	       dwt_from_die(dw, &td) : NULL;
+	       dwt_from_die(x->dw, &td) : NULL;
 	return v.len;
 }
 
@@ -2227,6 +2205,54 @@ bool tvar_body_needs_own_handler(Node *n)
 	return needs_own(n) || calls_dep_name(n);
 }
 
+static int cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(void *const *)a, y = (uintptr_t)*(void *const *)b;
+	return (x > y) - (x < y);
+}
+
+static int cmp_site(const void *a, const void *b)
+{
+	const KprobeSite *x = *(KprobeSite *const *)a, *y = *(KprobeSite *const *)b;
+	int c = strcmp(x->module ? x->module : "", y->module ? y->module : "");
+	return c ? c : (x->dw_cu > y->dw_cu) - (x->dw_cu < y->dw_cu);
+}
+
+/* The DWARF units of the probes whose handler uses $variables, opened
+ * in the order of their offsets: then one view reads them all
+ * (dw_unit). */
+static void open_units(void)
+{
+	int n = sess->derived.len;
+	if (!n)
+		return;
+	Handler **hs = calloc(n, sizeof(*hs));
+	if (!hs)
+		fatal("out of memory");
+	for (int i = 0; i < n; i++)
+		hs[i] = ((DerivedProbe *)vec_get(&sess->derived, i))->handler;
+	qsort(hs, n, sizeof(*hs), cmp_ptr);
+	Vec sites = {0};
+	for (int i = 0; i < n; i++) {
+		DerivedProbe *d = vec_get(&sess->derived, i);
+		Handler **h = bsearch(&d->handler, hs, n, sizeof(*hs), cmp_ptr);
+		bool shared = (h > hs && h[-1] == d->handler) ||
+			      (h + 1 < hs + n && h[1] == d->handler);
+		if (is_kprobe(d) && d->kp.dw_cu && !shared &&
+		    tvar_body_needs_own_handler(d->handler->body))
+			vec_push(&sites, &d->kp);
+	}
+	free(hs);
+	if (sites.len > 1)
+		qsort(sites.data, sites.len, sizeof(void *), cmp_site);
+	for (int i = 0; i < sites.len; i++) {
+		KprobeSite *k = vec_get(&sites, i);
+		Dwarf_Die cu;
+		if (i == 0 || cmp_site(&sites.data[i - 1], &sites.data[i]))
+			dw_unit(k->module, k->dw_cu, &cu);
+	}
+}
+
 bool tvar_resolve(void)
 {
 	int errors = sess->semantic_errors;
@@ -2235,6 +2261,7 @@ bool tvar_resolve(void)
 	fn_clones = (Vec){0};
 	new_functions = (Vec){0};
 	mark_functions();
+	open_units();
 	Vec done = {0};
 	for (int i = 0; i < sess->derived.len; i++) {
 		DerivedProbe *d = vec_get(&sess->derived, i);
@@ -2306,9 +2333,7 @@ void tvar_reset(void)
 	fn_needs_len = 0;
 	dep_names = (Vec){0};
 	dep_done = false;
-	dw_syms = NULL;
-	dw_nsyms = 0;
-	dw_syms_of = NULL;
+	func_addrs = (Vec){0};
 	btf_reset();
 	ctype_reset();
 }
