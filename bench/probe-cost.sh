@@ -7,7 +7,10 @@
 #   count  stap: global c; probe kernel.function("vfs_read") { c++ }
 #   stat   stap: global m; probe kernel.function("vfs_read") { m[execname()] <<< 1 }
 # All in one VM boot, interleaved over ROUNDS rounds; prints the median ns
-# per read of each and its ratio to "none".
+# per read of each and its ratio to "none".  Then, when SystemTap 4.8 and
+# its oracle (../shared/oracle/stap48) are here, 4.8's modules of the
+# same two scripts, run by its own staprun, in a block with its own
+# "none" baseline.
 # Usage: bench/probe-cost.sh [ROUNDS] [READS]
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,6 +63,49 @@ SH
 "$vm" put "$work/run.sh" /tmp/probe-cost.sh
 "$vm" exec sh /tmp/probe-cost.sh >"$work/raw"
 
+# SystemTap 4.8 side by side, when its oracle is here (../shared/oracle:
+# Debian's stap, its runtime patched to build for this kernel, its
+# staprun and stapio copied into the VM), the same scripts, in a block
+# of its own with its own no-probe baseline.
+oracle="$top/../shared/oracle/stap48"
+if [ -x /usr/bin/stap ] && [ -x "$oracle" ]; then
+	(cd "$top" && "$oracle" -e 'probe begin { exit() }' >/dev/null 2>&1) || true
+	if (cd "$work" &&
+	    /usr/bin/stap -r "$kver" -p4 -m b48_count \
+		-e 'global c; probe kernel.function("vfs_read") { c++ }' >/dev/null 2>&1 &&
+	    /usr/bin/stap -r "$kver" -p4 -m b48_stat \
+		-e 'global m; probe kernel.function("vfs_read") { m[execname()] <<< 1 }' >/dev/null 2>&1); then
+		"$vm" put "$work/b48_count.ko" /tmp/b48_count.ko
+		"$vm" put "$work/b48_stat.ko" /tmp/b48_stat.ko
+		cat >"$work/run48.sh" <<SH
+#!/bin/sh
+armed() {
+	i=0
+	while ! grep -q 'vfs_read' /sys/kernel/debug/kprobes/list 2>/dev/null; do
+		i=\$((i + 1)); [ \$i -gt 600 ] && return 1; sleep 0.05
+	done
+}
+disarmed() {
+	while grep -q 'vfs_read' /sys/kernel/debug/kprobes/list 2>/dev/null; do sleep 0.05; done
+}
+for r in \$(seq $rounds); do
+	echo "none48 \$(/tmp/readloop $reads)"
+	for m in count stat; do
+		/opt48/bin/staprun -o /dev/null /tmp/b48_\$m.ko & pid=\$!
+		armed && echo "48\$m \$(/tmp/readloop $reads)"
+		kill -INT \$pid; wait \$pid; disarmed
+		# (4.8's staprun cannot unload with busybox's rmmod: ours does)
+		rmmod b48_\$m 2>/dev/null
+	done
+done
+SH
+		"$vm" put "$work/run48.sh" /tmp/probe-cost48.sh
+		"$vm" exec sh /tmp/probe-cost48.sh >>"$work/raw" || true
+	else
+		echo "(SystemTap 4.8's modules did not build: run $oracle setup)" >&2
+	fi
+fi
+
 python3 - "$work/raw" "$rounds" "$reads" <<'PY'
 import sys, statistics
 rows = {}
@@ -74,4 +120,11 @@ for name, label in [("none", "no probe"), ("bare", "bare kprobe module (floor)")
     if name in rows:
         m = statistics.median(rows[name])
         print(f"{label:32s} {m:8.1f} ns  {m / base:5.2f}x")
+if "none48" in rows:
+    b48 = statistics.median(rows["none48"])
+    print(f"SystemTap 4.8, same VM boot, its own block (no probe {b48:.1f} ns):")
+    for name, label in [("48count", "stap 4.8 c++"), ("48stat", "stap 4.8 m[execname()] <<< 1")]:
+        if name in rows:
+            m = statistics.median(rows[name])
+            print(f"{label:32s} {m:8.1f} ns  {m / b48:5.2f}x")
 PY
