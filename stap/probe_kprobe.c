@@ -679,17 +679,22 @@ static char *p2_comment(DerivedProbe *d)
 }
 
 /* -L: the point and its variables, from DWARF */
-static char *list_line(DerivedProbe *d, bool with_vars)
+char *dw_site_list_line(DerivedProbe *d, const char *head, bool with_vars)
 {
 	DwIndex *idx;
 	if (!with_vars || !d->kp.dw_die || !(idx = dw_index(d->kp.module)))
-		return d->pp;
+		return (char *)head;
 	StrBuf sb = {0};
-	sb_puts(&sb, d->pp);
+	sb_puts(&sb, head);
 	dw_list_vars(idx, d->kp.dw_cu, d->kp.dw_die, d->kp.dw_pc, d->kp.is_return, &sb);
 	char *line = arena_strdup(sb.buf);
 	sb_release(&sb);
 	return line;
+}
+
+static char *list_line(DerivedProbe *d, bool with_vars)
+{
+	return dw_site_list_line(d, d->pp, with_vars);
 }
 
 /* The kprobe and kretprobe handlers of each wrapper a kprobe uses, and

@@ -418,7 +418,6 @@ static char *p2_origin(DerivedProbe *d)
 
 static char *list_line(DerivedProbe *d, bool with_vars)
 {
-	DwIndex *idx;
 	if (d->kp.plt_name)
 		return format("process(\"%s\").plt(\"%s\")%s", d->kp.module,
 			      d->kp.plt_name, d->kp.is_return ? ".return" : "");
@@ -440,14 +439,7 @@ static char *list_line(DerivedProbe *d, bool with_vars)
 		sb_release(&sb);
 		return line;
 	}
-	if (!with_vars || !d->kp.dw_die || !(idx = dw_index(d->kp.module)))
-		return lib_form(d);
-	StrBuf sb = {0};
-	sb_puts(&sb, lib_form(d));
-	dw_list_vars(idx, d->kp.dw_cu, d->kp.dw_die, d->kp.dw_pc, d->kp.is_return, &sb);
-	char *line = arena_strdup(sb.buf);
-	sb_release(&sb);
-	return line;
+	return dw_site_list_line(d, lib_form(d), with_vars);
 }
 
 static void emit_code(StrBuf *code, DerivedProbe *d, bool first_use,

@@ -629,6 +629,8 @@ extern const ProbeKind pk_be, pk_timer, pk_kprobe, pk_trace, pk_perf, pk_procfs,
  * the object PATH, the process PROC (a .library's) or NULL */
 int match_user_dwarf(Resolution *ctx, ProbePoint *pp, int first,
 		     const char *path, const char *proc, const char *prefix);
+/* -L: HEAD and the $variables at D's DWARF site (HEAD alone without) */
+char *dw_site_list_line(DerivedProbe *d, const char *head, bool with_vars);
 /* probe_uprobe.c: a process(...) or .library(...) name as an absolute
  * path of an existing file (relative names through $PATH, libraries
  * through the library directories), or NULL after an error */
