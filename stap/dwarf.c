@@ -52,6 +52,7 @@ static Vec nodwarf_warned;      /* char *: user objects warned of */
 static Dwarf *last_view_dw, *last_view_main;    /* dw_canonical()'s last */
 
 static char *build_id_hex(Elf *elf);
+static Elf *user_elf(const char *path);
 
 static const char *debuginfo_path(void)
 {
@@ -133,36 +134,6 @@ static char *find_module_file(const char *dir, const char *name, int depth)
 	return found;
 }
 
-/* The GNU build-id of the ELF file at PATH as hex, or NULL. */
-static char *file_build_id(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	char *id = elf ? build_id_hex(elf) : NULL;
-	if (elf)
-		elf_end(elf);
-	close(fd);
-	return id;
-}
-
-/* The .gnu_debuglink name of the ELF file at PATH, or NULL. */
-static char *file_debuglink(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	GElf_Word crc;
-	const char *link = elf ? dwelf_elf_gnu_debuglink(elf, &crc) : NULL;
-	char *r = link ? arena_strdup(link) : NULL;
-	if (elf)
-		elf_end(elf);
-	close(fd);
-	return r;
-}
-
 /* A user-space object's debuginfo, as gdb and SystemTap look for it:
  * the file itself, then for each debug root D of the path
  * D/.build-id/xx/rest.debug, D/PATH.debug and D/DIR/DEBUGLINK, and
@@ -171,8 +142,10 @@ Vec dw_user_candidates(const char *path)
 {
 	Vec out = {0};
 	vec_push(&out, arena_strdup(path));
-	char *id = file_build_id(path);
-	char *link = file_debuglink(path);
+	Elf *elf = user_elf(path);
+	GElf_Word crc;
+	char *id = elf ? build_id_hex(elf) : NULL;
+	const char *link = elf ? dwelf_elf_gnu_debuglink(elf, &crc) : NULL;
 	char *dir = arena_strdup(path);
 	*strrchr(dir, '/') = '\0';
 	char *list = arena_strdup(debuginfo_path());
