@@ -1,5 +1,5 @@
 # vm/vm.mk: what vm/stapvm builds (run from the top of the tree):
-#   make -f vm/vm.mk vm-progs     static staprun/stapio/stapsh/stap-merge for the
+#   make -f vm/vm.mk vm-progs     static staprun/stapio/stapsh/stap-merge/stap-exporter for the
 #                                 initramfs, installed by install-runtime into
 #                                 build/vm/runtime-root (the VM's runtime side,
 #                                 staprun not yet setuid: vm/mkinitramfs does
@@ -17,7 +17,7 @@ $(STAPRUN_VMDIR)/stapvm-client: vm/client.c stap/remote.c stap/remote.h
 
 VM_ROOT := $(STAPRUN_VMDIR)/runtime-root
 $(VM_ROOT).stamp: $(STAPRUN_STATIC_PROGS) staprun/Makefrag vm/vm.mk \
-		man/staprun.8 man/stap-merge.1
+		man/staprun.8 man/stap-merge.1 man/stap-exporter.8
 	rm -rf $(VM_ROOT)
 	$(MAKE) -s -f vm/vm.mk install-runtime DESTDIR=$(abspath $(VM_ROOT)) \
 		prefix=/usr exec_prefix=/usr bindir=/usr/bin \
