@@ -188,9 +188,15 @@ struct context;
 struct stp_probe {
 	void (*ph)(struct context *c);	/* locks, condition, handler */
 	const char *pp;			/* what pp() returns */
-	const char *name;		/* the probe point as written */
+	const char *name;		/* the probe point as written; NULL:
+					 * the pp (use _stp_probe_name) */
 	const char *func;		/* probefunc(): the probed function */
 };
+
+static inline const char *_stp_probe_name(const struct stp_probe *p)
+{
+	return p->name ? p->name : p->pp;
+}
 
 /*
  * The probes of one kind, for arming and disarming (stp_module.h).  Each

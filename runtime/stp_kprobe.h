@@ -11,9 +11,16 @@
 #define _STP_KPROBE_H_
 
 /* kprobe.function(F), kernel.function(F) entry, and .return */
+struct stp_kprobe_live;
+
+/* A probe's entry in the generated table: constant but for the state
+ * fields; the kernel's kprobe or kretprobe lives in a stp_kprobe_live
+ * allocated when it is registered, so that a batched probe (and the
+ * module file) carries none. */
 struct stp_kprobe {
 	const struct stp_probe *probe;
-	const char *symbol;
+	const char *symbol;		/* NULL: "_stext" (set when armed);
+					 * "": OFFSET is an address */
 	unsigned long offset;
 	int ret;			/* kretprobe */
 	int maxactive;			/* -1: KRETACTIVE */
@@ -26,18 +33,26 @@ struct stp_kprobe {
 	int optional;
 	int entry;			/* at a function's first instruction */
 	int registered;			/* 1: a kprobe, 2: batched (ftrace) */
+	struct stp_kprobe_live *live;	/* registered == 1 */
+};
+
+struct stp_kprobe_live {
+	struct stp_kprobe *k;
 	union {
 		struct kprobe kp;
 		struct kretprobe rp;
 	} u;
 };
 
+/* The kprobes armed one by one (their live parts, in one array). */
+static struct stp_kprobe_live *_stp_kprobe_lives;
+
 static inline struct stp_kprobe *
 _stp_kretprobe_of(struct kretprobe_instance *ri)
 {
 	struct kretprobe *rp = get_kretprobe(ri);
 
-	return rp ? container_of(rp, struct stp_kprobe, u.rp) : NULL;
+	return rp ? container_of(rp, struct stp_kprobe_live, u.rp)->k : NULL;
 }
 
 /*
@@ -55,10 +70,13 @@ static DEFINE_PER_CPU(int, _stp_in_fentry);
 static __maybe_unused int name##_pre(struct kprobe *kp,		\
 				     struct pt_regs *regs)		\
 {									\
+	struct stp_kprobe_live *l =					\
+		container_of(kp, struct stp_kprobe_live, u.kp);		\
+									\
 	if (unlikely(this_cpu_read(_stp_in_fentry)))			\
 		return 0;	/* inside a batched handler */		\
-	_stp_run_probe_fn(container_of(kp, struct stp_kprobe, u.kp)->probe, \
-			  regs, (unsigned long)kp->addr, fn);		\
+	_stp_run_probe_fn(l->k->probe, regs, (unsigned long)kp->addr,	\
+			  fn);						\
 	return 0;							\
 }									\
 static __maybe_unused int name##_ret(struct kretprobe_instance *ri,	\
@@ -68,7 +86,8 @@ static __maybe_unused int name##_ret(struct kretprobe_instance *ri,	\
 									\
 	if (likely(k) && likely(!this_cpu_read(_stp_in_fentry)))	\
 		_stp_run_probe_fn(k->probe, regs,			\
-				  (unsigned long)k->u.rp.kp.addr, fn);	\
+				  (unsigned long)k->live->u.rp.kp.addr,	\
+				  fn);					\
 	return 0;							\
 }
 
@@ -83,7 +102,7 @@ static int name##_ent(struct kretprobe_instance *ri,			\
 	if (unlikely(!k) || unlikely(this_cpu_read(_stp_in_fentry)))	\
 		return 1;						\
 	return _stp_run_probe_data(k->probe, regs,			\
-				   (unsigned long)k->u.rp.kp.addr,	\
+				   (unsigned long)k->live->u.rp.kp.addr, \
 				   entfn, ri->data) ? 0 : 1;		\
 }									\
 static int name##_retd(struct kretprobe_instance *ri,			\
@@ -93,17 +112,19 @@ static int name##_retd(struct kretprobe_instance *ri,			\
 									\
 	if (likely(k))							\
 		_stp_run_probe_data(k->probe, regs,			\
-				    (unsigned long)k->u.rp.kp.addr,	\
+				    (unsigned long)k->live->u.rp.kp.addr, \
 				    fn, ri->data);			\
 	return 0;							\
 }
 
-static int _stp_register_kprobe(struct stp_kprobe *k)
+static int _stp_register_kprobe(struct stp_kprobe *k,
+				struct stp_kprobe_live *live)
 {
+	live->k = k;
+	k->live = live;
 	if (k->ret) {
-		struct kretprobe *rp = &k->u.rp;
+		struct kretprobe *rp = &live->u.rp;
 
-		memset(rp, 0, sizeof(*rp));
 		if (k->symbol[0]) {
 			rp->kp.symbol_name = k->symbol;
 			rp->kp.offset = k->offset;
@@ -116,9 +137,8 @@ static int _stp_register_kprobe(struct stp_kprobe *k)
 		rp->maxactive = k->maxactive >= 0 ? k->maxactive : KRETACTIVE;
 		return register_kretprobe(rp);
 	} else {
-		struct kprobe *kp = &k->u.kp;
+		struct kprobe *kp = &live->u.kp;
 
-		memset(kp, 0, sizeof(*kp));
 		if (k->symbol[0]) {
 			kp->symbol_name = k->symbol;
 			kp->offset = k->offset;
@@ -374,7 +394,6 @@ static void _stp_kprobes_ftrace_arm(struct stp_kprobe *table,
 	_stp_fops_on = 1;
 	for (i = 0; i < _stp_nfsites; i++) {
 		k = _stp_fsites[i].k;
-		k->u.kp.addr = (kprobe_opcode_t *)_stp_fsites[i].addr;
 		k->registered = 2;
 		_stp_probe_armed_at(r, k->probe, 0, k->optional, k->symbol,
 				    k->offset);
@@ -418,13 +437,13 @@ static void _stp_kprobes_disarm(void *table)
 			continue;
 		if (kps && rps) {
 			if (k->ret)
-				rps[nr++] = &k->u.rp;
+				rps[nr++] = &k->live->u.rp;
 			else
-				kps[nk++] = &k->u.kp;
+				kps[nk++] = &k->live->u.kp;
 		} else if (k->ret) {
-			unregister_kretprobe(&k->u.rp);
+			unregister_kretprobe(&k->live->u.rp);
 		} else {
-			unregister_kprobe(&k->u.kp);
+			unregister_kprobe(&k->live->u.kp);
 		}
 		k->registered = 0;
 	}
@@ -435,19 +454,37 @@ static void _stp_kprobes_disarm(void *table)
 		unregister_kretprobes(rps, nr);
 	kfree(kps);
 	kfree(rps);
+	for (k = table; k->probe; k++)
+		k->live = NULL;
+	kvfree(_stp_kprobe_lives);
+	_stp_kprobe_lives = NULL;
 }
 
 static void _stp_kprobes_arm(void *table, struct stp_arm_result *r)
 {
 	struct stp_kprobe *k;
+	int n = 0, i = 0, rc;
 
+	for (k = table; k->probe; k++)
+		if (!k->symbol)
+			k->symbol = "_stext";
 	_stp_kprobes_ftrace_arm(table, r);
-	for (k = table; k->probe && !_stp_arm_stopped(r); k++)
+	for (k = table; k->probe; k++)
+		n += !k->registered;
+	if (!n)
+		return;
+	_stp_kprobe_lives = kvcalloc(n, sizeof(*_stp_kprobe_lives),
+				     GFP_KERNEL);
+	for (k = table; k->probe && !_stp_arm_stopped(r); k++) {
 		if (k->registered)
 			continue;
-		else if (!_stp_probe_armed_at(r, k->probe, _stp_register_kprobe(k),
-					 k->optional, k->symbol, k->offset))
+		rc = _stp_kprobe_lives ?
+			_stp_register_kprobe(k, &_stp_kprobe_lives[i++]) :
+			-ENOMEM;
+		if (!_stp_probe_armed_at(r, k->probe, rc, k->optional,
+					 k->symbol, k->offset))
 			k->registered = 1;
+	}
 }
 
 #endif /* _STP_KPROBE_H_ */

@@ -718,9 +718,13 @@ static void emit_tables(FILE *out, Vec *probes, StrBuf *groups)
 		KprobeSite *k = &d->kp;
 		Node **saved;
 		bool ent = k->is_return && tvar_entry_nodes(d, &saved) > 0;
-		fprintf(out, "\t{ .probe = &_stp_probes[%d], .symbol = %s, .offset = %" PRId64
+		/* no .symbol (a relocation less) for "_stext": the runtime's
+		 * default */
+		bool stext = k->symbol && !strcmp(k->symbol, "_stext");
+		fprintf(out, "\t{ .probe = &_stp_probes[%d]%s%s, .offset = %" PRId64
 			", .ret = %d, .maxactive = %d, .optional = %d, .%s = %s_%s",
-			d->index, c_string(k->symbol ? k->symbol : ""), k->offset,
+			d->index, stext ? "" : ", .symbol = ",
+			stext ? "" : c_string(k->symbol ? k->symbol : ""), k->offset,
 			k->is_return, k->maxactive, d->optional,
 			k->is_return ? "rh" : "pre", d->wrapper,
 			k->is_return ? (ent ? "retd" : "ret") : "pre");

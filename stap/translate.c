@@ -2151,10 +2151,14 @@ static void gen_tables(FILE *out, Vec *by_kind)
 	fputs("\nstatic const struct stp_probe _stp_probes[] = {\n", out);
 	for (int i = 0; i < sess->derived.len; i++) {
 		DerivedProbe *d = vec_get(&sess->derived, i);
-		fprintf(out, "\t[%d] = { .ph = %s, .pp = %s, .name = %s, .func = %s },\n",
-			i, d->wrapper ? d->wrapper : "NULL", c_string(d->pp),
-			c_string(d->user_pp ? d->user_pp : d->pp),
-			d->func ? c_string(d->func) : "NULL");
+		fprintf(out, "\t[%d] = { .ph = %s, .pp = %s", i,
+			d->wrapper ? d->wrapper : "NULL", c_string(d->pp));
+		/* no .name (one relocation less) when it is the pp */
+		if (d->user_pp && strcmp(d->user_pp, d->pp))
+			fprintf(out, ", .name = %s", c_string(d->user_pp));
+		if (d->func)
+			fprintf(out, ", .func = %s", c_string(d->func));
+		fputs(" },\n", out);
 	}
 	fputs("\t{ }\n};\n\n", out);
 	StrBuf groups = {0};

@@ -16,7 +16,7 @@ trap 'kill $pid 2>/dev/null; rm -rf "$d"' EXIT
 req() {	# req METHOD PATH: the answer's status line and body
 	local i
 	for i in $(seq 50); do
-		exec 3<>/dev/tcp/127.0.0.1/$port 2>/dev/null && break
+		{ exec 3<>/dev/tcp/127.0.0.1/$port; } 2>/dev/null && break
 		sleep 0.1
 	done
 	printf '%s %s HTTP/1.0\r\nHost: x\r\n\r\n' "$1" "$2" >&3
