@@ -823,11 +823,18 @@ static void load_cfi(UObj *o, Elf *elf)
 /* ------------------------------------------------------------------ */
 /* Emission */
 
+/* A used function's C, or a top-level %{ %} of a used tapset, says
+ * PRAGMA. */
 static bool uses_pragma(const char *pragma)
 {
 	for (int i = 0; i < sess->used_functions.len; i++) {
 		Function *f = vec_get(&sess->used_functions, i);
 		if (f->code && strstr(f->code, pragma))
+			return true;
+	}
+	for (int i = 0; i < sess->used_embeds.len; i++) {
+		Token *t = vec_get(&sess->used_embeds, i);
+		if (t->str && strstr(t->str, pragma))
 			return true;
 	}
 	return false;
