@@ -7,7 +7,10 @@
 # and the kernel's complaints (Oops, BUG, WARNING, lockup, RCU stall)
 # from dmesg: there must be none.
 # Usage: bench/stress-tcp.sh [SECONDS]
+# STRESS_POINT='kernel.function("tcp_*").return' stresses return probes
+# (batched through rethook) instead.
 set -eu
+point=${STRESS_POINT:-'kernel.function("tcp_*")'}
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-60}
 vm="$top/vm/stapvm"
@@ -17,7 +20,7 @@ trap 'rm -rf "$work"' EXIT
 kver=$("$vm" kver)
 (cd "$work" && "$top/run-stap" -r "$kver" -p4 -w -m tcpstress -e '
 global n
-probe kernel.function("tcp_*") { n++ }
+probe '"$point"' { n++ }
 probe end { printf("hits %d\n", n) }' >/dev/null)
 "$vm" put "$work/tcpstress.ko" /tmp/tcpstress.ko
 "$vm" exec --user=root "dmesg -c >/dev/null"

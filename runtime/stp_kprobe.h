@@ -178,6 +178,155 @@ struct stp_fsite {
 	struct stp_kprobe *k;
 };
 
+/*
+ * Batched return probes, where the kernel has rethook (the shadow stack
+ * under its kretprobes and fprobes; 6.1's x86 kernels have it, not
+ * fprobe): the ftrace_ops callback takes a node from one pool shared by
+ * all the .return sites and hooks the function's return, as fprobe does;
+ * the return runs the probe from the rethook handler with the registers
+ * a kretprobe handler gets.  rethook exports nothing: its functions come
+ * from kallsyms_lookup_name, itself found with a kprobe; without them
+ * .return probes stay kretprobes.  The pool holds max(10, 2 * CPUs)
+ * nodes per site, as many as a kretprobe's default maxactive gives each
+ * function, shared; a return that finds none is a skipped probe.
+ * .return probes saving @entry values stay kretprobes.
+ */
+#if defined(CONFIG_RETHOOK) && defined(CONFIG_HAVE_RETHOOK)
+#include <linux/rethook.h>
+
+struct stp_rnode {
+	struct rethook_node node;	/* first: the kernel kfree()s it */
+	struct stp_kprobe *k;
+	unsigned long func;
+};
+
+static struct {
+	struct rethook *(*alloc)(void *data, rethook_handler_t handler);
+	void (*add_node)(struct rethook *rh, struct rethook_node *node);
+	struct rethook_node *(*try_get)(struct rethook *rh);
+	void (*hook)(struct rethook_node *node, struct pt_regs *regs,
+		     bool mcount);
+	void (*stop)(struct rethook *rh);
+	void (*free)(struct rethook *rh);
+} _stp_rhf;
+static struct rethook *_stp_rh;
+
+static unsigned long _stp_kprobe_addr(const char *name);
+
+/* Whether rethook's functions were found. */
+static int _stp_rethook_found(void)
+{
+	unsigned long (*lookup)(const char *name);
+
+	if (_stp_rhf.free)
+		return 1;
+	lookup = (void *)_stp_kprobe_addr("kallsyms_lookup_name");
+	if (!lookup)
+		return 0;
+	_stp_rhf.alloc = (void *)lookup("rethook_alloc");
+	_stp_rhf.add_node = (void *)lookup("rethook_add_node");
+	_stp_rhf.try_get = (void *)lookup("rethook_try_get");
+	_stp_rhf.hook = (void *)lookup("rethook_hook");
+	_stp_rhf.stop = (void *)lookup("rethook_stop");
+	_stp_rhf.free = (void *)lookup("rethook_free");
+	if (_stp_rhf.alloc && _stp_rhf.add_node && _stp_rhf.try_get &&
+	    _stp_rhf.hook && _stp_rhf.stop && _stp_rhf.free)
+		return 1;
+	_stp_rhf.free = NULL;
+	return 0;
+}
+
+static void notrace _stp_rethook_handler(struct rethook_node *rn, void *data,
+					 struct pt_regs *regs)
+{
+	struct stp_rnode *n = container_of(rn, struct stp_rnode, node);
+	const struct stp_probe *p = n->k->probe;
+
+	this_cpu_write(_stp_in_fentry, 1);
+	_stp_run_probe_fn(p, regs, n->func, p->ph);	/* its wrapper */
+	this_cpu_write(_stp_in_fentry, 0);
+}
+
+/* At the entry of a function with .return sites (ftrace callback). */
+static void notrace _stp_rethook_entry(struct stp_kprobe *k, unsigned long ip,
+				       struct pt_regs *regs)
+{
+	struct rethook_node *rn = _stp_rhf.try_get(_stp_rh);
+	struct stp_rnode *n;
+
+	if (unlikely(!rn)) {
+		_stp_skip(STP_SKIP_OTHER);
+		return;
+	}
+	n = container_of(rn, struct stp_rnode, node);
+	n->k = k;
+	n->func = ip;
+	_stp_rhf.hook(rn, regs, true);
+}
+
+/* The pool for NRET return sites. */
+static int _stp_rethook_alloc(int nret)
+{
+	int i, n = nret * max(10, 2 * (int)num_possible_cpus());
+
+	_stp_rh = _stp_rhf.alloc(NULL, _stp_rethook_handler);
+	if (!_stp_rh)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		struct stp_rnode *node = kzalloc(sizeof(*node), GFP_KERNEL);
+
+		if (!node || (!(i & 1023) && _stp_arm_interrupted())) {
+			kfree(node);
+			_stp_rhf.free(_stp_rh);
+			_stp_rh = NULL;
+			return -ENOMEM;
+		}
+		_stp_rhf.add_node(_stp_rh, &node->node);
+	}
+	return 0;
+}
+
+static void _stp_rethook_stop(void)
+{
+	if (_stp_rh)
+		_stp_rhf.stop(_stp_rh);
+}
+
+/* After the stop: no handler runs any more once RCU says so; the nodes
+ * still on tasks' shadow stacks are the kernel's to free. */
+static void _stp_rethook_free(void)
+{
+	if (!_stp_rh)
+		return;
+	synchronize_rcu();
+	_stp_rhf.free(_stp_rh);
+	_stp_rh = NULL;
+}
+#else
+static int _stp_rethook_found(void)
+{
+	return 0;
+}
+
+static void _stp_rethook_entry(struct stp_kprobe *k, unsigned long ip,
+			       struct pt_regs *regs)
+{
+}
+
+static int _stp_rethook_alloc(int nret)
+{
+	return -ENOSYS;
+}
+
+static void _stp_rethook_stop(void)
+{
+}
+
+static void _stp_rethook_free(void)
+{
+}
+#endif
+
 static struct stp_fsite *_stp_fsites;
 static int _stp_nfsites;
 static int _stp_fops_on;		/* registered */
@@ -221,9 +370,12 @@ static void notrace _stp_ftrace_func(unsigned long ip, unsigned long parent_ip,
 	instruction_pointer_set(regs, ip + sizeof(kprobe_opcode_t));
 	this_cpu_write(_stp_in_fentry, 1);
 	for (; lo < _stp_nfsites && _stp_fsites[lo].addr == ip; lo++) {
-		const struct stp_probe *p = _stp_fsites[lo].k->probe;
+		struct stp_kprobe *k = _stp_fsites[lo].k;
 
-		_stp_run_probe_fn(p, regs, ip, p->ph);	/* its wrapper */
+		if (k->ret)
+			_stp_rethook_entry(k, ip, regs);
+		else	/* its wrapper */
+			_stp_run_probe_fn(k->probe, regs, ip, k->probe->ph);
 	}
 	this_cpu_write(_stp_in_fentry, 0);
 	instruction_pointer_set(regs, saved_ip);
@@ -234,9 +386,11 @@ static struct ftrace_ops _stp_fops = {
 	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_RECURSION,
 };
 
-static int _stp_kprobe_batchable(const struct stp_kprobe *k)
+/* RET: whether .return probes may be batched (rethook was found). */
+static int _stp_kprobe_batchable(const struct stp_kprobe *k, int ret)
 {
-	if (k->ret || !k->symbol[0] || strchr(k->symbol, ':'))
+	if ((k->ret && (!ret || k->eh || k->maxactive >= 0)) ||
+	    !k->symbol[0] || strchr(k->symbol, ':'))
 		return 0;
 	return !strcmp(k->symbol, "_stext") ? k->entry : !k->offset;
 }
@@ -324,9 +478,14 @@ static int _stp_fops_filter(unsigned long *addrs, int n)
 static void _stp_kprobes_ftrace_disarm(void)
 {
 	if (_stp_fops_on) {
+		/* no entry hooks a return any more, then no return runs a
+		 * handler (the other order makes the entries in between
+		 * count as skipped) */
 		unregister_ftrace_function(&_stp_fops);
+		_stp_rethook_stop();
 		_stp_fops_on = 0;
 	}
+	_stp_rethook_free();
 	if (_stp_fops_filtered) {
 		ftrace_free_filter(&_stp_fops);
 		_stp_fops_filtered = 0;
@@ -344,10 +503,15 @@ static void _stp_kprobes_ftrace_arm(struct stp_kprobe *table,
 	struct stp_kprobe *k;
 	unsigned long *addrs = NULL, prev, seen = 0;
 	u64 t0;
-	int n = 0, i, j;
+	int n = 0, i, j, nret = 0, ret = 0;
 
 	for (k = table; k->probe; k++)
-		n += _stp_kprobe_batchable(k);
+		if (k->ret && _stp_kprobe_batchable(k, 1))
+			ret = 1;
+	if (ret)
+		ret = _stp_rethook_found();
+	for (k = table; k->probe; k++)
+		n += _stp_kprobe_batchable(k, ret);
 	if (n < STP_FTRACE_MIN)
 		return;
 	t0 = ktime_get_ns();
@@ -359,7 +523,7 @@ static void _stp_kprobes_ftrace_arm(struct stp_kprobe *table,
 	if (!_stp_fsites || !addrs)
 		goto fail;
 	for (i = 0, k = table; k->probe; k++)
-		if (_stp_kprobe_batchable(k))
+		if (_stp_kprobe_batchable(k, ret))
 			_stp_fsites[i++].k = k;
 	_stp_nfsites = n;
 	sort(_stp_fsites, n, sizeof(*_stp_fsites), _stp_fsite_name_cmp, NULL);
@@ -389,6 +553,10 @@ static void _stp_kprobes_ftrace_arm(struct stp_kprobe *table,
 		if (_stp_fsites[i].addr && _stp_fsites[i].k)
 			_stp_fsites[j++] = _stp_fsites[i];
 	_stp_nfsites = j;
+	for (i = 0; i < j; i++)
+		nret += _stp_fsites[i].k->ret;
+	if (nret && _stp_rethook_alloc(nret))
+		goto fail;
 	if (!j || register_ftrace_function(&_stp_fops))
 		goto fail;
 	_stp_fops_on = 1;

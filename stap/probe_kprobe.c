@@ -731,7 +731,7 @@ static void emit_tables(FILE *out, Vec *probes, StrBuf *groups)
 		if (ent)
 			fprintf(out, ", .eh = %s_ent, .data_size = sizeof(struct stp_ent_%d)",
 				d->wrapper, d->index);
-		if (k->dw_entry && !k->dw_inline && !k->module && !k->is_return)
+		if (k->dw_entry && !k->dw_inline && !k->module)
 			fputs(", .entry = 1", out);
 		fputs(" },\n", out);
 	}
