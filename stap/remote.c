@@ -1418,10 +1418,11 @@ void remote_run_all(struct remote_job *jobs, int n, char *const argv[],
 			continue;
 		}
 		job_pids[i] = pid;
-		st[2 * i] = (struct jstream){ out[0], STDOUT_FILENO,
-					      prefix ? pfx[i] : "" };
-		st[2 * i + 1] = (struct jstream){ err[0], STDERR_FILENO,
-						  prefix ? pfx[i] : "" };
+		st[2 * i] = (struct jstream){ .fd = out[0], .to = STDOUT_FILENO,
+					      .prefix = prefix ? pfx[i] : "" };
+		st[2 * i + 1] = (struct jstream){ .fd = err[0],
+						  .to = STDERR_FILENO,
+						  .prefix = prefix ? pfx[i] : "" };
 		open_fds += 2;
 	}
 	sigemptyset(&sa.sa_mask);
