@@ -133,7 +133,7 @@ static const char *ask_remotes(void)
 		if (verbose_for(1) > 1)
 			fprintf(stderr, "Remote '%s': %s %s\n", t->url, mach, rel);
 		if (strcmp(mach, sess->arch)) {
-			fprintf(stderr, "stap: remote '%s' is a %s machine; modules are built for %s only\n",
+			fprintf(stderr, "stap: remote '%s' runs on %s; modules are built for %s only\n",
 				t->url, mach, sess->arch);
 			t->failed = true;
 			sess->remote_failures++;
