@@ -569,6 +569,7 @@ static int build_per_release(void)
 			fatal("cannot fork: %s", strerror(errno));
 		if (pid == 0) {
 			close(p[0]);
+			per_release_files.len = 0;	/* the parent's to remove */
 			session_set_kernel(rel);
 			if (verbose_for(1) > 1)
 				fprintf(stderr, "Building for kernel release %s\n", rel);
