@@ -341,7 +341,7 @@ static int parse_url(const char *url, struct rurl *u)
 		return r;
 	}
 	/* "SCHEME:..." unless what follows the colon is a port */
-	if (colon && url[0] != '[' &&
+	if (colon && !strchr(url, '[') &&
 	    (!colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1))) {
 		rmsg("unrecognized URI scheme '%.*s' in remote '%s' (%s)",
 		     (int)(colon - url), url, url, url_forms);
