@@ -160,7 +160,7 @@ static bool write_file(const char *path, const char *data, size_t len)
 	return true;
 }
 
-static bool copy_file(const char *from, const char *to)
+bool copy_file(const char *from, const char *to)
 {
 	size_t len;
 	char *data = read_file(from, &len);

@@ -14,7 +14,9 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <wordexp.h>
 
@@ -66,8 +68,11 @@ static void usage(FILE *out)
 "   --dump-functions  list the tapset functions and their signatures\n"
 "   --dump-probe-aliases  list the tapset probe aliases\n"
 "   --dump-probe-types  list the supported probe point types\n"
-"   --remote=unix:PATH | vm\n"
-"              run pass 5 through stapsh at a unix socket, or in the test VM\n"
+"   --remote=URL  run pass 5 on URL: [USER@]HOST[:PORT] or\n"
+"              ssh://[USER@]HOST[:PORT] (ssh HOST stapsh), unix:PATH (stapsh\n"
+"              at a unix socket) or vm (the test VM); may be repeated\n"
+"   --remote-prefix  prefix each line of remote output with \"N: \", N the\n"
+"              index of its --remote (from 0)\n"
 "   --disable-cache  neither read nor write the module cache\n"
 "   --compatible=VERSION\n"
 "              suppress the language and tapset changes made after VERSION\n"
@@ -96,6 +101,7 @@ enum {
 	OPT_ALL_MODULES, OPT_PARSE_LIBRARY, OPT_DUMP_FUNCTIONS,
 	OPT_DUMP_PROBE_ALIASES, OPT_DUMP_PROBE_TYPES, OPT_LDD,
 	OPT_SUPPRESS_TIME_LIMITS, OPT_SUPPRESS_HANDLER_ERRORS, OPT_COMPATIBLE,
+	OPT_REMOTE_PREFIX,
 };
 
 static void version(void)
@@ -107,12 +113,54 @@ static void version(void)
 	       STAP_VERSION, STAP_NAME);
 }
 
+/*
+ * Ask each --remote target for its kernel release and machine, as
+ * SystemTap does before pass 1; one that cannot be reached is said and
+ * left out (the run goes on with the others, and fails at the end).
+ * Returns the first release; sess->remote_releases gets each distinct
+ * one, for which passes 1-4 run once.
+ */
+static const char *ask_remotes(void)
+{
+	for (int i = 0; i < sess->remotes.len; i++) {
+		RemoteTarget *t = vec_get(&sess->remotes, i);
+		char *rel, *mach;
+		if (remote_target_info(t->url, &rel, &mach)) {
+			t->failed = true;
+			sess->remote_failures++;
+			continue;
+		}
+		if (verbose_for(1) > 1)
+			fprintf(stderr, "Remote '%s': %s %s\n", t->url, mach, rel);
+		if (strcmp(mach, sess->arch)) {
+			fprintf(stderr, "stap: remote '%s' runs on %s; modules are built for %s only\n",
+				t->url, mach, sess->arch);
+			t->failed = true;
+			sess->remote_failures++;
+		} else {
+			t->release = arena_strdup(rel);
+			int j = 0;
+			while (j < sess->remote_releases.len &&
+			       strcmp(vec_get(&sess->remote_releases, j), rel))
+				j++;
+			if (j == sess->remote_releases.len)
+				vec_push(&sess->remote_releases, t->release);
+		}
+		free(rel);
+		free(mach);
+	}
+	if (!sess->remote_releases.len)
+		exit(1);	/* each said why */
+	return vec_get(&sess->remote_releases, 0);
+}
+
 static void parse_args(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "remote", required_argument, NULL, OPT_REMOTE },
+		{ "remote-prefix", no_argument, NULL, OPT_REMOTE_PREFIX },
 		{ "disable-cache", no_argument, NULL, OPT_DISABLE_CACHE },
 		{ "no-global-var-display", no_argument, NULL, OPT_NO_GLOBAL_DISPLAY },
 		{ "vp", required_argument, NULL, OPT_VP },
@@ -280,8 +328,17 @@ static void parse_args(int argc, char **argv)
 			sess->script_text = "probe never {}";
 			have_script = true;
 			break;
-		case OPT_REMOTE:
-			sess->remote = optarg;
+		case OPT_REMOTE: {
+			RemoteTarget *t = arena_alloc(sizeof(*t));
+			memset(t, 0, sizeof(*t));
+			t->url = optarg;
+			vec_push(&sess->remotes, t);
+			if (!sess->remote)
+				sess->remote = optarg;
+			break;
+		}
+		case OPT_REMOTE_PREFIX:
+			sess->remote_prefix = true;
 			break;
 		case OPT_SKIP_BADVARS:
 			sess->skip_badvars = true;
@@ -347,13 +404,13 @@ static void parse_args(int argc, char **argv)
 	if (sess->remote && sess->bulk)
 		fatal("-b: the per-CPU output files are written where staprun runs, which --remote cannot do");
 
-	if (sess->remote && remote_check_url(sess->remote))
-		exit(1);	/* it said why */
-	if (!release && sess->remote) {
-		release = remote_kernel_release(sess->remote);
-		if (!release)
+	for (int i = 0; i < sess->remotes.len; i++) {
+		RemoteTarget *t = vec_get(&sess->remotes, i);
+		if (remote_check_url(t->url))
 			exit(1);	/* it said why */
 	}
+	if (!release && sess->remote)
+		release = ask_remotes();
 	session_set_kernel(release);
 	struct utsname u;
 	uname(&u);
@@ -395,24 +452,10 @@ static void prepend_rc_options(int *argc, char ***argv)
 	*argv = nv;
 }
 
-int main(int argc, char **argv)
+/* Passes 1 to 4: the exit status when stap stops there, or -1 when
+ * sess->ko_path is to run (pass 5). */
+static int passes_1_to_4(void)
 {
-	session_new();
-	atexit(print_suppressed);
-	prepend_rc_options(&argc, &argv);
-	parse_args(argc, argv);
-	if (sess->suppress_time_limits && !sess->guru) {
-		fputs("ERROR --suppress-time-limits requires guru mode (-g)\n",
-		      stderr);
-		return 1;
-	}
-
-	if (verbose_for(2) > 1) {
-		fprintf(stderr, "Session arch: %s release: %s\n", sess->arch,
-			sess->kernel_release);
-		fprintf(stderr, "Build tree: \"%s\"\n", sess->kernel_build_tree);
-	}
-
 	/* pass 1 */
 	Stamp t = now_stamp();
 	if (!pass1_parse()) {
@@ -485,12 +528,133 @@ int main(int argc, char **argv)
 		printf("%s\n", sess->ko_path);
 		return 0;
 	}
+	return -1;
+
+}
+
+/* Files of build_per_release, removed at exit. */
+static Vec per_release_files;
+
+static void remove_per_release(void)
+{
+	for (int i = per_release_files.len - 1; i >= 0; i--)
+		remove(vec_get(&per_release_files, i));
+}
+
+/*
+ * --remote targets of several kernel releases: passes 1-4 for each
+ * release in a child process (the session is built for one kernel), which
+ * leaves a copy of its module in a directory of ours and writes its path
+ * to a pipe.  A release whose build failed fails its targets.  Returns
+ * the exit status when stap stops before pass 5, else -1.
+ */
+static int build_per_release(void)
+{
+	const char *base = getenv("TMPDIR");
+	char *dir = format("%s/stapXXXXXX", base && *base ? base : "/tmp");
+	int worst = 0;
+	if (!mkdtemp(dir))
+		fatal("cannot create a temporary directory '%s': %s", dir, strerror(errno));
+	vec_push(&per_release_files, dir);
+	atexit(remove_per_release);
+	for (int g = 0; g < sess->remote_releases.len; g++) {
+		const char *rel = vec_get(&sess->remote_releases, g);
+		int p[2], status;
+		if (pipe(p))
+			fatal("cannot make a pipe: %s", strerror(errno));
+		fflush(stdout);
+		fflush(stderr);
+		pid_t pid = fork();
+		if (pid < 0)
+			fatal("cannot fork: %s", strerror(errno));
+		if (pid == 0) {
+			close(p[0]);
+			per_release_files.len = 0;	/* the parent's to remove */
+			session_set_kernel(rel);
+			if (verbose_for(1) > 1)
+				fprintf(stderr, "Building for kernel release %s\n", rel);
+			int rc = passes_1_to_4();
+			if (rc < 0) {
+				const char *name = strrchr(sess->ko_path, '/');
+				char *gdir = format("%s/%d", dir, g);
+				char *ko = format("%s/%s", gdir, name ? name + 1 : sess->ko_path);
+				rc = 1;
+				if (mkdir(gdir, 0700) == 0 && copy_file(sess->ko_path, ko) &&
+				    write(p[1], ko, strlen(ko)) == (ssize_t)strlen(ko))
+					rc = 0;
+			}
+			close(p[1]);
+			exit(rc);
+		}
+		close(p[1]);
+		char path[4096];
+		size_t len = 0;
+		ssize_t n;
+		while ((n = read(p[0], path + len, sizeof(path) - 1 - len)) > 0 ||
+		       (n < 0 && errno == EINTR))
+			if (n > 0)
+				len += n;
+		close(p[0]);
+		path[len] = '\0';
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+		if (rc > worst)
+			worst = rc;
+		if (len) {
+			char *ko = arena_strdup(path);
+			vec_push(&per_release_files, format("%s/%d", dir, g));
+			vec_push(&per_release_files, ko);
+			if (!sess->ko_path)
+				sess->ko_path = ko;
+		}
+		for (int i = 0; i < sess->remotes.len; i++) {
+			RemoteTarget *t = vec_get(&sess->remotes, i);
+			if (t->failed || !t->release || strcmp(t->release, rel))
+				continue;
+			if (len) {
+				t->ko_path = arena_strdup(path);
+			} else if (sess->last_pass == 5) {
+				fprintf(stderr, "stap: no module for kernel %s: skipping remote '%s'\n",
+					rel, t->url);
+				t->failed = true;
+				sess->remote_failures++;
+			}
+		}
+	}
+	if (sess->last_pass < 5)
+		return worst;
+	return sess->ko_path ? -1 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	int rc;
+	session_new();
+	atexit(print_suppressed);
+	prepend_rc_options(&argc, &argv);
+	parse_args(argc, argv);
+	if (sess->suppress_time_limits && !sess->guru) {
+		fputs("ERROR --suppress-time-limits requires guru mode (-g)\n",
+		      stderr);
+		return 1;
+	}
+
+	if (verbose_for(2) > 1) {
+		fprintf(stderr, "Session arch: %s release: %s\n", sess->arch,
+			sess->kernel_release);
+		fprintf(stderr, "Build tree: \"%s\"\n", sess->kernel_build_tree);
+	}
+
+	rc = sess->remote_releases.len > 1 ? build_per_release() : passes_1_to_4();
+	if (rc >= 0)
+		return rc || !sess->remote_failures ? rc : 1;
 
 	/* pass 5 */
 	if (verbose_for(5))
 		fprintf(stderr, "Pass 5: starting run.\n");
-	t = now_stamp();
-	int rc = run_module();
+	Stamp t = now_stamp();
+	rc = run_module();
 	if (verbose_for(5))
 		fprintf(stderr, "Pass 5: run completed in %s.\n", elapsed(&t));
 	if (rc)

@@ -32,6 +32,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -55,8 +56,11 @@ struct rconn {
 	int fd;
 	int verbose;
 	bool dead;		/* lost or silent: no polite quit */
-	char *path;		/* the socket */
+	char *path;		/* the socket, or the URL of an ssh remote */
+	char **ssh_argv;	/* ssh remote: the command that reaches stapsh */
+	pid_t ssh_pid;		/* ... and its process, 0 when none */
 	char *release;		/* from the greeting */
+	char *machine;		/* ditto */
 	char token[17];		/* this connection's, in hex */
 	unsigned seq;		/* number of the last command sent */
 	size_t len;		/* bytes in buf */
@@ -228,14 +232,208 @@ static int run_stapvm(const char *arg, char **out)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* --- remote URLs ------------------------------------------------------- */
+
+/* A --remote target: "vm", "unix:PATH", or ssh: "ssh://[USER@]HOST[:PORT]"
+ * and the plain "[USER@]HOST[:PORT]" (SystemTap takes only a plain
+ * [USER@]HOST; a port after it would be an unknown URI scheme there). */
+enum rkind { RK_VM, RK_UNIX, RK_SSH };
+
+struct rurl {
+	enum rkind kind;
+	char *user, *host, *port;	/* RK_SSH; user and port may be NULL */
+};
+
+static void rurl_release(struct rurl *u)
+{
+	free(u->user);
+	free(u->host);
+	free(u->port);
+	memset(u, 0, sizeof(*u));
+}
+
+static const char url_forms[] =
+	"use [USER@]HOST[:PORT], ssh://[USER@]HOST[:PORT], unix:PATH or vm";
+
+/* Split the ssh authority "[USER@]HOST[:PORT]" (HOST may be an IPv6
+ * address in brackets) of URL into U; 0, or -1 with a message. */
+static int parse_ssh(const char *url, const char *auth, struct rurl *u)
+{
+	const char *at = strrchr(auth, '@'), *host = at ? at + 1 : auth;
+	const char *colon, *end;
+
+	u->kind = RK_SSH;
+	if (at && at > auth)
+		u->user = strndup(auth, at - auth);
+	if (*host == '[') {
+		end = strchr(host, ']');
+		if (!end || (end[1] && end[1] != ':')) {
+			rmsg("bad IPv6 address on remote '%s'", url);
+			return -1;
+		}
+		u->host = strndup(host + 1, end - host - 1);
+		colon = end[1] ? end + 1 : NULL;
+	} else {
+		colon = strchr(host, ':');
+		u->host = colon ? strndup(host, colon - host) : strdup(host);
+	}
+	if (!u->host || !*u->host || (at && !u->user)) {
+		rmsg(at && at == auth ? "ssh target has an empty user name on remote '%s'" :
+		     "ssh target requires a hostname on remote '%s'", url);
+		return -1;
+	}
+	/* nothing ssh could take for an option */
+	if (u->host[0] == '-' || (u->user && u->user[0] == '-') ||
+	    strpbrk(u->host, " \t\n/@") || (u->user && strpbrk(u->user, " \t\n:/"))) {
+		rmsg("bad host or user name on remote '%s'", url);
+		return -1;
+	}
+	if (colon) {
+		char *e;
+		long port = strtol(colon + 1, &e, 10);
+
+		if (!colon[1] || *e || port < 1 || port > 65535) {
+			rmsg("bad port '%s' on remote '%s'", colon + 1, url);
+			return -1;
+		}
+		u->port = strdup(colon + 1);
+	}
+	return 0;
+}
+
+/* Parse URL into U; 0, or -1 with a message (worded as SystemTap's where
+ * it has one). */
+static int parse_url(const char *url, struct rurl *u)
+{
+	const char *colon = strchr(url, ':'), *slash;
+	int r;
+
+	memset(u, 0, sizeof(*u));
+	if (!strcmp(url, "vm")) {
+		u->kind = RK_VM;
+		return 0;
+	}
+	if (!strncmp(url, "unix:", 5)) {
+		u->kind = RK_UNIX;
+		if (url[5])
+			return 0;
+		rmsg("unix target requires a /path on remote '%s'", url);
+		return -1;
+	}
+	if (!strncmp(url, "ssh://", 6)) {
+		char *auth = strdup(url + 6);
+
+		if (!auth)
+			return -1;
+		slash = strchr(auth, '/');
+		if (slash && slash[1]) {
+			rmsg("ssh target URI doesn't support a /path on remote '%s'",
+			     url);
+			free(auth);
+			return -1;
+		}
+		if (slash)
+			auth[slash - auth] = '\0';	/* "ssh://host/" */
+		r = parse_ssh(url, auth, u);
+		free(auth);
+		if (r)
+			rurl_release(u);
+		return r;
+	}
+	/* "SCHEME:..." unless what follows the colon is a port */
+	if (colon && !strchr(url, '[') &&
+	    (!colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1))) {
+		rmsg("unrecognized URI scheme '%.*s' in remote '%s' (%s)",
+		     (int)(colon - url), url, url, url_forms);
+		return -1;
+	}
+	if (!*url || strchr(url, '/')) {
+		rmsg("unsupported remote '%s' (%s)", url, url_forms);
+		return -1;
+	}
+	r = parse_ssh(url, url, u);
+	if (r)
+		rurl_release(u);
+	return r;
+}
+
+/* Split $STAP_SSH_OPTS at blanks into V (from index *N). */
+static int add_env_words(const char *env, char ***v, int *n)
+{
+	const char *s = getenv(env);
+	char *copy, *tok, *save = NULL;
+
+	if (!s || !*s)
+		return 0;
+	copy = strdup(s);
+	if (!copy)
+		return -1;
+	for (tok = strtok_r(copy, " \t\n", &save); tok;
+	     tok = strtok_r(NULL, " \t\n", &save)) {
+		char **nv = realloc(*v, (*n + 2) * sizeof(**v));
+
+		if (!nv)
+			break;
+		*v = nv;
+		(*v)[(*n)++] = strdup(tok);
+		(*v)[*n] = NULL;
+	}
+	free(copy);
+	return 0;
+}
+
+/* The command that runs stapsh on an ssh remote:
+ *   ssh $STAP_SSH_OPTS -o BatchMode=yes -o ConnectTimeout=10 -T -x
+ *       [-p PORT] [-l USER] -- HOST stapsh
+ * ($STAP_SSH names another ssh).  The user's options come first, so
+ * that they win (ssh keeps the first value of each setting);
+ * ~/.ssh/config applies as usual. */
+static char **ssh_command(const struct rurl *u)
+{
+	const char *ssh = getenv("STAP_SSH");
+	char **v = calloc(2, sizeof(*v));
+	int n = 0;
+
+	if (!v)
+		return NULL;
+	v[n++] = strdup(ssh && *ssh ? ssh : "ssh");
+	add_env_words("STAP_SSH_OPTS", &v, &n);
+	{
+		const char *fixed[] = { "-o", "BatchMode=yes", "-o",
+					"ConnectTimeout=10", "-T", "-x",
+					u->port ? "-p" : NULL, u->port,
+					u->user ? "-l" : NULL, u->user,
+					"--", u->host, "stapsh" };
+		char **nv = realloc(v, (n + 14) * sizeof(*v));
+
+		if (!nv)
+			return v;
+		v = nv;
+		for (size_t i = 0; i < sizeof(fixed) / sizeof(*fixed); i++) {
+			if (!fixed[i]) {
+				i++;	/* no -p/-l: skip its argument */
+				continue;
+			}
+			v[n++] = strdup(fixed[i]);
+		}
+		v[n] = NULL;
+	}
+	return v;
+}
+
+static void free_argv(char **v)
+{
+	for (int i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
 /* The socket path of URL; for "vm" the VM is booted first if START. */
 static char *socket_path(const char *url, int start)
 {
 	char *out = NULL;
 	int r;
 
-	if (remote_check_url(url))
-		return NULL;
 	if (strcmp(url, "vm"))
 		return strdup(url + 5);
 	if (start && (r = run_stapvm("start", NULL)) != 0) {
@@ -388,27 +586,112 @@ static void make_token(char token[17])
 		sprintf(token + 2 * i, "%02x", r[i]);
 }
 
-/* (Re)connect C to its socket and send the hello with a new token; 0 or
- * -errno. */
+/* Start ssh with its stdin and stdout on one end of a socket pair, the
+ * other being c->fd (so that send() and TIOCOUTQ work as on a unix
+ * socket); its stderr is ours.  In a process group of its own, so that
+ * Ctrl-C reaches stapsh as our "signal INT", not as ssh's death.
+ * 0 or -errno. */
+static int rc_spawn_ssh(struct rconn *c)
+{
+	int sv[2], err;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return -errno;
+	if (c->verbose >= 2) {
+		char line[1024] = "";
+
+		for (int i = 0; c->ssh_argv[i]; i++)
+			snprintf(line + strlen(line), sizeof(line) - strlen(line),
+				 "%s%s", i ? " " : "", c->ssh_argv[i]);
+		rmsg("running '%s'", line);
+	}
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		close(sv[0]);
+		close(sv[1]);
+		return err;
+	}
+	if (pid == 0) {
+		setpgid(0, 0);
+		signal(SIGPIPE, SIG_DFL);
+		if (dup2(sv[1], STDIN_FILENO) < 0 ||
+		    dup2(sv[1], STDOUT_FILENO) < 0)
+			_exit(126);
+		execvp(c->ssh_argv[0], c->ssh_argv);
+		rmsg("cannot run '%s': %s", c->ssh_argv[0], strerror(errno));
+		_exit(126);
+	}
+	close(sv[1]);
+	c->fd = sv[0];
+	c->ssh_pid = pid;
+	return 0;
+}
+
+/* Wait up to WAIT_MS for ssh to exit, then kill it; its wait status, or
+ * -1 when there was none. */
+static int rc_reap(struct rconn *c, int wait_ms)
+{
+	long deadline = now_ms() + wait_ms;
+	int status = -1;
+
+	if (c->ssh_pid <= 0)
+		return -1;
+	for (;;) {
+		pid_t r = waitpid(c->ssh_pid, &status, WNOHANG);
+
+		if (r == c->ssh_pid || (r < 0 && errno != EINTR))
+			break;
+		if (r == 0 && now_ms() >= deadline) {
+			kill(c->ssh_pid, SIGTERM);
+			while (waitpid(c->ssh_pid, &status, 0) < 0 &&
+			       errno == EINTR)
+				;
+			break;
+		}
+		if (r == 0) {
+			struct timespec ts = { 0, 20 * 1000000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	c->ssh_pid = 0;
+	return status;
+}
+
+/* (Re)connect C to its socket (or ssh) and send the hello with a new
+ * token; 0 or -errno. */
 static int rc_connect(struct rconn *c)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char hello[64];
+	int err;
 
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
 	c->len = 0;
 	c->seq = 0;
-	if (strlen(c->path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, c->path);
-	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)))
-		return -errno;
+	if (c->ssh_argv) {
+		rc_reap(c, 0);
+		err = rc_spawn_ssh(c);
+		if (err)
+			return err;
+	} else {
+		if (strlen(c->path) >= sizeof(sa.sun_path))
+			return -ENAMETOOLONG;
+		strcpy(sa.sun_path, c->path);
+		c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (c->fd < 0 ||
+		    connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)))
+			return -errno;
+	}
 	make_token(c->token);
 	snprintf(hello, sizeof(hello), "stap %s %s\n", REMOTE_PROTO, c->token);
-	return send_all(c->fd, hello, strlen(hello));
+	err = send_all(c->fd, hello, strlen(hello));
+	/* an ssh that is gone already: its exit status says why (rc_open) */
+	return c->ssh_argv && err == -EPIPE ? 0 : err;
 }
 
 /* Bytes we sent that the other end has not read yet. */
@@ -423,9 +706,34 @@ static void rc_free(struct rconn *c)
 {
 	if (c->fd >= 0)
 		close(c->fd);
+	rc_reap(c, 3000);	/* stapsh ends at EOF, and ssh with it */
+	free_argv(c->ssh_argv);
 	free(c->path);
 	free(c->release);
+	free(c->machine);
 	free(c);
+}
+
+/* ssh ended before stapsh greeted us: say why, as well as its status
+ * tells (ssh itself said more on stderr). */
+static void ssh_failed(struct rconn *c)
+{
+	int status = rc_reap(c, 2000);
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+
+	if (code == 255 || code == 126)
+		rmsg("error establishing ssh connection on remote '%s'",
+		     c->path);
+	else if (code == 127)
+		rmsg("stapsh not found on remote '%s' (not on the PATH there?)",
+		     c->path);
+	else if (code >= 0)
+		rmsg("stapsh on remote '%s' did not answer (ssh exited with status %d)",
+		     c->path, code);
+	else
+		rmsg("stapsh on remote '%s' did not answer (ssh %s)", c->path,
+		     status >= 0 && WIFSIGNALED(status) ?
+		     strsignal(WTERMSIG(status)) : "is gone");
 }
 
 /* Connect to the stapsh behind URL and shake hands; everything before
@@ -442,6 +750,7 @@ static struct rconn *rc_open(const char *url, int start, int verbose,
 			     int timeout_ms, int quiet)
 {
 	struct rconn *c;
+	struct rurl u;
 	char line[512];
 	long deadline, retry_ms = RETRY_MS, retry_at;
 	int r, err, waiting_said = 0;
@@ -452,9 +761,20 @@ static struct rconn *rc_open(const char *url, int start, int verbose,
 		return NULL;
 	c->verbose = verbose;
 	c->fd = -1;
-	c->path = socket_path(url, start);	/* boots the VM if need be */
-	if (!c->path)
+	if (parse_url(url, &u))
 		goto out_free;
+	if (u.kind == RK_SSH) {
+		c->path = strdup(url);
+		c->ssh_argv = ssh_command(&u);
+		rurl_release(&u);
+		if (!c->path || !c->ssh_argv)
+			goto out_free;
+	} else {
+		/* boots the VM if need be */
+		c->path = socket_path(url, start);
+		if (!c->path)
+			goto out_free;
+	}
 	err = rc_connect(c);
 	if (err) {
 		if (!quiet)
@@ -477,6 +797,11 @@ static struct rconn *rc_open(const char *url, int start, int verbose,
 		if (left > retry_at - now)
 			left = retry_at - now > 0 ? retry_at - now : 0;
 		r = rc_line(c, line, sizeof(line), left);
+		if (r < 0 && c->ssh_argv) {
+			if (!quiet)
+				ssh_failed(c);
+			goto out_free;
+		}
 		if (r < 0) {
 			if (!quiet)
 				rmsg("stapsh on '%s' closed the connection",
@@ -504,7 +829,9 @@ static struct rconn *rc_open(const char *url, int start, int verbose,
 				     line);
 			continue;
 		}
-		if (now_ms() < retry_at)
+		/* ssh: no retries (stapsh there is ours alone); the
+		 * timeout, or ssh's exit, ends the wait */
+		if (now_ms() < retry_at || c->ssh_argv)
 			continue;
 		if (unread_by_peer(c->fd) > 0) {
 			if (verbose && !quiet && !waiting_said++)
@@ -530,8 +857,10 @@ static struct rconn *rc_open(const char *url, int start, int verbose,
 	{
 		char mach[64], rel[256];
 
-		if (sscanf(line, "stapsh %*s %63s %255s", mach, rel) == 2)
+		if (sscanf(line, "stapsh %*s %63s %255s", mach, rel) == 2) {
 			c->release = strdup(rel);
+			c->machine = strdup(mach);
+		}
 		if (verbose >= 2)
 			rmsg("connected to stapsh %s on '%s' (%s %s)",
 			     REMOTE_PROTO, c->path, mach,
@@ -981,31 +1310,220 @@ out:
 	return rc;
 }
 
-char *remote_kernel_release(const char *url)
+/* --- several targets at once ------------------------------------------ */
+
+static pid_t *job_pids;
+static int job_count;
+
+/* Our SIGINT/SIGTERM/SIGHUP go to every job (each forwards it to its
+ * stapsh); the jobs have process groups of their own, so a Ctrl-C on
+ * the terminal reaches them through here only, once. */
+static void forward_to_jobs(int sig)
+{
+	int saved = errno;
+
+	for (int i = 0; i < job_count; i++)
+		if (job_pids[i] > 0)
+			kill(job_pids[i], sig);
+	errno = saved;
+}
+
+/* One output stream of a job: the pipe, and its unfinished line. */
+struct jstream {
+	int fd, to;		/* read end; STDOUT/STDERR_FILENO */
+	const char *prefix;	/* "N: " or "" */
+	size_t len;
+	char buf[8192];
+};
+
+/* Write BUF's complete lines (all of it at EOF, or when it is full),
+ * each after the prefix. */
+static void jstream_flush(struct jstream *s, bool all)
+{
+	size_t start = 0;
+
+	for (;;) {
+		char *nl = memchr(s->buf + start, '\n', s->len - start);
+		size_t end = nl ? (size_t)(nl - s->buf) + 1 :
+			     (all || (start == 0 && s->len == sizeof(s->buf))) ?
+			     s->len : start;
+
+		if (end == start)
+			break;
+		if (*s->prefix)
+			write_all(s->to, s->prefix, strlen(s->prefix));
+		write_all(s->to, s->buf + start, end - start);
+		start = end;
+	}
+	s->len -= start;
+	memmove(s->buf, s->buf + start, s->len);
+}
+
+static int job_exit_code(int rc)
+{
+	return rc < 0 ? 255 : rc > 254 ? 254 : rc;
+}
+
+void remote_run_all(struct remote_job *jobs, int n, char *const argv[],
+		    int verbose, int prefix)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { .sa_handler = forward_to_jobs }, old[3];
+	struct jstream *st = calloc(2 * n, sizeof(*st));
+	char (*pfx)[24] = calloc(n, sizeof(*pfx));
+	struct pollfd *p = calloc(2 * n, sizeof(*p));
+	int i, open_fds = 0;
+
+	job_pids = calloc(n, sizeof(*job_pids));
+	if (!st || !pfx || !p || !job_pids) {
+		rmsg("out of memory");
+		for (i = 0; i < n; i++)
+			jobs[i].status = -1;
+		goto out;
+	}
+	job_count = n;
+	for (i = 0; i < 2 * n; i++)
+		st[i].fd = -1;
+	fflush(stdout);
+	fflush(stderr);
+	for (i = 0; i < n; i++) {
+		int out[2], err[2];
+		pid_t pid;
+
+		jobs[i].status = -1;
+		snprintf(pfx[i], sizeof(pfx[i]), "%d: ", jobs[i].index);
+		if (pipe2(out, O_CLOEXEC)) {
+			rmsg("cannot make a pipe: %s", strerror(errno));
+			continue;
+		}
+		if (pipe2(err, O_CLOEXEC)) {
+			rmsg("cannot make a pipe: %s", strerror(errno));
+			close(out[0]);
+			close(out[1]);
+			continue;
+		}
+		pid = fork();
+		if (pid == 0) {
+			setpgid(0, 0);
+			dup2(out[1], STDOUT_FILENO);
+			dup2(err[1], STDERR_FILENO);
+			_exit(job_exit_code(remote_run(jobs[i].url,
+						       jobs[i].module_path,
+						       argv, verbose)));
+		}
+		close(out[1]);
+		close(err[1]);
+		if (pid < 0) {
+			rmsg("cannot fork: %s", strerror(errno));
+			close(out[0]);
+			close(err[0]);
+			continue;
+		}
+		job_pids[i] = pid;
+		st[2 * i] = (struct jstream){ .fd = out[0], .to = STDOUT_FILENO,
+					      .prefix = prefix ? pfx[i] : "" };
+		st[2 * i + 1] = (struct jstream){ .fd = err[0],
+						  .to = STDERR_FILENO,
+						  .prefix = prefix ? pfx[i] : "" };
+		open_fds += 2;
+	}
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < 3; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+
+	while (open_fds > 0) {
+		for (i = 0; i < 2 * n; i++)
+			p[i] = (struct pollfd){ st[i].fd, POLLIN, 0 };
+		if (poll(p, 2 * n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (i = 0; i < 2 * n; i++) {
+			struct jstream *s = &st[i];
+			ssize_t k;
+
+			if (s->fd < 0 || !p[i].revents)
+				continue;
+			k = read(s->fd, s->buf + s->len, sizeof(s->buf) - s->len);
+			if (k < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (k <= 0) {
+				jstream_flush(s, true);
+				close(s->fd);
+				s->fd = -1;
+				open_fds--;
+				continue;
+			}
+			s->len += k;
+			jstream_flush(s, false);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		int status;
+
+		if (job_pids[i] <= 0)
+			continue;
+		while (waitpid(job_pids[i], &status, 0) < 0 && errno == EINTR)
+			;
+		job_pids[i] = 0;
+		jobs[i].status = WIFEXITED(status) &&
+				 WEXITSTATUS(status) != 255 ?
+				 WEXITSTATUS(status) : -1;
+	}
+	for (i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
+out:
+	job_count = 0;
+	free(job_pids);
+	job_pids = NULL;
+	free(st);
+	free(pfx);
+	free(p);
+}
+
+int remote_target_info(const char *url, char **release, char **machine)
 {
 	struct rconn *c;
-	char *rel = NULL;
+	struct utsname un;
 	int r;
 
+	*release = *machine = NULL;
 	if (remote_check_url(url))
-		return NULL;
+		return -1;
 	if (!strcmp(url, "vm")) {
-		if ((r = run_stapvm("kver", &rel)) != 0 || !rel || !*rel) {
+		if ((r = run_stapvm("kver", release)) != 0 || !*release ||
+		    !**release) {
 			if (r != 127)
 				rmsg("cannot find the test VM's kernel release (stapvm kver failed)");
-			free(rel);
-			return NULL;
+			free(*release);
+			*release = NULL;
+			return -1;
 		}
-		return rel;
+		uname(&un);	/* the VM is this machine's kind */
+		*machine = strdup(un.machine);
+		return 0;
 	}
 	c = rc_open(url, 0, 0, REMOTE_TIMEOUT_MS, 0);
 	if (!c)
-		return NULL;
-	if (c->release)
-		rel = strdup(c->release);
-	else
+		return -1;
+	if (c->release && c->machine) {
+		*release = strdup(c->release);
+		*machine = strdup(c->machine);
+	} else {
 		rmsg("stapsh on '%s' did not say its kernel release", c->path);
+	}
 	rc_close(c);
+	return *release ? 0 : -1;
+}
+
+char *remote_kernel_release(const char *url)
+{
+	char *rel, *mach;
+
+	if (remote_target_info(url, &rel, &mach))
+		return NULL;
+	free(mach);
 	return rel;
 }
 
@@ -1073,9 +1591,10 @@ int remote_ping(const char *url, int timeout_ms, int quiet)
 
 int remote_check_url(const char *url)
 {
-	if ((!strncmp(url, "unix:", 5) && url[5]) || !strcmp(url, "vm"))
-		return 0;
-	rmsg("unsupported remote '%s' (use --remote=unix:PATH or --remote=vm)",
-	     url);
-	return -1;
+	struct rurl u;
+
+	if (parse_url(url, &u))
+		return -1;
+	rurl_release(&u);
+	return 0;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * stap --remote: pass 5 on a stapsh at the other end of a unix socket
- * ("unix:PATH", e.g. a virtio-serial port of a VM) or in the test VM
- * ("vm", booted or reused with `stapvm start`).  Protocol: doc/stapsh.md.
+ * ("unix:PATH", e.g. a virtio-serial port of a VM), in the test VM
+ * ("vm", booted or reused with `stapvm start`), or run by ssh
+ * ("ssh://[USER@]HOST[:PORT]", "[USER@]HOST[:PORT]": `ssh HOST stapsh`).  Protocol: doc/stapsh.md.
  * Plain C11 + POSIX; nothing else from stap/ is used.
  */
 #ifndef STAP_REMOTE_H
@@ -18,12 +19,29 @@
  * on the staprun command line.  -o FILE is applied remotely: redirect
  * stdout locally instead. */
 int remote_run(const char *url, const char *module_path, char *const argv[], int verbose);
+/* A target of remote_run_all: in URL, INDEX, MODULE_PATH; out STATUS
+ * (staprun's exit status, or -1 when the run failed, which was said). */
+struct remote_job {
+	const char *url;
+	int index;		/* of its --remote, for the "N: " prefix */
+	const char *module_path;
+	int status;
+};
+/* remote_run on each of the N JOBS at once (a child process each).  Their
+ * output comes here line by line, each line after "INDEX: " when PREFIX;
+ * SIGINT/SIGTERM/SIGHUP are forwarded to all. */
+void remote_run_all(struct remote_job *jobs, int n, char *const argv[],
+		    int verbose, int prefix);
+/* Ask the target URL's stapsh for its kernel release (`uname -r`) and
+ * machine (`uname -m`); "vm": `stapvm kver` and this machine's.  0 with
+ * two malloc'ed strings, or -1 with a one-line message naming URL. */
+int remote_target_info(const char *url, char **release, char **machine);
 /* The kernel release of the target URL ("vm": as `stapvm kver` prints it;
  * "unix:PATH": ask stapsh). Returns a malloc'ed string, or NULL with a
  * one-line message printed. */
 char *remote_kernel_release(const char *url);
-/* 0 if URL is a remote we know ("unix:PATH", "vm"); else -1 with a
- * one-line message printed. */
+/* 0 if URL is a remote we know ("unix:PATH", "vm", "ssh://[USER@]HOST
+ * [:PORT]", "[USER@]HOST[:PORT]"); else -1 with a one-line message. */
 int remote_check_url(const char *url);
 
 /* Extensions used by vm/stapvm (through build/vm/stapvm-client). */

@@ -83,6 +83,38 @@ static int run_local(void)
 	return rc;
 }
 
+/* Pass 5 on every --remote target that answered, at once; 0 when each
+ * run went well and none was left out. */
+static int run_remotes(char *const argv[])
+{
+	struct remote_job *jobs = arena_alloc(sizeof(*jobs) * sess->remotes.len);
+	int n = 0, rc = sess->remote_failures ? 1 : 0;
+	for (int i = 0; i < sess->remotes.len; i++) {
+		RemoteTarget *t = vec_get(&sess->remotes, i);
+		if (t->failed)
+			continue;
+		jobs[n].url = t->url;
+		jobs[n].index = i;
+		jobs[n].module_path = t->ko_path ? t->ko_path : sess->ko_path;
+		n++;
+	}
+	remote_run_all(jobs, n, argv, sess->verbose, sess->remote_prefix);
+	for (int i = 0; i < n; i++) {
+		if (jobs[i].status < 0)
+			fprintf(stderr, "stap: the run on remote '%s' failed\n",
+				jobs[i].url);
+		else if (jobs[i].status)
+			fprintf(stderr, "WARNING: staprun on remote '%s' exited with status: %d\n",
+				jobs[i].url, jobs[i].status);
+		if (jobs[i].status)
+			rc = 1;
+	}
+	if (sess->remote_failures)
+		fprintf(stderr, "stap: %d of %d remotes could not be reached\n",
+			sess->remote_failures, sess->remotes.len);
+	return rc;
+}
+
 static int run_remote(void)
 {
 	Vec argv = {0};
@@ -103,17 +135,22 @@ static int run_remote(void)
 			return 1;
 		}
 	}
-	int rc = remote_run(sess->remote, sess->ko_path, (char *const *)argv.data,
-			    sess->verbose);
+	int rc;
+	if (sess->remotes.len == 1 && !sess->remote_prefix) {
+		rc = remote_run(sess->remote, sess->ko_path,
+				(char *const *)argv.data, sess->verbose);
+		if (rc < 0)
+			rc = 1;
+		else if (rc)
+			fprintf(stderr, "WARNING: staprun exited with status: %d\n", rc);
+	} else {
+		rc = run_remotes((char *const *)argv.data);
+	}
 	if (fd_saved >= 0) {
 		fflush(stdout);
 		dup2(fd_saved, 1);
 		close(fd_saved);
 	}
-	if (rc < 0)
-		return 1;
-	if (rc)
-		fprintf(stderr, "WARNING: staprun exited with status: %d\n", rc);
 	return rc;
 }
 

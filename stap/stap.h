@@ -46,6 +46,14 @@ char *arena_strdup(const char *s);
 char *arena_strndup(const char *s, size_t n);
 char *format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A --remote target (main.c asks it its kernel; run.c runs pass 5). */
+typedef struct RemoteTarget {
+	const char *url;
+	char *release;          /* its kernel release; NULL with -r */
+	const char *ko_path;    /* the module for it; NULL: sess->ko_path */
+	bool failed;            /* unreachable, or its build failed (said) */
+} RemoteTarget;
+
 /* A growable array of pointers, arena-backed. */
 typedef struct Vec {
 	void **data;
@@ -475,7 +483,11 @@ typedef struct Session {
 	Vec globals_set;        /* char* "VAR=VAL" from -G */
 	char *script_file;      /* NULL with -e */
 	char *script_text;      /* -e */
-	char *remote;           /* --remote URL */
+	char *remote;           /* the first --remote URL */
+	Vec remotes;            /* RemoteTarget*: each --remote, in order */
+	Vec remote_releases;    /* char*: their distinct kernel releases */
+	int remote_failures;    /* targets unreachable before pass 1 */
+	bool remote_prefix;     /* --remote-prefix */
 	char *list_pattern;     /* -l/-L PATTERN */
 	bool list_vars;         /* -L */
 	int dump;               /* 1 functions, 2 probe aliases, 3 probe types */
@@ -1063,6 +1075,7 @@ const char *tr_errlabel(void);  /* where an error jumps */
 /* build.c: pass 4 and the module cache */
 
 bool build_module(void);        /* sets sess->ko_path */
+bool copy_file(const char *from, const char *to);
 char *cache_key(const char *c_source);
 
 /* ------------------------------------------------------------------ */
