@@ -384,10 +384,16 @@ static int add_env_words(const char *env, char ***v, int *n)
 
 /* The command that runs stapsh on an ssh remote:
  *   ssh $STAP_SSH_OPTS -o BatchMode=yes -o ConnectTimeout=10 -T -x
- *       [-p PORT] [-l USER] -- HOST stapsh
- * ($STAP_SSH names another ssh).  The user's options come first, so
+ *       [-p PORT] [-l USER] -- HOST 'PATH=...:$PATH exec stapsh'
+ * ($STAP_SSH names another ssh).  The remote shell looks for stapsh
+ * where `make install-runtime` and packages put it (it is not a user
+ * command), then on the PATH.  The user's options come first, so
  * that they win (ssh keeps the first value of each setting);
  * ~/.ssh/config applies as usual. */
+#define REMOTE_STAPSH							\
+	"PATH=/usr/lib/systemtap:/usr/local/lib/systemtap:"		\
+	"/usr/libexec/systemtap:$PATH exec stapsh"
+
 static char **ssh_command(const struct rurl *u)
 {
 	const char *ssh = getenv("STAP_SSH");
@@ -403,7 +409,7 @@ static char **ssh_command(const struct rurl *u)
 					"ConnectTimeout=10", "-T", "-x",
 					u->port ? "-p" : NULL, u->port,
 					u->user ? "-l" : NULL, u->user,
-					"--", u->host, "stapsh" };
+					"--", u->host, REMOTE_STAPSH };
 		char **nv = realloc(v, (n + 14) * sizeof(*v));
 
 		if (!nv)
