@@ -455,10 +455,23 @@ static void _stp_fops_check(unsigned long *addrs, int n)
 }
 
 /* The filter: the addresses ftrace accepts, in one call. */
-static int _stp_fops_filter(unsigned long *addrs, int n)
+/*
+ * The filter is set in chunks of STP_FTRACE_CHUNK addresses: the first
+ * before the ops is registered, the others after, each its own text
+ * patching, so that a stop signal waits for one chunk (about 1 s under
+ * emulation), not for the whole set.
+ */
+#ifndef STP_FTRACE_CHUNK
+#define STP_FTRACE_CHUNK 4096
+#endif
+
+/* The filter's first chunk: the addresses ftrace accepts, of which the
+ * caller gets the list (*OK, *M: to free with kvfree) for the rest. */
+static int _stp_fops_filter(unsigned long *addrs, int n, unsigned long **okp,
+			    int *mp)
 {
 	unsigned long *ok;
-	int i, m, rc;
+	int i, m;
 
 	_stp_fops_check(addrs, n);
 	ftrace_free_filter(&_stp_fops_try);
@@ -468,10 +481,12 @@ static int _stp_fops_filter(unsigned long *addrs, int n)
 	for (i = m = 0; i < n; i++)
 		if (addrs[i])
 			ok[m++] = addrs[i];
+	*okp = ok;
+	*mp = m;
 	_stp_fops_filtered = 1;
-	rc = m ? ftrace_set_filter_ips(&_stp_fops, ok, m, 0, 0) : -ENOENT;
-	kvfree(ok);
-	return rc;
+	return m ? ftrace_set_filter_ips(&_stp_fops, ok,
+					 min(m, STP_FTRACE_CHUNK), 0, 0) :
+		   -ENOENT;
 }
 
 /* Idempotent, as every disarm (ftrace_free_filter is not). */
@@ -501,9 +516,9 @@ static void _stp_kprobes_ftrace_arm(struct stp_kprobe *table,
 	int (*each)(int (*)(void *, const char *, struct module *,
 			    unsigned long), void *);
 	struct stp_kprobe *k;
-	unsigned long *addrs = NULL, prev, seen = 0;
+	unsigned long *addrs = NULL, *ok = NULL, prev, seen = 0;
 	u64 t0;
-	int n = 0, i, j, nret = 0, ret = 0;
+	int n = 0, i, j, nret = 0, ret = 0, nok = 0;
 
 	for (k = table; k->probe; k++)
 		if (k->ret && _stp_kprobe_batchable(k, 1))
@@ -535,7 +550,7 @@ static void _stp_kprobes_ftrace_arm(struct stp_kprobe *table,
 		if (_stp_fsites[i].addr &&
 		    (!j || addrs[j - 1] != _stp_fsites[i].addr))
 			addrs[j++] = _stp_fsites[i].addr;
-	if (_stp_fops_filter(addrs, j) || _stp_arm_stopped(r))
+	if (_stp_fops_filter(addrs, j, &ok, &nok) || _stp_arm_stopped(r))
 		goto fail;
 	/* keep the sites ftrace took: ADDRS[j] is the J-th distinct
 	 * address of the sorted sites, 0 where refused */
@@ -560,6 +575,11 @@ static void _stp_kprobes_ftrace_arm(struct stp_kprobe *table,
 	if (!j || register_ftrace_function(&_stp_fops))
 		goto fail;
 	_stp_fops_on = 1;
+	for (i = STP_FTRACE_CHUNK; i < nok; i += STP_FTRACE_CHUNK)
+		if (_stp_arm_stopped(r) ||
+		    ftrace_set_filter_ips(&_stp_fops, ok + i,
+					  min(nok - i, STP_FTRACE_CHUNK), 0, 0))
+			goto fail;
 	for (i = 0; i < _stp_nfsites; i++) {
 		k = _stp_fsites[i].k;
 		k->registered = 2;
@@ -569,9 +589,11 @@ static void _stp_kprobes_ftrace_arm(struct stp_kprobe *table,
 	}
 	r->batch_ms = div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC);
 	kvfree(addrs);
+	kvfree(ok);
 	return;
 fail:
 	kvfree(addrs);
+	kvfree(ok);
 	_stp_kprobes_ftrace_disarm();
 }
 
