@@ -191,6 +191,11 @@ struct stp_probe {
 	const char *name;		/* the probe point as written; NULL:
 					 * the pp (use _stp_probe_name) */
 	const char *func;		/* probefunc(): the probed function */
+#ifdef STP_TIMING
+	unsigned int index;		/* in _stp_probes[] */
+	const char *location;		/* -t report: "FILE:L:C" */
+	const char *derivation;		/* -t report: " from: X from: Y" */
+#endif
 };
 
 static inline const char *_stp_probe_name(const struct stp_probe *p)

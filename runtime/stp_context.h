@@ -18,6 +18,13 @@
 #define STP_MAXCALLERS 8
 #endif
 
+/* Handlers run with preemption disabled, interrupts enabled, as with
+ * SystemTap's default; -DINTERRUPTIBLE=0 disables interrupts instead
+ * (see _stp_run_probe_data). */
+#ifndef INTERRUPTIBLE
+#define INTERRUPTIBLE 1
+#endif
+
 struct context {
 	int actionremaining;
 #ifdef STP_OVERLOAD
@@ -45,6 +52,11 @@ struct context {
 	const char *last_error;		/* set: the handler is failing */
 	const char *last_stmt;		/* where: "operator '/' at f:1:2" */
 	const char *callers[STP_MAXCALLERS];	/* call sites, innermost first */
+#ifdef STP_TIMING
+	struct stp_stat *timing;	/* stap -t: this CPU's statistics of
+					   each probe's run times,
+					   STP_NPROBES of them */
+#endif
 	struct stp_sink psink;		/* print buffer */
 	char error_buffer[MAXSTRINGLEN];	/* STAP_ERROR text */
 	char msg_buffer[STP_CTL_SLOT_SIZE];	/* composing the ERROR line */
@@ -90,6 +102,10 @@ static __maybe_unused void _stp_free_contexts(void)
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
+#ifdef STP_TIMING
+		if (per_cpu(_stp_ctx, cpu))
+			vfree(per_cpu(_stp_ctx, cpu)->timing);
+#endif
 		vfree(per_cpu(_stp_ctx, cpu));
 		per_cpu(_stp_ctx, cpu) = NULL;
 	}
@@ -111,6 +127,15 @@ static __maybe_unused int _stp_alloc_contexts(void)
 		c->psink.cap = sizeof(c->pbuf);
 		c->psink.flush = _stp_print_flush_lines;
 		per_cpu(_stp_ctx, cpu) = c;
+#ifdef STP_TIMING
+		c->timing = _stp_mem_charge(STP_NPROBES * sizeof(*c->timing)) ?
+			vzalloc_node(STP_NPROBES * sizeof(*c->timing),
+				     cpu_to_node(cpu)) : NULL;
+		if (!c->timing) {
+			_stp_free_contexts();
+			return -ENOMEM;
+		}
+#endif
 	}
 	return 0;
 }
@@ -130,7 +155,14 @@ _stp_enter(const struct stp_probe *p, int state, struct pt_regs *regs,
 		return NULL;
 	if (unlikely(this_cpu_inc_return(_stp_busy) != 1)) {
 		this_cpu_dec(_stp_busy);
+#if INTERRUPTIBLE
+		/* as in SystemTap: a probe of an interrupt that found its
+		 * CPU's handler running is no skipped probe; stap -t says
+		 * how many there were */
+		atomic_inc(&_stp_skipped_why[STP_SKIP_REENTRANCY]);
+#else
 		_stp_skip(STP_SKIP_REENTRANCY);
+#endif
 		return NULL;
 	}
 	c = __this_cpu_read(_stp_ctx);
@@ -198,6 +230,34 @@ static __always_inline void _stp_overload_check(struct context *c,
 #define STP_OVERLOAD_CHECK(c, t) do { } while (0)
 #endif
 
+#ifdef STP_TIMING
+/*
+ * stap -t: each run of a probe's handler, from before it takes its
+ * context to the end of its body, goes into this CPU's statistics of
+ * that probe (the context's, so that no other CPU writes the cache
+ * line); the end of the session merges the CPUs (stp_timing.h).  In
+ * cycles (get_cycles), or in ns with -DSTP_TIMING_NSECS.
+ */
+static const struct stp_stat_desc _stp_timing_sd = {
+	.variance = 1, .size = sizeof(struct stp_stat),
+};
+
+#ifdef STP_TIMING_NSECS
+#define _stp_timing_now() ((int64_t)ktime_get_mono_fast_ns())
+#else
+#define _stp_timing_now() ((int64_t)get_cycles())
+#endif
+#define STP_TIMING_DECLARE(t) int64_t t
+#define STP_TIMING_START(t) (t) = _stp_timing_now()
+#define STP_TIMING_ADD(c, p, t) \
+	_stp_stat_add(&(c)->timing[(p)->index], &_stp_timing_sd, \
+		      _stp_timing_now() - (t))
+#else
+#define STP_TIMING_DECLARE(t)
+#define STP_TIMING_START(t) do { } while (0)
+#define STP_TIMING_ADD(c, p, t) do { } while (0)
+#endif
+
 /*
  * --suppress-handler-errors: an error ends its handler quietly; it is
  * counted (the summary at the end says how many) but not reported and
@@ -224,17 +284,6 @@ static __always_inline void _stp_leave(struct context *c)
 	this_cpu_dec(_stp_busy);
 }
 
-/*
- * Run probe P's wrapper FN (kprobes, timers).  The generated code passes
- * FN directly, which saves an indirect call.  As SystemTap's default
- * INTERRUPTIBLE=1, only preemption is disabled: an interrupt's probe
- * finding the context busy is skipped (and counted).  -DINTERRUPTIBLE=0
- * disables interrupts instead.
- */
-#ifndef INTERRUPTIBLE
-#define INTERRUPTIBLE 1
-#endif
-
 /* The actions a handler may take: as in SystemTap, every handler gets
  * MAXACTION_INTERRUPTIBLE (ten times MAXACTION unless set) when
  * handlers run with interrupts enabled, the default; MAXACTION with
@@ -245,7 +294,14 @@ static __always_inline void _stp_leave(struct context *c)
 #define STP_HANDLER_MAXACTION MAXACTION
 #endif
 
-/* DATA is a kretprobe instance's entry data (or NULL).  Returns 0 if the
+/*
+ * Run probe P's wrapper FN (kprobes, timers).  The generated code passes
+ * FN directly, which saves an indirect call.  As SystemTap's default
+ * INTERRUPTIBLE=1, only preemption is disabled: an interrupt's probe
+ * finding the context busy is skipped (and counted).  -DINTERRUPTIBLE=0
+ * disables interrupts instead.
+ *
+ * DATA is a kretprobe instance's entry data (or NULL).  Returns 0 if the
  * handler failed or did not run (the entry handler then drops the
  * instance, so its return handler does not run on missing values). */
 static __always_inline int _stp_run_probe_data(const struct stp_probe *p,
@@ -256,6 +312,7 @@ static __always_inline int _stp_run_probe_data(const struct stp_probe *p,
 {
 	struct context *c;
 	int ok = 0;
+	STP_TIMING_DECLARE(tt);
 #if !INTERRUPTIBLE
 	unsigned long flags;
 #endif
@@ -267,6 +324,7 @@ static __always_inline int _stp_run_probe_data(const struct stp_probe *p,
 #else
 	local_irq_save(flags);
 #endif
+	STP_TIMING_START(tt);
 	c = _stp_enter(p, STP_SESSION_RUNNING, regs, ip,
 			STP_HANDLER_MAXACTION);
 	if (likely(c)) {
@@ -276,6 +334,7 @@ static __always_inline int _stp_run_probe_data(const struct stp_probe *p,
 		fn(c);
 		ok = !c->last_error;
 		STP_OVERLOAD_CHECK(c, t0);
+		STP_TIMING_ADD(c, p, tt);
 		_stp_leave(c);
 	}
 #if INTERRUPTIBLE
@@ -304,14 +363,17 @@ static __always_inline void _stp_run_probe(const struct stp_probe *p,
 static __maybe_unused void _stp_run_be_probe(const struct stp_probe *p, int state)
 {
 	struct context *c;
+	STP_TIMING_DECLARE(tt);
 
 	preempt_disable();
+	STP_TIMING_START(tt);
 	c = _stp_enter(p, state, NULL, 0, STP_HANDLER_MAXACTION);
 	if (c) {
 		STP_OVERLOAD_START(t0);
 
 		p->ph(c);
 		STP_OVERLOAD_CHECK(c, t0);
+		STP_TIMING_ADD(c, p, tt);
 		_stp_leave(c);
 	}
 	preempt_enable();

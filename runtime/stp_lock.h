@@ -41,12 +41,33 @@ static __always_inline void _stp_unlock_w(stp_rwlock_t *l)
 	atomic_set_release(&l->v, 0);
 }
 
-/* Take a lock, trying MAXTRYLOCK times TRYLOCKDELAY microseconds apart. */
-static noinline __maybe_unused int _stp_trylock_slow(stp_rwlock_t *l, int write)
+#ifdef STP_TIMING
+/* stap -t: how often a global's lock was busy (each try that waits
+ * again) and how many probes its timeout skipped. */
+struct stp_lock_stats {
+	atomic_t contended;
+	atomic_t skipped;
+};
+
+/* A global's name, as the contention report says it, and its counts. */
+struct stp_lock_info {
+	const char *name;
+	struct stp_lock_stats *stats;
+};
+#endif
+
+/*
+ * Take a lock, trying MAXTRYLOCK times TRYLOCKDELAY microseconds apart;
+ * CONTENDED (stap -t, else NULL) counts the tries that wait again.
+ */
+static noinline __maybe_unused int _stp_trylock_slow(stp_rwlock_t *l, int write,
+						     atomic_t *contended)
 {
 	int i;
 
 	for (i = 1; i < MAXTRYLOCK; i++) {
+		if (contended)
+			atomic_inc(contended);
 		udelay(TRYLOCKDELAY);
 		if (write ? _stp_write_trylock1(l) : _stp_read_trylock1(l))
 			return 1;
@@ -58,14 +79,14 @@ static __always_inline int _stp_trylock_w(stp_rwlock_t *l)
 {
 	if (likely(_stp_write_trylock1(l)))
 		return 1;
-	return _stp_trylock_slow(l, 1);
+	return _stp_trylock_slow(l, 1, NULL);
 }
 
 static __always_inline int _stp_trylock_r(stp_rwlock_t *l)
 {
 	if (likely(_stp_read_trylock1(l)))
 		return 1;
-	return _stp_trylock_slow(l, 0);
+	return _stp_trylock_slow(l, 0, NULL);
 }
 
 
@@ -112,11 +133,14 @@ static __maybe_unused int _stp_statlock_all1(atomic_t __percpu *l)
 	return 1;
 }
 
-static noinline __maybe_unused int _stp_statlock_slow(atomic_t __percpu *l, int all)
+static noinline __maybe_unused int _stp_statlock_slow(atomic_t __percpu *l, int all,
+						      atomic_t *contended)
 {
 	int i;
 
 	for (i = 1; i < MAXTRYLOCK; i++) {
+		if (contended)
+			atomic_inc(contended);
 		udelay(TRYLOCKDELAY);
 		if (all ? _stp_statlock_all1(l) : _stp_statlock_add1(l))
 			return 1;
@@ -129,7 +153,7 @@ static __always_inline int _stp_trylock_sr(atomic_t __percpu *l)
 {
 	if (likely(_stp_statlock_add1(l)))
 		return 1;
-	return _stp_statlock_slow(l, 0);
+	return _stp_statlock_slow(l, 0, NULL);
 }
 
 static __always_inline void _stp_unlock_sr(atomic_t __percpu *l)
@@ -142,12 +166,47 @@ static inline int _stp_trylock_sw(atomic_t __percpu *l)
 {
 	if (likely(_stp_statlock_all1(l)))
 		return 1;
-	return _stp_statlock_slow(l, 1);
+	return _stp_statlock_slow(l, 1, NULL);
 }
 
 static inline void _stp_unlock_sw(atomic_t __percpu *l)
 {
 	_stp_statunlock_all(l, nr_cpu_ids);
 }
+
+#ifdef STP_TIMING
+/* The same, counting into the global's stp_lock_stats (stap -t). */
+static __always_inline int _stp_trylock_w_t(stp_rwlock_t *l,
+					    struct stp_lock_stats *st)
+{
+	if (likely(_stp_write_trylock1(l)))
+		return 1;
+	return _stp_trylock_slow(l, 1, &st->contended);
+}
+
+static __always_inline int _stp_trylock_r_t(stp_rwlock_t *l,
+					    struct stp_lock_stats *st)
+{
+	if (likely(_stp_read_trylock1(l)))
+		return 1;
+	return _stp_trylock_slow(l, 0, &st->contended);
+}
+
+static __always_inline int _stp_trylock_sr_t(atomic_t __percpu *l,
+					     struct stp_lock_stats *st)
+{
+	if (likely(_stp_statlock_add1(l)))
+		return 1;
+	return _stp_statlock_slow(l, 0, &st->contended);
+}
+
+static inline int _stp_trylock_sw_t(atomic_t __percpu *l,
+				    struct stp_lock_stats *st)
+{
+	if (likely(_stp_statlock_all1(l)))
+		return 1;
+	return _stp_statlock_slow(l, 1, &st->contended);
+}
+#endif
 
 #endif /* _STP_LOCK_H_ */

@@ -17,6 +17,10 @@
 #ifndef _STP_MODULE_H_
 #define _STP_MODULE_H_
 
+#ifdef STP_TIMING
+#include "stp_timing.h"
+#endif
+
 static int _stp_started, _stp_stopped;
 
 static void _stp_run_be_list(const struct stp_probe *const *list, int state)
@@ -105,7 +109,7 @@ static void _stp_handle_stop(void)
 {
 	struct _stp_msg_stopped st;
 	unsigned long records, lines;
-	int errors, skipped;
+	int errors, skipped, reentered = 0;
 	u64 dropped;
 
 	if (_stp_stopped)
@@ -121,16 +125,28 @@ static void _stp_handle_stop(void)
 		_stp_run_be_list(_stp_error_probes, STP_SESSION_ERROR);
 	}
 	atomic_set(&_stp_session_state, STP_SESSION_STOPPED);
+#ifdef STP_TIMING
+	_stp_timing_report();
+#endif
 
 	errors = atomic_read(&_stp_error_count);
 	skipped = atomic_read(&_stp_skipped_count);
+	/* reentered probes are no skipped probes (stp_context.h), and
+	 * said only by stap -t, as in SystemTap */
+#ifdef STP_TIMING
+	reentered = atomic_read(&_stp_skipped_why[STP_SKIP_REENTRANCY]);
+#endif
 	dropped = _stp_data_dropped(&records, &lines);
 	if (atomic_read(&_stp_ctl_dropped))
 		_stp_warn_final("%d warning and error messages were dropped",
 				atomic_read(&_stp_ctl_dropped));
-	if (errors || skipped)
+	if (errors || skipped || reentered) {
 		_stp_warn_final("Number of errors: %d, skipped probes: %d",
 				errors, skipped);
+#ifdef STP_TIMING
+		_stp_timing_skips();
+#endif
+	}
 	if (records)
 		_stp_warn_final("There were %lu transport failures (%lu lines of output lost). Try stap -s to increase the buffer size from %lu.",
 				records, lines,

@@ -58,6 +58,7 @@ static void usage(FILE *out)
 "   -F         run as on-file flight recorder with -o;\n"
 "              run as on-memory flight recorder without -o\n"
 "   -S size[,n] set maximum of the size and the number of files\n"
+"   -t         collect probe timing information\n"
 "   -T TIMEOUT exit the script after TIMEOUT seconds\n"
 "   -G VAR=VAL set global variable to value\n"
 "   -e SCRIPT  run given script\n"
@@ -186,7 +187,7 @@ static void parse_args(int argc, char **argv)
 	 * script (unless -e, -l, -L or a --dump option gave one), the other
 	 * such words are its arguments, and "--" ends the options.
 	 */
-	while ((c = getopt_long(argc, argv, "hVvp:I:e:o:r:m:kgc:x:D:uwWG:R:l:L:d:s:bFS:T:",
+	while ((c = getopt_long(argc, argv, "hVvp:I:e:o:r:m:kgc:x:D:uwWG:R:l:L:d:s:btFS:T:",
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
@@ -254,6 +255,10 @@ static void parse_args(int argc, char **argv)
 		}
 		case 'D':
 			vec_push(&sess->defines, optarg);
+			/* the report is the runtime's: -DSTP_TIMING is -t */
+			if (!strncmp(optarg, "STP_TIMING", 10) &&
+			    (!optarg[10] || optarg[10] == '='))
+				sess->timing = true;
 			break;
 		case 's': {
 			char *end;
@@ -265,6 +270,9 @@ static void parse_args(int argc, char **argv)
 		}
 		case 'b':
 			sess->bulk = true;
+			break;
+		case 't':
+			sess->timing = true;
 			break;
 		case 'F':
 			sess->flight = true;

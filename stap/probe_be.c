@@ -46,6 +46,10 @@ DerivedProbe *be_display_probe(Handler *h)
 	d->handler = h;
 	d->be.which = BE_END;
 	d->be.seq = INT64_MAX;
+	if (sess->timing) {	/* as SystemTap says it */
+		d->from = " from: end";
+		d->location = format("%s:1:1", h->tok->file ? h->tok->file->name : "");
+	}
 	d->index = sess->derived.len;
 	vec_push(&sess->derived, d);
 	return d;

@@ -132,6 +132,11 @@ DerivedProbe *derived_new(Resolution *r, const ProbeKind *kind,
 	d->alias_chain = r->chain;
 	d->point = probe_point_str(pp);
 	d->tok = pp->tok;
+	if (sess->timing) {
+		d->from = r->from ? r->from :
+			  format(" from: %s", probe_point_name(vec_get(&r->user->points, 0)));
+		d->location = tok_location(r->alias_tok ? r->alias_tok : r->user->tok);
+	}
 	d->handler = handler_for(r);
 	d->cond = r->user_pp->cond;
 	d->optional = pp->optional || r->user_pp->optional;
@@ -203,6 +208,24 @@ static bool alias_name_matches(ProbePoint *name, ProbePoint *pp, int n)
 	return true;
 }
 
+/*
+ * An alias level of the derivation -t reports, as SystemTap words it:
+ * the alias's NAME with the components of the point PP beyond it (a
+ * wildcard in PP shows as the name it matched).
+ */
+static char *alias_level(ProbePoint *name, ProbePoint *pp)
+{
+	ProbePoint full = *name;
+	if (pp->ncomps > name->ncomps) {
+		full.ncomps = pp->ncomps;
+		full.comps = arena_alloc(sizeof(Component) * full.ncomps);
+		memcpy(full.comps, name->comps, sizeof(Component) * name->ncomps);
+		memcpy(full.comps + name->ncomps, pp->comps + name->ncomps,
+		       sizeof(Component) * (pp->ncomps - name->ncomps));
+	}
+	return probe_point_name(&full);
+}
+
 /* Expand PP through the alias A (named NAME); SUFFIX components of the
  * user's point beyond the alias name are appended to each target. */
 int expand_alias(Resolution *ctx, ProbePoint *pp, Probe *a, ProbePoint *name)
@@ -217,6 +240,12 @@ int expand_alias(Resolution *ctx, ProbePoint *pp, Probe *a, ProbePoint *name)
 	sub.body = alias_body(a, ctx->body);
 	char *def = alias_definition(a, name);
 	sub.chain = ctx->chain ? format("%s <- %s", def, ctx->chain) : def;
+	if (sess->timing) {
+		sub.from = format(" from: %s%s", alias_level(name, pp),
+				  ctx->from ? ctx->from :
+				  format(" from: %s", probe_point_name(vec_get(&ctx->user->points, 0))));
+		sub.alias_tok = pp->tok;
+	}
 	int nsuffix = pp->ncomps - name->ncomps;
 	int matched = 0;
 	for (int i = 0; i < a->points.len; i++) {

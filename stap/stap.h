@@ -425,6 +425,10 @@ typedef struct DerivedProbe {
 	Node *cond;             /* probe 'if (cond)', or NULL */
 	bool optional;          /* registration failure is not an error */
 	char *func;             /* probefunc(): the probed function, or NULL */
+	char *from;             /* -t: how it was derived, " from: X" each
+				 * level, innermost first (SystemTap's) */
+	char *location;         /* -t: where it was written: the point that
+				 * named the innermost alias, or the probe */
 	int index;
 	char *wrapper;          /* pass 3: the C function that runs it */
 	union {                 /* what the kind needs */
@@ -474,6 +478,8 @@ typedef struct Session {
 	int target_pid;         /* -x */
 	bool flight;            /* -F */
 	bool bulk;              /* -b: STP_BULKMODE, per-CPU output files */
+	bool timing;            /* -t (or -DSTP_TIMING): STP_TIMING, the
+				 * probe hit report */
 	char *rotate;           /* -S SIZE[,N] */
 	int bufsize_mb;         /* -s NUM */
 	int timeout_s;          /* -T SECS */
@@ -594,6 +600,9 @@ typedef struct Resolution {
 	int depth;              /* of alias expansion */
 	char *chain;            /* the aliases expanded, innermost first:
 				 * "b = kernel.x <- a = b" (-p2), or NULL */
+	char *from;             /* the same for -t: " from: b from: a from:
+				 * USERPOINT" (NULL: from the user's probe) */
+	Token *alias_tok;       /* the point that named the innermost alias */
 } Resolution;
 
 /* What a kind's match function returns. */

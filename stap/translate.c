@@ -1929,9 +1929,17 @@ static void wrapper_for(DerivedProbe *d)
 		if (!acc[g])
 			continue;
 		Var *v = vec_get(&sess->used_globals, g);
-		sb_printf(&o, "\tif (unlikely(!_stp_trylock_%s%s(&%s_lock))) {\n",
-			  v->type == TY_STATS ? "s" : "",
-			  acc[g] == ACC_WRITE ? "w" : "r", v->cname);
+		/* -t: the contention and timeouts of each global */
+		if (sess->timing)
+			sb_printf(&o, "\tif (unlikely(!_stp_trylock_%s%s_t(&%s_lock, &%s_lstats))) {\n"
+				  "\t\tatomic_inc(&%s_lstats.skipped);\n",
+				  v->type == TY_STATS ? "s" : "",
+				  acc[g] == ACC_WRITE ? "w" : "r", v->cname,
+				  v->cname, v->cname);
+		else
+			sb_printf(&o, "\tif (unlikely(!_stp_trylock_%s%s(&%s_lock))) {\n",
+				  v->type == TY_STATS ? "s" : "",
+				  acc[g] == ACC_WRITE ? "w" : "r", v->cname);
 		for (int j = locked.len - 1; j >= 0; j--) {
 			int k = (int)(intptr_t)vec_get(&locked, j);
 			Var *lv = vec_get(&sess->used_globals, k);
@@ -2029,6 +2037,9 @@ static void gen_globals(FILE *out)
 			fprintf(out, "static STP_DEFINE_STATLOCK(%s_lock);\n", g->cname);
 		else
 			fprintf(out, "static STP_DEFINE_RWLOCK(%s_lock);\n", g->cname);
+		if (sess->timing)
+			fprintf(out, "static struct stp_lock_stats %s_lstats;\n",
+				g->cname);
 		/* embedded C with pragma:read:X / pragma:write:X */
 		if (!is_array(g) && g->type != TY_STATS &&
 		    !strcmp(g->cname, format("g_%s", c_ident(g->name)))) {
@@ -2146,6 +2157,25 @@ static Vec *probes_by_kind(void)
  * tables, and _stp_probe_groups, the kinds' tables the runtime arms in
  * order and disarms in reverse (stp_module.h).
  */
+/*
+ * How D was derived, for the -t report: " from: X" for each level,
+ * innermost first, as SystemTap says it.  A probe resolved through DWARF
+ * or made by perf names its own point first (without '?').
+ */
+static char *timing_derivation(DerivedProbe *d)
+{
+	const char *from = d->from ? d->from : "";
+	bool self = d->kind == &pk_perf ||
+		    ((d->kind == &pk_kprobe || d->kind == &pk_uprobe) &&
+		     strncmp(d->pp, "kprobe.", 7));
+	if (!self)
+		return (char *)from;
+	size_t n = strlen(d->pp);
+	if (n && (d->pp[n - 1] == '?' || d->pp[n - 1] == '!'))
+		n--;
+	return format(" from: %.*s%s", (int)n, d->pp, from);
+}
+
 static void gen_tables(FILE *out, Vec *by_kind)
 {
 	fputs("\nstatic const struct stp_probe _stp_probes[] = {\n", out);
@@ -2158,9 +2188,23 @@ static void gen_tables(FILE *out, Vec *by_kind)
 			fprintf(out, ", .name = %s", c_string(d->user_pp));
 		if (d->func)
 			fprintf(out, ", .func = %s", c_string(d->func));
+		if (sess->timing)
+			fprintf(out, ",\n\t\t.index = %d, .location = %s, .derivation = %s",
+				i, c_string(d->location ? d->location : ""),
+				c_string(timing_derivation(d)));
 		fputs(" },\n", out);
 	}
 	fputs("\t{ }\n};\n\n", out);
+	if (sess->timing) {
+		/* the globals' names as SystemTap's contention report says them */
+		fputs("static const struct stp_lock_info _stp_lock_infos[] = {\n", out);
+		for (int i = 0; i < nglobals; i++) {
+			Var *g = vec_get(&sess->used_globals, i);
+			fprintf(out, "\t{ %s, &%s_lstats },\n",
+				c_string(format("__global_%s", g->name)), g->cname);
+		}
+		fputs("\t{ }\n};\n\n", out);
+	}
 	StrBuf groups = {0};
 	for (int k = 0; probe_kinds[k]; k++) {
 		const ProbeKind *pk = probe_kinds[k];
@@ -2253,6 +2297,18 @@ bool translate(FILE *out)
 	}
 	if (sess->bulk)
 		fputs("#define STP_BULKMODE 1\n", out);
+	if (sess->timing) {
+		bool given = false;
+		for (int i = 0; i < sess->defines.len; i++) {
+			const char *d = vec_get(&sess->defines, i);
+			given |= !strncmp(d, "STP_TIMING", 10) &&
+				 (!d[10] || d[10] == '=');
+		}
+		if (!given)
+			fputs("#define STP_TIMING 1\n", out);
+		fprintf(out, "#define STP_NPROBES %d\n",
+			sess->derived.len ? sess->derived.len : 1);
+	}
 	if (sess->remote) {	/* remote_id(), remote_uri(): the only one */
 		fputs("#define STP_REMOTE_ID 0\n#define STP_REMOTE_URI \"", out);
 		for (const char *p = sess->remote; *p; p++)
