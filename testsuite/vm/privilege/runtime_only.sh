@@ -4,7 +4,7 @@
 set -u
 vm() { "$STAPVM" exec "exec 2>&1; $*" 2>&1 | sed "s|$KVER|KVER|g"; }
 echo "== installed"
-vm 'for f in /usr/bin/staprun /usr/lib/systemtap/* /usr/share/man/man8/*; do
+vm 'for f in /usr/bin/staprun /usr/bin/stap-exporter /usr/lib/systemtap/* /usr/share/man/man8/*; do
 	ls -l $f | awk "{ print \$1, \$3, \$NF }"; done'
 echo "== not installed"
 vm 'for p in stap gcc cc make ld; do command -v $p || echo "no $p"; done'
