@@ -1,0 +1,6 @@
+# stap-report prints its sections: versions, kernel config bits, the build
+# tree, debuginfo, BTF, signing/lockdown and a test build (-p4) for KVER
+set -u
+out=$(STAP=$STAP STAPRUN=$TOP/staprun/staprun "$TOP/scripts/stap-report" -r "$KVER" 2>&1)
+echo "rc=$?"
+printf '%s\n' "$out" | sed "s|$KVER|KVER|g" | grep -E '^== |^CONFIG_(KPROBES|UPROBES|DEBUG_INFO_BTF|FTRACE|MODULE_SIG)=|^Makefile:|^rc=|^Systemtap (translator|module)'
