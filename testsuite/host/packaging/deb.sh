@@ -21,6 +21,24 @@ echo "== runtime files"
 dpkg-deb -c "$rt" | awk '$6 !~ /\/$/ { print $1, $2, $6 }'
 echo "== runtime scripts"
 dpkg-deb --ctrl-tarfile "$rt" | tar -t | sort
+echo "== staprun@.service"
+# systemd-analyze checks the unit's syntax, its specifiers and that the
+# ExecStart program exists: the package's staprun, extracted here.
+x=$(mktemp -d)
+dpkg-deb -x "$rt" "$x"
+sed "s|/usr/bin/staprun|$x/usr/bin/staprun|" "$x/lib/systemd/system/staprun@.service" \
+	>"$x/staprun@.service"
+ln -s staprun@.service "$x/staprun@hello.service"
+grep -E '^(ExecStart|ConditionPathExists|KillMode)=' "$x/lib/systemd/system/staprun@.service"
+if command -v systemd-analyze >/dev/null; then
+	out=$(systemd-analyze verify "$x/staprun@hello.service" 2>&1)
+	rc=$?
+	[ -z "$out" ] || printf '%s\n' "$out" | sed "s|$x|DIR|g"
+	echo "staprun@hello.service: verify rc=$rc"
+else
+	echo "staprun@hello.service: no systemd-analyze here"
+fi
+rm -rf "$x"
 echo "== full package"
 dpkg-deb -c "$full" | awk '{ print $6 }' | grep -E \
 	'^\./usr/bin/|/tapset/linux/syscalls.stp$|/runtime/stp_module.h$|/man1/|/function::strlen.3stap|/error::pass5|/doc/systemtap-c/README' |
