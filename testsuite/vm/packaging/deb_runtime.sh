@@ -3,12 +3,14 @@
 # has, besides the usual busybox and glibc, Debian's dpkg and what the
 # package's scripts use (groupadd and getent: passwd and libc-bin) but no
 # stap groups and no runtime side; postinst makes the groups, staprun
-# root:stapusr 04754 and the module directory; a module built here
-# (stap -p4 -m NAME -r KVER) is put in /lib/modules/KVER/systemtap/ and a
+# root:stapusr 04754 and the module directory; a module built here by the
+# systemtap-c package's stap (extracted, with its tapsets and runtime:
+# stap -p4 -m NAME -r KVER) is put in /lib/modules/KVER/systemtap/ and a
 # member of stapusr runs it by name with the package's staprun; then purge.
 set -u
 make -s -C "$TOP" deb >/dev/null 2>&1 || { make -C "$TOP" deb; exit 1; }
 rt=$(ls "$TOP"/build/deb/systemtap-c-runtime_*.deb)
+full=$(ls "$TOP"/build/deb/systemtap-c_*.deb)
 
 # The overlay: dpkg, dpkg-deb, dpkg-split, dpkg-statoverride, GNU tar (dpkg-deb runs
 # tar), ldconfig (dpkg wants it in PATH), groupadd (+ /etc/login.defs),
@@ -70,7 +72,9 @@ echo "== the administrator adds stapuser to stapusr, installs a module"
 sed_add='s/^\(stapusr:[^:]*:[^:]*:\)$/\1stapuser/'
 vm "sed -i '$sed_add' /etc/group; grep '^stapusr' /etc/group | cut -d: -f1,4"
 cd "$tmp" || exit 1
-"$STAP" -r "$KVER" -p4 -m debhello \
+dpkg-deb -x "$full" "$tmp/full" || exit 1
+unset SYSTEMTAP_TAPSET SYSTEMTAP_RUNTIME SYSTEMTAP_STAPRUN STAP_BINARY
+"$tmp/full/usr/bin/stap" -r "$KVER" -p4 -m debhello \
 	-e 'probe begin { printf("hello from %s, uid %d\n", execname(), uid()); exit() }' \
 	>build.log 2>&1 || { cat build.log; exit 1; }
 "$STAPVM" put debhello.ko "/lib/modules/$KVER/systemtap/debhello.ko" || exit 1
