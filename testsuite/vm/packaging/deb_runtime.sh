@@ -85,10 +85,19 @@ echo "== nobody1 (not in stapusr)"
 "$STAPVM" exec --user=nobody1 'exec 2>&1; staprun debhello; echo "rc=$?"' |
 	sed 's/^.*staprun: /staprun: /'
 
+echo "== dpkg -i again (an upgrade): the override stays, no new groups"
+vm '/usr/local/bin/dpkg -i /tmp/rt.deb; echo "rc=$?"
+	ls -l /usr/bin/staprun | awk "{ print \$1, \$3, \$4, \$NF }"' |
+	sed 's/(\([0-9.]*\))/(VER)/g; s/database \.\.\. [0-9]* files/database ... N files/'
+"$STAPVM" exec --user=stapuser 'exec 2>&1; staprun debhello; echo "rc=$?"'
+echo "== dpkg -r: the override stays until the purge"
+vm "/usr/local/bin/dpkg -r systemtap-c-runtime; echo \"rc=\$?\"
+	dpkg-statoverride --list; ls /usr/bin/staprun" |
+	sed 's/(\([0-9.]*\))/(VER)/; s/database \.\.\. [0-9]* files/database ... N files/'
 echo "== dpkg --purge"
 vm "rm /lib/modules/$KVER/systemtap/debhello.ko
 	/usr/local/bin/dpkg --purge systemtap-c-runtime; echo \"rc=\$?\"
-	dpkg-statoverride --list; ls /usr/bin/staprun /lib/modules/$KVER/systemtap
+	dpkg-statoverride --list; ls /lib/modules/$KVER/systemtap
 	grep -E '^stap(usr|sys|dev):' /etc/group | cut -d: -f1" |
 	sed 's/(\([0-9.]*\))/(VER)/; s/database \.\.\. [0-9]* files/database ... N files/'
 echo "== kernel log: $("$STAPVM" dmesg | grep -cE 'Oops|BUG|WARNING|Call Trace') oops, BUG or WARNING lines"
