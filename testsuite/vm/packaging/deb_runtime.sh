@@ -9,8 +9,10 @@
 # member of stapusr runs it by name with the package's staprun; then purge.
 set -u
 make -s -C "$TOP" deb >/dev/null 2>&1 || { make -C "$TOP" deb; exit 1; }
-rt=$(ls "$TOP"/build/deb/systemtap-c-runtime_*.deb)
-full=$(ls "$TOP"/build/deb/systemtap-c_*.deb)
+ver=$(dpkg-parsechangelog -l "$TOP/debian/changelog" -S Version)
+arch=$(dpkg-architecture -qDEB_HOST_ARCH)
+rt=$TOP/build/deb/systemtap-c-runtime_${ver}_$arch.deb
+full=$TOP/build/deb/systemtap-c_${ver}_$arch.deb
 
 # The overlay: dpkg, dpkg-deb, dpkg-split, dpkg-statoverride, GNU tar (dpkg-deb runs
 # tar), ldconfig (dpkg wants it in PATH), groupadd (+ /etc/login.defs),
