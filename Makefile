@@ -77,16 +77,24 @@ vm-progs:
 
 # install: everything; install-runtime (staprun/Makefrag): only what a
 # host that runs prebuilt modules needs; install-man (man/Makefrag): the
-# manual pages.  The test VM (stap --remote=vm) goes to
-# $(pkglibexecdir)/vm/, where the installed stap looks for stapvm
-# (../lib/systemtap/vm/stapvm from $(bindir)): stapvm, its client,
-# fetch-kernel, the initramfs' init, inittab, mkinitramfs and the VM's
-# runtime side (runtime-root; staprun is made setuid in the image only).
+# manual pages; install-stap: the translator, stap-prep, stap-report,
+# tapsets and runtime sources; install-vm: the test VM (stap
+# --remote=vm), in $(pkglibexecdir)/vm/, where the installed stap looks
+# for stapvm (../lib/systemtap/vm/stapvm from $(bindir)): stapvm, its
+# client, fetch-kernel, the initramfs' init, inittab, mkinitramfs and the
+# VM's runtime side (runtime-root; staprun is made setuid in the image
+# only).  The Debian packages (make deb) take install-stap,
+# install-runtime and install-man.
 VMDIR = $(pkglibexecdir)/vm
-install: all vm-progs install-runtime install-man
+install: install-stap install-vm install-runtime install-man
+
+install-stap: all
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(datadir)/systemtap
-	install -m 755 stap/stap $(DESTDIR)$(bindir)/stap
+	install -m 755 stap/stap scripts/stap-prep scripts/stap-report \
+		$(DESTDIR)$(bindir)/
 	cp -r tapset runtime $(DESTDIR)$(datadir)/systemtap/
+
+install-vm: all vm-progs
 	install -d $(DESTDIR)$(VMDIR)
 	install -m 755 vm/stapvm vm/mkinitramfs vm/init scripts/fetch-kernel \
 		build/vm/stapvm-client $(DESTDIR)$(VMDIR)/
@@ -94,8 +102,19 @@ install: all vm-progs install-runtime install-man
 	rm -rf $(DESTDIR)$(VMDIR)/runtime-root
 	cp -a build/vm/runtime-root $(DESTDIR)$(VMDIR)/
 
+# The Debian packages systemtap-c (all but the test VM) and
+# systemtap-c-runtime (install-runtime), built by dpkg-buildpackage from
+# debian/ in a copy of the sources, into build/deb/.
+deb:
+	scripts/mkdeb build/deb
+
+# lintian over both packages (4 minutes: the 2,400 pages of the full one).
+deb-lintian: deb
+	lintian --pedantic -I build/deb/*.changes
+
 clean:
 	rm -f stap/*.o stap/stap $(STAPRUN_PROGS) $(STAPRUN_STATIC_PROGS)
 	rm -rf build testsuite/out
 
-.PHONY: syscalls all asan fuzz check check-host install clean vm-progs
+.PHONY: syscalls all asan fuzz check check-host install install-stap \
+	install-vm clean vm-progs deb deb-lintian

@@ -624,7 +624,7 @@ static bool check_term(Token *lhs, Token *op, Token *rhs)
 {
 	const char *n = lhs->kind == TK_IDENT ? lhs->text : "";
 	if (lhs->kind == TK_EOF)
-		return pp_error(cond_at(lhs), bad_operand);
+		return pp_error(cond_at(lhs), "%s", bad_operand);
 	if (!strcmp(n, "kernel_v") || !strcmp(n, "kernel_vr") || !strcmp(n, "systemtap_v")) {
 		if (rhs->kind != TK_STRING)
 			return pp_error(cond_at(rhs), "expected string literal");
@@ -673,12 +673,12 @@ static bool check_term(Token *lhs, Token *op, Token *rhs)
 		if (rhs->kind != lhs->kind && op->kind == TK_EOF)
 			return pp_error(cond_at(op), "expected comparison operator");
 		if (rhs->kind != lhs->kind)
-			return pp_error(lhs, bad_operand);
+			return pp_error(lhs, "%s", bad_operand);
 		if (!is_cmp_op(op))
 			return pp_error(op, "expected comparison operator");
 		return true;
 	}
-	return pp_error(lhs, bad_operand);
+	return pp_error(lhs, "%s", bad_operand);
 }
 
 /* Evaluate one term "LHS OP RHS".  Returns 0/1, or -1 after an error. */

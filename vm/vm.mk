@@ -3,7 +3,8 @@
 #                                 initramfs, installed by install-runtime into
 #                                 build/vm/runtime-root (the VM's runtime side,
 #                                 staprun not yet setuid: vm/mkinitramfs does
-#                                 that in the image), and the host stapvm-client;
+#                                 that in the image; no staprun@.service, the
+#                                 VM has no systemd), and the host stapvm-client;
 #                                 the image's paths are always the same,
 #                                 whatever a `make install` above passed on
 include staprun/Makefrag
@@ -23,7 +24,7 @@ $(VM_ROOT).stamp: $(STAPRUN_STATIC_PROGS) staprun/Makefrag vm/vm.mk \
 		prefix=/usr exec_prefix=/usr bindir=/usr/bin \
 		datarootdir=/usr/share mandir=/usr/share/man \
 		pkglibexecdir=/usr/lib/systemtap \
-		STAPRUN_FROM=$(STAPRUN_VMDIR) STAPRUN_SETUID=0
+		STAPRUN_FROM=$(STAPRUN_VMDIR) STAPRUN_SETUID=0 systemdsystemunitdir=
 	touch $@
 
 .PHONY: vm-progs
