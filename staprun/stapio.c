@@ -11,7 +11,9 @@
  * SIGUSR2 switches to the next file.  A bulk mode module (stap -b) has
  * one .data_N per CPU instead of .data; each goes to its own file, FILE_N
  * (FILE_cpuN with -D) or stpd_cpuN without -o, in the record format
- * stap-merge(1) reads.  See doc/transport.md.
+ * stap-merge(1) reads.  A module with a procfs("__stdin") write probe
+ * (input.char, input.line) gets our stdin, one byte per write.  See
+ * doc/transport.md.
  */
 #define _GNU_SOURCE
 #include <errno.h>
