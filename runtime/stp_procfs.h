@@ -3,8 +3,9 @@
  * procfs probes (stap/probe_procfs.c): files under /proc/systemtap/MOD/
  * that exist while the session runs.  Reading one from its start runs the
  * read probe, whose handler fills a buffer of the open file through
- * $value (_stp_procfs_set/_append); each write(2) runs the write probe
- * with the bytes written as $value (_stp_procfs_value).  The generated
+ * $value (_stp_procfs_set/_append); each write(2) runs the write probes
+ * (a file may have several) with the bytes written as $value
+ * (_stp_procfs_value).  The generated
  * table _stp_procfs_files lists directories before what is in them and
  * ends with a NULL .name.
  */
@@ -21,7 +22,7 @@ struct stp_procfs {
 	int dir;
 	umode_t mode;
 	const struct stp_probe *read;
-	const struct stp_probe *write;
+	const struct stp_probe *const *write;	/* NULL-terminated */
 	size_t bufsize;			/* of the read buffer; 0: default */
 	struct proc_dir_entry *pde;
 };
@@ -122,20 +123,22 @@ static ssize_t _stp_procfs_read(struct file *f, char __user *ubuf,
 	return simple_read_from_buffer(ubuf, count, ppos, b->data, b->len);
 }
 
-/* Each write runs the write probe once with as much of the data as the
- * buffer holds, and consumes that much. */
+/* Each write runs the write probes, in order, with as much of the data as
+ * the buffer holds, and consumes that much. */
 static ssize_t _stp_procfs_write(struct file *f, const char __user *ubuf,
 				 size_t count, loff_t *ppos)
 {
 	struct stp_procfs_buf *b = f->private_data;
-	const struct stp_probe *p = b->file->write;
+	const struct stp_probe *const *p;
 	size_t n = min(count, b->size - 1);
 
 	if (copy_from_user(b->data, ubuf, n))
 		return -EFAULT;
-	b->data[n] = '\0';
-	b->len = n;
-	_stp_run_probe_data(p, NULL, 0, p->ph, b);
+	for (p = b->file->write; *p; p++) {
+		b->data[n] = '\0';
+		b->len = n;
+		_stp_run_probe_data(*p, NULL, 0, (*p)->ph, b);
+	}
 	*ppos += n;
 	return n;
 }
@@ -176,7 +179,7 @@ static void _stp_procfs_arm(void *table, struct stp_arm_result *r)
 	for (p = files; p->name && !_stp_arm_stopped(r); p++) {
 		struct proc_dir_entry *parent = p->parent < 0 ? _stp_proc_dir :
 						files[p->parent].pde;
-		const struct stp_probe *probe = p->read ? p->read : p->write;
+		const struct stp_probe *const *w;
 
 		if (!parent) {
 			p->pde = NULL;
@@ -188,8 +191,10 @@ static void _stp_procfs_arm(void *table, struct stp_arm_result *r)
 		}
 		if (p->pde)
 			proc_set_user(p->pde, uid, gid);
-		if (probe)
-			_stp_probe_armed(r, probe, p->pde ? 0 : -ENOMEM, 0);
+		if (p->read)
+			_stp_probe_armed(r, p->read, p->pde ? 0 : -ENOMEM, 0);
+		for (w = p->write; w && *w; w++)
+			_stp_probe_armed(r, *w, p->pde ? 0 : -ENOMEM, 0);
 	}
 }
 

@@ -8,7 +8,8 @@
  * exists while the session runs.  Reading it runs the read probe, which
  * sets the text read with $value = ... and $value .= ... (up to MAXSIZE
  * bytes, STP_PROCFS_BUFSIZE by default); each write(2) to it runs the
- * write probe with the bytes written in $value.  The mode is 0444 for a
+ * write probes (one file may have several) with the bytes written in
+ * $value.  The mode is 0444 for a
  * file with a read probe, 0222 with a write probe, 0666 with both, less
  * UMASK (default 066): 0400, 0200, 0600.  The tapset's prometheus and
  * json_data are aliases of read probes.
@@ -91,12 +92,14 @@ static int match_procfs(Resolution *r, ProbePoint *pp)
 			       (unsigned long long)umask);
 		return PK_ERROR;
 	}
-	for (int j = 0; j < sess->derived.len; j++) {
+	/* Several write probes may share a file (input.char and input.line
+	 * both on __stdin): each write runs them all. */
+	for (int j = 0; !write && j < sess->derived.len; j++) {
 		DerivedProbe *o = vec_get(&sess->derived, j);
-		if (o->kind == &pk_procfs && o->procfs.write == write &&
+		if (o->kind == &pk_procfs && !o->procfs.write &&
 		    !strcmp(o->procfs.path, path)) {
-			semantic_error(NULL, "only one %s procfs probe can exist for procfs path \"%s\"",
-				       write ? "write" : "read", path);
+			semantic_error(NULL, "only one read procfs probe can exist for procfs path \"%s\"",
+				       path);
 			return PK_ERROR;
 		}
 	}
@@ -105,6 +108,8 @@ static int match_procfs(Resolution *r, ProbePoint *pp)
 	d->procfs.write = write;
 	d->procfs.umask = umask;
 	d->procfs.maxsize = maxsize;
+	if (write && !strcmp(path, "__stdin"))
+		sess->uses_stdin = true;	/* input.char, input.line */
 	return PK_MATCHED;
 }
 
@@ -114,7 +119,8 @@ typedef struct ProcFile {
 	const char *path;
 	int parent;             /* index of its directory's entry, or -1 */
 	bool dir;
-	DerivedProbe *rd, *wr;
+	DerivedProbe *rd;
+	Vec wr;                 /* its write probes */
 } ProcFile;
 
 static int file_index(Vec *files, const char *path, size_t len, bool dir)
@@ -146,7 +152,7 @@ static void emit_tables(FILE *out, Vec *probes, StrBuf *groups)
 		int k = file_index(&files, p, strlen(p), false);
 		ProcFile *f = vec_get(&files, k);
 		if (d->procfs.write)
-			f->wr = d;
+			vec_push(&f->wr, d);
 		else
 			f->rd = d;
 	}
@@ -160,17 +166,24 @@ static void emit_tables(FILE *out, Vec *probes, StrBuf *groups)
 				c_string(name), f->parent);
 			continue;
 		}
-		int mode = (f->rd ? 0444 : 0) | (f->wr ? 0222 : 0);
+		DerivedProbe *wr = f->wr.len ? vec_get(&f->wr, 0) : NULL;
+		int mode = (f->rd ? 0444 : 0) | (wr ? 0222 : 0);
 		int64_t umask = f->rd && f->rd->procfs.umask >= 0 ? f->rd->procfs.umask :
-				f->wr && f->wr->procfs.umask >= 0 ? f->wr->procfs.umask : 066;
+				wr && wr->procfs.umask >= 0 ? wr->procfs.umask : 066;
 		int64_t size = f->rd && f->rd->procfs.maxsize > 0 ?
 			       f->rd->procfs.maxsize : 0;
 		fprintf(out, "\t{ .name = %s, .parent = %d, .mode = 0%o",
 			c_string(name), f->parent, (int)(mode & ~umask));
 		if (f->rd)
 			fprintf(out, ", .read = &_stp_probes[%d]", f->rd->index);
-		if (f->wr)
-			fprintf(out, ", .write = &_stp_probes[%d]", f->wr->index);
+		if (wr) {
+			fputs(", .write = (const struct stp_probe *const[]){ ", out);
+			for (int j = 0; j < f->wr.len; j++) {
+				DerivedProbe *w = vec_get(&f->wr, j);
+				fprintf(out, "&_stp_probes[%d], ", w->index);
+			}
+			fputs("NULL }", out);
+		}
 		if (size)
 			fprintf(out, ", .bufsize = %" PRId64, size);
 		fputs(" },\n", out);

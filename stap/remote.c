@@ -1138,10 +1138,48 @@ static int rc_copy(struct rconn *c, size_t n, int fd)
 	return 0;
 }
 
-/* Read frames until "exit N STATUS"; forwards our signals as "signal
- * NAME", and pings a stapsh that stays silent (see rc_reply_line). */
-static int rc_stream(struct rconn *c, const char *what)
+/* Our stdin, for a module with input.char/input.line probes: "stdin N"
+ * frames of up to STDIN_FRAME bytes while stapsh has acknowledged ("ack
+ * N") all but STDIN_WINDOW bytes, "stdin 0" at its end. */
+#define STDIN_FRAME (16 * 1024)
+#define STDIN_WINDOW (64 * 1024)
+
+struct stdin_fwd {
+	bool on;		/* forwarding, not at EOF */
+	size_t unacked;
+};
+
+static int stdin_send(struct rconn *c, struct stdin_fwd *in)
 {
+	static char buf[STDIN_FRAME];
+	char hdr[32];
+	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (n < 0)
+		rmsg("cannot read stdin: %s", strerror(errno));
+	if (n <= 0) {
+		in->on = false;
+		return rc_send(c, "stdin 0\n");
+	}
+	snprintf(hdr, sizeof(hdr), "stdin %zd\n", n);
+	if (rc_send(c, hdr))
+		return -1;
+	if (send_all(c->fd, buf, n)) {
+		c->dead = true;
+		return -1;
+	}
+	in->unacked += n;
+	return 0;
+}
+
+/* Read frames until "exit N STATUS"; forwards our signals as "signal
+ * NAME" (and with FWD_STDIN our stdin as "stdin" frames), and pings a
+ * stapsh that stays silent (see rc_reply_line). */
+static int rc_stream(struct rconn *c, const char *what, bool fwd_stdin)
+{
+	struct stdin_fwd in = { .on = fwd_stdin };
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigaction sa = { .sa_handler = on_signal }, old[3], oldpipe;
 	long heard = now_ms(), pong_by = 0;
@@ -1159,8 +1197,10 @@ static int rc_stream(struct rconn *c, const char *what)
 
 	for (;;) {
 		char line[1024], *nl;
-		struct pollfd p[2] = { { c->fd, POLLIN, 0 },
-				       { sig_pipe[0], POLLIN, 0 } };
+		struct pollfd p[3] = { { c->fd, POLLIN, 0 },
+				       { sig_pipe[0], POLLIN, 0 },
+				       { STDIN_FILENO, POLLIN, 0 } };
+		int np = in.on && in.unacked < STDIN_WINDOW ? 3 : 2;
 		const char *rest;
 		unsigned char ch;
 		unsigned n;
@@ -1170,7 +1210,7 @@ static int rc_stream(struct rconn *c, const char *what)
 		nl = memchr(c->buf, '\n', c->len);
 		if (!nl && c->len < sizeof(c->buf)) {
 			now = now_ms();
-			r = poll(p, 2, pong_by ? (pong_by > now ? pong_by - now : 0) :
+			r = poll(p, np, pong_by ? (pong_by > now ? pong_by - now : 0) :
 				 (heard + PING_AFTER_MS > now ?
 				  heard + PING_AFTER_MS - now : 0));
 			if (r < 0 && errno != EINTR)
@@ -1184,6 +1224,9 @@ static int rc_stream(struct rconn *c, const char *what)
 					 sig_name(ch));
 				rc_send(c, cmd);
 			}
+			if (r > 0 && np == 3 && p[2].revents &&
+			    stdin_send(c, &in))
+				break;
 			if (r > 0 && p[0].revents) {
 				if (rc_fill(c, 0) < 0) {
 					rmsg("lost the connection to stapsh on '%s' during %s",
@@ -1193,6 +1236,8 @@ static int rc_stream(struct rconn *c, const char *what)
 				}
 				heard = now_ms();
 				pong_by = 0;
+			} else if (r > 0 && !p[0].revents) {
+				/* stdin or a signal only: not a silence */
 			} else if (r == 0 && pong_by) {
 				rmsg("stapsh on '%s' stopped answering during %s",
 				     c->path, what);
@@ -1216,6 +1261,10 @@ static int rc_stream(struct rconn *c, const char *what)
 				c->dead = true;
 				break;
 			}
+		} else if (!strncmp(line, "ack ", 4)) {
+			size_t k = strtoul(line + 4, NULL, 10);
+
+			in.unacked -= k < in.unacked ? k : in.unacked;
 		} else if (!reply_number(line, "exit", &n, &rest) &&
 			   n == c->seq) {
 			status = atoi(rest);
@@ -1243,11 +1292,15 @@ static int rc_stream(struct rconn *c, const char *what)
 }
 
 /* "run"/"exec": "OK N" then frames, or "error N: ...". */
-static int rc_run_cmd(struct rconn *c, const char *line, const char *what)
+static int rc_run_cmd(struct rconn *c, const char *line, const char *what,
+		      bool fwd_stdin)
 {
+	if (fwd_stdin && (rc_command(c, "option stdin\n") ||
+			  rc_expect_ok(c, "option stdin")))
+		return -1;
 	if (rc_command(c, line) || rc_expect_ok(c, what))
 		return -1;
-	return rc_stream(c, what);
+	return rc_stream(c, what, fwd_stdin);
 }
 
 /* --- the API ------------------------------------------------------------ */
@@ -1267,6 +1320,7 @@ int remote_run(const char *url, const char *module_path, char *const argv[],
 	char *line = NULL, *tail = NULL;
 	struct rconn *c;
 	int rc = -1, i, after = 0;
+	bool fwd_stdin = false;	/* staprun -i: our stdin is the module's */
 
 	base = base ? base + 1 : module_path;
 	c = rc_open(url, 1, verbose, REMOTE_TIMEOUT_MS, 0);
@@ -1292,6 +1346,8 @@ int remote_run(const char *url, const char *module_path, char *const argv[],
 		}
 		if (after || (a[0] != '-' && strchr(a, '=')))
 			dst = &tail;
+		else if (!strcmp(a, "-i"))
+			fwd_stdin = true;
 		if (append_word(dst, a))
 			goto out;
 		if (!after && takes_arg(a) && argv[i + 1] &&
@@ -1308,7 +1364,7 @@ int remote_run(const char *url, const char *module_path, char *const argv[],
 	}
 	if (finish_line(&line))
 		goto out;
-	rc = rc_run_cmd(c, line, "run");
+	rc = rc_run_cmd(c, line, "run", fwd_stdin);
 out:
 	free(line);
 	free(tail);
@@ -1413,6 +1469,15 @@ void remote_run_all(struct remote_job *jobs, int n, char *const argv[],
 			setpgid(0, 0);
 			dup2(out[1], STDOUT_FILENO);
 			dup2(err[1], STDERR_FILENO);
+			{
+				/* several runs cannot share our stdin */
+				int nul = open("/dev/null", O_RDONLY);
+
+				if (nul >= 0 && nul != STDIN_FILENO) {
+					dup2(nul, STDIN_FILENO);
+					close(nul);
+				}
+			}
 			_exit(job_exit_code(remote_run(jobs[i].url,
 						       jobs[i].module_path,
 						       argv, verbose)));
@@ -1545,7 +1610,7 @@ int remote_exec(const char *url, const char *user, const char *cmd,
 	if (append_word(&line, user ? user : "root") ||
 	    append_word(&line, cmd) || finish_line(&line))
 		goto out;
-	rc = rc_run_cmd(c, line, "exec");
+	rc = rc_run_cmd(c, line, "exec", false);
 out:
 	free(line);
 	if (c)

@@ -42,6 +42,8 @@ static void staprun_options(Vec *argv, bool with_output)
 	}
 	if (sess->flight)
 		vec_push(argv, "-F");
+	if (sess->uses_stdin)
+		vec_push(argv, "-i");	/* stdin is the module's */
 	if (with_output && sess->rotate) {
 		vec_push(argv, "-S");
 		vec_push(argv, sess->rotate);

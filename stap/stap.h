@@ -477,6 +477,7 @@ typedef struct Session {
 	char *cmd;              /* -c */
 	int target_pid;         /* -x */
 	bool flight;            /* -F */
+	bool uses_stdin;        /* a procfs("__stdin").write probe: staprun -i */
 	bool bulk;              /* -b: STP_BULKMODE, per-CPU output files */
 	bool timing;            /* -t (or -DSTP_TIMING): STP_TIMING, the
 				 * probe hit report */

@@ -11,7 +11,9 @@
  * SIGUSR2 switches to the next file.  A bulk mode module (stap -b) has
  * one .data_N per CPU instead of .data; each goes to its own file, FILE_N
  * (FILE_cpuN with -D) or stpd_cpuN without -o, in the record format
- * stap-merge(1) reads.  See doc/transport.md.
+ * stap-merge(1) reads.  A module with a procfs("__stdin") write probe
+ * (input.char, input.line) gets our stdin, one byte per write.  See
+ * doc/transport.md.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,6 +28,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -79,7 +82,15 @@ struct session {
 	unsigned long warn_hash[WARN_TABLE];
 	int nwarn;
 	char *oob_partial;	/* incomplete trailing OOB line */
+	int in_fd;		/* __stdin of the module, -1: none (yet) */
+	int in_state;		/* IN_* */
+	struct termios tty;	/* of a terminal stdin, to restore */
+	int tty_set;
 };
+
+/* Forwarding stdin to the module's __stdin (input.char, input.line). */
+enum { IN_NOT_YET, IN_ON, IN_DONE };
+#define IN_CHUNK 4096
 
 static int sig_write_fd = -1;
 static volatile sig_atomic_t stop_signals;	/* SIGINT/SIGTERM/SIGHUP seen */
@@ -611,9 +622,87 @@ static int poll_streams(struct session *s, struct pollfd *p, int *who,
 	return np;
 }
 
+/*
+ * Once the session runs: if the module has a procfs("__stdin").write
+ * probe (the tapset's input.char and input.line), its file takes our
+ * stdin, one byte per write(2), so that each write fires the probe with
+ * one character, as SystemTap's stapio does.  A terminal is switched out
+ * of line mode meanwhile, so that characters come as they are typed.
+ */
+static void stdin_open(struct session *s)
+{
+	char path[512];
+	struct termios t;
+
+	s->in_state = IN_DONE;
+	snprintf(path, sizeof(path), "/proc/systemtap/%s/__stdin", s->name);
+	s->in_fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (s->in_fd < 0) {
+		if (errno != ENOENT)
+			msg("cannot open '%s': %s", path, strerror(errno));
+		return;
+	}
+	dbg(1, "forwarding stdin to '%s'", path);
+	s->in_state = IN_ON;
+	if (isatty(STDIN_FILENO) && !tcgetattr(STDIN_FILENO, &s->tty)) {
+		t = s->tty;
+		t.c_lflag &= ~ICANON;
+		t.c_cc[VMIN] = 1;
+		t.c_cc[VTIME] = 0;
+		if (tcsetattr(STDIN_FILENO, TCSANOW, &t))
+			msg("cannot set the terminal of stdin: %s",
+			    strerror(errno));
+		else
+			s->tty_set = 1;
+	}
+}
+
+static void stdin_close(struct session *s)
+{
+	if (s->tty_set && tcsetattr(STDIN_FILENO, TCSANOW, &s->tty))
+		msg("cannot restore the terminal of stdin: %s",
+		    strerror(errno));
+	s->tty_set = 0;
+	if (s->in_fd >= 0)
+		close(s->in_fd);
+	s->in_fd = -1;
+	s->in_state = IN_DONE;
+}
+
+/* stdin is readable: pass on up to IN_CHUNK bytes of it. */
+static void stdin_forward(struct session *s)
+{
+	static char buf[IN_CHUNK];
+	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+	ssize_t i;
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		if (n < 0)
+			msg("cannot read stdin: %s", strerror(errno));
+		dbg(1, "end of stdin");
+		stdin_close(s);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		ssize_t w;
+
+		do
+			w = write(s->in_fd, buf + i, 1);
+		while (w < 0 && errno == EINTR && !stop_signals);
+		if (w != 1) {
+			dbg(1, "stdin to the module: %s",
+			    w < 0 ? strerror(errno) : "short write");
+			stdin_close(s);
+			return;
+		}
+	}
+}
+
 static int main_loop(struct session *s)
 {
-	struct pollfd *p = calloc(s->nst + 3, sizeof(*p));
+	struct pollfd *p = calloc(s->nst + 4, sizeof(*p));
 	int *who = calloc(s->nst, sizeof(*who));
 	int err = 0;
 
@@ -624,7 +713,7 @@ static int main_loop(struct session *s)
 	}
 	while (!(s->stopped && all_eof(s))) {
 		int np = 0, timeout = -1, n, k, ndata;
-		int i_cmd = -1, i_sig, i_tgt = -1;
+		int i_cmd = -1, i_sig, i_tgt = -1, i_in = -1;
 
 		if (s->detach && s->started && !s->stop_sent) {
 			err = detach(s);
@@ -647,6 +736,10 @@ static int main_loop(struct session *s)
 				timeout = 200;
 			}
 		}
+		if (s->in_state == IN_ON && !s->stop_sent) {
+			i_in = np;
+			p[np++] = (struct pollfd){ STDIN_FILENO, POLLIN, 0 };
+		}
 		n = poll(p, np, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -659,6 +752,9 @@ static int main_loop(struct session *s)
 			err = handle_cmd(s);
 			if (err)
 				break;
+			if (s->started && !s->stop_sent &&
+			    s->in_state == IN_NOT_YET)
+				stdin_open(s);
 			if (s->started && !s->stop_sent)
 				release_target(s);
 		}
@@ -681,11 +777,14 @@ static int main_loop(struct session *s)
 				 (err = on_stop_signal(s, c)))
 				break;
 		}
+		if (i_in >= 0 && p[i_in].revents && s->in_state == IN_ON)
+			stdin_forward(s);
 		if ((i_tgt >= 0 && p[i_tgt].revents) ||
 		    (i_tgt < 0 && s->started && !s->stop_sent &&
 		     target_gone(s)))
 			send_stop(s, "target command exited");
 	}
+	stdin_close(s);
 	free(p);
 	free(who);
 	if (err)
@@ -823,7 +922,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	struct session s = { .cmd_fd = -1, .target_fd = -1,
-			     .release_fd = -1 };
+			     .release_fd = -1, .in_fd = -1 };
 	struct output opt = { .index = -1 };
 	int c, err = 0, sz, background = 0;
 	sigset_t hold;

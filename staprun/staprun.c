@@ -51,6 +51,7 @@ struct opts {
 	const char *rotate;	/* -S SIZE[,N] */
 	int reader_ms;		/* -T */
 	int uprobes;		/* -u */
+	int stdin_to_module;	/* -i: stdin is the module's (input.*) */
 };
 
 static volatile pid_t stapio_pid;
@@ -59,7 +60,7 @@ static volatile sig_atomic_t pending_sig;
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: staprun [-v] [-w] [-u] [-c CMD | -x PID] [-o FILE [-S SIZE[,N]] [-D]]\n"
+		"Usage: staprun [-v] [-w] [-u] [-i] [-c CMD | -x PID] [-o FILE [-S SIZE[,N]] [-D]]\n"
 		"               [-b MB] [-L | -F] [-R] [-T MS] MODULE [var=val ...]\n"
 		"       staprun [-v] [-w] [-o FILE [-S SIZE[,N]]] -A MODULE_NAME\n"
 		"       staprun -d MODULE_NAME\n"
@@ -83,6 +84,8 @@ static void usage(FILE *f)
 		"  -T MS    the reader waits up to MS ms for more output after a\n"
 		"           short read\n"
 		"  -u       uprobes: checks that the kernel has them built in\n"
+		"  -i       stdin is the module's (input.char, input.line): the\n"
+		"           -c command gets /dev/null\n"
 		"  -d NAME  remove the (detached or leftover) module NAME and exit;\n"
 		"           NAME '*': every module no stapio is attached to\n"
 		"  -V       print the version\n"
@@ -690,7 +693,9 @@ static void exec_command(const char *cmd)
 /* Fork the -c command held before exec: it waits for a byte on a pipe
  * whose write end goes to stapio; EOF there means "never mind".  Returns
  * the pid (and the write end in *RELEASE_FD), or -errno. */
-static pid_t fork_target(const char *cmd, int *release_fd)
+/* The -c command; with -i its stdin is /dev/null, stdin being the
+ * module's (input.char, input.line). */
+static pid_t fork_target(const char *cmd, int no_stdin, int *release_fd)
 {
 	int p[2];
 	pid_t pid;
@@ -719,6 +724,14 @@ static pid_t fork_target(const char *cmd, int *release_fd)
 		if (setresgid(getgid(), getgid(), getgid()) ||
 		    setresuid(getuid(), getuid(), getuid()))
 			_exit(127);
+		if (no_stdin) {
+			int fd = open("/dev/null", O_RDONLY);
+
+			if (fd < 0 || dup2(fd, STDIN_FILENO) < 0)
+				_exit(127);
+			if (fd != STDIN_FILENO)
+				close(fd);
+		}
 		signal(SIGPIPE, SIG_DFL);
 		exec_command(cmd);
 		_exit(127);
@@ -1071,7 +1084,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	int c;
 	char *end;
 
-	while ((c = getopt(argc, argv, "+vwc:x:t:o:d:b:LAFDRS:T:uVh")) != -1) {
+	while ((c = getopt(argc, argv, "+vwc:x:t:o:d:b:LAFDRS:T:uiVh")) != -1) {
 		switch (c) {
 		case 'v':
 			verbose++;
@@ -1141,6 +1154,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'u':
 			o->uprobes = 1;
+			break;
+		case 'i':
+			o->stdin_to_module = 1;
 			break;
 		case 'V':
 			printf("Systemtap module loader/runner (version %s, protocol %d)\n",
@@ -1283,7 +1299,7 @@ int main(int argc, char **argv)
 	}
 
 	if (o.cmd) {
-		pid = fork_target(o.cmd, &release_fd);
+		pid = fork_target(o.cmd, o.stdin_to_module, &release_fd);
 		if (pid < 0) {
 			msg("cannot fork: %s", strerror(-pid));
 			goto out_close;

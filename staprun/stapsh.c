@@ -556,9 +556,18 @@ static int lookup_user(const char *name, struct user *u)
 	return 0;
 }
 
+/* "option stdin": the next run/exec reads its stdin from the client's
+ * "stdin N" frames instead of /dev/null. */
+static bool want_stdin;
+
 struct child {
 	pid_t pid;
 	int out, err;		/* read ends, -1 at EOF */
+	int in;			/* write end of its stdin, -1: none/closed */
+	char *inbuf;		/* stdin bytes not yet written to it */
+	size_t inlen, incap;
+	unsigned long long in_need;	/* bytes of a "stdin N" frame to come */
+	int in_eof;		/* "stdin 0" seen: close once inbuf is out */
 	int pidfd;
 	int group;		/* signal the process group */
 	int status;
@@ -570,11 +579,17 @@ struct child {
 static int spawn(struct child *ch, char **argv, const struct user *u,
 		 const char *dir)
 {
-	int po[2], pe[2], err;
+	int po[2], pe[2], pi[2] = { -1, -1 }, err;
 	pid_t ppid;
 
-	if (pipe2(po, O_CLOEXEC))
+	ch->in = -1;
+	if (want_stdin && pipe2(pi, O_CLOEXEC))
 		return -errno;
+	want_stdin = false;
+	if (pipe2(po, O_CLOEXEC)) {
+		err = -errno;
+		goto out_close_pi;
+	}
 	if (pipe2(pe, O_CLOEXEC)) {
 		err = -errno;
 		goto out_close_po;
@@ -598,7 +613,7 @@ static int spawn(struct child *ch, char **argv, const struct user *u,
 		signal(SIGHUP, SIG_DFL);
 		signal(SIGQUIT, SIG_DFL);
 		sigprocmask(SIG_SETMASK, &empty, NULL);
-		dup2(nul, 0);
+		dup2(pi[0] >= 0 ? pi[0] : nul, 0);
 		dup2(po[1], 1);
 		dup2(pe[1], 2);
 		if (u) {
@@ -629,6 +644,11 @@ static int spawn(struct child *ch, char **argv, const struct user *u,
 	}
 	close(po[1]);
 	close(pe[1]);
+	if (pi[0] >= 0) {
+		close(pi[0]);
+		ch->in = pi[1];
+		fcntl(ch->in, F_SETFL, O_NONBLOCK);
+	}
 	ch->out = po[0];
 	ch->err = pe[0];
 	ch->pidfd = syscall(SYS_pidfd_open, ch->pid, 0);
@@ -641,6 +661,11 @@ out_close_pe:
 out_close_po:
 	close(po[0]);
 	close(po[1]);
+out_close_pi:
+	if (pi[0] >= 0) {
+		close(pi[0]);
+		close(pi[1]);
+	}
 	return err;
 }
 
@@ -707,6 +732,62 @@ static void reap(struct child *ch, int block)
 	}
 }
 
+/* Tell the client that N bytes of its stdin frames are gone (written to
+ * the program, or dropped): it sends more while what is not acknowledged
+ * stays under its window. */
+static int ack_stdin(size_t n)
+{
+	char hdr[32];
+
+	snprintf(hdr, sizeof(hdr), "ack %zu\n", n);
+	return conn_write(hdr, strlen(hdr));
+}
+
+/* Close the program's stdin; what was not written is dropped. */
+static int close_stdin(struct child *ch)
+{
+	size_t n = ch->inlen;
+
+	if (ch->in >= 0)
+		close(ch->in);
+	ch->in = -1;
+	ch->inlen = 0;
+	return n ? ack_stdin(n) : 0;
+}
+
+/* Keep N bytes of a stdin frame (from c.buf) for the program. */
+static int take_stdin(struct child *ch, size_t n)
+{
+	if (ch->in < 0)
+		return ack_stdin(n);	/* nobody reads it any more */
+	if (ch->inlen + n > ch->incap) {
+		size_t cap = (ch->inlen + n) * 2;
+		char *b = realloc(ch->inbuf, cap);
+
+		if (!b)
+			return -ENOMEM;
+		ch->inbuf = b;
+		ch->incap = cap;
+	}
+	memcpy(ch->inbuf + ch->inlen, c.buf, n);
+	ch->inlen += n;
+	return 0;
+}
+
+/* The program's stdin is writable: give it what we have. */
+static int write_stdin(struct child *ch)
+{
+	ssize_t n = write(ch->in, ch->inbuf, ch->inlen);
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (n <= 0)
+		return close_stdin(ch);	/* EPIPE: it closed its stdin */
+	ch->inlen -= n;
+	memmove(ch->inbuf, ch->inbuf + n, ch->inlen);
+	return ack_stdin(n);
+}
+
 /* Handle the client's lines during a run.  Returns RESTART if a new "stap"
  * handshake arrived (left in c.buf), DISCONNECTED, or 0. */
 static int run_input(struct child *ch)
@@ -720,11 +801,28 @@ static int run_input(struct child *ch)
 	}
 	if (r < 0)
 		return r;
-	while (memchr(c.buf, '\n', c.len)) {
+	while (c.len) {
+		if (ch->in_need) {
+			size_t n = c.len < ch->in_need ? c.len : ch->in_need;
+
+			r = take_stdin(ch, n);
+			if (r < 0)
+				return r;
+			c.len -= n;
+			memmove(c.buf, c.buf + n, c.len);
+			ch->in_need -= n;
+			continue;
+		}
+		if (!memchr(c.buf, '\n', c.len))
+			break;
 		if (!strncmp(c.buf, "stap ", 5))
 			return RESTART;
 		take_line(line);
-		if (!strncmp(line, "signal ", 7)) {
+		if (!strncmp(line, "stdin ", 6)) {
+			ch->in_need = strtoull(line + 6, NULL, 10);
+			if (!ch->in_need)
+				ch->in_eof = 1;
+		} else if (!strncmp(line, "signal ", 7)) {
 			int sig = signal_number(line + 7);
 
 			if (sig)
@@ -755,9 +853,18 @@ static int supervise(struct child *ch)
 	while (!ch->reaped ||
 	       ((ch->out >= 0 || ch->err >= 0) && idle < 5 && !abandoned &&
 		time(NULL) <= reaped_at + 2)) {
-		struct pollfd p[4];
+		struct pollfd p[5];
 		int np = 0, i_out = -1, i_err = -1, i_pid = -1, i_in = -1;
-		int timeout = -1;
+		int i_stdin = -1, timeout = -1;
+
+		if (ch->in >= 0 && (ch->reaped || abandoned ||
+				    (ch->in_eof && !ch->inlen)) &&
+		    close_stdin(ch) == DISCONNECTED)
+			abandoned = 1;
+		if (ch->in >= 0 && ch->inlen) {
+			i_stdin = np;
+			p[np++] = (struct pollfd){ ch->in, POLLOUT, 0 };
+		}
 
 		if (ch->out >= 0) {
 			i_out = np;
@@ -791,6 +898,9 @@ static int supervise(struct child *ch)
 		if (i_err >= 0 && p[i_err].revents &&
 		    pump(&ch->err, "err", abandoned) == DISCONNECTED)
 			abandoned = 1;
+		if (i_stdin >= 0 && p[i_stdin].revents &&
+		    write_stdin(ch) == DISCONNECTED)
+			abandoned = 1;
 		if (i_in >= 0 && p[i_in].revents) {
 			r = run_input(ch);
 			if (r == RESTART)
@@ -816,6 +926,9 @@ static int supervise(struct child *ch)
 		}
 	}
 	reap(ch, 1);
+	if (ch->in >= 0)
+		close(ch->in);
+	free(ch->inbuf);
 	if (ch->pidfd >= 0)
 		close(ch->pidfd);
 	if (ch->out >= 0)
@@ -832,7 +945,7 @@ static int supervise(struct child *ch)
 static int cmd_run(char **w, int n)
 {
 	char *argv[MAX_ARGS + 2];
-	struct child ch = { .group = 0 };
+	struct child ch = { .group = 0, .in = -1 };
 	char *staprun = sibling_path("staprun");
 	int i, r;
 
@@ -852,7 +965,7 @@ static int cmd_run(char **w, int n)
 static int cmd_exec(char **w, int n)
 {
 	char *argv[] = { "sh", "-c", NULL, NULL };
-	struct child ch = { .group = 1 };
+	struct child ch = { .group = 1, .in = -1 };
 	struct user u;
 	int r;
 
@@ -891,6 +1004,7 @@ static int cmd_hello(char **w, int n)
 
 	clean_workdir();
 	in_session = true;
+	want_stdin = false;
 	cmd_seq = 0;
 	uname(&u);
 	return reply("stapsh %s %s %s %s", STAPSH_PROTO, u.machine, u.release,
@@ -930,6 +1044,15 @@ static int dispatch(char *line)
 			return cmd_hello(w, n);
 		if (!strcmp(w[0], "signal"))
 			return 0;	/* the run it was meant for is over */
+		if (!strcmp(w[0], "stdin") && n == 2) {
+			/* likewise: its bytes are dropped, no reply */
+			unsigned long long size;
+			int werr = 0;
+
+			if (parse_size(w[1], &size))
+				return 0;
+			return get_raw(-1, size, &werr);
+		}
 		if (!in_session)
 			return no_session(w, n);
 		if (!strcmp(w[0], "ping"))
@@ -940,8 +1063,11 @@ static int dispatch(char *line)
 	cmd_seq++;
 	if (n < 0)
 		return reply_error("malformed command");
-	if (!strcmp(w[0], "option"))
+	if (!strcmp(w[0], "option")) {
+		if (n == 2 && !strcmp(w[1], "stdin"))
+			want_stdin = true;
 		return reply_ok();
+	}
 	if (!strcmp(w[0], "file"))
 		return cmd_file(w, n);
 	if (!strcmp(w[0], "put"))
