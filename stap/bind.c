@@ -72,6 +72,13 @@ static void use_global(Var *g)
 	use_file(g->file);
 }
 
+/* The file whose private names N may use: where its token was written
+ * (an alias body's names are its tapset's, not the probe's). */
+static File *name_file(Scope *sc, Node *n)
+{
+	return n && n->tok && n->tok->file ? n->tok->file : sc->file;
+}
+
 /* Globals: the file's own (private or not), the user's, then any file's. */
 static Var *find_global(const char *name, File *file)
 {
@@ -226,7 +233,7 @@ static Var *bind_scalar(Scope *sc, Node *n)
 		v = find_in(sc->locals, n->name);
 	if (v)
 		return v;
-	Var *g = find_global(n->name, sc->file);
+	Var *g = find_global(n->name, name_file(sc, n));
 	if (g) {
 		use_global(g);
 		return g;
@@ -275,7 +282,7 @@ static Var *bind_array(Scope *sc, Node *n, const char *name, int arity)
 				"inconsistent arity (%d vs %d)", 0, arity);
 		return NULL;
 	}
-	Var *g = find_global(name, sc->file);
+	Var *g = find_global(name, name_file(sc, n));
 	if (!g) {
 		semantic_error(n->tok, "unresolved arity-%d global array %s, missing global declaration?",
 			       arity, name);
@@ -317,7 +324,7 @@ static void bind(Scope *sc, Node *n)
 		return;
 	case ND_CALL: {
 		bind_list(sc, &n->args);
-		Function *f = find_function(n->name, sc->file, n->args.len);
+		Function *f = find_function(n->name, name_file(sc, n), n->args.len);
 		if (!f) {
 			char *sim = similar_functions(n->name);
 			if (sim)
