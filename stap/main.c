@@ -121,12 +121,76 @@ static void version(void)
  * Returns the first release; sess->remote_releases gets each distinct
  * one, for which passes 1-4 run once.
  */
+/*
+ * The targets are asked at once, each by a child whose stderr and answer
+ * ("\nOK MACHINE RELEASE" last) come back through a pipe, so that
+ * unreachable ones cost one connection timeout in all and their messages
+ * keep the targets' order.  Returns 0 and malloc'ed *REL, *MACH, or -1.
+ */
+static int ask_remote_child(int fd, char **rel, char **mach)
+{
+	StrBuf sb = {0};
+	char buf[4096];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		sb_printf(&sb, "%.*s", (int)n, buf);
+	}
+	close(fd);
+	char *text = sb.buf ? sb.buf : "", *ok = strstr(text, "\nOK ");
+	int rc = -1;
+	if (ok) {
+		*ok = 0;
+		char m[256], r[256];
+		if (sscanf(ok + 1, "OK %255s %255s", m, r) == 2) {
+			*mach = strdup(m);
+			*rel = strdup(r);
+			rc = 0;
+		}
+	}
+	fputs(text, stderr);
+	sb_release(&sb);
+	return rc;
+}
+
 static const char *ask_remotes(void)
 {
-	for (int i = 0; i < sess->remotes.len; i++) {
+	int n = sess->remotes.len, *fds = calloc(n, sizeof(int));
+	pid_t *pids = calloc(n, sizeof(pid_t));
+	if (!fds || !pids)
+		fatal("out of memory");
+	fflush(stdout);
+	fflush(stderr);
+	for (int i = 0; i < n && n > 1; i++) {
 		RemoteTarget *t = vec_get(&sess->remotes, i);
-		char *rel, *mach;
-		if (remote_target_info(t->url, &rel, &mach)) {
+		int p[2];
+		if (pipe(p) || (pids[i] = fork()) < 0)
+			fatal("cannot ask '%s': %s", t->url, strerror(errno));
+		if (pids[i] == 0) {
+			char *rel, *mach;
+			close(p[0]);
+			dup2(p[1], STDERR_FILENO);
+			if (!remote_target_info(t->url, &rel, &mach))
+				dprintf(p[1], "\nOK %s %s\n", mach, rel);
+			_exit(0);
+		}
+		close(p[1]);
+		fds[i] = p[0];
+	}
+	for (int i = 0; i < n; i++) {
+		RemoteTarget *t = vec_get(&sess->remotes, i);
+		char *rel = NULL, *mach = NULL;
+		int rc;
+		if (n > 1) {
+			rc = ask_remote_child(fds[i], &rel, &mach);
+			waitpid(pids[i], NULL, 0);
+		} else {
+			rc = remote_target_info(t->url, &rel, &mach);
+		}
+		if (rc) {
 			t->failed = true;
 			sess->remote_failures++;
 			continue;
@@ -150,6 +214,8 @@ static const char *ask_remotes(void)
 		free(rel);
 		free(mach);
 	}
+	free(fds);
+	free(pids);
 	if (!sess->remote_releases.len)
 		exit(1);	/* each said why */
 	return vec_get(&sess->remote_releases, 0);

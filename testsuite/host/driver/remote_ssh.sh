@@ -44,5 +44,5 @@ echo "== one answers"
 echo "== three targets, two left out"
 "$STAP" -p1 --remote down --remote root@h2 --remote 'ssh://[fe80::1]:22' \
 	--remote arm -e "$script" 2>&1; echo "rc=$?"
-echo "== the ssh commands"
-sed "s|$d|DIR|g" "$d/log"
+echo "== the ssh commands (sorted: targets are asked at once)"
+sed "s|$d|DIR|g" "$d/log" | LC_ALL=C sort
