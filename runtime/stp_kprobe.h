@@ -454,7 +454,6 @@ static void _stp_fops_check(unsigned long *addrs, int n)
 	_stp_fops_check(addrs + n / 2, n - n / 2);
 }
 
-/* The filter: the addresses ftrace accepts, in one call. */
 /*
  * The filter is set in chunks of STP_FTRACE_CHUNK addresses: the first
  * before the ops is registered, the others after, each its own text

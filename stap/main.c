@@ -137,7 +137,7 @@ static int ask_remote_child(int fd, char **rel, char **mach)
 			continue;
 		if (n < 0)
 			break;
-		sb_printf(&sb, "%.*s", (int)n, buf);
+		sb_putn(&sb, buf, n);
 	}
 	close(fd);
 	char *text = sb.buf ? sb.buf : "", *ok = strstr(text, "\nOK ");
@@ -164,7 +164,8 @@ static const char *ask_remotes(void)
 		fatal("out of memory");
 	fflush(stdout);
 	fflush(stderr);
-	for (int i = 0; i < n && n > 1; i++) {
+	bool at_once = n > 1;	/* one target: its messages as they come */
+	for (int i = 0; at_once && i < n; i++) {
 		RemoteTarget *t = vec_get(&sess->remotes, i);
 		int p[2];
 		if (pipe(p) || (pids[i] = fork()) < 0)
@@ -184,7 +185,7 @@ static const char *ask_remotes(void)
 		RemoteTarget *t = vec_get(&sess->remotes, i);
 		char *rel = NULL, *mach = NULL;
 		int rc;
-		if (n > 1) {
+		if (at_once) {
 			rc = ask_remote_child(fds[i], &rel, &mach);
 			waitpid(pids[i], NULL, 0);
 		} else {
