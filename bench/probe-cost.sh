@@ -37,17 +37,20 @@ make -s -C "/lib/modules/$kver/build" M="$work/bare" modules >/dev/null 2>&1
 "$vm" put "$work/bench_count.ko" /tmp/bench_count.ko
 "$vm" put "$work/bench_stat.ko" /tmp/bench_stat.ko
 
-cat >"$work/run.sh" <<SH
-#!/bin/sh
-armed() {
+# In the VM: wait until vfs_read's kprobe is armed (at most 30 s), or gone.
+waits='armed() {
 	i=0
-	while ! grep -q 'vfs_read' /sys/kernel/debug/kprobes/list 2>/dev/null; do
-		i=\$((i + 1)); [ \$i -gt 600 ] && return 1; sleep 0.05
+	while ! grep -q vfs_read /sys/kernel/debug/kprobes/list 2>/dev/null; do
+		i=$((i + 1)); [ $i -gt 600 ] && return 1; sleep 0.05
 	done
 }
 disarmed() {
-	while grep -q 'vfs_read' /sys/kernel/debug/kprobes/list 2>/dev/null; do sleep 0.05; done
-}
+	while grep -q vfs_read /sys/kernel/debug/kprobes/list 2>/dev/null; do sleep 0.05; done
+}'
+
+cat >"$work/run.sh" <<SH
+#!/bin/sh
+$waits
 chmod +x /tmp/readloop
 for r in \$(seq $rounds); do
 	echo "none \$(/tmp/readloop $reads)"
@@ -79,15 +82,7 @@ if [ -x /usr/bin/stap ] && [ -x "$oracle" ]; then
 		"$vm" put "$work/b48_stat.ko" /tmp/b48_stat.ko
 		cat >"$work/run48.sh" <<SH
 #!/bin/sh
-armed() {
-	i=0
-	while ! grep -q 'vfs_read' /sys/kernel/debug/kprobes/list 2>/dev/null; do
-		i=\$((i + 1)); [ \$i -gt 600 ] && return 1; sleep 0.05
-	done
-}
-disarmed() {
-	while grep -q 'vfs_read' /sys/kernel/debug/kprobes/list 2>/dev/null; do sleep 0.05; done
-}
+$waits
 for r in \$(seq $rounds); do
 	echo "none48 \$(/tmp/readloop $reads)"
 	for m in count stat; do
