@@ -326,11 +326,11 @@ static bool dw_global(Dwarf *dw, const char *spec, const char *bias,
 static bool dw_context(DerivedProbe *d, bool at_entry, Dwarf *dw, DwCtx *x)
 {
 	memset(x, 0, sizeof(*x));
-	uint64_t entry = dw_func_addr(dw, probe_func(d));
-	/* a function the symtab knows under another name only (a
-	 * .constprop/.isra copy): a .return probe's point is its entry */
-	if (!entry && d->kp.is_return)
-		entry = d->kp.dw_pc;
+	/* a .return probe's point is its function's entry, in the DWARF's
+	 * own addresses: right for a module (whose symtab counts from
+	 * its section) and for a name several functions share */
+	uint64_t entry = d->kp.is_return && d->kp.dw_pc ? d->kp.dw_pc :
+			 dw_func_addr(dw, probe_func(d));
 	x->pc = !at_entry && d->kp.dw_pc ? d->kp.dw_pc : entry + (d->kp.dw_pc ? 0 : d->kp.offset);
 	if (!x->pc)
 		return false;
