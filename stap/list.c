@@ -135,15 +135,26 @@ static int cmp_pp_die(const void *a, const void *b)
 
 /* "name:type name:type" for the locals an alias body sets (not the
  * helpers named "__..."; a single underscore shows, as socket's _sock
- * does in SystemTap), as -L shows them. */
-static char *alias_vars(Handler *h)
+ * does in SystemTap), as -L shows them: of an alias that expands to
+ * several handlers, those every handler has. */
+static char *alias_vars(Vec *handlers)
 {
 	StrBuf sb = {0};
+	Handler *h = vec_get(handlers, 0);
 	for (int i = 0; i < h->locals.len; i++) {
 		Var *v = vec_get(&h->locals, i);
 		if (v->name[0] == '_' && v->name[1] == '_')
 			continue;
-		sb_printf(&sb, " %s:%s", v->name, type_name(v->type));
+		bool everywhere = true;
+		for (int k = 1; k < handlers->len && everywhere; k++) {
+			Handler *o = vec_get(handlers, k);
+			everywhere = false;
+			for (int j = 0; j < o->locals.len && !everywhere; j++)
+				everywhere = !strcmp(((Var *)vec_get(&o->locals, j))->name,
+						     v->name);
+		}
+		if (everywhere)
+			sb_printf(&sb, " %s:%s", v->name, type_name(v->type));
 	}
 	char *s = arena_strdup(sb.buf ? sb.buf : "");
 	sb_release(&sb);
@@ -205,40 +216,46 @@ int list_probes(bool with_vars)
 			    name->comps[0].name[0] == '_')
 				continue;
 			char *line = probe_point_str(name);
-			if (with_vars) {
-				/* elaborate the alias alone to type its locals */
-				Probe user = *p;
-				user.body = new_block(p->tok);
-				Resolution r = { .user = &user, .user_pp = name, .body = user.body };
-				int nd = sess->derived.len, nh = sess->handlers.len;
-				int errs = sess->semantic_errors;
-				bool quiet = sess->quiet;
-				sess->quiet = true;
-				if (expand_alias(&r, name, a, name) > 0 &&
-				    sess->handlers.len > nh) {
-					Handler *h = vec_get(&sess->handlers, sess->handlers.len - 1);
-					bind_handler(h);
-					bind_queued_functions();
-					/* its $variables and types, as for a probe */
-					Vec saved = sess->handlers, saved_d = sess->derived;
-					sess->handlers = (Vec){0};
-					vec_push(&sess->handlers, h);
-					sess->derived = (Vec){0};
-					for (int k = nd; k < saved_d.len; k++)
-						vec_push(&sess->derived, vec_get(&saved_d, k));
-					tvar_resolve();
-					infer_types();
-					sess->handlers = saved;
-					sess->derived = saved_d;
-					line = format("%s%s%s", line, alias_vars(h),
-						      point_vars(vec_get(&saved_d, nd)));
+			/* elaborate the alias alone: listed only if it
+			 * resolves, with (-L) its locals' types */
+			Probe user = *p;
+			user.body = new_block(p->tok);
+			Resolution r = { .user = &user, .user_pp = name, .body = user.body };
+			int nd = sess->derived.len, nh = sess->handlers.len;
+			int errs = sess->semantic_errors;
+			bool quiet = sess->quiet;
+			sess->quiet = true;
+			bool ok = expand_alias(&r, name, a, name) > 0 &&
+				  sess->handlers.len > nh;
+			if (ok && with_vars) {
+				Vec saved = sess->handlers, saved_d = sess->derived;
+				sess->handlers = (Vec){0};
+				for (int k = nh; k < saved.len; k++) {
+					bind_handler(vec_get(&saved, k));
+					vec_push(&sess->handlers, vec_get(&saved, k));
 				}
-				sess->quiet = quiet;
-				sess->derived.len = nd;
-				sess->handlers.len = nh;
-				sess->semantic_errors = errs;
+				bind_queued_functions();
+				/* its $variables and types, as for a probe */
+				sess->derived = (Vec){0};
+				for (int k = nd; k < saved_d.len; k++)
+					vec_push(&sess->derived, vec_get(&saved_d, k));
+				tvar_resolve();
+				infer_types();
+				/* an alias of several points: the variables
+				 * all of them set, as SystemTap lists them */
+				line = format("%s%s%s", line,
+					      alias_vars(&sess->handlers),
+					      sess->handlers.len == 1 ?
+					      point_vars(vec_get(&saved_d, nd)) : "");
+				sess->handlers = saved;
+				sess->derived = saved_d;
 			}
-			vec_push(&lines, line);
+			sess->quiet = quiet;
+			sess->derived.len = nd;
+			sess->handlers.len = nh;
+			sess->semantic_errors = errs;
+			if (ok)
+				vec_push(&lines, line);
 		}
 	}
 	/* builtin probe points */
