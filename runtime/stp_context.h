@@ -506,6 +506,22 @@ static __maybe_unused int _stp_probe_armed(struct stp_arm_result *r,
 	return _stp_probe_armed_at(r, p, err, optional, NULL, 0);
 }
 
+/*
+ * The address of kernel function NAME, found by a kprobe registered on it
+ * for a moment (kallsyms_lookup_name itself is not exported): 0 if none.
+ */
+static __maybe_unused unsigned long _stp_kprobe_addr(const char *name)
+{
+	struct kprobe kp = { .symbol_name = name };
+	unsigned long addr;
+
+	if (register_kprobe(&kp))
+		return 0;
+	addr = (unsigned long)kp.addr;
+	unregister_kprobe(&kp);
+	return addr;
+}
+
 #include "stp_uaccess.h"
 
 #endif /* _STP_CONTEXT_H_ */

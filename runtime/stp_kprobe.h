@@ -211,8 +211,6 @@ static struct {
 } _stp_rhf;
 static struct rethook *_stp_rh;
 
-static unsigned long _stp_kprobe_addr(const char *name);
-
 /* Whether rethook's functions were found. */
 static int _stp_rethook_found(void)
 {
@@ -396,18 +394,6 @@ static int _stp_kprobe_batchable(const struct stp_kprobe *k, int ret)
 }
 
 /* A kernel function's address through a kprobe registered on it. */
-static unsigned long _stp_kprobe_addr(const char *name)
-{
-	struct kprobe kp = { .symbol_name = name };
-	unsigned long addr;
-
-	if (register_kprobe(&kp))
-		return 0;
-	addr = (unsigned long)kp.addr;
-	unregister_kprobe(&kp);
-	return addr;
-}
-
 /* kallsyms_on_each_symbol: for each symbol, give the sites (sorted by
  * name) of that name their address, if they have none yet. */
 static int _stp_fsite_sym(void *data, const char *name, struct module *mod,

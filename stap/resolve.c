@@ -3,7 +3,7 @@
  *
  * Every point the user wrote is matched against the probe kinds
  * (probe_kinds[], one file each: probe_be.c, probe_procfs.c,
- * probe_netfilter.c, probe_perf.c, probe_trace.c, probe_kprobe.c,
+ * probe_netfilter.c, probe_perf.c, probe_hwbkpt.c, probe_trace.c, probe_kprobe.c,
  * probe_timer.c), then the probe aliases;
  * aliases expand recursively (their prologue goes before the user's body,
  * an epilogue after), wildcards expand, '?' and '!' are honoured.  Each
@@ -25,7 +25,7 @@
  * DWARF function index first.
  */
 const ProbeKind *const probe_kinds[] = {
-	&pk_be, &pk_procfs, &pk_netfilter, &pk_perf, &pk_trace, &pk_kprobe,
+	&pk_be, &pk_procfs, &pk_netfilter, &pk_perf, &pk_hwbkpt, &pk_trace, &pk_kprobe,
 	&pk_uprobe, &pk_utask, &pk_timer, NULL,
 };
 

@@ -441,6 +441,7 @@ typedef struct DerivedProbe {
 		KprobeSite kp;
 		struct { TraceEvent *tp; } trace;
 		struct { int64_t type, config, sample; bool freq; } perf;
+		struct { uint64_t addr; char *symbol; int len; bool rw; } hwbkpt;
 		struct { char *pf, *hook, *priority; } netfilter;  /* C */
 		struct {
 			char *path;     /* under /proc/systemtap/MODNAME */
@@ -643,7 +644,7 @@ struct ProbeKind {
 	void (*emit_tables)(FILE *out, Vec *probes, StrBuf *groups);
 };
 extern const ProbeKind *const probe_kinds[];    /* NULL-terminated */
-extern const ProbeKind pk_be, pk_timer, pk_kprobe, pk_trace, pk_perf, pk_procfs,
+extern const ProbeKind pk_hwbkpt, pk_be, pk_timer, pk_kprobe, pk_trace, pk_perf, pk_procfs,
 	pk_netfilter, pk_uprobe, pk_utask;
 
 /* probe_kprobe.c: process("PATH").function/statement through DWARF (or
