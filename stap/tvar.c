@@ -327,9 +327,12 @@ static bool dw_context(DerivedProbe *d, bool at_entry, Dwarf *dw, DwCtx *x)
 {
 	memset(x, 0, sizeof(*x));
 	uint64_t entry = dw_func_addr(dw, probe_func(d));
-	/* a function the symtab knows under another name only (a
-	 * .constprop/.isra copy): a .return probe's point is its entry */
-	if (!entry && d->kp.is_return)
+	/* a .return probe's point is its entry, the address to read the
+	 * DWARF at: for a function the symtab knows under another name only
+	 * (a .constprop/.isra copy), and in a kernel module, whose symtab
+	 * counts from its sections while its DWARF addresses do not */
+	if (d->kp.is_return && d->kp.dw_pc &&
+	    (!entry || (d->kp.module && !d->kp.user)))
 		entry = d->kp.dw_pc;
 	x->pc = !at_entry && d->kp.dw_pc ? d->kp.dw_pc : entry + (d->kp.dw_pc ? 0 : d->kp.offset);
 	if (!x->pc)
