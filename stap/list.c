@@ -135,26 +135,15 @@ static int cmp_pp_die(const void *a, const void *b)
 
 /* "name:type name:type" for the locals an alias body sets (not the
  * helpers named "__..."; a single underscore shows, as socket's _sock
- * does in SystemTap), as -L shows them: of an alias that expands to
- * several handlers, those every handler has. */
-static char *alias_vars(Vec *handlers)
+ * does in SystemTap), as -L shows them. */
+static char *alias_vars(Handler *h)
 {
 	StrBuf sb = {0};
-	Handler *h = vec_get(handlers, 0);
 	for (int i = 0; i < h->locals.len; i++) {
 		Var *v = vec_get(&h->locals, i);
 		if (v->name[0] == '_' && v->name[1] == '_')
 			continue;
-		bool everywhere = true;
-		for (int k = 1; k < handlers->len && everywhere; k++) {
-			Handler *o = vec_get(handlers, k);
-			everywhere = false;
-			for (int j = 0; j < o->locals.len && !everywhere; j++)
-				everywhere = !strcmp(((Var *)vec_get(&o->locals, j))->name,
-						     v->name);
-		}
-		if (everywhere)
-			sb_printf(&sb, " %s:%s", v->name, type_name(v->type));
+		sb_printf(&sb, " %s:%s", v->name, type_name(v->type));
 	}
 	char *s = arena_strdup(sb.buf ? sb.buf : "");
 	sb_release(&sb);
@@ -196,6 +185,93 @@ static bool list_name_matches(ProbePoint *name, int j, ProbePoint *pat, int i)
 	return list_name_matches(name, j + 1, pat, i + 1);
 }
 
+/* The end of the variable " name:type" at V in a list of them: where
+ * the next word with a ':' begins (a type may have spaces) */
+static const char *var_end(const char *v)
+{
+	const char *w = v + 1 + strcspn(v + 1, " ");
+	while (*w) {
+		size_t n = strcspn(w + 1, " ");
+		if (memchr(w + 1, ':', n))
+			break;
+		w += 1 + n;
+	}
+	return w;
+}
+
+static bool has_var(const char *list, const char *v, size_t n)
+{
+	for (const char *q = list; *q; q = var_end(q))
+		if ((size_t)(var_end(q) - q) == n && !memcmp(q, v, n))
+			return true;
+	return false;
+}
+
+/* The variables of the list A that the list B has too, in A's order */
+static char *common_vars(const char *a, const char *b)
+{
+	StrBuf sb = {0};
+	for (const char *v = a; *v; v = var_end(v)) {
+		size_t n = var_end(v) - v;
+		if (has_var(b, v, n))
+			sb_printf(&sb, "%.*s", (int)n, v);
+	}
+	char *s = arena_strdup(sb.buf ? sb.buf : "");
+	sb_release(&sb);
+	return s;
+}
+
+/* The -l/-L line of alias NAME of A, or NULL when it resolves to no
+ * probe point on this kernel (SystemTap lists only what resolves).  -L
+ * shows the variables all of its probe points have, as SystemTap does
+ * for an alias over several points (nfs.fop.entries). */
+static char *list_alias(Probe *p, Probe *a, ProbePoint *name, bool with_vars)
+{
+	char *line = NULL;
+	Probe user = *p;
+	user.body = new_block(p->tok);
+	Resolution r = { .user = &user, .user_pp = name, .body = user.body };
+	int nd = sess->derived.len, nh = sess->handlers.len;
+	int errs = sess->semantic_errors;
+	bool quiet = sess->quiet;
+	sess->quiet = true;
+	if (expand_alias(&r, name, a, name) > 0 && sess->derived.len > nd) {
+		line = probe_point_str(name);
+		if (with_vars && sess->handlers.len > nh) {
+			/* the $variables and types of its handlers, as for
+			 * probes, elaborated alone */
+			Vec saved = sess->handlers, saved_d = sess->derived;
+			sess->handlers = (Vec){0};
+			sess->derived = (Vec){0};
+			for (int k = nh; k < saved.len; k++) {
+				Handler *h = vec_get(&saved, k);
+				bind_handler(h);
+				vec_push(&sess->handlers, h);
+			}
+			bind_queued_functions();
+			for (int k = nd; k < saved_d.len; k++)
+				vec_push(&sess->derived, vec_get(&saved_d, k));
+			tvar_resolve();
+			infer_types();
+			sess->handlers = saved;
+			sess->derived = saved_d;
+			char *vars = NULL;
+			for (int k = nd; k < saved_d.len; k++) {
+				DerivedProbe *d = vec_get(&saved_d, k);
+				char *v = format("%s%s", alias_vars(d->handler),
+						 point_vars(d));
+				vars = vars ? common_vars(vars, v) : v;
+			}
+			line = format("%s%s", line, vars);
+		}
+	}
+	sess->quiet = quiet;
+	sess->derived.len = nd;
+	sess->handlers.len = nh;
+	sess->semantic_errors = errs;
+	return line;
+}
+
 int list_probes(bool with_vars)
 {
 	Probe *p = vec_get(&sess->probes, 0);
@@ -215,46 +291,8 @@ int list_probes(bool with_vars)
 			if (!list_name_matches(name, 0, pat, 0) ||
 			    name->comps[0].name[0] == '_')
 				continue;
-			char *line = probe_point_str(name);
-			/* elaborate the alias alone: listed only if it
-			 * resolves, with (-L) its locals' types */
-			Probe user = *p;
-			user.body = new_block(p->tok);
-			Resolution r = { .user = &user, .user_pp = name, .body = user.body };
-			int nd = sess->derived.len, nh = sess->handlers.len;
-			int errs = sess->semantic_errors;
-			bool quiet = sess->quiet;
-			sess->quiet = true;
-			bool ok = expand_alias(&r, name, a, name) > 0 &&
-				  sess->handlers.len > nh;
-			if (ok && with_vars) {
-				Vec saved = sess->handlers, saved_d = sess->derived;
-				sess->handlers = (Vec){0};
-				for (int k = nh; k < saved.len; k++) {
-					bind_handler(vec_get(&saved, k));
-					vec_push(&sess->handlers, vec_get(&saved, k));
-				}
-				bind_queued_functions();
-				/* its $variables and types, as for a probe */
-				sess->derived = (Vec){0};
-				for (int k = nd; k < saved_d.len; k++)
-					vec_push(&sess->derived, vec_get(&saved_d, k));
-				tvar_resolve();
-				infer_types();
-				/* an alias of several points: the variables
-				 * all of them set, as SystemTap lists them */
-				line = format("%s%s%s", line,
-					      alias_vars(&sess->handlers),
-					      sess->handlers.len == 1 ?
-					      point_vars(vec_get(&saved_d, nd)) : "");
-				sess->handlers = saved;
-				sess->derived = saved_d;
-			}
-			sess->quiet = quiet;
-			sess->derived.len = nd;
-			sess->handlers.len = nh;
-			sess->semantic_errors = errs;
-			if (ok)
+			char *line = list_alias(p, a, name, with_vars);
+			if (line)
 				vec_push(&lines, line);
 		}
 	}

@@ -263,8 +263,11 @@ int expand_alias(Resolution *ctx, ProbePoint *pp, Probe *a, ProbePoint *name)
 		int nd = sess->derived.len;
 		int r = resolve_point(&sub, full);
 		/* an optional target ('?', '!') that is an alias matching
-		 * nothing: the next one */
-		if (r == PK_NO_MATCH && t->optional)
+		 * nothing: the next one; when listing (-l, -L), every target
+		 * is optional, as in SystemTap (nfs.aop.entries lists though
+		 * nfs.aop.readpage does not resolve) */
+		if ((r == PK_NO_MATCH && t->optional) ||
+		    (r <= 0 && sess->list_pattern))
 			continue;
 		if (r < 0)
 			return r;
