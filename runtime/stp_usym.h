@@ -65,6 +65,7 @@ struct stp_uobj {
 	const char *strs;
 	const struct stp_ucfi *cfi;
 	int ncfi;
+	const u8 *lines;	/* source lines (stp_lines.h), or NULL */
 	struct inode *inode;	/* at module load; NULL: not on this system */
 };
 

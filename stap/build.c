@@ -150,7 +150,7 @@ static char *module_hash(const char *csrc, size_t len)
 
 /* ------------------------------------------------------------------ */
 
-static bool write_file(const char *path, const char *data, size_t len)
+bool write_file(const char *path, const char *data, size_t len)
 {
 	FILE *f = fopen(path, "w");
 	if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
@@ -280,7 +280,7 @@ bool build_module(void)
 	}
 	char *c_path = format("%s/%s_src.c", tmpdir, name);
 	sess->c_path = c_path;
-	ok = write_file(c_path, csrc, clen);
+	ok = write_file(c_path, csrc, clen) && lines_write(tmpdir);
 	free(csrc);
 	if (!ok)
 		return false;
@@ -293,8 +293,8 @@ bool build_module(void)
 	t = now_stamp();
 	/* as SystemTap's: a gcc warning fails the build (-Werror) */
 	char *mk = format("obj-m := %s.o\n%s-y := %s_src.o\n"
-			  "ccflags-y := -I%s -Wno-unused -Wno-declaration-after-statement -Werror\n",
-			  name, name, name, sess->runtime_dir);
+			  "ccflags-y := -I%s -Wno-unused -Wno-declaration-after-statement -Werror%s\n",
+			  name, name, name, sess->runtime_dir, lines_asm_flags());
 	if (!write_file(format("%s/Makefile", tmpdir), mk, strlen(mk)))
 		return false;
 	char *log = format("%s/build.log", tmpdir);

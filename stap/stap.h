@@ -1069,6 +1069,17 @@ bool usym_needed(void);         /* the script uses u* context functions */
 void usym_emit(FILE *out);      /* _stp_uobjs[] and its tables */
 
 /* ------------------------------------------------------------------ */
+/* lines.c: source line tables (symline, usymline, ..._fileline) */
+
+bool lines_needed(void);        /* the script uses a line function */
+void lines_emit_kernel(FILE *out);      /* _stp_klines, if a kernel one */
+/* PATH's table, its addresses relative to BASE: the C symbol of its
+ * blob, or NULL (no line data) */
+const char *lines_emit_user(FILE *out, const char *path, uint64_t base);
+bool lines_write(const char *dir);      /* the blobs, for .incbin */
+const char *lines_asm_flags(void);      /* for ccflags-y */
+
+/* ------------------------------------------------------------------ */
 /* translate.c: pass 3 */
 
 /* Write the module's C source to OUT.  Returns false on errors. */
@@ -1086,6 +1097,7 @@ const char *tr_errlabel(void);  /* where an error jumps */
 
 bool build_module(void);        /* sets sess->ko_path */
 bool copy_file(const char *from, const char *to);
+bool write_file(const char *path, const char *data, size_t len);
 char *cache_key(const char *c_source);
 
 /* ------------------------------------------------------------------ */

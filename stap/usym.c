@@ -71,6 +71,7 @@ typedef struct UObj {
 	URow *rows;
 	int nrows, cap;
 	bool cfi;               /* had .eh_frame or .debug_frame */
+	const char *lines;      /* its line table's symbol (lines.c) */
 } UObj;
 
 /* ------------------------------------------------------------------ */
@@ -903,6 +904,7 @@ void usym_emit(FILE *out)
 				o->nsyms, unwind ? o->nrows : 0,
 				unwind && !o->cfi ? " (no CFI: frame pointers)" : "");
 		emit_object(out, o, i, unwind);
+		o->lines = lines_emit_user(out, o->path, o->base);
 	}
 	fputs("static struct stp_uobj _stp_uobjs[] = {\n", out);
 	for (int i = 0; i < objs.len; i++) {
@@ -919,6 +921,8 @@ void usym_emit(FILE *out)
 				i, o->nsyms, i);
 		if (unwind && o->nrows)
 			fprintf(out, ",\n\t  .cfi = _stp_ucfi_%d, .ncfi = %d", i, o->nrows);
+		if (o->lines)
+			fprintf(out, ",\n\t  .lines = %s", o->lines);
 		fputs(" },\n", out);
 	}
 	fputs("\t{ }\n};\n", out);
