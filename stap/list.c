@@ -150,14 +150,18 @@ static char *alias_vars(Handler *h)
 	return s;
 }
 
-/* " $name:type ..." of the point D resolved to, as its kind lists it */
+/* " $name:type ..." of the point D resolved to, as its kind lists it
+ * (a marker lists as .mark("NAME"), its pp being its .statement) */
 static char *point_vars(DerivedProbe *d)
 {
 	if (!d->kind->list_line)
 		return "";
 	char *line = d->kind->list_line(d, true);
 	size_t n = strlen(d->pp);
-	return strncmp(line, d->pp, n) ? "" : line + n;
+	if (!strncmp(line, d->pp, n))
+		return line + n;
+	char *vars = strstr(line, "\") $");
+	return vars ? vars + 2 : "";
 }
 
 /* -l: does alias NAME match the pattern PAT from component I, J on?
@@ -214,8 +218,12 @@ int list_probes(bool with_vars)
 				int errs = sess->semantic_errors;
 				bool quiet = sess->quiet;
 				sess->quiet = true;
-				if (expand_alias(&r, name, a, name) > 0 &&
-				    sess->handlers.len > nh) {
+				int found = expand_alias(&r, name, a, name);
+				if (found > 0 && sess->derived.len == nd) {
+					/* optional points all missing: as
+					 * SystemTap, not listed */
+					line = NULL;
+				} else if (found > 0 && sess->handlers.len > nh) {
 					Handler *h = vec_get(&sess->handlers, sess->handlers.len - 1);
 					bind_handler(h);
 					bind_queued_functions();
@@ -238,7 +246,8 @@ int list_probes(bool with_vars)
 				sess->handlers.len = nh;
 				sess->semantic_errors = errs;
 			}
-			vec_push(&lines, line);
+			if (line)
+				vec_push(&lines, line);
 		}
 	}
 	/* builtin probe points */
