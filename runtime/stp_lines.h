@@ -4,16 +4,17 @@
  * stap/lines.c makes the tables, doc/lines.md).
  *
  * A table is a blob the module carries: a header, an index of blocks
- * (the address and offset of every 32nd row), the file names, then the
- * rows, delta-encoded from the start of their block.  A lookup searches
- * the index, then decodes at most one block: the line of an address is
- * that of the last row at or below it; a row of file 0 ends a sequence
- * (no line from there to the next row).
+ * (the address and offset of the first of every STP_LINES_BLOCK rows),
+ * the file names, then the rows, delta-encoded from the start of their
+ * block.  A lookup searches the index, then decodes at most one block:
+ * the line of an address is that of the last row at or below it; a row
+ * of file 0 ends a sequence (no line from there to the next row).
  */
 #ifndef _STP_LINES_H_
 #define _STP_LINES_H_
 
 #define STP_LINES_MAGIC 0x314c5453	/* "STL1" */
+#define STP_LINES_BLOCK 32		/* rows per block */
 
 struct stp_lines_hdr {
 	u32 magic, nblocks, nfiles;
@@ -81,7 +82,7 @@ static int _stp_lines_find(const u8 *blob, unsigned long addr,
 	end = hi + 1 < h->nblocks ? blob + h->rows_off + b[hi + 1].off :
 				    blob + h->size;
 	a = b[hi].addr;
-	for (n = 0; p < end && n < 32; n++) {
+	for (n = 0; p < end && n < STP_LINES_BLOCK; n++) {
 		u64 d = _stp_lines_uleb(&p, end);
 		u64 v = _stp_lines_uleb(&p, end);
 		u64 zz = v >> 1;

@@ -8,9 +8,9 @@
  * the module with .incbin (no C to compile: the kernel's is megabytes),
  * runtime/stp_lines.h reads it:
  *
- *   header   struct LinesHeader
+ *   header   struct stp_lines_hdr (runtime/stp_lines.h)
  *   blocks   nblocks x { u32 addr, u32 off }   the first row of each run
- *                                              of LINES_BLOCK rows
+ *                                              of STP_LINES_BLOCK rows
  *   files    nfiles x u32                      offsets of their names
  *   names    NUL-terminated
  *   rows     per row: uleb addr delta, uleb (zigzag line delta << 1 |
@@ -35,15 +35,17 @@
 
 #include "stap.h"
 
-#define LINES_MAGIC 0x314c5453  /* "STL1" */
-#define LINES_BLOCK 32
-
-typedef struct LinesHeader {
-	uint32_t magic, nblocks, nfiles;
-	uint32_t blocks_off, files_off, rows_off, size;
-	uint32_t pad;
-	uint64_t base;
-} LinesHeader;
+/* The runtime's reader of the tables (its header's layout, the lookup of
+ * the restricted tables below), compiled here too */
+typedef uint8_t u8;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int64_t s64;
+#define U32_MAX UINT32_MAX
+#define __maybe_unused __attribute__((unused))
+#define scnprintf snprintf
+#define strscpy(d, s, n) snprintf(d, n, "%s", s)
+#include "runtime/stp_lines.h"
 
 typedef struct LRow {
 	uint64_t addr;
@@ -240,7 +242,7 @@ static uint8_t *encode(LBuild *b, uint64_t base, size_t *size)
 	uint64_t addr = 0;
 	for (size_t i = 0; i < b->n; i++) {
 		LRow *r = &b->rows[i];
-		if (i % LINES_BLOCK == 0) {
+		if (i % STP_LINES_BLOCK == 0) {
 			addr = r->addr;
 			file = 0;
 			line = 0;
@@ -264,16 +266,14 @@ static uint8_t *encode(LBuild *b, uint64_t base, size_t *size)
 		put_u32(&offs, (uint32_t)names.len);
 		sb_putn(&names, b->names[i], strlen(b->names[i]) + 1);
 	}
-	LinesHeader h = { .magic = LINES_MAGIC, .nblocks = nblocks,
+	struct stp_lines_hdr h = { .magic = STP_LINES_MAGIC, .nblocks = nblocks,
 			  .nfiles = b->nnames + 1, .base = base };
 	h.blocks_off = sizeof(h);
 	h.files_off = h.blocks_off + (uint32_t)blocks.len;
 	uint32_t names_off = h.files_off + (uint32_t)offs.len;
 	h.rows_off = (names_off + (uint32_t)names.len + 3) & ~3u;
 	h.size = h.rows_off + (uint32_t)rows.len;
-	uint8_t *out = calloc(1, h.size + 8);
-	if (!out)
-		fatal("out of memory");
+	uint8_t *out = arena_alloc(h.size + 8);
 	/* the file offsets, made relative to the blob */
 	for (uint32_t i = 0; i < h.nfiles; i++)
 		((uint32_t *)offs.buf)[i] += names_off;
@@ -379,12 +379,10 @@ static uint8_t *read_cached(const char *path, size_t *size)
 	char *data = path ? read_file(path, &n) : NULL;
 	if (!data)
 		return NULL;
-	LinesHeader h;
-	if (n < sizeof(h) || (memcpy(&h, data, sizeof(h)), h.magic != LINES_MAGIC) ||
-	    h.size != n) {
-		free(data);
+	struct stp_lines_hdr h;
+	if (n < sizeof(h) || (memcpy(&h, data, sizeof(h)), h.magic != STP_LINES_MAGIC) ||
+	    h.size != n)
 		return NULL;
-	}
 	*size = n;
 	return (uint8_t *)data;
 }
@@ -399,6 +397,87 @@ static void write_cached(const char *path, const uint8_t *data, size_t size)
 	if (mkdir_p(dir) == 0 && write_file(tmp, (const char *)data, size))
 		rename(tmp, path);
 	unlink(tmp);
+}
+
+/* Whether N calls the kernel's line functions only on addr(): their
+ * pragma:klines functions with one argument, addr() itself. */
+static bool klines_on_addr(Node *n)
+{
+	if (!n)
+		return true;
+	if (n->kind == ND_CALL && n->func && n->func->code &&
+	    strstr(n->func->code, "pragma:klines")) {
+		Node *a = n->args.len == 1 ? n->args.items[0] : NULL;
+		if (!a || a->kind != ND_CALL || strcmp(a->name, "addr") || a->args.len)
+			return false;
+	}
+	if (!klines_on_addr(n->lhs) || !klines_on_addr(n->rhs) ||
+	    !klines_on_addr(n->cond) || !klines_on_addr(n->then) ||
+	    !klines_on_addr(n->els) || !klines_on_addr(n->init) ||
+	    !klines_on_addr(n->inc) || !klines_on_addr(n->body) ||
+	    !klines_on_addr(n->limit) || !klines_on_addr(n->value))
+		return false;
+	for (int i = 0; i < n->args.len; i++)
+		if (!klines_on_addr(n->args.items[i]))
+			return false;
+	return true;
+}
+
+/* When the script asks only for the lines of its probes' addresses
+ * (symline(addr()) & co.; no backtrace, no probe whose addr() may be any
+ * instruction, as perf's), those addresses (link-time) into ADDRS: the
+ * module then needs their lines only. */
+static bool probe_addresses(Elf *elf, Vec *addrs)
+{
+	for (int i = 0; i < sess->handlers.len; i++) {
+		Handler *h = vec_get(&sess->handlers, i);
+		if (!klines_on_addr(h->body))
+			return false;
+	}
+	for (int i = 0; i < sess->used_functions.len; i++) {
+		Function *f = vec_get(&sess->used_functions, i);
+		if (!klines_on_addr(f->body))
+			return false;
+	}
+	for (int i = 0; i < sess->derived.len; i++) {
+		DerivedProbe *d = vec_get(&sess->derived, i);
+		if (d->kind == &pk_perf)
+			return false;
+		if (d->kind != &pk_kprobe || d->kp.module)
+			continue;	/* no address, or not the kernel's */
+		uint64_t a = d->kp.dw_pc;
+		if (!a && d->kp.symbol && *d->kp.symbol) {
+			a = elf_symbol(elf, d->kp.symbol);
+			a = a ? a + d->kp.offset : 0;
+		}
+		if (!a)
+			return false;
+		uint64_t *p = arena_alloc(sizeof(*p));
+		*p = a;
+		vec_push(addrs, p);
+	}
+	return true;
+}
+
+/* The table of FULL's lines at ADDRS only: each address's row, and an
+ * end of sequence after it. */
+static uint8_t *restrict_to(const uint8_t *full, Vec *addrs, uint64_t base,
+			    size_t *size)
+{
+	LBuild b = {0};
+	for (int i = 0; i < addrs->len; i++) {
+		uint64_t a = *(uint64_t *)vec_get(addrs, i);
+		const char *file;
+		unsigned int line;
+		if (_stp_lines_find(full, a, &file, &line)) {
+			push_row(&b, a, intern_file(&b, file), line);
+			push_row(&b, a + 1, 0, 0);
+		}
+	}
+	reduce(&b);
+	uint8_t *data = encode(&b, base, size);
+	lbuild_free(&b);
+	return data;
 }
 
 /* The kernel's table: "_stp_klines", and the link-time address of the
@@ -436,10 +515,19 @@ static void emit_kernel(FILE *out)
 		reduce(&b);
 		data = encode(&b, stext, &size);
 		if (verbose_for(3) > 1)
-			fprintf(stderr, "lines: kernel: %zu rows, %u files, %zu bytes in %s\n",
-				b.n, b.nnames, size, elapsed(&t));
+			fprintf(stderr, "lines: kernel: read %zu rows, %u files in %s\n",
+				b.n, b.nnames, elapsed(&t));
 		lbuild_free(&b);
 		write_cached(path, data, size);
+	}
+	Vec addrs = {0};
+	if (probe_addresses(elf, &addrs)) {
+		data = restrict_to(data, &addrs, stext, &size);
+		if (verbose_for(3) > 1)
+			fprintf(stderr, "lines: kernel: the lines of %d probe address%s, %zu bytes\n",
+				addrs.len, addrs.len == 1 ? "" : "es", size);
+	} else if (verbose_for(3) > 1) {
+		fprintf(stderr, "lines: kernel: the whole table, %zu bytes\n", size);
 	}
 	const char *sym = add_blob(data, size);
 	emit_blob(out, sym);

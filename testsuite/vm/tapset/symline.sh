@@ -3,7 +3,9 @@
 # what eu-addr2line finds for it in the kernel's debuginfo, the run-time
 # address turned into the link-time one by vfs_read's load offset; and
 # addresses without a line (0, beyond the kernel's text) in hexadecimal,
-# as 4.8 prints every address (it carries no kernel line table).
+# as 4.8 prints every address (it carries no kernel line table).  A
+# script asking only for its probes' lines (symfileline(addr())) gets a
+# module with those lines only: the same answers.
 set -u
 vmlinux=/usr/lib/debug/boot/vmlinux-$KVER
 link=0x$(nm "$vmlinux" | awk '$3 == "vfs_read" { print $1; exit }')
@@ -23,7 +25,9 @@ probe kernel.function("vfs_read") {
 	exit()
 }' >"$out" 2>&1
 echo "status=$?"
-grep -v '^ 0x\|^addr ' "$out"
+# (line numbers as LINE: they move with the kernel's sources)
+lines() { sed -E 's/(\.[cS]):[0-9]+/\1:LINE/; s/symline [0-9]+$/symline LINE/'; }
+grep -v '^ 0x\|^addr ' "$out" | lines
 # each frame: ADDRESS : SYMBOL [kernel] at FILE:LINE, checked with eu-addr2line
 off=$(( $(awk '/^addr /{ print $2 }' "$out") - link ))
 grep '^ 0x' "$out" | while read -r a _ sym mod at fl; do
@@ -33,4 +37,15 @@ grep '^ 0x' "$out" | while read -r a _ sym mod at fl; do
 	*"/${fl#/build/*/}"|"${fl}") echo "frame ${sym%%+*} $mod $at ${fl##*/}: as eu-addr2line" ;;
 	*) echo "frame ${sym%%+*}: $fl, eu-addr2line says $want" ;;
 	esac
-done
+done | lines
+echo "== the probes' lines only"
+"$STAP" -r "$KVER" --remote="unix:$("$STAPVM" socket)" \
+	-c 'dd if=/etc/passwd of=/dev/null bs=10 count=1' -e '
+probe kernel.function("vfs_read") {
+	if (pid() != target()) next
+	printf("symfileline %s\n", symfileline(addr()))
+	exit()
+}' >"$out.2" 2>&1
+echo "status=$?"
+grep -x "$(grep '^symfileline ' "$out")" "$out.2" >/dev/null && echo "as with the whole table"
+rm -f "$out.2"
