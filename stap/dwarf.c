@@ -1183,7 +1183,7 @@ static bool blocked_addr(Builder *b, uint64_t a)
 
 /* The file name SystemTap shows: relative to the CU's directory when
  * under it, without a leading "./". */
-static const char *show_file(const char *file, const char *comp_dir)
+const char *dw_show_file(const char *file, const char *comp_dir)
 {
 	if (!file)
 		return "";
@@ -1246,7 +1246,7 @@ static void add_entry(Builder *b, Dwarf_Die *d, Dwarf_Die *cu, Dwarf_Off cu_off,
 	}
 	DwEntry *e = &b->ents[b->n++];
 	e->name = intern(b, name);
-	e->file = intern(b, show_file(file, comp_dir));
+	e->file = intern(b, dw_show_file(file, comp_dir));
 	e->line = line;
 	e->flags = flags;
 	e->addr = addr;
@@ -1417,7 +1417,7 @@ static bool map_index(DwIndex *idx, const char *path)
 	return true;
 }
 
-static uint64_t symbol_value(Elf *elf, const char *want)
+uint64_t dw_elf_symbol(Elf *elf, const char *want)
 {
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
@@ -1476,7 +1476,7 @@ static bool build_index(DwFile *f, DwIndex *idx, const char *path)
 	sort_strs = b.strs.buf;
 	if (b.n)
 		qsort(b.ents, b.n, sizeof(*b.ents), cmp_ent);
-	uint64_t text = f->module ? 0 : symbol_value(f->elf, "_stext");
+	uint64_t text = f->module ? 0 : dw_elf_symbol(f->elf, "_stext");
 	bool ok = path && write_index(&b, path, text) &&
 		  map_index(idx, path);
 	if (!ok) {
@@ -1700,7 +1700,7 @@ int dw_function_lines(DwIndex *idx, const DwEntry *e,
 		 * earlier in the file */
 		if ((uint32_t)ln < e->line || ((uint32_t)ln == e->line && !user))
 			continue;
-		if (!in || strcmp(show_file(dwarf_linesrc(l, NULL, NULL), comp_dir), want))
+		if (!in || strcmp(dw_show_file(dwarf_linesrc(l, NULL, NULL), comp_dir), want))
 			continue;
 		if (!first[ln] || addr < first[ln])
 			first[ln] = addr;

@@ -126,18 +126,6 @@ static void push_row(LBuild *b, uint64_t addr, uint32_t file, uint32_t line)
 	b->n++;
 }
 
-/* The name SystemTap shows: relative to the unit's directory when under
- * it (the kernel's), without a leading "./". */
-static const char *shown_name(const char *file, const char *comp_dir)
-{
-	size_t n = comp_dir ? strlen(comp_dir) : 0;
-	if (n && !strncmp(file, comp_dir, n) && file[n] == '/')
-		file += n + 1;
-	while (file[0] == '.' && file[1] == '/')
-		file += 2;
-	return file;
-}
-
 /* Every line program of DW, addresses from LO up to HI only (the
  * sequences of discarded functions start at 0). */
 static void read_lines(LBuild *b, Dwarf *dw, bool strip_comp_dir,
@@ -183,7 +171,7 @@ static void read_lines(LBuild *b, Dwarf *dw, bool strip_comp_dir,
 				continue;
 			if (src != last_src) {
 				last_src = src;
-				last_id = intern_file(b, shown_name(src, comp_dir));
+				last_id = intern_file(b, dw_show_file(src, comp_dir));
 			}
 			push_row(b, addr, last_id, line < 0 ? 0 : (uint32_t)line);
 		}
@@ -351,28 +339,6 @@ const char *lines_asm_flags(void)
 /* ------------------------------------------------------------------ */
 /* The kernel */
 
-static uint64_t elf_symbol(Elf *elf, const char *want)
-{
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
-	while ((scn = elf_nextscn(elf, scn)))
-		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
-			break;
-	if (!scn)
-		return 0;
-	Elf_Data *data = elf_getdata(scn, NULL);
-	size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
-	for (size_t i = 0; data && i < n; i++) {
-		GElf_Sym sym;
-		const char *name;
-		if (gelf_getsym(data, i, &sym) &&
-		    (name = elf_strptr(elf, sh.sh_link, sym.st_name)) &&
-		    !strcmp(name, want))
-			return sym.st_value;
-	}
-	return 0;
-}
-
 static uint8_t *read_cached(const char *path, size_t *size)
 {
 	size_t n;
@@ -447,7 +413,7 @@ static bool probe_addresses(Elf *elf, Vec *addrs)
 			continue;	/* no address, or not the kernel's */
 		uint64_t a = d->kp.dw_pc;
 		if (!a && d->kp.symbol && *d->kp.symbol) {
-			a = elf_symbol(elf, d->kp.symbol);
+			a = dw_elf_symbol(elf, d->kp.symbol);
 			a = a ? a + d->kp.offset : 0;
 		}
 		if (!a)
@@ -487,11 +453,11 @@ static void emit_kernel(FILE *out)
 	Dwarf *dw = dw_open(sess, NULL);
 	Elf *elf = dw ? dwarf_getelf(dw) : NULL;
 	const char *anchor = "_printk";
-	uint64_t anchor_addr = elf ? elf_symbol(elf, anchor) : 0;
+	uint64_t anchor_addr = elf ? dw_elf_symbol(elf, anchor) : 0;
 	if (elf && !anchor_addr)
-		anchor_addr = elf_symbol(elf, anchor = "printk");
-	uint64_t stext = elf ? elf_symbol(elf, "_stext") : 0;
-	uint64_t etext = elf ? elf_symbol(elf, "_etext") : 0;
+		anchor_addr = dw_elf_symbol(elf, anchor = "printk");
+	uint64_t stext = elf ? dw_elf_symbol(elf, "_stext") : 0;
+	uint64_t etext = elf ? dw_elf_symbol(elf, "_etext") : 0;
 	if (!dw || !anchor_addr || !stext || etext <= stext) {
 		fputs("static const struct stp_klines _stp_klines;\n", out);
 		return;
@@ -538,24 +504,14 @@ static void emit_kernel(FILE *out)
 
 /* ------------------------------------------------------------------ */
 
-static bool used(const char *pragma)
-{
-	for (int i = 0; i < sess->used_functions.len; i++) {
-		Function *f = vec_get(&sess->used_functions, i);
-		if (f->code && strstr(f->code, pragma))
-			return true;
-	}
-	return false;
-}
-
 bool lines_needed(void)
 {
-	return used("pragma:lines");
+	return uses_pragma("pragma:lines");
 }
 
 void lines_emit_kernel(FILE *out)
 {
-	if (used("pragma:klines"))
+	if (uses_pragma("pragma:klines"))
 		emit_kernel(out);
 }
 

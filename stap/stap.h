@@ -1047,6 +1047,10 @@ int dw_sdt_notes(const char *path,
 			    void *arg), void *arg);
 int dw_user_elf_type(const char *path);        /* ET_EXEC, ET_DYN; -1 */
 uint64_t dw_user_base(const char *path);       /* its lowest PT_LOAD address */
+uint64_t dw_elf_symbol(Elf *elf, const char *name);     /* its .symtab value; 0 */
+/* a source file's name as SystemTap shows it: relative to COMP_DIR
+ * (NULL: as is) when under it, without "./" */
+const char *dw_show_file(const char *file, const char *comp_dir);
 bool dw_user_symbol(const char *path, const char *name, uint64_t *value);
 /* FN(name, link-time address) for each PLT entry of the object at PATH */
 int dw_plt_entries(const char *path,
@@ -1066,6 +1070,8 @@ void dw_list_vars(DwIndex *idx, uint64_t cu, uint64_t die, uint64_t pc,
 /* usym.c: user-space objects' symbols and unwind tables */
 
 bool usym_needed(void);         /* the script uses u* context functions */
+/* a used function's C, or a top-level %{ %} of a used tapset, says PRAGMA */
+bool uses_pragma(const char *pragma);
 void usym_emit(FILE *out);      /* _stp_uobjs[] and its tables */
 
 /* ------------------------------------------------------------------ */

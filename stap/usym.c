@@ -826,7 +826,7 @@ static void load_cfi(UObj *o, Elf *elf)
 
 /* A used function's C, or a top-level %{ %} of a used tapset, says
  * PRAGMA. */
-static bool uses_pragma(const char *pragma)
+bool uses_pragma(const char *pragma)
 {
 	for (int i = 0; i < sess->used_functions.len; i++) {
 		Function *f = vec_get(&sess->used_functions, i);
