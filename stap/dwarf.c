@@ -1647,6 +1647,42 @@ static bool unit_die(const char *module, uint64_t cu_off, uint64_t die_off,
 	return dw && dwarf_offdie(dw, die_off, die);
 }
 
+/* The labels of the scope DIE (not those of functions inlined in it)
+ * whose names match PAT: FN(name, decl line, address, ARG) each. */
+static int scope_labels(Dwarf_Die *scope, const char *pat,
+			void (*fn)(const char *, int, uint64_t, void *), void *arg)
+{
+	Dwarf_Die c;
+	int n = 0;
+	if (dwarf_child(scope, &c) != 0)
+		return 0;
+	do {
+		int tag = dwarf_tag(&c);
+		if (tag == DW_TAG_lexical_block) {
+			n += scope_labels(&c, pat, fn, arg);
+			continue;
+		}
+		const char *name = tag == DW_TAG_label ? dwarf_diename(&c) : NULL;
+		Dwarf_Addr pc;
+		int line = 0;
+		if (!name || fnmatch(pat, name, 0) != 0 || dwarf_lowpc(&c, &pc) != 0)
+			continue;
+		dwarf_decl_line(&c, &line);
+		fn(name, line, pc, arg);
+		n++;
+	} while (dwarf_siblingof(&c, &c) == 0);
+	return n;
+}
+
+int dw_function_labels(DwIndex *idx, const DwEntry *e, const char *pat,
+		       void (*fn)(const char *, int, uint64_t, void *), void *arg)
+{
+	Dwarf_Die cu, die;
+	if ((e->flags & DWF_SYMTAB) || !unit_die(idx->module, e->cu, e->die, &cu, &die))
+		return 0;
+	return scope_labels(&die, pat, fn, arg);
+}
+
 int dw_function_lines(DwIndex *idx, const DwEntry *e,
 		      void (*fn)(int line, uint64_t addr, void *), void *arg)
 {

@@ -418,7 +418,7 @@ static char *lib_form(DerivedProbe *d)
 
 static char *p2_origin(DerivedProbe *d)
 {
-	return format("%s%s", lib_form(d), marker(d));
+	return format("%s%s%s", lib_form(d), dw_label_suffix(d), marker(d));
 }
 
 static char *list_line(DerivedProbe *d, bool with_vars)

@@ -412,6 +412,7 @@ typedef struct KprobeSite {
 	char *sdt_provider, *sdt_name;  /* .mark: the SDT note's */
 	char *sdt_args;         /* its argument spec: "-4@%edx 8@-16(%rbp)" */
 	char *plt_name;         /* .plt("NAME"): the function */
+	char *label;            /* .label("PAT"): the label's name */
 } KprobeSite;
 
 typedef struct DerivedProbe {
@@ -653,6 +654,7 @@ int match_user_dwarf(Resolution *ctx, ProbePoint *pp, int first,
 		     const char *path, const char *proc, const char *prefix);
 /* -L: HEAD and the $variables at D's DWARF site (HEAD alone without) */
 char *dw_site_list_line(DerivedProbe *d, const char *head, bool with_vars);
+const char *dw_label_suffix(DerivedProbe *d);   /* .label("NAME"), or "" */
 /* probe_uprobe.c: a process(...) or .library(...) name as an absolute
  * path of an existing file (relative names through $PATH, libraries
  * through the library directories), or NULL after an error */
@@ -1021,6 +1023,10 @@ enum {
 int dw_match(DwIndex *idx, const char *func, const char *file, unsigned opts,
 	     void (*fn)(DwIndex *, const DwEntry *, void *), void *arg);
 bool dw_file_matches(const char *pat, const char *file);
+/* FN(name, declaration line, address) for each label of E (its lexical
+ * blocks too) whose name matches the glob PAT. */
+int dw_function_labels(DwIndex *idx, const DwEntry *e, const char *pat,
+		       void (*fn)(const char *, int, uint64_t, void *), void *arg);
 /* FN(line, first address) for each line of E's file with a statement in
  * E, but its declaration line. */
 int dw_function_lines(DwIndex *idx, const DwEntry *e,
