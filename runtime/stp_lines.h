@@ -108,10 +108,12 @@ enum {
 	STP_LINES_FILE = 1,
 	STP_LINES_LINE = 2,
 	STP_LINES_FILELINE = 3,
+	STP_LINES_AT = 4,	/* " at FILE:LINE", for backtraces */
 };
 
-/* FILE, LINE or FILE:LINE of link-time address LINK in BLOB into OUT
- * (N bytes); ADDR in hexadecimal when BLOB has no line there. */
+/* FILE, LINE, FILE:LINE or " at FILE:LINE" of link-time address LINK in
+ * BLOB into OUT (N bytes); when BLOB has no line there, ADDR in
+ * hexadecimal ("" for STP_LINES_AT). */
 static __maybe_unused void _stp_lines_text(char *out, size_t n,
 					   const u8 *blob, unsigned long link,
 					   unsigned long addr, int what)
@@ -119,14 +121,26 @@ static __maybe_unused void _stp_lines_text(char *out, size_t n,
 	const char *file;
 	unsigned int line;
 
-	if (!_stp_lines_find(blob, link, &file, &line))
-		scnprintf(out, n, "0x%lx", addr);
-	else if (what == STP_LINES_FILE)
+	if (!_stp_lines_find(blob, link, &file, &line)) {
+		if (what == STP_LINES_AT)
+			out[0] = '\0';
+		else
+			scnprintf(out, n, "0x%lx", addr);
+		return;
+	}
+	switch (what) {
+	case STP_LINES_FILE:
 		strscpy(out, file, n);
-	else if (what == STP_LINES_LINE)
+		break;
+	case STP_LINES_LINE:
 		scnprintf(out, n, "%u", line);
-	else
+		break;
+	case STP_LINES_AT:
+		scnprintf(out, n, " at %s:%u", file, line);
+		break;
+	default:
 		scnprintf(out, n, "%s:%u", file, line);
+	}
 }
 
 /* The kernel table's link-time address for ADDR */
