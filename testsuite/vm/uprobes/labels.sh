@@ -19,3 +19,4 @@ probe process("'"$P"'").function("ma*").label("o*") { printf("w [%s] [%s]\n", pn
 probe process("'"$P"'").function("main") { printf("function [%s]\n", pnlabel()) }' >out
 echo "status=$?"
 progfirst out '^i='
+rm -f out
