@@ -65,6 +65,7 @@ struct stp_uobj {
 	const char *strs;
 	const struct stp_ucfi *cfi;
 	int ncfi;
+	const u8 *lines;	/* source lines (stp_lines.h), or NULL */
 	struct inode *inode;	/* at module load; NULL: not on this system */
 };
 
@@ -335,6 +336,22 @@ static int _stp_usym_format(char *out, size_t n, unsigned long addr, int how,
 		return scnprintf(out, n, "0x%lx", addr);
 	}
 }
+
+#ifdef _STP_LINES_H_
+/* _stp_lines_text() of ADDR of the current process, from its object's
+ * line table */
+static __maybe_unused void _stp_ulines_text(char *out, size_t n,
+					    unsigned long addr, int what)
+{
+	struct stp_uloc loc;
+	const u8 *blob = NULL;
+
+	if (_stp_ulocate(addr, &loc, NULL, 0) && loc.obj)
+		blob = loc.obj->lines;
+	_stp_lines_text(out, n, blob, blob ? loc.obj->base + loc.rel : 0,
+			addr, what);
+}
+#endif
 
 /* The user registers of the probe: a uprobe's own, or those the
  * current task entered the kernel with. */

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sdt.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -150,7 +151,7 @@ static char *module_hash(const char *csrc, size_t len)
 
 /* ------------------------------------------------------------------ */
 
-static bool write_file(const char *path, const char *data, size_t len)
+bool write_file(const char *path, const char *data, size_t len)
 {
 	FILE *f = fopen(path, "w");
 	if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
@@ -176,10 +177,16 @@ bool copy_file(const char *from, const char *to)
 	return true;
 }
 
-/* Run kbuild in the temporary directory, output to build.log. */
+/* Run kbuild in the temporary directory, output to build.log (the
+ * stap_system markers: its command line, its start, its status). */
 static int run_kbuild(const char *log)
 {
+	char *cmd = format("make -C %s M=%s modules --no-print-directory -j2",
+			   sess->kernel_build_tree, tmpdir);
+	STAP_PROBE1(stap, stap_system__start, cmd);
 	pid_t pid = fork();
+	int spawned = pid < 0 ? errno : 0;
+	STAP_PROBE2(stap, stap_system__spawn, spawned, (int)pid);
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
@@ -200,7 +207,9 @@ static int run_kbuild(const char *log)
 	int status;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	int rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	STAP_PROBE2(stap, stap_system__complete, rc, (int)pid);
+	return rc;
 }
 
 static void show_build_errors(const char *log)
@@ -230,9 +239,11 @@ bool build_module(void)
 	FILE *mem = open_memstream(&csrc, &clen);
 	if (!mem)
 		fatal("out of memory");
+	STAP_PROBE1(stap, pass3__start, sess);
 	bool ok = translate(mem);
 	fclose(mem);
 	if (!ok) {
+		STAP_PROBE1(stap, pass3__end, sess);
 		free(csrc);
 		fprintf(stderr, "Pass 3: translation failed.  [man error::pass3]\n");
 		return false;
@@ -254,6 +265,8 @@ bool build_module(void)
 
 	if (!sess->disable_cache && access(cached_ko, R_OK) == 0) {
 		free(csrc);
+		STAP_PROBE2(stap, cache__get, cached_c, cached_ko);
+		STAP_PROBE1(stap, pass3__end, sess);
 		if (verbose_for(3))
 			fprintf(stderr, "Pass 3: using cached %s\n", cached_c);
 		if (verbose_for(4))
@@ -280,26 +293,29 @@ bool build_module(void)
 	}
 	char *c_path = format("%s/%s_src.c", tmpdir, name);
 	sess->c_path = c_path;
-	ok = write_file(c_path, csrc, clen);
+	ok = write_file(c_path, csrc, clen) && lines_write(tmpdir);
 	free(csrc);
 	if (!ok)
 		return false;
 	if (verbose_for(3))
 		fprintf(stderr, "Pass 3: translated to C into \"%s\" using %s, in %s.\n",
 			c_path, memory_use(), elapsed(&t));
+	STAP_PROBE1(stap, pass3__end, sess);
 	if (sess->last_pass == 3)
 		return true;
 
 	t = now_stamp();
+	STAP_PROBE1(stap, pass4__start, sess);
 	/* as SystemTap's: a gcc warning fails the build (-Werror) */
 	char *mk = format("obj-m := %s.o\n%s-y := %s_src.o\n"
-			  "ccflags-y := -I%s -Wno-unused -Wno-declaration-after-statement -Werror\n",
-			  name, name, name, sess->runtime_dir);
+			  "ccflags-y := -I%s -Wno-unused -Wno-declaration-after-statement -Werror%s\n",
+			  name, name, name, sess->runtime_dir, lines_asm_flags());
 	if (!write_file(format("%s/Makefile", tmpdir), mk, strlen(mk)))
 		return false;
 	char *log = format("%s/build.log", tmpdir);
 	int rc = run_kbuild(log);
 	char *built = format("%s/%s.ko", tmpdir, name);
+	STAP_PROBE1(stap, pass4__end, sess);
 	if (rc != 0 || access(built, R_OK) != 0) {
 		show_build_errors(log);
 		if (sess->keep_tmpdir)
@@ -319,9 +335,12 @@ bool build_module(void)
 	bool cached = false;
 	if (!sess->disable_cache) {
 		mkdir_p(cdir);
+		STAP_PROBE2(stap, cache__add__module, built, cached_ko);
 		cached = copy_file(built, cached_ko);
-		if (cached)
+		if (cached) {
+			STAP_PROBE2(stap, cache__add__source, c_path, cached_c);
 			copy_file(c_path, cached_c);
+		}
 	}
 	if (!sess->module_name && !cached) {
 		final_ko = built;

@@ -1183,7 +1183,7 @@ static bool blocked_addr(Builder *b, uint64_t a)
 
 /* The file name SystemTap shows: relative to the CU's directory when
  * under it, without a leading "./". */
-static const char *show_file(const char *file, const char *comp_dir)
+const char *dw_show_file(const char *file, const char *comp_dir)
 {
 	if (!file)
 		return "";
@@ -1246,7 +1246,7 @@ static void add_entry(Builder *b, Dwarf_Die *d, Dwarf_Die *cu, Dwarf_Off cu_off,
 	}
 	DwEntry *e = &b->ents[b->n++];
 	e->name = intern(b, name);
-	e->file = intern(b, show_file(file, comp_dir));
+	e->file = intern(b, dw_show_file(file, comp_dir));
 	e->line = line;
 	e->flags = flags;
 	e->addr = addr;
@@ -1417,7 +1417,7 @@ static bool map_index(DwIndex *idx, const char *path)
 	return true;
 }
 
-static uint64_t symbol_value(Elf *elf, const char *want)
+uint64_t dw_elf_symbol(Elf *elf, const char *want)
 {
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
@@ -1476,7 +1476,7 @@ static bool build_index(DwFile *f, DwIndex *idx, const char *path)
 	sort_strs = b.strs.buf;
 	if (b.n)
 		qsort(b.ents, b.n, sizeof(*b.ents), cmp_ent);
-	uint64_t text = f->module ? 0 : symbol_value(f->elf, "_stext");
+	uint64_t text = f->module ? 0 : dw_elf_symbol(f->elf, "_stext");
 	bool ok = path && write_index(&b, path, text) &&
 		  map_index(idx, path);
 	if (!ok) {
@@ -1647,6 +1647,42 @@ static bool unit_die(const char *module, uint64_t cu_off, uint64_t die_off,
 	return dw && dwarf_offdie(dw, die_off, die);
 }
 
+/* The labels of the scope DIE (not those of functions inlined in it)
+ * whose names match PAT: FN(name, decl line, address, ARG) each. */
+static int scope_labels(Dwarf_Die *scope, const char *pat,
+			void (*fn)(const char *, int, uint64_t, void *), void *arg)
+{
+	Dwarf_Die c;
+	int n = 0;
+	if (dwarf_child(scope, &c) != 0)
+		return 0;
+	do {
+		int tag = dwarf_tag(&c);
+		if (tag == DW_TAG_lexical_block) {
+			n += scope_labels(&c, pat, fn, arg);
+			continue;
+		}
+		const char *name = tag == DW_TAG_label ? dwarf_diename(&c) : NULL;
+		Dwarf_Addr pc;
+		int line = 0;
+		if (!name || fnmatch(pat, name, 0) != 0 || dwarf_lowpc(&c, &pc) != 0)
+			continue;
+		dwarf_decl_line(&c, &line);
+		fn(name, line, pc, arg);
+		n++;
+	} while (dwarf_siblingof(&c, &c) == 0);
+	return n;
+}
+
+int dw_function_labels(DwIndex *idx, const DwEntry *e, const char *pat,
+		       void (*fn)(const char *, int, uint64_t, void *), void *arg)
+{
+	Dwarf_Die cu, die;
+	if ((e->flags & DWF_SYMTAB) || !unit_die(idx->module, e->cu, e->die, &cu, &die))
+		return 0;
+	return scope_labels(&die, pat, fn, arg);
+}
+
 int dw_function_lines(DwIndex *idx, const DwEntry *e,
 		      void (*fn)(int line, uint64_t addr, void *), void *arg)
 {
@@ -1700,7 +1736,7 @@ int dw_function_lines(DwIndex *idx, const DwEntry *e,
 		 * earlier in the file */
 		if ((uint32_t)ln < e->line || ((uint32_t)ln == e->line && !user))
 			continue;
-		if (!in || strcmp(show_file(dwarf_linesrc(l, NULL, NULL), comp_dir), want))
+		if (!in || strcmp(dw_show_file(dwarf_linesrc(l, NULL, NULL), comp_dir), want))
 			continue;
 		if (!first[ln] || addr < first[ln])
 			first[ln] = addr;

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sdt.h>
 #include <sys/stat.h>
 
 #include "stap.h"
@@ -66,6 +67,7 @@ static void list_tapsets(const char *dir, const char *suffix, Vec *out)
 bool pass1_parse(void)
 {
 	File *user;
+	STAP_PROBE1(stap, pass1a__start, sess);
 	if (sess->script_text) {
 		user = new_file("<input>", sess->script_text);
 	} else {
@@ -116,6 +118,7 @@ bool pass1_parse(void)
 		return parse_file(f) && sess->parse_errors == 0;
 	}
 	bool ok = true;
+	STAP_PROBE1(stap, pass1b__start, sess);
 	for (int i = 0; i < dirs.len; i++) {
 		Vec files = {0};
 		list_tapsets(vec_get(&dirs, i), ".stp", &files);

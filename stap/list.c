@@ -150,14 +150,18 @@ static char *alias_vars(Handler *h)
 	return s;
 }
 
-/* " $name:type ..." of the point D resolved to, as its kind lists it */
+/* " $name:type ..." of the point D resolved to, as its kind lists it
+ * (a marker lists as .mark("NAME"), its pp being its .statement) */
 static char *point_vars(DerivedProbe *d)
 {
 	if (!d->kind->list_line)
 		return "";
 	char *line = d->kind->list_line(d, true);
 	size_t n = strlen(d->pp);
-	return strncmp(line, d->pp, n) ? "" : line + n;
+	if (!strncmp(line, d->pp, n))
+		return line + n;
+	char *vars = strstr(line, "\") $");
+	return vars ? vars + 2 : "";
 }
 
 /* -l: does alias NAME match the pattern PAT from component I, J on?

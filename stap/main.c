@@ -14,6 +14,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sdt.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -542,6 +543,7 @@ static int passes_1_to_4(void)
 	}
 	if (sess->parse_library)
 		return 0;
+	STAP_PROBE1(stap, pass1__end, sess);
 	if (verbose_for(1))
 		fprintf(stderr, "Pass 1: parsed user script and %d library script%s using %s, in %s.\n",
 			sess->nlibrary_files, plural(sess->nlibrary_files, "", "s"),
@@ -558,7 +560,9 @@ static int passes_1_to_4(void)
 
 	/* pass 2 */
 	t = now_stamp();
+	STAP_PROBE1(stap, pass2__start, sess);
 	bool ok = elaborate();
+	STAP_PROBE1(stap, pass2__end, sess);
 	/* -W: warnings count as errors (they are shown as warnings) */
 	if (ok && sess->warnings_as_errors && sess->warnings)
 		ok = false;
@@ -587,7 +591,10 @@ static int passes_1_to_4(void)
 	/* pass 3 */
 	t = now_stamp();
 	if (sess->last_pass == 3) {
-		if (!translate(stdout)) {
+		STAP_PROBE1(stap, pass3__start, sess);
+		bool translated = translate(stdout);
+		STAP_PROBE1(stap, pass3__end, sess);
+		if (!translated) {
 			fprintf(stderr, "Pass 3: translation failed.  [man error::pass3]\n");
 			return 1;
 		}
@@ -702,6 +709,14 @@ static int build_per_release(void)
 	return sess->ko_path ? -1 : 1;
 }
 
+/* The end of a run (SystemTap's pass 6, its cleanup): exit status RC */
+static int pass6(int rc)
+{
+	STAP_PROBE1(stap, pass6__start, sess);
+	STAP_PROBE1(stap, pass6__end, sess);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	int rc;
@@ -709,10 +724,11 @@ int main(int argc, char **argv)
 	atexit(print_suppressed);
 	prepend_rc_options(&argc, &argv);
 	parse_args(argc, argv);
+	STAP_PROBE1(stap, pass0__start, sess);
 	if (sess->suppress_time_limits && !sess->guru) {
 		fputs("ERROR --suppress-time-limits requires guru mode (-g)\n",
 		      stderr);
-		return 1;
+		return pass6(1);
 	}
 
 	if (verbose_for(2) > 1) {
@@ -721,18 +737,21 @@ int main(int argc, char **argv)
 		fprintf(stderr, "Build tree: \"%s\"\n", sess->kernel_build_tree);
 	}
 
+	STAP_PROBE1(stap, pass0__end, sess);
 	rc = sess->remote_releases.len > 1 ? build_per_release() : passes_1_to_4();
 	if (rc >= 0)
-		return rc || !sess->remote_failures ? rc : 1;
+		return pass6(rc || !sess->remote_failures ? rc : 1);
 
 	/* pass 5 */
 	if (verbose_for(5))
 		fprintf(stderr, "Pass 5: starting run.\n");
 	Stamp t = now_stamp();
+	STAP_PROBE1(stap, pass5__start, sess);
 	rc = run_module();
+	STAP_PROBE1(stap, pass5__end, sess);
 	if (verbose_for(5))
 		fprintf(stderr, "Pass 5: run completed in %s.\n", elapsed(&t));
 	if (rc)
 		fprintf(stderr, "Pass 5: run failed.  [man error::pass5]\n");
-	return rc ? 1 : 0;
+	return pass6(rc ? 1 : 0);
 }

@@ -77,6 +77,8 @@ typedef struct DwSpec {
 	const char *proc;       /* .library: the process path */
 	const char *prefix;     /* process("PATH") as pp() spells it */
 	const char *qual;       /* C++ "ns::Class" the function is in */
+	const char *label;      /* .label("PAT"), or NULL */
+	const char *fname;      /* the function's name, as pp() spells it */
 } DwSpec;
 
 static char *dw_prefix(DwSpec *m)
@@ -197,6 +199,22 @@ static void dw_on_line(int line, uint64_t addr, void *arg)
 	dw_derived(m, m->idx, e, addr, pp, false);
 }
 
+/* .label("PAT"): a probe at a label of the function; pp() names the
+ * function at the label's line, pn() adds .label("NAME") (4.8's) */
+static void dw_on_label(const char *name, int line, uint64_t addr, void *arg)
+{
+	DwSpec *m = arg;
+	const DwEntry *e = m->entry;
+	if (seen_addr(m, addr, e->name))
+		return;
+	char *pp = format("%s.function(\"%s@%s:%d\")", dw_prefix(m), m->fname,
+			  dw_str(m->idx, e->file), line);
+	DerivedProbe *d = dw_derived(m, m->idx, e, addr, pp, false);
+	d->kp.label = arena_strdup(name);
+	if (m->ctx->depth == 0)
+		d->user_pp = format("%s.label(\"%s\")", pp, name);
+}
+
 static void has_line(int line, uint64_t addr, void *arg)
 {
 	int *want = arg;
@@ -220,12 +238,16 @@ static void dw_on_function(DwIndex *idx, const DwEntry *e, void *arg)
 			return;
 		name = format("%s::%s", m->qual, name);
 	}
-	if (m->statement) {
+	if (m->statement || m->label) {
 		if (e->flags & DWF_INLINE)
 			return;
 		m->idx = idx;
 		m->entry = e;
-		dw_function_lines(idx, e, dw_on_line, m);
+		m->fname = name;
+		if (m->label)
+			dw_function_labels(idx, e, m->label, dw_on_label, m);
+		else
+			dw_function_lines(idx, e, dw_on_line, m);
 		return;
 	}
 	if (m->line > 0 && (uint32_t)m->line != e->line) {
@@ -344,6 +366,11 @@ static int match_dwarf_at(Resolution *ctx, ProbePoint *pp, int first,
 			else if (comp_is(c, "exported"))
 				ok = m.exported = true;
 		}
+		if (!statement && comp_is(c, "label") && comp_str(c) && !m.label &&
+		    !m.is_call && !m.is_return && !m.is_inline) {
+			m.label = c->arg->str;  /* not in pp(): pn() has it */
+			continue;
+		}
 		if (comp_is(c, "maxactive") && comp_num(c) && m.is_return) {
 			m.maxactive = c->arg->val;
 			ok = true;
@@ -444,7 +471,7 @@ static int match_dwarf_at(Resolution *ctx, ProbePoint *pp, int first,
 		opts |= DWM_NO_INLINE;
 	if (m.is_inline)
 		opts |= DWM_ONLY_INLINE;
-	if (statement)
+	if (statement || m.label)
 		opts |= DWM_NO_INLINE;
 	if (!sess->list_pattern && strpbrk(m.func, "*?["))
 		opts |= DWM_NO_KERNEL_BLOCKED;
@@ -646,6 +673,12 @@ static int match_function(Resolution *ctx, ProbePoint *pp)
 }
 
 
+/* ".label(\"NAME\")" of a label probe, as -p2 shows its origin */
+const char *dw_label_suffix(DerivedProbe *d)
+{
+	return d->kp.label ? format(".label(\"%s\")", d->kp.label) : "";
+}
+
 /* The '?' or '!' of the point D was matched from, as -p2 shows it. */
 static const char *marker(DerivedProbe *d)
 {
@@ -659,7 +692,7 @@ static const char *marker(DerivedProbe *d)
 static char *p2_origin(DerivedProbe *d)
 {
 	if (d->kp.dw_pc)
-		return format("%s%s", d->pp, marker(d));
+		return format("%s%s%s", d->pp, dw_label_suffix(d), marker(d));
 	return strncmp(d->pp, "kprobe.", 7) ? d->user_pp : NULL;
 }
 

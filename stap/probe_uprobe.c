@@ -75,13 +75,18 @@ char *uprobe_path(const char *name, bool library, Token *tok)
 				found = p;
 		}
 	} else {
+		/* $PATH, then (stapio) the helpers' directory beside each
+		 * of its directories, as staprun finds stapio */
 		const char *path = getenv("PATH");
-		char *list = arena_strdup(path && *path ? path : "/usr/bin:/bin");
-		for (char *save = NULL, *d = strtok_r(list, ":", &save); d && !found;
-		     d = strtok_r(NULL, ":", &save)) {
-			char *p = format("%s/%s", *d ? d : ".", name);
-			if (regular_file(p) && access(p, X_OK) == 0)
-				found = p;
+		for (int helpers = 0; helpers < 2 && !found; helpers++) {
+			char *list = arena_strdup(path && *path ? path : "/usr/bin:/bin");
+			for (char *save = NULL, *d = strtok_r(list, ":", &save);
+			     d && !found; d = strtok_r(NULL, ":", &save)) {
+				char *p = format("%s/%s%s", *d ? d : ".",
+						 helpers ? "../lib/systemtap/" : "", name);
+				if (regular_file(p) && access(p, X_OK) == 0)
+					found = p;
+			}
 		}
 	}
 	if (found) {
@@ -413,7 +418,7 @@ static char *lib_form(DerivedProbe *d)
 
 static char *p2_origin(DerivedProbe *d)
 {
-	return format("%s%s", lib_form(d), marker(d));
+	return format("%s%s%s", lib_form(d), dw_label_suffix(d), marker(d));
 }
 
 static char *list_line(DerivedProbe *d, bool with_vars)

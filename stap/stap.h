@@ -412,6 +412,7 @@ typedef struct KprobeSite {
 	char *sdt_provider, *sdt_name;  /* .mark: the SDT note's */
 	char *sdt_args;         /* its argument spec: "-4@%edx 8@-16(%rbp)" */
 	char *plt_name;         /* .plt("NAME"): the function */
+	char *label;            /* .label("PAT"): the label's name */
 } KprobeSite;
 
 typedef struct DerivedProbe {
@@ -654,6 +655,7 @@ int match_user_dwarf(Resolution *ctx, ProbePoint *pp, int first,
 		     const char *path, const char *proc, const char *prefix);
 /* -L: HEAD and the $variables at D's DWARF site (HEAD alone without) */
 char *dw_site_list_line(DerivedProbe *d, const char *head, bool with_vars);
+const char *dw_label_suffix(DerivedProbe *d);   /* .label("NAME"), or "" */
 /* probe_uprobe.c: a process(...) or .library(...) name as an absolute
  * path of an existing file (relative names through $PATH, libraries
  * through the library directories), or NULL after an error */
@@ -1022,6 +1024,10 @@ enum {
 int dw_match(DwIndex *idx, const char *func, const char *file, unsigned opts,
 	     void (*fn)(DwIndex *, const DwEntry *, void *), void *arg);
 bool dw_file_matches(const char *pat, const char *file);
+/* FN(name, declaration line, address) for each label of E (its lexical
+ * blocks too) whose name matches the glob PAT. */
+int dw_function_labels(DwIndex *idx, const DwEntry *e, const char *pat,
+		       void (*fn)(const char *, int, uint64_t, void *), void *arg);
 /* FN(line, first address) for each line of E's file with a statement in
  * E, but its declaration line. */
 int dw_function_lines(DwIndex *idx, const DwEntry *e,
@@ -1048,6 +1054,10 @@ int dw_sdt_notes(const char *path,
 			    void *arg), void *arg);
 int dw_user_elf_type(const char *path);        /* ET_EXEC, ET_DYN; -1 */
 uint64_t dw_user_base(const char *path);       /* its lowest PT_LOAD address */
+uint64_t dw_elf_symbol(Elf *elf, const char *name);     /* its .symtab value; 0 */
+/* a source file's name as SystemTap shows it: relative to COMP_DIR
+ * (NULL: as is) when under it, without "./" */
+const char *dw_show_file(const char *file, const char *comp_dir);
 bool dw_user_symbol(const char *path, const char *name, uint64_t *value);
 /* FN(name, link-time address) for each PLT entry of the object at PATH */
 int dw_plt_entries(const char *path,
@@ -1067,7 +1077,20 @@ void dw_list_vars(DwIndex *idx, uint64_t cu, uint64_t die, uint64_t pc,
 /* usym.c: user-space objects' symbols and unwind tables */
 
 bool usym_needed(void);         /* the script uses u* context functions */
+/* a used function's C, or a top-level %{ %} of a used tapset, says PRAGMA */
+bool uses_pragma(const char *pragma);
 void usym_emit(FILE *out);      /* _stp_uobjs[] and its tables */
+
+/* ------------------------------------------------------------------ */
+/* lines.c: source line tables (symline, usymline, ..._fileline) */
+
+bool lines_needed(void);        /* the script uses a line function */
+void lines_emit_kernel(FILE *out);      /* _stp_klines, if a kernel one */
+/* PATH's table, its addresses relative to BASE: the C symbol of its
+ * blob, or NULL (no line data) */
+const char *lines_emit_user(FILE *out, const char *path, uint64_t base);
+bool lines_write(const char *dir);      /* the blobs, for .incbin */
+const char *lines_asm_flags(void);      /* for ccflags-y */
 
 /* ------------------------------------------------------------------ */
 /* translate.c: pass 3 */
@@ -1087,6 +1110,7 @@ const char *tr_errlabel(void);  /* where an error jumps */
 
 bool build_module(void);        /* sets sess->ko_path */
 bool copy_file(const char *from, const char *to);
+bool write_file(const char *path, const char *data, size_t len);
 char *cache_key(const char *c_source);
 
 /* ------------------------------------------------------------------ */

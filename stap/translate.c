@@ -2340,6 +2340,10 @@ bool translate(FILE *out)
 			fprintf(out, "#include \"%s\"\n", probe_kinds[k]->runtime_header);
 	if (regexes.len)
 		fprintf(out, "#include \"stp_regex.h\"\n%s", retabs.buf);
+	if (lines_needed()) {
+		fputs("#include \"stp_lines.h\"\n", out);
+		lines_emit_kernel(out);
+	}
 	if (usym_needed()) {
 		fputs("#include \"stp_usym.h\"\n", out);
 		usym_emit(out);

@@ -71,6 +71,7 @@ typedef struct UObj {
 	URow *rows;
 	int nrows, cap;
 	bool cfi;               /* had .eh_frame or .debug_frame */
+	const char *lines;      /* its line table's symbol (lines.c) */
 } UObj;
 
 /* ------------------------------------------------------------------ */
@@ -825,7 +826,7 @@ static void load_cfi(UObj *o, Elf *elf)
 
 /* A used function's C, or a top-level %{ %} of a used tapset, says
  * PRAGMA. */
-static bool uses_pragma(const char *pragma)
+bool uses_pragma(const char *pragma)
 {
 	for (int i = 0; i < sess->used_functions.len; i++) {
 		Function *f = vec_get(&sess->used_functions, i);
@@ -903,6 +904,7 @@ void usym_emit(FILE *out)
 				o->nsyms, unwind ? o->nrows : 0,
 				unwind && !o->cfi ? " (no CFI: frame pointers)" : "");
 		emit_object(out, o, i, unwind);
+		o->lines = lines_emit_user(out, o->path, o->base);
 	}
 	fputs("static struct stp_uobj _stp_uobjs[] = {\n", out);
 	for (int i = 0; i < objs.len; i++) {
@@ -919,6 +921,8 @@ void usym_emit(FILE *out)
 				i, o->nsyms, i);
 		if (unwind && o->nrows)
 			fprintf(out, ",\n\t  .cfi = _stp_ucfi_%d, .ncfi = %d", i, o->nrows);
+		if (o->lines)
+			fprintf(out, ",\n\t  .lines = %s", o->lines);
 		fputs(" },\n", out);
 	}
 	fputs("\t{ }\n};\n", out);

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sdt.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -257,6 +258,7 @@ static int send_msg(struct session *s, u32 type)
 	struct _stp_msg_hdr h = { .type = type, .len = 0 };
 	ssize_t n;
 
+	STAP_PROBE3(stapio, send__ctlmsg, (int)type, (void *)NULL, 0);
 	do
 		n = write(s->cmd_fd, &h, sizeof(h));
 	while (n < 0 && errno == EINTR);

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sdt.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -507,6 +508,7 @@ static int remove_module(const char *name)
 
 	/* The proc files may still be in the middle of their release when
 	 * stapio has just exited; retry briefly on EAGAIN/EBUSY. */
+	STAP_PROBE1(staprun, remove__module, name);
 	for (tries = 0; tries < 50; tries++) {
 		if (syscall(SYS_delete_module, name, O_NONBLOCK) == 0) {
 			dbg(1, "removed module '%s'", name);
@@ -1314,6 +1316,7 @@ int main(int argc, char **argv)
 	install_forwarders();
 
 	dbg(1, "inserting module '%s' as '%s' (%s)", o.path, name, params);
+	STAP_PROBE1(staprun, insert__module, o.path);
 	if (image ? syscall(SYS_init_module, image, image_size, params) :
 	    syscall(SYS_finit_module, fd, params, 0)) {
 		err = errno;
