@@ -23,6 +23,8 @@ import time
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 EXAMPLES = "/usr/share/systemtap/examples"
+KVER = subprocess.run([os.path.join(TOP, "vm", "stapvm"), "kver"],
+                      capture_output=True, text=True).stdout.strip()
 
 
 def lines(only):
@@ -35,11 +37,8 @@ def lines(only):
 
 
 def run(d, line, timeout, p2=False):
-    extra = "-p2" if p2 else "--remote=vm"
+    extra = ("-p2 -r " + KVER) if p2 else "--remote=vm"
     fn = 'stap() { "%s/run-stap" %s "$@"; }; export -f stap; ' % (TOP, extra)
-    if p2:
-        # -c and -T do not matter at -p2, nor stdin
-        pass
     try:
         r = subprocess.run(["bash", "-c", fn + line], cwd=d,
                            stdin=subprocess.DEVNULL, capture_output=True,
