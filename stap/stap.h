@@ -860,6 +860,13 @@ CType *btf_find_type(const char *name);
 int btf_foreach_func(const char *prefix,
 		     void (*fn)(const char *name, CType *proto, void *arg),
 		     void *arg);
+/* A module's split BTF (its .BTF section, DATA of LEN bytes, which must
+ * stay) on top of the kernel's, or NULL; its CTypes point to it. */
+typedef struct Btf Btf;
+Btf *btf_module(const char *data, size_t len);
+int btf_module_foreach_func(Btf *b, const char *prefix,
+			    void (*fn)(const char *name, CType *proto, void *arg),
+			    void *arg);
 
 /* ------------------------------------------------------------------ */
 /* probe_trace.c: tracepoints (kernel.trace) */
@@ -868,6 +875,8 @@ struct TraceEvent {
 	const char *name;       /* sched_switch */
 	const char *system;     /* sched; NULL if unknown */
 	CType *proto;           /* of __traceiter_NAME: (void *__data, args...) */
+	const char *module;     /* its module ("scsi_mod"); NULL: the kernel's */
+	const char *path;       /* the module's file (its BTF: proto) */
 };
 
 void trace_reset(void);
