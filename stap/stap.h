@@ -1038,6 +1038,7 @@ int dw_function_lines(DwIndex *idx, const DwEntry *e,
 /* The kprobe registration point for ADDR: "_stext"+off, "mod:sym"+off. */
 bool dw_kprobe_site(DwIndex *idx, uint64_t addr, char **symbol, int64_t *offset);
 Vec dw_modules(const char *pattern);    /* char*: module names with debuginfo */
+Vec dw_debug_dirs(void);                /* char*: DEBUGINFO_PATH's directories */
 /* User-space objects are "modules" named by their absolute path: their
  * DWARF (in the file, or found by build-id or debuglink), else an index
  * of their ELF symbols. */
