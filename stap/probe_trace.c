@@ -298,6 +298,7 @@ typedef struct KoFile {
 	size_t nsec;
 	Rel **rels;             /* by section, sorted; NULL: none */
 	int *nrels;
+	bool *tried;
 } KoFile;
 
 static int cmp_rel(const void *a, const void *b)
@@ -306,24 +307,24 @@ static int cmp_rel(const void *a, const void *b)
 	return x->off < y->off ? -1 : x->off > y->off;
 }
 
-static void ko_relocs(KoFile *k)
+/* The R_X86_64_64 relocations of section SEC, sorted (made on first use). */
+static void ko_relocs(KoFile *k, int sec)
 {
-	elf_getshdrnum(k->elf, &k->nsec);
-	k->rels = arena_alloc(sizeof(*k->rels) * (k->nsec + 1));
-	k->nrels = arena_alloc(sizeof(*k->nrels) * (k->nsec + 1));
 	Elf_Scn *scn = NULL;
 	while ((scn = elf_nextscn(k->elf, scn))) {
 		GElf_Shdr sh, symsh;
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA ||
-		    sh.sh_info >= k->nsec || !sh.sh_entsize)
+		    sh.sh_info != (GElf_Word)sec || !sh.sh_entsize)
 			continue;
 		Elf_Scn *symscn = elf_getscn(k->elf, sh.sh_link);
 		Elf_Data *d = elf_getdata(scn, NULL);
 		Elf_Data *sd = symscn ? elf_getdata(symscn, NULL) : NULL;
 		if (!d || !sd || !gelf_getshdr(symscn, &symsh))
-			continue;
+			return;
 		size_t n = sh.sh_size / sh.sh_entsize, m = 0;
-		Rel *r = arena_alloc(sizeof(*r) * (n ? n : 1));
+		Rel *r = malloc(sizeof(*r) * (n ? n : 1));
+		if (!r)
+			return;
 		for (size_t i = 0; i < n; i++) {
 			GElf_Rela ra;
 			GElf_Sym sym;
@@ -336,8 +337,9 @@ static void ko_relocs(KoFile *k)
 					sym.st_value + ra.r_addend };
 		}
 		qsort(r, m, sizeof(*r), cmp_rel);
-		k->rels[sh.sh_info] = r;
-		k->nrels[sh.sh_info] = m;
+		k->rels[sec] = r;
+		k->nrels[sec] = m;
+		return;
 	}
 }
 
@@ -345,7 +347,13 @@ static void ko_relocs(KoFile *k)
 static bool ko_pointer(KoFile *k, int sec, uint64_t off, int *to_sec, uint64_t *to_off)
 {
 	Rel key = { .off = off }, *r;
-	if (sec <= 0 || (size_t)sec >= k->nsec || !k->rels[sec] ||
+	if (sec <= 0 || (size_t)sec >= k->nsec)
+		return false;
+	if (!k->tried[sec]) {
+		k->tried[sec] = true;
+		ko_relocs(k, sec);
+	}
+	if (!k->rels[sec] ||
 	    !(r = bsearch(&key, k->rels[sec], k->nrels[sec], sizeof(*r), cmp_rel)))
 		return false;
 	*to_sec = r->sec;
@@ -391,8 +399,14 @@ static void scan_module(ModFile *f, StrBuf *out)
 	}
 	uint64_t class_off = member_offset("struct trace_event_call", "class", 16);
 	uint64_t system_off = member_offset("struct trace_event_class", "system", 0);
-	if (names.len)
-		ko_relocs(&k);
+	if (names.len) {
+		elf_getshdrnum(k.elf, &k.nsec);
+		k.rels = calloc(k.nsec + 1, sizeof(*k.rels));
+		k.nrels = calloc(k.nsec + 1, sizeof(*k.nrels));
+		k.tried = calloc(k.nsec + 1, sizeof(*k.tried));
+		if (!k.rels || !k.nrels || !k.tried)
+			k.nsec = 0;     /* no systems */
+	}
 	for (size_t i = 0; names.len && i < n; i++) {
 		GElf_Sym sym;
 		const char *name;
@@ -418,6 +432,11 @@ static void scan_module(ModFile *f, StrBuf *out)
 		sb_printf(out, "T %s %s %s\n", f->name, sys && *sys ? sys : "-",
 			  (char *)vec_get(&names, j));
 	}
+	for (size_t i = 0; k.rels && i < k.nsec; i++)
+		free(k.rels[i]);
+	free(k.rels);
+	free(k.nrels);
+	free(k.tried);
 	if (k.elf)
 		elf_end(k.elf);
 	close(fd);
@@ -463,7 +482,7 @@ static void module_protos(const char *path)
 	if (!evs.len)
 		return;
 	int fd = open(path, O_RDONLY);
-	Elf *elf = fd >= 0 ? elf_begin(fd, ELF_C_READ, NULL) : NULL;
+	Elf *elf = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
 	size_t shstrndx;
 	Elf_Scn *scn = NULL;
 	while (elf && elf_getshdrstrndx(elf, &shstrndx) == 0 &&
@@ -479,7 +498,7 @@ static void module_protos(const char *path)
 			btf_module_foreach_func(b, ITER_PREFIX, set_proto, &evs);
 		break;
 	}
-	/* (the ELF stays open: the BTF is its data) */
+	/* (the ELF stays mapped: the BTF is its data) */
 	if (!elf && fd >= 0)
 		close(fd);
 }
