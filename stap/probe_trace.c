@@ -18,6 +18,9 @@
  * from the running kernel's tracefs when the session's kernel is the
  * running one.  Otherwise the system is unknown: probes then match by
  * name only and print as kernel.trace("NAME").
+ *
+ * The tracepoints of modules come from the modules' files (below, "The
+ * tracepoints of modules"; doc/trace.md).
  */
 #include <dirent.h>
 #include <fcntl.h>
