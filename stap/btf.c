@@ -95,29 +95,41 @@ int btf_func_names(const void *data, size_t len,
 /* ------------------------------------------------------------------ */
 /* The kernel's BTF as CTypes (ctype.c) */
 
-static const char *blob;
-static size_t blob_len;
-static const char *btf_strs;
-static uint32_t btf_str_len;
-static const char **btf_types;  /* by id; [0] unused (void) */
-static uint32_t btf_ntypes;
-static CType **btf_memo;
+/*
+ * A BTF: the kernel's, or a module's "split" BTF on top of it, whose
+ * type ids continue the kernel's (the first is the kernel's count) and
+ * whose string offsets continue the kernel's strings.  CTypes made from
+ * a module's BTF point to it (->owner); the kernel's have a NULL owner.
+ */
+struct Btf {
+	const char *strs;
+	uint32_t str_len;
+	uint32_t str_base;      /* offset of strs[0]: the base's str_len */
+	const char **types;     /* by id - id_base; [0] of the kernel: void */
+	uint32_t ntypes;
+	uint32_t id_base;       /* the base's type count; 0 for the kernel */
+	CType **memo;
+	struct Btf *base;
+};
+
+static Btf kbtf;                /* the kernel's */
 static const char *btf_from;
 static bool btf_tried;
 
-static bool btf_index(const char *data, size_t len)
+static bool btf_index(Btf *b, const char *data, size_t len, Btf *base)
 {
 	const struct btf_header *h = (const void *)data;
 	if (len < sizeof(*h) || h->magic != BTF_MAGIC || h->hdr_len > len)
 		return false;
-	const char *base = data + h->hdr_len;
+	const char *base_p = data + h->hdr_len;
 	size_t avail = len - h->hdr_len;
 	if ((size_t)h->type_off + h->type_len > avail ||
 	    (size_t)h->str_off + h->str_len > avail)
 		return false;
-	const char *types = base + h->type_off, *end = types + h->type_len;
+	const char *types = base_p + h->type_off, *end = types + h->type_len;
 	Vec v = {0};
-	vec_push(&v, NULL);
+	if (!base)
+		vec_push(&v, NULL);
 	for (const char *p = types; p + sizeof(struct btf_type) <= end;) {
 		struct btf_type t;
 		memcpy(&t, p, sizeof(t));
@@ -127,32 +139,38 @@ static bool btf_index(const char *data, size_t len)
 		vec_push(&v, (void *)p);
 		p += sizeof(t) + extra;
 	}
-	blob = data;
-	blob_len = len;
-	btf_strs = base + h->str_off;
-	btf_str_len = h->str_len;
-	btf_types = (const char **)v.data;
-	btf_ntypes = v.len;
-	btf_memo = arena_alloc(sizeof(*btf_memo) * v.len);
+	b->base = base;
+	b->strs = base_p + h->str_off;
+	b->str_len = h->str_len;
+	b->str_base = base ? base->str_base + base->str_len : 0;
+	b->types = (const char **)v.data;
+	b->ntypes = v.len;
+	b->id_base = base ? base->id_base + base->ntypes : 0;
+	b->memo = arena_alloc(sizeof(*b->memo) * (v.len ? v.len : 1));
 	return true;
 }
 
-static const char *btf_str(uint32_t off)
+static const char *btf_str(Btf *b, uint32_t off)
 {
-	if (off == 0 || off >= btf_str_len ||
-	    !memchr(btf_strs + off, '\0', btf_str_len - off))
+	if (off < b->str_base)
+		return b->base ? btf_str(b->base, off) : NULL;
+	off -= b->str_base;
+	if ((off == 0 && !b->base) || off >= b->str_len ||
+	    !memchr(b->strs + off, '\0', b->str_len - off))
 		return NULL;
-	return btf_strs + off;
+	return b->strs + off;
 }
 
-static struct btf_type btf_get(uint32_t id, const uint32_t **trailer)
+static struct btf_type btf_get(Btf *b, uint32_t id, const uint32_t **trailer)
 {
 	struct btf_type t = {0};
-	if (id == 0 || id >= btf_ntypes)
+	if (id < b->id_base)
+		return b->base ? btf_get(b->base, id, trailer) : t;
+	if (id == 0 || id - b->id_base >= b->ntypes)
 		return t;
-	memcpy(&t, btf_types[id], sizeof(t));
+	memcpy(&t, b->types[id - b->id_base], sizeof(t));
 	if (trailer)
-		*trailer = (const uint32_t *)(btf_types[id] + sizeof(t));
+		*trailer = (const uint32_t *)(b->types[id - b->id_base] + sizeof(t));
 	return t;
 }
 
@@ -163,17 +181,20 @@ static uint32_t rd32(const uint32_t *p, int i)
 	return v;
 }
 
-static CType *btf_type_of(uint32_t id)
+static CType *btf_type_of(Btf *b, uint32_t id)
 {
-	if (id == 0 || id >= btf_ntypes)
+	if (id < b->id_base && b->base)
+		return btf_type_of(b->base, id);
+	if (id == 0 || id - b->id_base >= b->ntypes)
 		return ct_new(CT_VOID, "void");
-	if (btf_memo[id])
-		return btf_memo[id];
+	CType **memo = &b->memo[id - b->id_base];
+	if (*memo)
+		return *memo;
 	const uint32_t *tr;
-	struct btf_type t = btf_get(id, &tr);
+	struct btf_type t = btf_get(b, id, &tr);
 	int kind = (t.info >> 24) & 0x1f;
 	bool kflag = t.info >> 31;
-	const char *name = btf_str(t.name_off);
+	const char *name = btf_str(b, t.name_off);
 	CType *c;
 	switch (kind) {
 	case BTF_KIND_INT: {
@@ -205,32 +226,34 @@ static CType *btf_type_of(uint32_t id)
 	case BTF_KIND_FUNC_PROTO: c = ct_new(CT_FUNC, NULL); break;
 	case BTF_KIND_RESTRICT: case BTF_KIND_TYPE_TAG:
 		/* transparent */
-		btf_memo[id] = ct_new(CT_VOID, "void");
-		return btf_memo[id] = btf_type_of(t.size_or_type);
+		*memo = ct_new(CT_VOID, "void");
+		return *memo = btf_type_of(b, t.size_or_type);
 	default:
 		c = ct_new(CT_VOID, "void");
 		break;
 	}
 	c->src = 'B';
 	c->id = id;
+	c->owner = b == &kbtf ? NULL : b;
 	c->complete = false;
-	btf_memo[id] = c;
+	*memo = c;
 	return c;
 }
 
 void btf_complete(CType *c)
 {
+	Btf *b = c->owner ? c->owner : &kbtf;
 	const uint32_t *tr;
-	struct btf_type t = btf_get(c->id, &tr);
+	struct btf_type t = btf_get(b, c->id, &tr);
 	int kind = (t.info >> 24) & 0x1f, vlen = t.info & 0xffff;
 	bool kflag = t.info >> 31;
 	switch (kind) {
 	case BTF_KIND_PTR: case BTF_KIND_TYPEDEF: case BTF_KIND_VOLATILE:
 	case BTF_KIND_CONST:
-		c->ref = btf_type_of(t.size_or_type);
+		c->ref = btf_type_of(b, t.size_or_type);
 		break;
 	case BTF_KIND_ARRAY:
-		c->ref = btf_type_of(rd32(tr, 0));
+		c->ref = btf_type_of(b, rd32(tr, 0));
 		c->nelem = rd32(tr, 2);
 		break;
 	case BTF_KIND_STRUCT: case BTF_KIND_UNION:
@@ -239,8 +262,8 @@ void btf_complete(CType *c)
 		for (int i = 0; i < vlen; i++) {
 			uint32_t off = rd32(tr, 3 * i + 2);
 			CMember *m = &c->members[i];
-			m->name = btf_str(rd32(tr, 3 * i));
-			m->type = btf_type_of(rd32(tr, 3 * i + 1));
+			m->name = btf_str(b, rd32(tr, 3 * i));
+			m->type = btf_type_of(b, rd32(tr, 3 * i + 1));
 			m->bit_offset = kflag ? (off & 0xffffff) : off;
 			m->bit_size = kflag ? off >> 24 : 0;
 			if (!kflag) {
@@ -248,7 +271,7 @@ void btf_complete(CType *c)
 				CType *mt = ct_strip(m->type);
 				if (mt && mt->kind == CT_INT && mt->src == 'B') {
 					const uint32_t *itr;
-					btf_get(mt->id, &itr);
+					btf_get(b, mt->id, &itr);
 					uint32_t bits = rd32(itr, 0) & 0xff;
 					if (bits && bits != mt->size * 8)
 						m->bit_size = bits;
@@ -262,7 +285,7 @@ void btf_complete(CType *c)
 		c->enum_names = arena_alloc(sizeof(char *) * (vlen ? vlen : 1));
 		c->enum_vals = arena_alloc(sizeof(int64_t) * (vlen ? vlen : 1));
 		for (int i = 0; i < vlen; i++) {
-			c->enum_names[i] = btf_str(rd32(tr, step * i));
+			c->enum_names[i] = btf_str(b, rd32(tr, step * i));
 			if (kind == BTF_KIND_ENUM)
 				c->enum_vals[i] = kflag ? (int64_t)(int32_t)rd32(tr, 2 * i + 1) :
 							  (int64_t)rd32(tr, 2 * i + 1);
@@ -273,7 +296,7 @@ void btf_complete(CType *c)
 		break;
 	}
 	case BTF_KIND_FUNC_PROTO:
-		c->ref = t.size_or_type ? btf_type_of(t.size_or_type) : NULL;
+		c->ref = t.size_or_type ? btf_type_of(b, t.size_or_type) : NULL;
 		c->params = arena_alloc(sizeof(CParam) * (vlen ? vlen : 1));
 		for (int i = 0; i < vlen; i++) {
 			uint32_t ty = rd32(tr, 2 * i + 1);
@@ -281,8 +304,8 @@ void btf_complete(CType *c)
 				c->varargs = true;
 				break;
 			}
-			c->params[c->nparams].name = btf_str(rd32(tr, 2 * i));
-			c->params[c->nparams].type = btf_type_of(ty);
+			c->params[c->nparams].name = btf_str(b, rd32(tr, 2 * i));
+			c->params[c->nparams].type = btf_type_of(b, ty);
 			c->nparams++;
 		}
 		break;
@@ -294,13 +317,13 @@ void btf_complete(CType *c)
 bool btf_kernel_load(void)
 {
 	if (btf_tried)
-		return blob != NULL;
+		return kbtf.types != NULL;
 	btf_tried = true;
 	struct utsname u;
 	size_t len;
 	if (uname(&u) == 0 && !strcmp(u.release, sess->kernel_release)) {
 		char *d = read_file("/sys/kernel/btf/vmlinux", &len);
-		if (d && btf_index(d, len)) {
+		if (d && btf_index(&kbtf, d, len, NULL)) {
 			btf_from = "/sys/kernel/btf/vmlinux";
 			return true;
 		}
@@ -313,14 +336,14 @@ bool btf_kernel_load(void)
 			     sess->kernel_release, (long long)st.st_size,
 			     (long long)st.st_mtime, (unsigned long long)st.st_ino);
 	char *cached = read_file(saved, &len);
-	if (cached && btf_index(cached, len)) {
+	if (cached && btf_index(&kbtf, cached, len, NULL)) {
 		btf_from = img;
 		return true;
 	}
 	if (verbose_for(2))
 		fprintf(stderr, "Reading the kernel's BTF from \"%s\"\n", img);
 	char *d = kimage_section(img, ".BTF", &len);
-	if (!d || !btf_index(d, len))
+	if (!d || !btf_index(&kbtf, d, len, NULL))
 		return false;
 	btf_from = img;
 	if (mkdir_p(sess->cache_dir) == 0) {
@@ -346,13 +369,13 @@ CType *btf_func_proto(const char *name)
 {
 	if (!btf_kernel_load())
 		return NULL;
-	for (uint32_t id = 1; id < btf_ntypes; id++) {
-		struct btf_type t = btf_get(id, NULL);
+	for (uint32_t id = 1; id < kbtf.ntypes; id++) {
+		struct btf_type t = btf_get(&kbtf, id, NULL);
 		if (((t.info >> 24) & 0x1f) != BTF_KIND_FUNC)
 			continue;
-		const char *n = btf_str(t.name_off);
+		const char *n = btf_str(&kbtf, t.name_off);
 		if (n && !strcmp(n, name)) {
-			CType *p = btf_type_of(t.size_or_type);
+			CType *p = btf_type_of(&kbtf, t.size_or_type);
 			ct_complete(p);
 			return p->kind == CT_FUNC ? p : NULL;
 		}
@@ -360,23 +383,22 @@ CType *btf_func_proto(const char *name)
 	return NULL;
 }
 
-/* Every function whose name starts with PREFIX, with its prototype. */
-int btf_foreach_func(const char *prefix,
-		     void (*fn)(const char *name, CType *proto, void *arg),
-		     void *arg)
+/* Every function of B whose name starts with PREFIX, with its prototype. */
+static int foreach_func(Btf *b, const char *prefix,
+			void (*fn)(const char *name, CType *proto, void *arg),
+			void *arg)
 {
-	if (!btf_kernel_load())
-		return -1;
 	size_t plen = strlen(prefix);
 	int n = 0;
-	for (uint32_t id = 1; id < btf_ntypes; id++) {
-		struct btf_type t = btf_get(id, NULL);
+	for (uint32_t i = b->base ? 0 : 1; i < b->ntypes; i++) {
+		uint32_t id = b->id_base + i;
+		struct btf_type t = btf_get(b, id, NULL);
 		if (((t.info >> 24) & 0x1f) != BTF_KIND_FUNC)
 			continue;
-		const char *name = btf_str(t.name_off);
+		const char *name = btf_str(b, t.name_off);
 		if (!name || strncmp(name, prefix, plen))
 			continue;
-		CType *p = btf_type_of(t.size_or_type);
+		CType *p = btf_type_of(b, t.size_or_type);
 		ct_complete(p);
 		if (p->kind != CT_FUNC)
 			continue;
@@ -384,6 +406,32 @@ int btf_foreach_func(const char *prefix,
 		n++;
 	}
 	return n;
+}
+
+int btf_foreach_func(const char *prefix,
+		     void (*fn)(const char *name, CType *proto, void *arg),
+		     void *arg)
+{
+	if (!btf_kernel_load())
+		return -1;
+	return foreach_func(&kbtf, prefix, fn, arg);
+}
+
+/* A module's split BTF (its .BTF section, DATA of LEN bytes, kept),
+ * on top of the kernel's; NULL if either is missing or malformed. */
+Btf *btf_module(const char *data, size_t len)
+{
+	if (!btf_kernel_load())
+		return NULL;
+	Btf *b = arena_alloc(sizeof(*b));
+	return btf_index(b, data, len, &kbtf) ? b : NULL;
+}
+
+int btf_module_foreach_func(Btf *b, const char *prefix,
+			    void (*fn)(const char *name, CType *proto, void *arg),
+			    void *arg)
+{
+	return foreach_func(b, prefix, fn, arg);
 }
 
 CType *btf_find_type(const char *name)
@@ -404,36 +452,30 @@ CType *btf_find_type(const char *name)
 	while (*name == ' ')
 		name++;
 	uint32_t fallback = 0;
-	for (uint32_t id = 1; id < btf_ntypes; id++) {
-		struct btf_type t = btf_get(id, NULL);
+	for (uint32_t id = 1; id < kbtf.ntypes; id++) {
+		struct btf_type t = btf_get(&kbtf, id, NULL);
 		int kind = (t.info >> 24) & 0x1f;
-		const char *n = btf_str(t.name_off);
+		const char *n = btf_str(&kbtf, t.name_off);
 		if (!n || strcmp(n, name))
 			continue;
 		if (want) {
 			if (kind == want || (want == BTF_KIND_ENUM && kind == BTF_KIND_ENUM64))
-				return btf_type_of(id);
+				return btf_type_of(&kbtf, id);
 			continue;
 		}
 		if (kind == BTF_KIND_TYPEDEF || kind == BTF_KIND_INT ||
 		    kind == BTF_KIND_FLOAT)
-			return btf_type_of(id);
+			return btf_type_of(&kbtf, id);
 		if (!fallback && (kind == BTF_KIND_STRUCT || kind == BTF_KIND_UNION ||
 				  kind == BTF_KIND_ENUM || kind == BTF_KIND_ENUM64))
 			fallback = id;
 	}
-	return fallback ? btf_type_of(fallback) : NULL;
+	return fallback ? btf_type_of(&kbtf, fallback) : NULL;
 }
 
 void btf_reset(void)
 {
-	blob = NULL;
-	blob_len = 0;
-	btf_strs = NULL;
-	btf_str_len = 0;
-	btf_types = NULL;
-	btf_ntypes = 0;
-	btf_memo = NULL;
+	kbtf = (Btf){0};
 	btf_from = NULL;
 	btf_tried = false;
 }

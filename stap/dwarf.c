@@ -1816,7 +1816,7 @@ static void collect_modules(const char *dir, const char *pat, Vec *out, int dept
 	closedir(d);
 }
 
-Vec dw_modules(const char *pattern)
+Vec dw_debug_dirs(void)
 {
 	Vec out = {0};
 	char *list = arena_strdup(debuginfo_path());
@@ -1825,9 +1825,17 @@ Vec dw_modules(const char *pattern)
 		if (*el == '+' || *el == '-')
 			el++;
 		if (*el == '/')
-			collect_modules(format("%s/lib/modules/%s", el, sess->kernel_release),
-					pattern, &out, 0);
+			vec_push(&out, el);
 	}
+	return out;
+}
+
+Vec dw_modules(const char *pattern)
+{
+	Vec out = {0}, dirs = dw_debug_dirs();
+	for (int i = 0; i < dirs.len; i++)
+		collect_modules(format("%s/lib/modules/%s", (char *)vec_get(&dirs, i),
+				       sess->kernel_release), pattern, &out, 0);
 	return out;
 }
 

@@ -18,6 +18,9 @@
  * from the running kernel's tracefs when the session's kernel is the
  * running one.  Otherwise the system is unknown: probes then match by
  * name only and print as kernel.trace("NAME").
+ *
+ * The tracepoints of modules come from the modules' files (below, "The
+ * tracepoints of modules"; doc/trace.md).
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -26,6 +29,7 @@
 #include <libelf.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -200,6 +204,361 @@ static bool systems_from_tracefs(void)
 	return false;
 }
 
+/* ------------------------------------------------------------------ */
+/* The tracepoints of modules */
+
+/*
+ * A module's tracepoints are found in its file: the target kernel's
+ * installed modules (/lib/modules/KVER/), the test VM's (the stapvm
+ * cache's KVER/modules/) and the debuginfo ones (DEBUGINFO_PATH's
+ * DIR/lib/modules/KVER/: Debian's keep data and BTF), the first file of
+ * a module name winning.  Its symbols __traceiter_NAME name them, its
+ * __event_NAME give their systems as in the vmlinux, through the file's
+ * relocations (a .ko is relocatable: its pointers are zeros with a
+ * RELA entry each).  What all the files hold is indexed in
+ * $SYSTEMTAP_DIR/cache/tracepoints-KVER.idx, valid while the same files
+ * have the same sizes and times; the prototypes come from the split BTF
+ * of the modules that match.
+ */
+static TraceEvent *mevents;
+static int nmevents = -1;
+
+typedef struct ModFile {
+	char *name, *path;
+	long long size, mtime;
+} ModFile;
+
+static void walk_modules(const char *dir, Vec *files, int depth)
+{
+	DIR *d = depth < 8 ? opendir(dir) : NULL;
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "build") ||
+		    !strcmp(e->d_name, "source"))
+			continue;
+		char *path = format("%s/%s", dir, e->d_name);
+		struct stat st;
+		if (stat(path, &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			walk_modules(path, files, depth + 1);
+			continue;
+		}
+		size_t len = strlen(e->d_name);
+		if (len < 4 || strcmp(e->d_name + len - 3, ".ko"))
+			continue;
+		char *name = arena_strndup(e->d_name, len - 3);
+		for (char *p = name; *p; p++)
+			if (*p == '-')
+				*p = '_';
+		bool dup = false;
+		for (int i = 0; i < files->len && !dup; i++)
+			dup = !strcmp(((ModFile *)vec_get(files, i))->name, name);
+		if (dup)
+			continue;
+		ModFile *f = arena_alloc(sizeof(*f));
+		*f = (ModFile){ name, path, (long long)st.st_size, (long long)st.st_mtime };
+		vec_push(files, f);
+	}
+	if (d)
+		closedir(d);
+}
+
+static int cmp_modfile(const void *a, const void *b)
+{
+	return strcmp((*(ModFile *const *)a)->path, (*(ModFile *const *)b)->path);
+}
+
+/* The module files of the session's kernel, by path. */
+static Vec module_files(void)
+{
+	Vec files = {0};
+	const char *rel = sess->kernel_release, *home = getenv("HOME");
+	const char *vmc = getenv("STAPVM_CACHE");
+	walk_modules(format("/lib/modules/%s", rel), &files, 0);
+	if (vmc && *vmc)
+		walk_modules(format("%s/%s/modules", vmc, rel), &files, 0);
+	else if (home)
+		walk_modules(format("%s/.cache/stapvm/%s/modules", home, rel), &files, 0);
+	Vec dirs = dw_debug_dirs();
+	for (int i = 0; i < dirs.len; i++)
+		walk_modules(format("%s/lib/modules/%s", (char *)vec_get(&dirs, i), rel),
+			     &files, 0);
+	if (files.len)
+		qsort(files.data, files.len, sizeof(void *), cmp_modfile);
+	return files;
+}
+
+/* A relocatable ELF's pointers: the RELA entries of each section. */
+typedef struct Rel {
+	uint64_t off;
+	int sec;                /* the target: section, offset */
+	uint64_t to;
+} Rel;
+
+typedef struct KoFile {
+	Elf *elf;
+	size_t nsec;
+	Rel **rels;             /* by section, sorted; NULL: none */
+	int *nrels;
+	bool *tried;
+} KoFile;
+
+static int cmp_rel(const void *a, const void *b)
+{
+	const Rel *x = a, *y = b;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* The R_X86_64_64 relocations of section SEC, sorted (made on first use). */
+static void ko_relocs(KoFile *k, int sec)
+{
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(k->elf, scn))) {
+		GElf_Shdr sh, symsh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA ||
+		    sh.sh_info != (GElf_Word)sec || !sh.sh_entsize)
+			continue;
+		Elf_Scn *symscn = elf_getscn(k->elf, sh.sh_link);
+		Elf_Data *d = elf_getdata(scn, NULL);
+		Elf_Data *sd = symscn ? elf_getdata(symscn, NULL) : NULL;
+		if (!d || !sd || !gelf_getshdr(symscn, &symsh))
+			return;
+		size_t n = sh.sh_size / sh.sh_entsize, m = 0;
+		Rel *r = malloc(sizeof(*r) * (n ? n : 1));
+		if (!r)
+			return;
+		for (size_t i = 0; i < n; i++) {
+			GElf_Rela ra;
+			GElf_Sym sym;
+			if (!gelf_getrela(d, i, &ra) ||
+			    GELF_R_TYPE(ra.r_info) != R_X86_64_64 ||
+			    !gelf_getsym(sd, GELF_R_SYM(ra.r_info), &sym) ||
+			    sym.st_shndx == SHN_UNDEF || sym.st_shndx >= k->nsec)
+				continue;
+			r[m++] = (Rel){ ra.r_offset, sym.st_shndx,
+					sym.st_value + ra.r_addend };
+		}
+		qsort(r, m, sizeof(*r), cmp_rel);
+		k->rels[sec] = r;
+		k->nrels[sec] = m;
+		return;
+	}
+}
+
+/* The pointer at offset OFF of section SEC: *to_sec, *to_off. */
+static bool ko_pointer(KoFile *k, int sec, uint64_t off, int *to_sec, uint64_t *to_off)
+{
+	Rel key = { .off = off }, *r;
+	if (sec <= 0 || (size_t)sec >= k->nsec)
+		return false;
+	if (!k->tried[sec]) {
+		k->tried[sec] = true;
+		ko_relocs(k, sec);
+	}
+	if (!k->rels[sec] ||
+	    !(r = bsearch(&key, k->rels[sec], k->nrels[sec], sizeof(*r), cmp_rel)))
+		return false;
+	*to_sec = r->sec;
+	*to_off = r->to;
+	return true;
+}
+
+static const char *ko_string(KoFile *k, int sec, uint64_t off)
+{
+	Elf_Scn *scn = elf_getscn(k->elf, sec);
+	Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
+	if (!d || !d->d_buf || off >= d->d_size ||
+	    !memchr((char *)d->d_buf + off, '\0', d->d_size - off))
+		return NULL;
+	return (char *)d->d_buf + off;
+}
+
+/* Append "T MODULE SYSTEM NAME" lines for the tracepoints of file F. */
+static void scan_module(ModFile *f, StrBuf *out)
+{
+	int fd = open(f->path, O_RDONLY);
+	if (fd < 0)
+		return;
+	KoFile k = { .elf = elf_begin(fd, ELF_C_READ_MMAP, NULL) };
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	while (k.elf && (scn = elf_nextscn(k.elf, scn)))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
+			break;
+	Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
+	size_t n = d && sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+	Vec names = {0}, systems = {0};
+	for (size_t i = 0; i < n; i++) {
+		GElf_Sym sym;
+		const char *name;
+		if (gelf_getsym(d, i, &sym) &&
+		    GELF_ST_TYPE(sym.st_info) == STT_FUNC &&
+		    (name = elf_strptr(k.elf, sh.sh_link, sym.st_name)) &&
+		    !strncmp(name, ITER_PREFIX, strlen(ITER_PREFIX))) {
+			vec_push(&names, (void *)(name + strlen(ITER_PREFIX)));
+			vec_push(&systems, NULL);
+		}
+	}
+	uint64_t class_off = member_offset("struct trace_event_call", "class", 16);
+	uint64_t system_off = member_offset("struct trace_event_class", "system", 0);
+	if (names.len) {
+		elf_getshdrnum(k.elf, &k.nsec);
+		k.rels = calloc(k.nsec + 1, sizeof(*k.rels));
+		k.nrels = calloc(k.nsec + 1, sizeof(*k.nrels));
+		k.tried = calloc(k.nsec + 1, sizeof(*k.tried));
+		if (!k.rels || !k.nrels || !k.tried)
+			k.nsec = 0;     /* no systems */
+	}
+	for (size_t i = 0; names.len && i < n; i++) {
+		GElf_Sym sym;
+		const char *name;
+		if (!gelf_getsym(d, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_OBJECT ||
+		    !(name = elf_strptr(k.elf, sh.sh_link, sym.st_name)) ||
+		    strncmp(name, "__event_", 8))
+			continue;
+		/* __event_NAME -> event_NAME ->class ->system */
+		int s1, s2, s3;
+		uint64_t o1, o2, o3;
+		const char *str;
+		if (!ko_pointer(&k, sym.st_shndx, sym.st_value, &s1, &o1) ||
+		    !ko_pointer(&k, s1, o1 + class_off, &s2, &o2) ||
+		    !ko_pointer(&k, s2, o2 + system_off, &s3, &o3) ||
+		    !(str = ko_string(&k, s3, o3)))
+			continue;
+		for (int j = 0; j < names.len; j++)
+			if (!strcmp(vec_get(&names, j), name + 8))
+				systems.data[j] = (void *)str;
+	}
+	for (int j = 0; j < names.len; j++) {
+		const char *sys = vec_get(&systems, j);
+		sb_printf(out, "T %s %s %s\n", f->name, sys && *sys ? sys : "-",
+			  (char *)vec_get(&names, j));
+	}
+	for (size_t i = 0; k.rels && i < k.nsec; i++)
+		free(k.rels[i]);
+	free(k.rels);
+	free(k.nrels);
+	free(k.tried);
+	if (k.elf)
+		elf_end(k.elf);
+	close(fd);
+}
+
+static void add_module_events(char *text, Vec *files, Vec *out)
+{
+	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		char mod[256], sys[256], name[256];
+		if (sscanf(l, "T %255s %255s %255s", mod, sys, name) != 3)
+			continue;
+		TraceEvent *e = arena_alloc(sizeof(*e));
+		e->name = arena_strdup(name);
+		e->system = strcmp(sys, "-") ? arena_strdup(sys) : NULL;
+		e->module = arena_strdup(mod);
+		for (int i = 0; i < files->len && !e->path; i++) {
+			ModFile *f = vec_get(files, i);
+			if (!strcmp(f->name, mod))
+				e->path = f->path;
+		}
+		vec_push(out, e);
+	}
+}
+
+static void set_proto(const char *name, CType *proto, void *arg)
+{
+	Vec *evs = arg;
+	for (int i = 0; i < evs->len; i++) {
+		TraceEvent *e = vec_get(evs, i);
+		if (!strcmp(e->name, name + strlen(ITER_PREFIX)))
+			e->proto = proto;
+	}
+}
+
+/* The prototypes of module M's events (from its split BTF). */
+static void module_protos(const char *path)
+{
+	Vec evs = {0};
+	for (int i = 0; i < nmevents; i++)
+		if (mevents[i].path == path && !mevents[i].proto)
+			vec_push(&evs, &mevents[i]);
+	if (!evs.len)
+		return;
+	int fd = open(path, O_RDONLY);
+	Elf *elf = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+	while (elf && elf_getshdrstrndx(elf, &shstrndx) == 0 &&
+	       (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *sn;
+		if (!gelf_getshdr(scn, &sh) ||
+		    !(sn = elf_strptr(elf, shstrndx, sh.sh_name)) || strcmp(sn, ".BTF"))
+			continue;
+		Elf_Data *d = elf_getdata(scn, NULL);
+		Btf *b = d && d->d_buf ? btf_module(d->d_buf, d->d_size) : NULL;
+		if (b)
+			btf_module_foreach_func(b, ITER_PREFIX, set_proto, &evs);
+		break;
+	}
+	/* (the ELF stays mapped: the BTF is its data) */
+	if (!elf && fd >= 0)
+		close(fd);
+}
+
+static int module_events(TraceEvent **out)
+{
+	if (nmevents < 0) {
+		Stamp t = now_stamp();
+		Vec files = module_files(), evs = {0};
+		StrBuf sig = {0}, idx = {0};
+		for (int i = 0; i < files.len; i++) {
+			ModFile *f = vec_get(&files, i);
+			sb_printf(&sig, "F %s %lld %lld\n", f->path, f->size, f->mtime);
+		}
+		char *cache = format("%s/tracepoints-%s.idx", sess->cache_dir,
+				     sess->kernel_release);
+		size_t len;
+		char *text = read_file(cache, &len);
+		bool hit = text && sig.len && len >= sig.len &&
+			   !memcmp(text, sig.buf, sig.len);
+		if (!hit && files.len) {
+			if (verbose_for(2))
+				fprintf(stderr, "Indexing the tracepoints of %d modules\n",
+					files.len);
+			elf_version(EV_CURRENT);
+			sb_puts(&idx, sig.buf);
+			for (int i = 0; i < files.len; i++)
+				scan_module(vec_get(&files, i), &idx);
+			text = arena_strdup(idx.buf);
+			if (mkdir_p(sess->cache_dir) == 0) {
+				char *tmp = format("%s.%d", cache, (int)getpid());
+				FILE *fp = fopen(tmp, "w");
+				if (fp) {
+					bool ok = fwrite(idx.buf, 1, idx.len, fp) == idx.len;
+					if (fclose(fp) == 0 && ok)
+						rename(tmp, cache);
+					else
+						unlink(tmp);
+				}
+			}
+		}
+		if (text && (hit || files.len))
+			add_module_events(text, &files, &evs);
+		mevents = arena_alloc(sizeof(*mevents) * (evs.len ? evs.len : 1));
+		for (int i = 0; i < evs.len; i++)
+			mevents[i] = *(TraceEvent *)vec_get(&evs, i);
+		nmevents = evs.len;
+		if (verbose_for(2))
+			fprintf(stderr, "%d tracepoints in %d module files (%s) in %s\n",
+				nmevents, files.len, hit ? "cached" : "indexed", elapsed(&t));
+		sb_release(&sig);
+		sb_release(&idx);
+	}
+	*out = mevents;
+	return nmevents;
+}
+
 static int trace_events(TraceEvent **out)
 {
 	if (nevents < 0) {
@@ -222,6 +581,14 @@ static int trace_events(TraceEvent **out)
 	return nevents;
 }
 
+static bool event_matches(TraceEvent *e, const char *sys, const char *name)
+{
+	return fnmatch(name, e->name, 0) == 0 &&
+	       (!sys || fnmatch(sys, e->system ? e->system : "", 0) == 0);
+}
+
+/* The tracepoints PATTERN matches: the kernel's, then (when it has
+ * globs, or the kernel has none of it) the modules'. */
 static int trace_match(const char *pattern, void (*fn)(TraceEvent *e, void *arg),
 		void *arg)
 {
@@ -230,15 +597,22 @@ static int trace_match(const char *pattern, void (*fn)(TraceEvent *e, void *arg)
 	const char *colon = strchr(pattern, ':');
 	char *sys = colon ? arena_strndup(pattern, colon - pattern) : NULL;
 	const char *name = colon ? colon + 1 : pattern;
-	for (int i = 0; i < n; i++) {
-		TraceEvent *e = &ev[i];
-		if (fnmatch(name, e->name, 0) != 0)
-			continue;
-		if (sys && fnmatch(sys, e->system ? e->system : "", 0) != 0)
-			continue;
-		fn(e, arg);
-		count++;
-	}
+	for (int i = 0; i < n; i++)
+		if (event_matches(&ev[i], sys, name)) {
+			fn(&ev[i], arg);
+			count++;
+		}
+	if (count && !strpbrk(pattern, "*?["))
+		return count;
+	n = module_events(&ev);
+	for (int i = 0; i < n; i++)
+		if (event_matches(&ev[i], sys, name) && !ev[i].proto)
+			module_protos(ev[i].path);
+	for (int i = 0; i < n; i++)
+		if (event_matches(&ev[i], sys, name) && ev[i].proto) {
+			fn(&ev[i], arg);
+			count++;
+		}
 	return count;
 }
 
@@ -253,6 +627,8 @@ void trace_reset(void)
 {
 	events = NULL;
 	nevents = -1;
+	mevents = NULL;
+	nmevents = -1;
 	entry_fns = (Vec){0};
 	entry_names = (Vec){0};
 }
@@ -284,10 +660,16 @@ static char *similar_tracepoints(const char *pattern)
 	const char *want = colon ? colon + 1 : pattern;
 	StrBuf sb = {0};
 	int limit = strlen(want) / 2 + 1;
-	for (int d = 1; d <= limit && k < 5; d++)
+	TraceEvent *mev;
+	int mn = module_events(&mev);
+	for (int d = 1; d <= limit && k < 5; d++) {
 		for (int i = 0; i < n && k < 5; i++)
 			if (edit_distance(want, ev[i].name) == d)
 				sb_printf(&sb, "%s%s", k++ ? ", " : "", ev[i].name);
+		for (int i = 0; i < mn && k < 5; i++)
+			if (edit_distance(want, mev[i].name) == d)
+				sb_printf(&sb, "%s%s", k++ ? ", " : "", mev[i].name);
+	}
 	char *r = k ? arena_strdup(sb.buf) : NULL;
 	sb_release(&sb);
 	return r;
@@ -407,8 +789,11 @@ static void emit_tables(FILE *out, Vec *probes, StrBuf *groups)
 		if (entry_fn_of(d))
 			fprintf(out, "\t{ .probe = &_stp_probes[%d], .name = \"sys_enter\", .fn = stp_tpe_%d },\n",
 				d->index, d->index);
-		fprintf(out, "\t{ .probe = &_stp_probes[%d], .name = %s, .fn = stp_tp_%d },\n",
+		fprintf(out, "\t{ .probe = &_stp_probes[%d], .name = %s, .fn = stp_tp_%d",
 			d->index, c_string(d->trace.tp->name), d->index);
+		if (d->trace.tp->module)
+			fprintf(out, ", .module = %s", c_string(d->trace.tp->module));
+		fputs(" },\n", out);
 	}
 	fputs("\t{ }\n};\n", out);
 	sb_puts(groups, "\tSTP_PROBE_GROUP(tracepoints, _stp_tracepoints),\n");

@@ -862,6 +862,13 @@ CType *btf_find_type(const char *name);
 int btf_foreach_func(const char *prefix,
 		     void (*fn)(const char *name, CType *proto, void *arg),
 		     void *arg);
+/* A module's split BTF (its .BTF section, DATA of LEN bytes, which must
+ * stay) on top of the kernel's, or NULL; its CTypes point to it. */
+typedef struct Btf Btf;
+Btf *btf_module(const char *data, size_t len);
+int btf_module_foreach_func(Btf *b, const char *prefix,
+			    void (*fn)(const char *name, CType *proto, void *arg),
+			    void *arg);
 
 /* ------------------------------------------------------------------ */
 /* probe_trace.c: tracepoints (kernel.trace) */
@@ -870,6 +877,8 @@ struct TraceEvent {
 	const char *name;       /* sched_switch */
 	const char *system;     /* sched; NULL if unknown */
 	CType *proto;           /* of __traceiter_NAME: (void *__data, args...) */
+	const char *module;     /* its module ("scsi_mod"); NULL: the kernel's */
+	const char *path;       /* the module's file (its BTF: proto) */
 };
 
 void trace_reset(void);
@@ -1035,6 +1044,7 @@ int dw_function_lines(DwIndex *idx, const DwEntry *e,
 /* The kprobe registration point for ADDR: "_stext"+off, "mod:sym"+off. */
 bool dw_kprobe_site(DwIndex *idx, uint64_t addr, char **symbol, int64_t *offset);
 Vec dw_modules(const char *pattern);    /* char*: module names with debuginfo */
+Vec dw_debug_dirs(void);                /* char*: DEBUGINFO_PATH's directories */
 /* User-space objects are "modules" named by their absolute path: their
  * DWARF (in the file, or found by build-id or debuglink), else an index
  * of their ELF symbols. */
