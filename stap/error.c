@@ -231,6 +231,26 @@ void semantic_error(Token *tok, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* SystemTap's chained error: "while resolving probe point" at TOK, then
+ * its cause, with no place; shown or suppressed as one, by the cause */
+void resolve_error(Token *tok, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	sess->semantic_errors++;
+	if (!sess->quiet && show_error(fmt, msg ? msg : fmt)) {
+		fprintf(stderr, "semantic error: while resolving probe point: %s\n",
+			tok_describe(tok));
+		print_source(tok, 8);
+		fprintf(stderr, "\nsemantic error: %s\n\n", msg ? msg : fmt);
+	}
+	free(msg);
+}
+
 void semantic_error2(Token *tok, Token *tok2, const char *msg2,
 		     const char *fmt, ...)
 {
