@@ -147,9 +147,7 @@ static Type infer_print(Node *n)
 		Type types[64];
 		int nt = format_arg_types(specs, ns, types, 64);
 		if (nt != n->args.len - 1) {
-			report(n->tok, "%s",
-			       format("wrong number of arguments to %s: format expects %d, got %d",
-				      n->name, nt, n->args.len - 1));
+			report(n->tok, "%s", "Wrong number of args to formatted print operator");
 			infer_list(&n->args);
 			return result;
 		}
