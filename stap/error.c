@@ -7,6 +7,7 @@
  *        source: probe begin { x = }
  *                                  ^
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,13 @@ const char *tok_kind_name(TokenKind kind)
 	case TK_EOF: return "EOF";
 	}
 	return "?";
+}
+
+/* A number the lexer could not read ("09", "0x", 2^64) is junk shown as
+ * the number it is. */
+static bool bad_number(Token *tok)
+{
+	return tok->kind == TK_JUNK && tok->text && isdigit((unsigned char)tok->text[0]);
 }
 
 static char *printable(const char *s)
@@ -53,13 +61,14 @@ char *tok_describe(Token *tok)
 	if (tok->kind == TK_EOF)
 		return format("%s EOF", file);
 	const char *text = tok->kind == TK_STRING ? tok->str :
-			   tok->kind == TK_JUNK ? "" : tok->text;
+			   tok->kind == TK_JUNK && !bad_number(tok) ? "" : tok->text;
 	if (tok->kind == TK_KEYWORD || tok->kind == TK_EMBEDDED)
 		return format("%s at %s:%d:%d", tok_kind_name(tok->kind), file,
 			      tok->line, tok->col);
 	/* SystemTap lexes @cast, @entry, @count... as operators */
 	const char *kind = tok->kind == TK_IDENT && tok->text[0] == '@' ?
-			   "operator" : tok_kind_name(tok->kind);
+			   "operator" : bad_number(tok) ? "number" :
+			   tok_kind_name(tok->kind);
 	return format("%s '%s' at %s:%d:%d", kind, printable(text), file,
 		      tok->line, tok->col);
 }
@@ -152,7 +161,7 @@ static void vparse_error(Token *tok, bool at, const char *fmt, va_list ap)
 	}
 	fprintf(stderr, "parse error: %s\n", msg ? msg : fmt);
 	free(msg);
-	bool saw = !at && tok->kind != TK_JUNK;
+	bool saw = !at && (tok->kind != TK_JUNK || bad_number(tok));
 	if (tok->kind == TK_EOF)
 		fprintf(stderr, "        saw: %s\n", tok_describe(tok));
 	else
@@ -220,6 +229,26 @@ void semantic_error(Token *tok, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsemantic(tok, NULL, NULL, fmt, ap);
 	va_end(ap);
+}
+
+/* SystemTap's chained error: "while resolving probe point" at TOK, then
+ * its cause, with no place; shown or suppressed as one, by the cause */
+void resolve_error(Token *tok, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	sess->semantic_errors++;
+	if (!sess->quiet && show_error(fmt, msg ? msg : fmt)) {
+		fprintf(stderr, "semantic error: while resolving probe point: %s\n",
+			tok_describe(tok));
+		print_source(tok, 8);
+		fprintf(stderr, "\nsemantic error: %s\n\n", msg ? msg : fmt);
+	}
+	free(msg);
 }
 
 void semantic_error2(Token *tok, Token *tok2, const char *msg2,

@@ -24,6 +24,7 @@ static jmp_buf recover;
 #define MAX_EXPR_DEPTH 500
 #define MAX_STMT_DEPTH 1000
 static int expr_depth, stmt_depth;
+static bool in_function;        /* parsing a function's body */
 static File *cur_file;
 static Token *error_tok;        /* where the last parse error was */
 
@@ -118,7 +119,9 @@ static Node *block(Token **rest, Token *tok);
 /* literal = '-'? number | string+ */
 static Node *literal(Token **rest, Token *tok)
 {
-	if (equal(tok, "-") && tok->next->kind == TK_NUMBER) {
+	if (equal(tok, "-") && tok->next->kind != TK_NUMBER)
+		fail(tok->next, "expected literal string or number");
+	if (equal(tok, "-")) {
 		Node *n = new_node(ND_NUM, tok);
 		n->val = -(uint64_t)tok->next->val;
 		*rest = tok->next->next;
@@ -142,6 +145,14 @@ static Node *literal(Token **rest, Token *tok)
 		return n;
 	}
 	fail(tok, "expected literal string or number");
+}
+
+/* A literal string (adjacent ones are one); else MSG */
+static Node *string_literal(Token **rest, Token *tok, const char *msg)
+{
+	if (tok->kind != TK_STRING)
+		fail(tok, "%s", msg);
+	return literal(rest, tok);
 }
 
 /* index_list = '[' (expr | '*') (',' (expr | '*'))* ']', after the '['.
@@ -188,6 +199,36 @@ static void arg_list(Token **rest, Token *tok, NodeList *out, const char *bad)
 	*rest = tok->next;
 }
 
+/*
+ * print_args = '(' (expr (',' expr)*)? ')', as SystemTap reads them:
+ * printf and sprintf begin with a literal format, the printd family with
+ * a literal delimiter and a value, print and sprint with a value.
+ */
+static void print_args(Token **rest, Token *tok, int pk, NodeList *out)
+{
+	bool fmt = pk == PR_PRINTF || pk == PR_SPRINTF;
+	bool delim = pk == PR_PRINTD || pk == PR_PRINTDLN || pk == PR_SPRINTD ||
+		     pk == PR_SPRINTDLN;
+	tok = skip(tok, "(");
+	if (fmt || delim) {
+		nodelist_push(out, string_literal(&tok, tok, "expected literal string"));
+		/* SystemTap takes the ')' of "printd(",")" for the ',' */
+		if (delim && equal(tok, ")"))
+			fail(tok->next, "expected literal string or number");
+	} else if (equal(tok, ")") && (pk == PR_PRINTLN || pk == PR_SPRINTLN)) {
+		*rest = tok->next;
+		return;
+	} else {
+		nodelist_push(out, expr(&tok, tok));
+	}
+	while (!equal(tok, ")")) {
+		if (!equal(tok, ","))
+			fail(tok, "expected one of ', )'");
+		nodelist_push(out, expr(&tok, tok->next));
+	}
+	*rest = tok->next;
+}
+
 static int print_kind(const char *name)
 {
 	static const char *names[] = {
@@ -211,22 +252,19 @@ static int stat_op(const char *name)
 	return -1;
 }
 
-/* stat_operand = ident | ident '[' index_list */
+/* stat_operand = expr: pass 2 wants a statistic (a global or one of
+ * its elements) */
 static Node *stat_operand(Token **rest, Token *tok)
 {
-	if (!is_ident(tok))
-		fail(tok, "expected identifier");
-	Node *n;
-	if (equal(tok->next, "[")) {
-		n = new_node(ND_INDEX, tok);
-		n->name = tok->text;
-		index_list(rest, tok->next->next, &n->args, ELEMENT_BAD);
-		return n;
-	}
-	n = new_node(ND_VAR, tok);
-	n->name = tok->text;
-	*rest = tok->next;
-	return n;
+	return expr(rest, tok);
+}
+
+/* The ')' of an extractor that takes one parameter */
+static Token *one_parameter(Token *tok)
+{
+	if (equal(tok, ","))
+		fail_at(tok, "not more than 1 parameter allowed");
+	return skip(tok, ")");
 }
 
 /* The '$'s ending NAME after its first FROM characters: the length of
@@ -311,7 +349,7 @@ static Node *primary(Token **rest, Token *tok)
 		*rest = skip(tok, ")");
 		return n;
 	}
-	if (tok->kind == TK_NUMBER || tok->kind == TK_STRING)
+	if (tok->kind == TK_NUMBER || tok->kind == TK_STRING || equal(tok, "-"))
 		return literal(rest, tok);
 	if (tok->kind == TK_EMBEDDED) {
 		if (!cur_file->is_tapset && !sess->guru)
@@ -336,7 +374,7 @@ static Node *primary(Token **rest, Token *tok)
 					fail(t, "expected number");
 				n->rhs = literal(&tok, t);
 			}
-			*rest = skip(tok, ")");
+			*rest = one_parameter(tok);
 			return n;
 		}
 		if (!strcmp(name, "@hist_log") || !strcmp(name, "@hist_linear")) {
@@ -420,9 +458,9 @@ static Node *primary(Token **rest, Token *tok)
 				n->lhs = expr(&tok, tok);
 				tok = skip(tok, ",");
 			}
-			n->rhs = literal(&tok, tok);
+			n->rhs = string_literal(&tok, tok, "expected string");
 			if (equal(tok, ",")) {
-				n->cond = literal(&tok, tok->next);
+				n->cond = string_literal(&tok, tok->next, "expected string");
 			}
 			tok = skip(tok, ")");
 			*rest = target_suffix(tok, n);
@@ -450,7 +488,10 @@ static Node *primary(Token **rest, Token *tok)
 				*rest = skip(a, ")");
 				return n;
 			}
-			arg_list(rest, tok->next, &n->args, pk >= 0 ? "expected one of ', )'" : "expected one of ') ,'");
+			if (pk >= 0)
+				print_args(rest, tok->next, pk, &n->args);
+			else
+				arg_list(rest, tok->next, &n->args, "expected one of ') ,'");
 			if ((pk == PR_PRINTF || pk == PR_SPRINTF) && n->args.len &&
 			    n->args.items[0]->kind == ND_STR) {
 				/* a bad format is a parse error, reported at the
@@ -479,12 +520,13 @@ static Node *primary(Token **rest, Token *tok)
 	fail(tok, "expected literal string or number");
 }
 
-/* postfix = primary ('->' name target_suffix)? ('++' | '--')?
+/* value = primary ('->' name target_suffix)?
  * '->' on a script value is an autocast (a typed pointer kept in a
- * variable); it resolves with the DWARF issue. */
-static Node *postfix(Token **rest, Token *tok)
+ * variable); it resolves with the DWARF issue.  So is '[' after a
+ * parenthesized expression or a literal. */
+static Node *value(Token **rest, Token *tok)
 {
-	bool paren = equal(tok, "(");
+	bool paren = equal(tok, "(") || tok->kind == TK_NUMBER || tok->kind == TK_STRING;
 	Node *n = primary(&tok, tok);
 	if ((equal(tok, "->") && (paren || n->kind != ND_TARGET)) ||
 	    (paren && equal(tok, "["))) {
@@ -494,6 +536,14 @@ static Node *postfix(Token **rest, Token *tok)
 		tok = target_suffix(tok, t);
 		n = t;
 	}
+	*rest = tok;
+	return n;
+}
+
+/* postfix = value ('++' | '--')? */
+static Node *postfix(Token **rest, Token *tok)
+{
+	Node *n = value(&tok, tok);
 	if (equal(tok, "++") || equal(tok, "--")) {
 		n = new_unary(equal(tok, "++") ? ND_POSTINC : ND_POSTDEC, n, tok);
 		tok = tok->next;
@@ -523,7 +573,7 @@ static Node *address_of(Node *n, Token *amp)
 	return t;
 }
 
-/* unary = ('+' | '-' | '!' | '~' | '++' | '--') unary
+/* unary = ('+' | '-' | '!' | '~') unary | ('++' | '--') value
  *       | '&' postfix        (the address of a target expression)
  *       | postfix */
 static Node *unary1(Token **rest, Token *tok);
@@ -554,7 +604,8 @@ static Node *unary1(Token **rest, Token *tok)
 	};
 	for (int i = 0; i < 6; i++)
 		if (equal(tok, ops[i].op))
-			return new_unary(ops[i].kind, unary(rest, tok->next), tok);
+			return new_unary(ops[i].kind, i < 4 ? unary(rest, tok->next) :
+					 value(rest, tok->next), tok);
 	return postfix(rest, tok);
 }
 
@@ -983,6 +1034,8 @@ static Node *stmt1(Token **rest, Token *tok)
 		return n;
 	}
 	if (equal(tok, "return")) {
+		if (!in_function)
+			fail(tok, "found 'return' not in function context");
 		n = new_node(ND_RETURN, tok);
 		tok = tok->next;
 		if (starts_expression(tok))
@@ -991,10 +1044,9 @@ static Node *stmt1(Token **rest, Token *tok)
 		return n;
 	}
 	if (equal(tok, "delete")) {
+		/* any expression: pass 2 wants a variable or an element */
 		n = new_node(ND_DELETE, tok);
-		n->lhs = primary(&tok, tok->next);
-		if (n->lhs->kind != ND_VAR && n->lhs->kind != ND_INDEX)
-			fail(n->lhs->tok, "expected identifier or array reference");
+		n->lhs = expr(&tok, tok->next);
 		consume(rest, tok, ";");
 		return n;
 	}
@@ -1050,8 +1102,8 @@ typedef struct Alt {
 
 static Component *component(Token **rest, Token *tok)
 {
-	if (!component_piece(tok))
-		fail(tok, "expected probe point specifier");
+	if (!(is_ident(tok) || tok->kind == TK_KEYWORD || equal(tok, "*")))
+		fail(tok, "expected identifier or '*' or '{'");
 	Component *c = arena_alloc(sizeof(*c));
 	c->tok = tok;
 	StrBuf sb = {0};
@@ -1333,6 +1385,9 @@ static void function_decl(Token **rest, Token *tok, bool is_private)
 	while (!equal(tok, ")")) {
 		if (!is_ident(tok))
 			fail(tok, "expected identifier");
+		for (int i = 0; i < f->params.len; i++)
+			if (!strcmp(((Var *)vec_get(&f->params, i))->name, tok->text))
+				fail(tok, "duplicate parameter names");
 		Var *v = arena_alloc(sizeof(*v));
 		v->name = tok->text;
 		v->tok = tok;
@@ -1366,7 +1421,9 @@ static void function_decl(Token **rest, Token *tok, bool is_private)
 		parse_pragmas(f, f->code);
 		tok = tok->next;
 	} else {
+		in_function = true;
 		f->body = block(&tok, tok);
+		in_function = false;
 	}
 	vec_push(&sess->functions, f);
 	*rest = tok;
@@ -1411,6 +1468,7 @@ bool parse_file(File *file)
 		expr_depth = stmt_depth = 0;
 		if (setjmp(recover)) {
 			expr_depth = stmt_depth = 0;
+			in_function = false;
 			tok = resync(start);
 			continue;
 		}
@@ -1436,8 +1494,6 @@ bool parse_file(File *file)
 			if (!file->is_tapset && !sess->guru)
 				fail(tok, "embedded code in unprivileged script; need stap -g");
 			vec_push(&sess->embeds, tok);
-			tok = tok->next;
-		} else if (equal(tok, ";")) {
 			tok = tok->next;
 		} else if (tok->kind == TK_JUNK) {
 			fail(tok, "%s", tok->junk_msg ? tok->junk_msg : "unexpected junk");

@@ -24,10 +24,8 @@ static int match_be(Resolution *r, ProbePoint *pp)
 	if (which > BE_NEVER || pp->ncomps != 1)
 		return PK_NOT_MINE;
 	Component *c = &pp->comps[0];
-	if (c->arg && (!comp_num(c) || which == BE_NEVER)) {
-		semantic_error(c->tok, "expected a number");
-		return PK_ERROR;
-	}
+	if (c->arg && (!comp_num(c) || which == BE_NEVER))
+		return PK_NOT_MINE;     /* a probe point mismatch */
 	DerivedProbe *d = derived_new(r, &pk_be, pp, probe_point_name(pp));
 	d->be.which = which;
 	d->be.seq = c->arg ? c->arg->val : 0;

@@ -34,26 +34,38 @@ static int match_timer(Resolution *ctx, ProbePoint *pp)
 	bool jiffies = comp_is(c, "jiffies"), hz = comp_is(c, "hz");
 	if (!unit && !jiffies && !hz)
 		return PK_NOT_MINE;
-	if (!comp_num(c)) {
-		semantic_error(c->tok, "expected a number");
-		return PK_ERROR;
-	}
+	if (!comp_num(c))
+		return PK_NOT_MINE;     /* a probe point mismatch */
 	int64_t n = c->arg->val;
 	int64_t rnd = 0;
 	if (pp->ncomps == 3) {
 		Component *r = &pp->comps[2];
-		if (!comp_is(r, "randomize") || hz)
+		if (!comp_is(r, "randomize") || hz || !comp_num(r))
 			return PK_NOT_MINE;
-		if (!comp_num(r)) {
-			semantic_error(r->tok, "expected a number");
-			return PK_ERROR;
-		}
 		rnd = r->arg->val;
 	}
-	if (n <= 0 || rnd < 0 || (rnd && rnd > n)) {
-		semantic_error(c->tok, "invalid timer interval");
+	/* SystemTap's limits: 100 us to a day for an hrtimer */
+	int64_t min = !unit || unit >= 100000 ? 1 : 100000 / unit;
+	int64_t max = unit ? 86400000000000 / unit : 0;
+	int64_t ns = hz && n > 0 ? 1000000000 / n : n;
+	if (hz)
+		min = 100000, max = 86400000000000;
+	Token *t = pp->tok;
+	if (jiffies && (n <= 0 || n > 1000000))
+		resolve_error(t, "invalid interval for jiffies timer");
+	else if (jiffies && (rnd < 0 || rnd > n))
+		resolve_error(t, "invalid randomize for jiffies timer");
+	else if (hz && n <= 0)
+		resolve_error(t, "frequency must be greater than 0");
+	else if (!jiffies && (ns < min || ns > max))
+		resolve_error(t, "interval value out of range (%" PRId64 ", %" PRId64 ")",
+			      min, max);
+	else if (unit && (rnd < 0 || rnd > n))
+		resolve_error(t, "randomization value out of range");
+	else
+		t = NULL;
+	if (t)
 		return PK_ERROR;
-	}
 	DerivedProbe *d = derived_new(ctx, &pk_timer, pp, probe_point_name(pp));
 	d->timer.jiffies = !unit;
 	if (unit) {

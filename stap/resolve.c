@@ -346,7 +346,7 @@ static char *similar_points(ProbePoint *pp)
 	}
 	StrBuf sb = {0};
 	int n = 0;
-	for (int d = 1; d <= 3 && n < 5; d++) {
+	for (int d = 0; d <= 3 && n < 5; d++) {     /* 0: begin("x") */
 		for (int i = 0; i < cands.len && n < 5; i++) {
 			const char *c = vec_get(&cands, i);
 			if (edit_distance(word, c) == d) {

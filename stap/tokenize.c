@@ -189,6 +189,7 @@ static Token *lex_number(Lexer *lx)
 	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
 		base = 16;
 		p += 2;
+		overflow = !isalnum((unsigned char)*p);     /* "0x" alone */
 	} else if (p[0] == '0') {
 		base = 8;
 	}
@@ -346,6 +347,7 @@ static Token *lex(File *file)
 
 typedef struct Macro {
 	char *name;
+	Token *tok;             /* the name, where it is defined */
 	File *file;             /* NULL: library macro, visible everywhere */
 	Vec params;             /* char* */
 	Token *body;            /* raw tokens, terminated by an EOF token */
@@ -815,9 +817,21 @@ static Token *define_macro(Token *tok, File *file)
 		pp_error(name, "expected identifier");
 		return name;
 	}
+	/* a redefinition is read, not kept */
+	bool keep = strcmp(name->text, "define") != 0;
+	if (!keep)
+		pp_error(name, "attempt to redefine '@define'");
 	Macro *m = arena_alloc(sizeof(*m));
 	m->name = name->text;
+	m->tok = name;
 	m->file = file->name && strstr(file->name, ".stpm") ? NULL : file;
+	for (Macro *old = macros[macro_hash(m->name)]; keep && old; old = old->next)
+		if (old->file == m->file && m->file && !strcmp(old->name, m->name)) {
+			pp_error(name, "attempt to redefine macro '@%s' in the same file",
+				 m->name);
+			pp_error(old->tok, "macro '@%s' first defined here", m->name);
+			keep = false;
+		}
 	Token *t = name->next;
 	if (tok_is(t, "(")) {
 		t = t->next;
@@ -838,8 +852,9 @@ static Token *define_macro(Token *tok, File *file)
 		t = t->next;
 	}
 	if (!tok_is(t, "%(")) {
-		pp_error(t, "expected '%%('");
-		return t;
+		pp_error(t, m->params.len || t != name->next ? "expected '%%('" :
+			 "expected '%%(' or '('");
+		return t->kind == TK_EOF ? t : t->next;     /* as 4.8: the token goes */
 	}
 	Token *close = matching_close(t->next);
 	if (close->kind == TK_EOF) {
@@ -847,9 +862,11 @@ static Token *define_macro(Token *tok, File *file)
 		return close;
 	}
 	m->body = slice(t->next, close);
-	unsigned h = macro_hash(m->name);
-	m->next = macros[h];
-	macros[h] = m;
+	if (keep) {
+		unsigned h = macro_hash(m->name);
+		m->next = macros[h];
+		macros[h] = m;
+	}
 	return close->next;
 }
 

@@ -147,9 +147,7 @@ static Type infer_print(Node *n)
 		Type types[64];
 		int nt = format_arg_types(specs, ns, types, 64);
 		if (nt != n->args.len - 1) {
-			report(n->tok, "%s",
-			       format("wrong number of arguments to %s: format expects %d, got %d",
-				      n->name, nt, n->args.len - 1));
+			report(n->tok, "%s", "Wrong number of args to formatted print operator");
 			infer_list(&n->args);
 			return result;
 		}
@@ -218,8 +216,11 @@ static void variance_shift(Var *v, Node *n)
 static void infer_stat_operand(Node *operand)
 {
 	Var *v = stat_var(operand);
-	if (!v)
+	if (!v) {
+		if (operand->kind != ND_VAR && operand->kind != ND_INDEX)
+			expect(operand, TY_STATS);      /* @count(1) */
 		return;
+	}
 	if (!v->is_global) {
 		report(operand->tok, "%s", "stat locals not supported, missing global declaration? ");
 		return;
@@ -250,7 +251,8 @@ static Node *find_bad_assignment(Node *n)
 		return NULL;
 	if (n->kind == ND_ASSIGN && !is_lvalue(n->lhs))
 		return n;
-	if (n->kind == ND_AGG && n->lhs->kind != ND_VAR && n->lhs->kind != ND_INDEX)
+	if ((n->kind == ND_AGG || n->kind == ND_DELETE) &&
+	    n->lhs->kind != ND_VAR && n->lhs->kind != ND_INDEX)
 		return n;
 	Node *kids[] = { n->lhs, n->rhs, n->cond, n->then, n->els, n->init,
 			 n->inc, n->body, n->value, n->limit };
@@ -268,7 +270,8 @@ static Node *find_bad_assignment(Node *n)
 }
 
 /*
- * The first assignment (=, op=, <<<) whose left side is not an lvalue,
+ * The first assignment (=, op=, <<<) whose left side is not an lvalue
+ * (or delete whose operand is not a variable or an element),
  * in the probes and then the functions: SystemTap reports it alone and
  * stops pass 2 there, before any type is checked.
  */
@@ -281,7 +284,10 @@ bool check_lvalues(void)
 		b = find_bad_assignment(((Function *)vec_get(&sess->used_functions, i))->body);
 	if (!b)
 		return true;
-	semantic_error2(b->tok, b->lhs->tok, NULL, "Expecting lvalue for assignment");
+	if (b->kind == ND_DELETE)
+		semantic_error(b->lhs->tok, "invalid operand of delete expression");
+	else
+		semantic_error2(b->tok, b->lhs->tok, NULL, "Expecting lvalue for assignment");
 	return false;
 }
 

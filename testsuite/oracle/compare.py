@@ -1,17 +1,25 @@
 #!/usr/bin/env python3
 """testsuite/oracle/compare.py - compare our stap with SystemTap's (the oracle)
 at -p1 and -p2 over a corpus: Debian's example scripts (with the options
-and arguments of their .meta test_check lines) and our own tests.
+and arguments of their .meta test_check lines), our own tests, and the
+scripts of testsuite/oracle/ko/ (parse/ and sem/: small scripts, each
+for one rule of the language, most of which SystemTap rejects; each runs
+only at the pass of its "#! stap -pN" line).
 
 For each script and pass it records accept/reject, the first error's kind
 ("parse error", "semantic error", ...) and its location (file:line:col of
-the first "at:"/"saw:" line), and counts an agreement when both accept, or
+the first "at:"/"saw:" line, or the message's own "at F:L:C"), and counts an agreement when both accept, or
 both reject with the same kind at the same place.  Every disagreement is
 printed.  The oracle's results are cached (they take seconds each).
 
 Also parses every tapset file as a library file, ours and the oracle's.
 
+For the ko/ scripts it also compares the first error's message, and
+prints the figures per directory (--ko: those scripts only; --messages:
+list the ones that differ only in the message too).
+
 Usage: compare.py [--passes 1,2] [--only SUBSTR] [--no-tapsets] [--jobs N]
+                  [--ko] [--messages]
 Environment: ORACLE (default /usr/bin/stap), KVER (default: the test kernel,
 scripts/fetch-kernel --print-kver),
 STAP (ours, default TOP/run-stap), ORACLE_CACHE (default
@@ -47,8 +55,61 @@ DROPARG = {"-c", "-x", "-m", "-o", "-d", "-S", "-r", "--remote", "-T",
            "--modinfo", "-a", "-R", "-s", "-E"}
 
 
+def stap_line_options(path):
+    """The options of a test's "#! stap" first line (minus -p, -v, -k and
+    long options), and the pass it names (None without -pN); None when
+    the first line is not one."""
+    first = open(path, errors="replace").readline()
+    if not first.startswith("#! stap"):
+        return None
+    words = shlex.split(first[2:])[1:]
+    opts = []
+    npass = None
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if re.match(r"-p\d", w):
+            npass = int(w[2])
+        elif w in ("-v", "-k") or w.startswith("--"):
+            pass
+        elif w in KEEP1:
+            opts.append(w)
+        elif w in KEEPARG:
+            opts += [w, words[i + 1]]
+            i += 1
+        elif w in DROPARG:
+            i += 1
+        elif w[:2] in KEEPARG:
+            opts.append(w)
+        i += 1
+    return opts, npass
+
+
+def script_args(path):
+    argf = path[:-4] + ".args"
+    if os.path.exists(argf):
+        try:
+            return shlex.split(open(argf).read())
+        except ValueError:
+            pass
+    return []
+
+
+KO = os.path.join(TOP, "testsuite", "oracle", "ko")
+
+
+def ko_corpus():
+    """Yield (name, cwd, options, script, args, pass) for testsuite/oracle/ko."""
+    for path in sorted(glob.glob(os.path.join(KO, "*", "*.stp"))):
+        o = stap_line_options(path)
+        if o is None:
+            continue
+        yield ("ko:" + os.path.relpath(path, KO), os.path.dirname(path), o[0],
+               os.path.basename(path), script_args(path), o[1])
+
+
 def corpus():
-    """Yield (name, cwd, options, script, args)."""
+    """Yield (name, cwd, options, script, args, None)."""
     seen = set()
     for root in EXAMPLES:
         if not os.path.isdir(root):
@@ -108,47 +169,25 @@ def corpus():
                 rel = os.path.relpath(path, root)
                 name = "ex:%s%s" % (rel, "" if n == 1 else "#%d" % n)
                 seen.add(path)
-                yield name, d, opts, script, args
+                yield name, d, opts, script, args, None
         for path in sorted(glob.glob(os.path.join(root, "**", "*.stp"),
                                      recursive=True)):
             if path not in seen:
                 seen.add(path)
                 yield ("ex:" + os.path.relpath(path, root),
-                       os.path.dirname(path), [], os.path.basename(path), [])
+                       os.path.dirname(path), [], os.path.basename(path), [],
+                       None)
     # our own tests: the options of their "#! stap" line, minus the pass
     for path in sorted(glob.glob(os.path.join(TOP, "testsuite", "host", "*",
                                               "*.stp")) +
                        glob.glob(os.path.join(TOP, "testsuite", "vm", "*",
                                               "*.stp"))):
-        first = open(path, errors="replace").readline()
-        if not first.startswith("#! stap"):
+        o = stap_line_options(path)
+        if o is None:
             continue
-        words = shlex.split(first[2:])[1:]
-        opts = []
-        i = 0
-        while i < len(words):
-            w = words[i]
-            if re.match(r"-p\d", w) or w in ("-v", "-k") or w.startswith("--"):
-                pass
-            elif w in KEEP1:
-                opts.append(w)
-            elif w in KEEPARG:
-                opts += [w, words[i + 1]]
-                i += 1
-            elif w in DROPARG:
-                i += 1
-            elif w[:2] in KEEPARG:
-                opts.append(w)
-            i += 1
-        args = []
-        argf = path[:-4] + ".args"
-        if os.path.exists(argf):
-            try:
-                args = shlex.split(open(argf).read())
-            except ValueError:
-                pass
+        opts, args = o[0], script_args(path)
         yield ("t:" + os.path.relpath(path, os.path.join(TOP, "testsuite")),
-               os.path.dirname(path), opts, os.path.basename(path), args)
+               os.path.dirname(path), opts, os.path.basename(path), args, None)
 
 
 LOC = re.compile(r"^\s*(?:at|saw):.* at (\S+):(\d+):(\d+)\s*$")
@@ -174,6 +213,11 @@ def summarize(rc, err):
                     loc = "%s:%s:%s" % (os.path.basename(lm.group(1)),
                                         lm.group(2), lm.group(3))
                     break
+            else:
+                # a semantic error names its place in the message
+                mm = re.search(r" at [^ ]*:(\d+):(\d+)$", m.group(2))
+                if mm:
+                    loc = ":%s:%s" % mm.groups()
             break
     if not kind:
         for line in lines:
@@ -189,14 +233,14 @@ def summarize(rc, err):
     return (False, kind, msg, loc)
 
 
-def run(stap, cwd, opts, script, args, p, extra_env=None):
+def run(stap, cwd, opts, script, args, p, extra_env=None, timeout=300):
     cmd = [stap, "-r", KVER, "-p%d" % p] + opts + [script] + args
     env = dict(os.environ)
     if extra_env:
         env.update(extra_env)
     try:
         r = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.PIPE, timeout=300, env=env)
+                           stderr=subprocess.PIPE, timeout=timeout, env=env)
         return r.returncode, r.stderr.decode(errors="replace")
     except subprocess.TimeoutExpired:
         return 124, "timeout"
@@ -214,7 +258,8 @@ def oracle_run(cwd, opts, script, args, p):
             return tuple(json.load(open(cf)))
         except ValueError:
             pass
-    rc, err = run(ORACLE, cwd, opts, script, args, p)
+    # 4.8 loops on some of ko/ (10,000 nested parentheses)
+    rc, err = run(ORACLE, cwd, opts, script, args, p, timeout=60)
     os.makedirs(CACHE, exist_ok=True)
     tmp = cf + ".tmp%d" % os.getpid()
     json.dump([rc, err], open(tmp, "w"))
@@ -223,7 +268,7 @@ def oracle_run(cwd, opts, script, args, p):
 
 
 def compare_one(item, p):
-    name, cwd, opts, script, args = item
+    name, cwd, opts, script, args, _ = item
     orc, oerr = oracle_run(cwd, opts, script, args, p)
     rc, err = run(OURS, cwd, opts, script, args, p,
                   {"SYSTEMTAP_DIR": os.path.join(tempfile.gettempdir(),
@@ -281,6 +326,7 @@ def main():
     only = None
     tapsets = True
     jobs = 1
+    ko_only = messages = False
     argv = sys.argv[1:]
     while argv:
         a = argv.pop(0)
@@ -294,26 +340,38 @@ def main():
             passes = []
         elif a == "--jobs":
             jobs = int(argv.pop(0))
+        elif a == "--ko":
+            ko_only, tapsets = True, False
+        elif a == "--messages":
+            messages = True
         else:
             print(__doc__)
             return 2
     if not os.access(ORACLE, os.X_OK):
         print("oracle: %s not found, skipped" % ORACLE)
         return 0
-    items = [c for c in corpus() if not only or only in c[0]]
+    items = [] if ko_only else list(corpus())
+    items = [c for c in items + list(ko_corpus()) if not only or only in c[0]]
     for p in passes:
         agree = 0
         same_accept = 0
         ours_ok = oracle_ok = 0
         diffs = []
-        by_set = {}     # "ex" (Debian's examples), "t" (our tests): [n, oracle, ours]
+        msgdiffs = []
+        # "ex" (Debian's examples), "t" (our tests), "ko:parse", "ko:sem":
+        # [n, oracle accepts, ours accepts, full agreement, same message]
+        by_set = {}
+        these = [it for it in items if it[5] in (None, p)]
         with concurrent.futures.ThreadPoolExecutor(jobs) as ex:
-            futs = [ex.submit(compare_one, it, p) for it in items]
+            futs = [ex.submit(compare_one, it, p) for it in these]
             for fu in futs:
                 name, o, u = fu.result()
                 oracle_ok += o[0]
                 ours_ok += u[0]
-                c = by_set.setdefault(name.split(":")[0], [0, 0, 0])
+                key = name.split(":")[0]
+                if key == "ko":
+                    key = "ko:" + name[3:].split("/")[0]
+                c = by_set.setdefault(key, [0, 0, 0, 0, 0])
                 c[0] += 1
                 c[1] += o[0]
                 c[2] += u[0]
@@ -322,9 +380,14 @@ def main():
                 if o[0] and u[0] or (not o[0] and not u[0] and o[1] == u[1]
                                       and o[3] == u[3]):
                     agree += 1
+                    c[3] += 1
+                    if o[2] == u[2]:
+                        c[4] += 1
+                    elif key.startswith("ko"):
+                        msgdiffs.append((name, o, u))
                 else:
                     diffs.append((name, o, u))
-        n = len(items)
+        n = len(these)
         print("== pass %d: %d scripts; oracle accepts %d, ours %d" %
               (p, n, oracle_ok, ours_ok))
         for name, o, u in diffs:
@@ -334,9 +397,15 @@ def main():
               "(kind and location too) %d/%d (%.1f%%)" %
               (p, same_accept, n, 100.0 * same_accept / max(n, 1), agree, n,
                100.0 * agree / max(n, 1)))
-        for k, (m, oo, uu) in sorted(by_set.items()):
-            print("pass %d, %s: %d scripts; oracle accepts %d, ours %d" %
-                  (p, k, m, oo, uu))
+        if messages:
+            for name, o, u in msgdiffs:
+                print("MESSAGE -p%d %s\n   oracle: %s\n   ours:   %s" %
+                      (p, name, o[2], u[2]))
+        for k, (m, oo, uu, ag, sm) in sorted(by_set.items()):
+            print("pass %d, %s: %d scripts; oracle accepts %d, ours %d; "
+                  "agree %d%s" % (p, k, m, oo, uu, ag,
+                                  ", same message too %d" % sm
+                                  if k.startswith("ko") else ""))
     if tapsets:
         for label, (n, bad) in tapset_check().items():
             print("== %s tapset: %d files, %d parse as library files" %

@@ -11,7 +11,7 @@ deep() {
 	grep -v '^ *source:\|^ *\^' err | cut -c1-80
 }
 deep "'probe begin { x = ' + '('*10000 + '1' + ')'*10000 + ' }'"
-deep "'probe begin { x = ' + '-'*10000 + '1 }'"
+deep "'probe begin { x = ' + '- '*10000 + '1 }'"
 deep "'probe begin ' + '{'*10000 + '}'*10000"
 deep "'probe begin { println(' + '('*400 + '1' + ')'*400 + ') }'"
 deep "'probe begin { x = 1; ' + 'if (x == 0) x = 1 else '*900 + 'x = 2 }'"
