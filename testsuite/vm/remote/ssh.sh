@@ -57,6 +57,17 @@ for d in "${dirs[@]}"; do
 	STAPVM_DIR=$d "$STAPVM" put "$tmp/authorized_keys" /root/.ssh/ || exit 1
 done
 export STAP_SSH_OPTS="-i $tmp/key -o UserKnownHostsFile=$tmp/known_hosts -o StrictHostKeyChecking=accept-new -o LogLevel=ERROR"
+# Each sshd answers before the test starts: dropbear makes its host key
+# at the first connection, which a loaded machine's emulated VM may take
+# longer for than stap's 10 s connection timeout.
+for port in "$port1" "$port2"; do
+	for i in 1 2 3 4 5 6; do
+		# shellcheck disable=SC2086
+		ssh $STAP_SSH_OPTS -o BatchMode=yes -o ConnectTimeout=30 -p "$port" \
+			root@127.0.0.1 true </dev/null && break
+		sleep 1
+	done
+done
 dead=$(free_port)
 sock=$("$STAPVM" socket)
 t1=$(date +%s)
