@@ -41,7 +41,10 @@ probe scsi.iodispatching {
 			     request_buffer ? "set" : "0", req_addr in reqs ? "entered" : "BAD")]++
 }
 probe scsi.iodone {
-	if (req_addr in reqs && data_direction != 3)
+	# the CD-ROM: only the reads of the workload (the kernel may send it other
+	# commands when it checks its media)
+	if (req_addr in reqs && data_direction != 3 &&
+	    (@which != "cd" || data_direction == 2))
 		seen[sprintf("%s %s %s %s timer=%s", pn(), @which, device_state_str,
 			     data_direction_str, scsi_timer_pending >= 0 ? "ok" : "BAD")]++
 }
