@@ -148,7 +148,7 @@ void print_suppressed(void)
 
 /* "saw:" shows the token the parser stopped at; "at:" a token the
  * message is about (junk, or an alias name). */
-static void vparse_error(Token *tok, bool at, const char *fmt, va_list ap)
+void vparse_error(Token *tok, bool at, const char *fmt, va_list ap)
 {
 	sess->parse_errors++;
 	char *msg;

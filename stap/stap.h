@@ -134,6 +134,8 @@ void parse_error(Token *tok, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void parse_error_at(Token *tok, const char *fmt, ...)   /* "at:" form */
 	__attribute__((format(printf, 2, 3)));
+/* the two above with a va_list: AT for the "at:" form */
+void vparse_error(Token *tok, bool at, const char *fmt, va_list ap);
 void semantic_error(Token *tok, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Same, with a second token block ("type was first inferred here");

@@ -410,13 +410,9 @@ static void emit(Out *o, Token *t)
 static bool __attribute__((format(printf, 2, 3))) pp_error(Token *tok, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	vparse_error(tok, true, fmt, ap);
 	va_end(ap);
-	parse_error_at(tok, "%s", msg ? msg : fmt);
-	free(msg);
 	return false;
 }
 
