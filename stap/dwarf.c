@@ -852,10 +852,9 @@ void dw_missing_error(Token *tok)
 	const char *rel = sess->kernel_release;
 	const char *bt = sess->kernel_build_tree ? sess->kernel_build_tree :
 			 format("/lib/modules/%s/build", rel);
-	semantic_error(tok, "while resolving probe point");
-	semantic_error(NULL, "missing %s kernel/module debuginfo [man warning::debuginfo] under '%s'"
-		       " (install linux-image-%s-dbg, or run scripts/fetch-kernel --dbg)",
-		       sess->arch, bt, rel);
+	resolve_error(tok, NULL, "missing %s kernel/module debuginfo [man warning::debuginfo] under '%s'"
+		      " (install linux-image-%s-dbg, or run scripts/fetch-kernel --dbg)",
+		      sess->arch, bt, rel);
 }
 
 /* ------------------------------------------------------------------ */

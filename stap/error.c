@@ -232,8 +232,9 @@ void semantic_error(Token *tok, const char *fmt, ...)
 }
 
 /* SystemTap's chained error: "while resolving probe point" at TOK, then
- * its cause, with no place; shown or suppressed as one, by the cause */
-void resolve_error(Token *tok, const char *fmt, ...)
+ * its cause, at AT or with no place; counted, shown or suppressed as one,
+ * by the cause */
+void resolve_error(Token *tok, Token *at, const char *fmt, ...)
 {
 	va_list ap;
 	char *msg;
@@ -246,7 +247,12 @@ void resolve_error(Token *tok, const char *fmt, ...)
 		fprintf(stderr, "semantic error: while resolving probe point: %s\n",
 			tok_describe(tok));
 		print_source(tok, 8);
-		fprintf(stderr, "\nsemantic error: %s\n\n", msg ? msg : fmt);
+		fprintf(stderr, "\nsemantic error: %s", msg ? msg : fmt);
+		if (at)
+			fprintf(stderr, ": %s", tok_describe(at));
+		fputc('\n', stderr);
+		print_source(at, 8);
+		fputc('\n', stderr);
 	}
 	free(msg);
 }

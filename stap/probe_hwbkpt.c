@@ -37,9 +37,8 @@ static int match_hwbkpt(Resolution *ctx, ProbePoint *pp)
 	}
 	bool no_len = len || !comp_num(a);
 	if (i == pp->ncomps) {
-		semantic_error(pp->tok, "while resolving probe point");
-		semantic_error(pp->comps[i - 1].tok, "probe point truncated (follow:  %s)",
-			       no_len ? "rw write" : "length(number) rw write");
+		resolve_error(pp->tok, pp->comps[i - 1].tok, "probe point truncated (follow:  %s)",
+			      no_len ? "rw write" : "length(number) rw write");
 		return PK_ERROR;
 	}
 	Component *acc = &pp->comps[i];
@@ -47,17 +46,15 @@ static int match_hwbkpt(Resolution *ctx, ProbePoint *pp)
 	    (!comp_is(acc, "write") && !comp_is(acc, "rw"))) {
 		/* as SystemTap: what could come at the first component
 		 * that does not fit (.length goes with an address only) */
-		semantic_error(pp->tok, "while resolving probe point");
-		semantic_error(acc->tok, "probe point mismatch (similar: %s)",
-			       no_len ? "rw, write" : "rw, write, length");
+		resolve_error(pp->tok, acc->tok, "probe point mismatch (similar: %s)",
+			      no_len ? "rw, write" : "rw, write, length");
 		return PK_ERROR;
 	}
 	int64_t n = len ? len->arg->val : 1;
 	if (n <= 0 || n > 8) {
-		semantic_error(pp->tok, "while resolving probe point");
-		semantic_error(len->arg->tok,
-			       "hardware breakpoint length %lld is not 1 to 8 on this architecture",
-			       (long long)n);
+		resolve_error(pp->tok, len->arg->tok,
+			      "hardware breakpoint length %lld is not 1 to 8 on this architecture",
+			      (long long)n);
 		return PK_ERROR;
 	}
 	bool rw = comp_is(acc, "rw");

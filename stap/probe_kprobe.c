@@ -495,8 +495,7 @@ again:
 		if (!idx && m.user) {
 			if (pp->optional)
 				return PK_MATCHED;
-			semantic_error(c0->tok, "while resolving probe point");
-			semantic_error(NULL, "cannot read the ELF file '%s'", upath);
+			resolve_error(c0->tok, NULL, "cannot read the ELF file '%s'", upath);
 			return PK_ERROR;
 		}
 		if (!idx) {
@@ -553,10 +552,10 @@ again:
 			sb_printf(&sb, " (try :%d or :%d)", m.near_lo, m.near_hi);
 		else
 			sb_printf(&sb, " (try :%d)", m.near_lo ? m.near_lo : m.near_hi);
-		semantic_error(NULL, "no line records for %s:%d [man error::dwarf]%s",
-			       m.file, m.line, sb.buf);
+		semantic_error2(NULL, c0->tok, "while resolving probe point",
+				"no line records for %s:%d [man error::dwarf]%s",
+				m.file, m.line, sb.buf);
 		sb_release(&sb);
-		semantic_error(c0->tok, "while resolving probe point");
 		return PK_ERROR;
 	}
 	if (m.count == 0) {

@@ -99,8 +99,7 @@ static bool number(const char *s, int64_t *v)
 /* SystemTap's two blocks for a value it does not know without -g */
 static int bad(ProbePoint *pp, const char *why)
 {
-	semantic_error(pp->tok, "while resolving probe point");
-	semantic_error(NULL, "%s", format("%s; need stap -g", why));
+	resolve_error(pp->tok, NULL, "%s", format("%s; need stap -g", why));
 	return PK_ERROR;
 }
 

@@ -31,10 +31,9 @@ static int match_perf(Resolution *ctx, ProbePoint *pp)
 	int64_t n = s ? s->arg->val : 1000000;
 	if (t->arg->val < 0 || c->arg->val < 0 || n <= 0) {
 		Component *bad = n <= 0 ? s : t->arg->val < 0 ? t : c;
-		semantic_error(pp->tok, "while resolving probe point");
-		semantic_error(bad->arg->tok, "invalid perf %s %lld",
-			       bad == s ? (comp_is(s, "hz") ? "frequency" : "sample period") :
-			       bad == t ? "type" : "config", (long long)bad->arg->val);
+		resolve_error(pp->tok, bad->arg->tok, "invalid perf %s %lld",
+			      bad == s ? (comp_is(s, "hz") ? "frequency" : "sample period") :
+			      bad == t ? "type" : "config", (long long)bad->arg->val);
 		return PK_ERROR;
 	}
 	bool freq = s && comp_is(s, "hz");

@@ -79,8 +79,7 @@ static int match_procfs(Resolution *r, ProbePoint *pp)
 	const char *path = c0->arg ? c0->arg->str : "command";
 	const char *why = bad_path(path);
 	if (why) {
-		semantic_error(c0->tok, "while resolving probe point");
-		semantic_error(c0->tok, "%s", why);
+		resolve_error(c0->tok, c0->tok, "%s", why);
 		return PK_ERROR;
 	}
 	if (maxsize == 0 || maxsize > 1 << 24) {

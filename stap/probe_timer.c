@@ -52,16 +52,16 @@ static int match_timer(Resolution *ctx, ProbePoint *pp)
 		min = 100000, max = 86400000000000;
 	Token *t = pp->tok;
 	if (jiffies && (n <= 0 || n > 1000000))
-		resolve_error(t, "invalid interval for jiffies timer");
+		resolve_error(t, NULL, "invalid interval for jiffies timer");
 	else if (jiffies && (rnd < 0 || rnd > n))
-		resolve_error(t, "invalid randomize for jiffies timer");
+		resolve_error(t, NULL, "invalid randomize for jiffies timer");
 	else if (hz && n <= 0)
-		resolve_error(t, "frequency must be greater than 0");
+		resolve_error(t, NULL, "frequency must be greater than 0");
 	else if (!jiffies && (ns < min || ns > max))
-		resolve_error(t, "interval value out of range (%" PRId64 ", %" PRId64 ")",
+		resolve_error(t, NULL, "interval value out of range (%" PRId64 ", %" PRId64 ")",
 			      min, max);
 	else if (unit && (rnd < 0 || rnd > n))
-		resolve_error(t, "randomization value out of range");
+		resolve_error(t, NULL, "randomization value out of range");
 	else
 		t = NULL;
 	if (t)

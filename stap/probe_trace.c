@@ -699,11 +699,10 @@ static int match_trace(Resolution *ctx, ProbePoint *pp)
 	if (strpbrk(t->arg->str, "*?["))
 		return PK_NO_MATCH;
 	char *sim = similar_tracepoints(t->arg->str);
-	semantic_error(pp->tok, "while resolving probe point");
 	if (sim)
-		semantic_error(NULL, "no match (similar tracepoints: %s)", sim);
+		resolve_error(pp->tok, NULL, "no match (similar tracepoints: %s)", sim);
 	else
-		semantic_error(NULL, "no match");
+		resolve_error(pp->tok, NULL, "no match");
 	return PK_ERROR;
 }
 

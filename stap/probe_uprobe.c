@@ -102,8 +102,7 @@ char *uprobe_path(const char *name, bool library, Token *tok)
 	if (!found && tok) {
 		/* SystemTap's two blocks, and what was not found */
 		warning_at(NULL, "cannot find %s '%s'", library ? "library" : "executable", name);
-		semantic_error(tok, "while resolving probe point");
-		semantic_error(NULL, "no match");
+		resolve_error(tok, NULL, "no match");
 	}
 	return found;
 }
@@ -145,8 +144,7 @@ static Vec uprobe_paths(const char *name, bool library, Token *tok)
 	}
 	if (!out.len && tok) {
 		warning_at(NULL, "cannot find %s '%s'", library ? "library" : "executable", name);
-		semantic_error(tok, "while resolving probe point");
-		semantic_error(NULL, "no match");
+		resolve_error(tok, NULL, "no match");
 	}
 	return out;
 }
@@ -168,9 +166,8 @@ static char *pid_exe(int64_t pid, Token *tok)
 	ssize_t n = readlink(format("/proc/%lld/exe", (long long)pid), buf,
 			     sizeof(buf) - 1);
 	if (n <= 0) {
-		semantic_error(tok, "while resolving probe point");
-		semantic_error(NULL, "cannot probe pid %lld: No such process",
-			       (long long)pid);
+		resolve_error(tok, NULL, "cannot probe pid %lld: No such process",
+			      (long long)pid);
 		return NULL;
 	}
 	buf[n] = '\0';
@@ -197,8 +194,7 @@ static bool process_target(Component *c0, bool quiet, Vec *paths, int64_t *pid)
 		*pid = sess->target_pid;
 		path = pid_exe(*pid, tok);
 	} else if (!quiet) {
-		semantic_error(c0->tok, "while resolving probe point");
-		semantic_error(NULL, "unspecified process probe is invalid without a -c COMMAND or -x PID [man stapprobes]");
+		resolve_error(c0->tok, NULL, "unspecified process probe is invalid without a -c COMMAND or -x PID [man stapprobes]");
 	}
 	if (path)
 		vec_push(paths, path);

@@ -410,12 +410,11 @@ bool resolve_probe(Probe *p)
 				continue;
 			if (sess->semantic_errors == before && r == PK_NO_MATCH) {
 				/* SystemTap's two blocks */
-				semantic_error(pp->tok, "while resolving probe point");
 				if (resolve_nomatch_hint)
-					semantic_error(NULL, "no match (%s)",
-						       resolve_nomatch_hint);
+					resolve_error(pp->tok, NULL, "no match (%s)",
+						      resolve_nomatch_hint);
 				else
-					semantic_error(NULL, "no match");
+					resolve_error(pp->tok, NULL, "no match");
 			} else if (sess->semantic_errors == before) {
 				char *sim = similar_points(pp);
 				semantic_error2(pp->tok, pp->tok,

@@ -143,9 +143,10 @@ void semantic_error(Token *tok, const char *fmt, ...)
  * :1:10" and its source, as for an arity mismatch). */
 void semantic_error2(Token *tok, Token *tok2, const char *msg2,
 		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* "while resolving probe point" at TOK, then the cause (no place) */
-void resolve_error(Token *tok, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* "while resolving probe point" at TOK, then the cause at AT (NULL: no
+ * place), as one error */
+void resolve_error(Token *tok, Token *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 void warning_at(Token *tok, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 bool compat_before(const char *version);
