@@ -222,20 +222,26 @@ static __maybe_unused int64_t _stp_read_num(struct context *c, unsigned long add
  * reports and yields 0.  In a user-space probe (its registers are the
  * user's) they read the probed process's memory.
  */
-static inline int _stp_tv_user(struct context *c)
+#define STP_TV_REGS	0	/* as the probe's registers: a user's, user memory */
+#define STP_TV_KERNEL	1	/* kernel memory (@cast of a kernel type) */
+#define STP_TV_USER	2	/* the current task's memory (@cast of a user type) */
+
+static inline int _stp_tv_user(struct context *c, int space)
 {
+	if (space != STP_TV_REGS)
+		return space == STP_TV_USER;
 	return c->kregs && user_mode(c->kregs);
 }
 
-static inline long _stp_tv_copy(struct context *c, void *dst,
+static inline long _stp_tv_copy(struct context *c, int space, void *dst,
 				unsigned long addr, size_t n)
 {
-	return _stp_tv_user(c) ? _stp_uread(dst, addr, n) :
-				 _stp_kread(dst, addr, n);
+	return _stp_tv_user(c, space) ? _stp_uread(dst, addr, n) :
+					_stp_kread(dst, addr, n);
 }
 
-static __maybe_unused int64_t _stp_tv_read(struct context *c, unsigned long addr,
-					   int size, int sign)
+static __maybe_unused int64_t _stp_tv_read(struct context *c, int space,
+					   unsigned long addr, int size, int sign)
 {
 	union {
 		u8 b;
@@ -244,7 +250,7 @@ static __maybe_unused int64_t _stp_tv_read(struct context *c, unsigned long addr
 		u64 q;
 	} v;
 
-	if (_stp_tv_copy(c, &v, addr, size)) {
+	if (_stp_tv_copy(c, space, &v, addr, size)) {
 		_stp_cerror(c, "read fault [man error::fault] at 0x%lx", addr);
 		return 0;
 	}
@@ -257,8 +263,9 @@ static __maybe_unused int64_t _stp_tv_read(struct context *c, unsigned long addr
 }
 
 /* A bitfield of SIZE bits starting BIT bits after ADDR. */
-static __maybe_unused int64_t _stp_tv_bits(struct context *c, unsigned long addr,
-					   int bit, int size, int sign)
+static __maybe_unused int64_t _stp_tv_bits(struct context *c, int space,
+					   unsigned long addr, int bit, int size,
+					   int sign)
 {
 	u8 b[9] = { 0 };
 	u64 v = 0;
@@ -266,7 +273,7 @@ static __maybe_unused int64_t _stp_tv_bits(struct context *c, unsigned long addr
 
 	if (n > 8)
 		n = 8;
-	if (_stp_tv_copy(c, b, addr, n)) {
+	if (_stp_tv_copy(c, space, b, addr, n)) {
 		_stp_cerror(c, "read fault [man error::fault] at 0x%lx", addr);
 		return 0;
 	}
@@ -293,26 +300,26 @@ static __maybe_unused int _stp_tv_char(char *buf, size_t room, int64_t v)
 }
 
 /* A char array (MAX bytes, 0: unknown) or a char * target as a string. */
-static __maybe_unused void _stp_tv_string(struct context *c, char *dst,
-					  unsigned long addr, long max)
+static __maybe_unused void _stp_tv_string(struct context *c, int space,
+					  char *dst, unsigned long addr, long max)
 {
 	long n = MAXSTRINGLEN - 1, rc;
 
 	if (max > 0 && max < n)
 		n = max;
-	rc = _stp_strncpy_nofault(dst, addr, n, _stp_tv_user(c));
+	rc = _stp_strncpy_nofault(dst, addr, n, _stp_tv_user(c, space));
 	if (rc < 0) {
 		dst[0] = '\0';
 		_stp_cerror(c, "%s string copy fault at 0x%lx [man error::fault]",
-			    _stp_tv_user(c) ? "user" : "kernel", addr);
+			    _stp_tv_user(c, space) ? "user" : "kernel", addr);
 		return;
 	}
 	dst[rc < n ? rc : n] = '\0';
 }
 
 /* Guru-mode writes to target variables. */
-static __maybe_unused void _stp_tv_write(struct context *c, unsigned long addr,
-					 int size, int64_t val)
+static __maybe_unused void _stp_tv_write(struct context *c, int space,
+					 unsigned long addr, int size, int64_t val)
 {
 	union {
 		u8 b;
@@ -327,11 +334,11 @@ static __maybe_unused void _stp_tv_write(struct context *c, unsigned long addr,
 	case 4: v.w = val; break;
 	default: v.q = val; break;
 	}
-	if (_stp_tv_user(c) ?
+	if (_stp_tv_user(c, space) ?
 	    copy_to_user_nofault((void __user *)addr, &v, size) :
 	    _stp_kwrite(addr, &v, size))
 		_stp_cerror(c, "%s write fault at 0x%016lx (addr)",
-			    _stp_tv_user(c) ? "user" : "kernel", addr);
+			    _stp_tv_user(c, space) ? "user" : "kernel", addr);
 }
 
 #endif /* _STP_UACCESS_H_ */

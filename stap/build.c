@@ -56,6 +56,8 @@ static void on_signal(int sig)
 
 static bool make_tmpdir(void)
 {
+	if (tmpdir[0])
+		return true;
 	const char *base = getenv("TMPDIR");
 	snprintf(tmpdir, sizeof(tmpdir), "%s/stapXXXXXX", base ? base : "/tmp");
 	if (!mkdtemp(tmpdir)) {
@@ -72,6 +74,13 @@ static bool make_tmpdir(void)
 		fprintf(stderr, "Created temporary directory \"%s\"\n", tmpdir);
 	sess->tmpdir = tmpdir;
 	return true;
+}
+
+/* The temporary directory, made on first use (pass 2 may need it for
+ * the headers of @cast), or NULL */
+const char *stap_tmpdir(void)
+{
+	return make_tmpdir() ? tmpdir : NULL;
 }
 
 /* ------------------------------------------------------------------ */

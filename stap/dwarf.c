@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <elfutils/libdwelf.h>
@@ -303,6 +304,60 @@ static DwFile *dw_file(const char *module)
 		}
 	}
 	return f;
+}
+
+/* "<a.h><b.h>": the headers, included in that order, compiled with gcc's
+ * defaults and -g into an object of the temporary directory, SystemTap's
+ * "user module" of a header for @cast; its DWARF, or NULL (gcc's own
+ * messages shown, and its status as SystemTap warns it).  Once per
+ * distinct HEADERS. */
+static Vec header_objs;         /* alternating char *headers, char *path */
+
+Dwarf *dw_header(const char *headers)
+{
+	for (int i = 0; i + 1 < header_objs.len; i += 2)
+		if (!strcmp(vec_get(&header_objs, i), headers)) {
+			char *path = vec_get(&header_objs, i + 1);
+			return path ? dw_open(sess, path) : NULL;
+		}
+	vec_push(&header_objs, arena_strdup(headers));
+	vec_push(&header_objs, NULL);
+	const char *dir = stap_tmpdir();
+	if (!dir)
+		return NULL;
+	StrBuf src = {0};
+	for (const char *p = headers; *p == '<';) {
+		const char *e = strchr(p, '>');
+		if (!e)
+			break;
+		sb_printf(&src, "#include <%.*s>\n", (int)(e - p - 1), p + 1);
+		p = e + 1;
+	}
+	int n = header_objs.len / 2;
+	char *c = format("%s/stap_header%d.c", dir, n);
+	char *o = format("%s/stap_header%d.o", dir, n);
+	bool ok = write_file(c, src.buf ? src.buf : "", src.len);
+	sb_release(&src);
+	if (!ok)
+		return NULL;
+	pid_t pid = fork();
+	if (pid < 0)
+		return NULL;
+	if (pid == 0) {
+		execlp("gcc", "gcc", "-g", "-c", "-fno-eliminate-unused-debug-types",
+		       "-o", o, c, (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	int rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	if (rc != 0) {
+		warning_at(NULL, "gcc exited with status: %d", rc);
+		return NULL;
+	}
+	header_objs.data[header_objs.len - 1] = o;
+	return dw_open(sess, o);
 }
 
 /* Once per object: SystemTap's warning for a user-space object without

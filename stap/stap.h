@@ -950,7 +950,11 @@ typedef struct TVar {
 	Type stype;
 	PrettyItem *items;
 	int nitems;
+	int space;              /* its memory: SP_REGS (user memory when the
+				 * probe's registers are a user's), SP_KERNEL,
+				 * SP_USER (the runtime's STP_TV_*) */
 } TVar;
+enum { SP_REGS, SP_KERNEL, SP_USER };
 
 /* ------------------------------------------------------------------ */
 /* tvgen.c: the C of target expressions (pass 3) */
@@ -1058,6 +1062,8 @@ bool dw_is_user(const char *module);
 /* where a user-space object's debuginfo may be: the file first */
 Vec dw_user_candidates(const char *path);
 void dw_user_nodwarf_warning(const char *path);
+/* "<a.h><b.h>" compiled by gcc -g for @cast: its DWARF, or NULL */
+Dwarf *dw_header(const char *headers);
 /* The file offset of link-time address ADDR of the object at PATH (what
  * a uprobe is placed by). */
 bool dw_user_offset(const char *path, uint64_t addr, uint64_t *off);
@@ -1125,6 +1131,7 @@ const char *tr_errlabel(void);  /* where an error jumps */
 /* build.c: pass 4 and the module cache */
 
 bool build_module(void);        /* sets sess->ko_path */
+const char *stap_tmpdir(void);  /* made on first use, or NULL */
 bool copy_file(const char *from, const char *to);
 bool write_file(const char *path, const char *data, size_t len);
 char *cache_key(const char *c_source);

@@ -45,6 +45,7 @@ static Vec entry_saves;
 typedef struct VarType {
 	Var *var;
 	CType *type;
+	int space;              /* the memory it points into (SP_*) */
 } VarType;
 static Vec var_types;
 
@@ -1586,16 +1587,20 @@ static void resolve_dollar(Res *r, Node *n)
 	finish_dollar(r, n, tv, level);
 }
 
-static CType *autocast_type(Node *lhs)
+static CType *autocast_type(Node *lhs, int *space)
 {
 	if (lhs->kind == ND_TARGET && lhs->tv && lhs->tv->type &&
-	    (lhs->tv->final == F_VALUE || lhs->tv->final == F_LOAD))
+	    (lhs->tv->final == F_VALUE || lhs->tv->final == F_LOAD)) {
+		*space = lhs->tv->space;
 		return lhs->tv->type;
+	}
 	if (lhs->kind == ND_VAR && lhs->var)
 		for (int i = var_types.len - 1; i >= 0; i--) {
 			VarType *vt = vec_get(&var_types, i);
-			if (vt->var == lhs->var)
+			if (vt->var == lhs->var) {
+				*space = vt->space;
 				return vt->type;
+			}
 		}
 	return NULL;
 }
@@ -1666,16 +1671,20 @@ static void resolve_cast(Res *r, Node *n)
 		if (r->dp->kp.module)
 			mod = format("%s:kernel", r->dp->kp.module);
 	}
-	/* "kernel", "kernel<linux/fs.h>", "<linux/fs.h>": the kernel's
-	 * types (BTF holds them all); modules are looked up by name */
-	bool kernel = !*mod || !strncmp(mod, "kernel", 6) || mod[0] == '<';
+	/* "kernel", "kernel<linux/fs.h>": the kernel's types (BTF holds
+	 * them all); "<sys/time.h>": a user-space header, compiled; modules
+	 * are looked up by name */
+	bool kernel = !*mod || !strncmp(mod, "kernel", 6);
 	for (const char *p = mod; !kernel && *p;) {
 		const char *e = strchr(p, ':');
 		size_t len = e ? (size_t)(e - p) : strlen(p);
-		if ((len == 6 && !strncmp(p, "kernel", 6)) || p[0] == '<')
+		if (len == 6 && !strncmp(p, "kernel", 6))
 			kernel = true;
 		p += len + (e ? 1 : 0);
 	}
+	/* the memory it reads: the kernel's for a kernel or module type,
+	 * the task's for a program's or a user header's (as SystemTap) */
+	int space = SP_KERNEL;
 	if (kernel)
 		t = btf_find_type(tname);
 	if (!t && kernel && !*mod && dw_open(sess, NULL))
@@ -1685,10 +1694,14 @@ static void resolve_cast(Res *r, Node *n)
 		const char *e = strchr(p, ':');
 		size_t len = e ? (size_t)(e - p) : strlen(p);
 		char *m = arena_strndup(p, len);
-		bool is_kernel = !len || !strncmp(m, "kernel", 6) || m[0] == '<';
-		Dwarf *dw = dw_open(sess, is_kernel ? NULL : m);
+		bool is_kernel = !len || !strncmp(m, "kernel", 6);
+		bool user = m[0] == '<' || m[0] == '/';
+		Dwarf *dw = m[0] == '<' ? dw_header(m) :
+			    dw_open(sess, is_kernel ? NULL : m);
 		if (dw)
 			t = dw_find_type(dw, tname);
+		if (t && user)
+			space = SP_USER;
 		if (!e)
 			break;
 		p = e + 1;
@@ -1700,6 +1713,7 @@ static void resolve_cast(Res *r, Node *n)
 	TVar *tv = new_tv();
 	tv->base = B_NODE;
 	tv->node = n->lhs;
+	tv->space = space;
 	CType *p = ct_new(CT_PTR, NULL);
 	p->ref = t;
 	tv->type = p;
@@ -1716,7 +1730,8 @@ static void resolve_cast(Res *r, Node *n)
 static void resolve_autocast(Res *r, Node *n)
 {
 	resolve(r, n->lhs);
-	CType *t = autocast_type(n->lhs);
+	int space = SP_REGS;
+	CType *t = autocast_type(n->lhs, &space);
 	if (!t || !ct_strip(t) || ct_strip(t)->kind != CT_PTR) {
 		res_error(r, n->args.len ? n->args.items[0]->tok : n->tok,
 			  "unknown type in dereference");
@@ -1726,6 +1741,7 @@ static void resolve_autocast(Res *r, Node *n)
 	tv->base = B_NODE;
 	tv->node = n->lhs;
 	tv->type = t;
+	tv->space = space;
 	if (!walk_suffix(r, tv, n))
 		return;
 	n->tv = tv;
@@ -1768,6 +1784,7 @@ static void resolve_var(Res *r, Node *n)
 	tv->base_addr = true;
 	tv->at_addr = true;
 	tv->type = t;
+	tv->space = bias ? SP_USER : SP_KERNEL;
 	if (!walk_suffix(r, tv, n))
 		return;
 	if (!r->quiet && verbose_for(2))
@@ -2101,11 +2118,13 @@ static void resolve(Res *r, Node *n)
 		/* autocast: remember the type a variable is given */
 		if (n->op == OP_NONE && n->lhs->kind == ND_VAR && n->lhs->var &&
 		    n->rhs->kind == ND_TARGET && n->rhs->tv) {
-			CType *t = autocast_type(n->rhs);
+			int space = SP_REGS;
+			CType *t = autocast_type(n->rhs, &space);
 			if (t && ct_strip(t) && ct_strip(t)->kind == CT_PTR) {
 				VarType *vt = arena_alloc(sizeof(*vt));
 				vt->var = n->lhs->var;
 				vt->type = t;
+				vt->space = space;
 				vec_push(&var_types, vt);
 			}
 		}
