@@ -809,6 +809,89 @@ static char *gen_in(Node *n)
 
 /* A call runs the first overload; each one that says 'next' hands
  * over to the following one, and the last one's 'next' is an error. */
+/* Does the embedded C of F write into its string parameter NAME?  4.8
+ * gives a function its arguments in a writable frame, and scripts use
+ * that (psig.stp: strcpy(STAP_ARG_sa_flags, "0")): such a parameter is a
+ * char * to a copy its caller makes.  A write is the parameter as the
+ * destination of the C library's string and memory functions, or an
+ * element of it assigned. */
+static bool embedded_writes_arg(Function *f, const char *name)
+{
+	static const char *writers[] = {
+		"strcpy", "strncpy", "strlcpy", "strscpy", "strcat", "strncat",
+		"strlcat", "sprintf", "snprintf", "scnprintf", "memcpy",
+		"memmove", "memset", "_stp_strcpy", NULL,
+	};
+	char *arg = format("STAP_ARG_%s", name);
+	size_t n = strlen(arg);
+	for (const char *p = f->code; (p = strstr(p, arg)); p += n) {
+		if (p > f->code && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+			continue;
+		const char *e = p + n;
+		if (isalnum((unsigned char)*e) || *e == '_')
+			continue;
+		/* STAP_ARG_x[i] = ..., *STAP_ARG_x = ... */
+		const char *q = e;
+		while (isspace((unsigned char)*q))
+			q++;
+		if (*q == '[') {
+			int depth = 0;
+			for (; *q; q++)
+				if (*q == '[')
+					depth++;
+				else if (*q == ']' && --depth == 0)
+					break;
+			if (*q)
+				q++;
+			while (isspace((unsigned char)*q))
+				q++;
+			if (*q == '=' && q[1] != '=')
+				return true;
+		}
+		/* f(STAP_ARG_x, ...) or f((char *)STAP_ARG_x, ...) */
+		const char *b = p;
+		while (b > f->code && isspace((unsigned char)b[-1]))
+			b--;
+		if (b > f->code && b[-1] == ')') {     /* a cast */
+			while (b > f->code && b[-1] != '(')
+				b--;
+			if (b > f->code)
+				b--;
+			while (b > f->code && isspace((unsigned char)b[-1]))
+				b--;
+		}
+		if (b > f->code && b[-1] == '*')
+			return true;
+		if (b == f->code || b[-1] != '(')
+			continue;
+		b--;
+		while (b > f->code && isspace((unsigned char)b[-1]))
+			b--;
+		const char *id = b;
+		while (id > f->code && (isalnum((unsigned char)id[-1]) || id[-1] == '_'))
+			id--;
+		for (int i = 0; writers[i]; i++)
+			if (strlen(writers[i]) == (size_t)(b - id) &&
+			    !strncmp(id, writers[i], b - id))
+				return true;
+	}
+	return false;
+}
+
+/* Is argument I of a call to HEAD (any of its overloads) written by an
+ * embedded-C callee, so that the caller passes a copy? */
+static bool call_copies_arg(Function *head, int i)
+{
+	for (Function *f = head; f; f = f->next_overload) {
+		if (!f->code || i >= f->params.len)
+			continue;
+		Var *p = vec_get(&f->params, i);
+		if (p->type == TY_STRING && embedded_writes_arg(f, p->name))
+			return true;
+	}
+	return false;
+}
+
 static char *gen_call(Node *n)
 {
 	Function *head = n->func;
@@ -822,7 +905,11 @@ static char *gen_call(Node *n)
 	/* arguments, left to right */
 	for (int i = 0; i < n->args.len; i++) {
 		Node *a = n->args.items[i];
-		if (a->type == TY_STRING)
+		if (a->type == TY_STRING && call_copies_arg(head, i)) {
+			char *tmp = new_temp();
+			sb_printf(&sb, "char *_a%d_%d = %s; _stp_strcpy(_a%d_%d, %s); ",
+				  t, i, tmp, t, i, gen_expr(a));
+		} else if (a->type == TY_STRING)
 			sb_printf(&sb, "const char *_a%d_%d = %s; ", t, i, gen_expr(a));
 		else
 			sb_printf(&sb, "int64_t _a%d_%d = %s; ", t, i, gen_expr(a));
@@ -1656,13 +1743,18 @@ static const char *c_type(Type t)
 static char *func_signature(Function *f)
 {
 	StrBuf sb = {0};
+	/* embedded C: the result is __retvalue, as in 4.8 (the code's own
+	 * locals may be called ret) */
 	if (f->type == TY_STRING)
-		sb_printf(&sb, "static void %s(struct context *c, char *ret", f->cname);
+		sb_printf(&sb, "static void %s(struct context *c, char *%s", f->cname,
+			  f->code ? "__retvalue" : "ret");
 	else
 		sb_printf(&sb, "static int64_t %s(struct context *c", f->cname);
 	for (int i = 0; i < f->params.len; i++) {
 		Var *p = vec_get(&f->params, i);
-		if (f->code)
+		if (f->code && p->type == TY_STRING && embedded_writes_arg(f, p->name))
+			sb_printf(&sb, ", char *STAP_ARG_%s", p->name);
+		else if (f->code)
 			sb_printf(&sb, ", %sSTAP_ARG_%s", c_type(p->type), p->name);
 		else
 			sb_printf(&sb, ", %sa_%s", c_type(p->type), p->cname);
@@ -1681,10 +1773,10 @@ static void gen_embedded_function(Function *f)
 	if (!str)
 		sb_puts(&code, "\tint64_t __retvalue = 0;\n");
 	else
-		sb_puts(&code, "\tret[0] = '\\0';\n");
-	sb_printf(&code, "#define STAP_RETVALUE %s\n", str ? "ret" : "__retvalue");
+		sb_puts(&code, "\t__retvalue[0] = '\\0';\n");
+	sb_puts(&code, "#define STAP_RETVALUE __retvalue\n");
 	if (str)
-		sb_puts(&code, "#define STAP_RETURN(v) do { _stp_strcpy(ret, (v)); goto out; } while (0)\n");
+		sb_puts(&code, "#define STAP_RETURN(v) do { _stp_strcpy(__retvalue, (v)); goto out; } while (0)\n");
 	else
 		sb_puts(&code, "#define STAP_RETURN(v) do { __retvalue = (v); goto out; } while (0)\n");
 	if (f->may_next)
@@ -1756,8 +1848,18 @@ static void gen_script_function(Function *f)
 		sb_puts(&code, "\tret[0] = '\\0';\n");
 	if (f->may_next)
 		sb_puts(&code, "\tc->next = 0;\n");
+	/* its parameters by SystemTap's names, for embedded expressions
+	 * (pfiles.stp: %{ S_ISLNK(STAP_ARG_i_mode) %}) */
+	bool args = body.buf && strstr(body.buf, "STAP_ARG_");
+	for (int i = 0; args && i < f->params.len; i++) {
+		Var *p = vec_get(&f->params, i);
+		sb_printf(&code, "#define STAP_ARG_%s (l->%s)\n", p->name, p->cname);
+	}
 	sb_puts(&code, body.buf ? body.buf : "");
 	sb_puts(&code, "out: __attribute__((unused));\n\tc->nesting--;\n");
+	for (int i = 0; args && i < f->params.len; i++)
+		sb_printf(&code, "#undef STAP_ARG_%s\n",
+			  ((Var *)vec_get(&f->params, i))->name);
 	sb_puts(&code, str ? "}\n" : "\treturn ret;\n}\n");
 	sb_release(&body);
 	sb_release(&s.fields);

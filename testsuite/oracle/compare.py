@@ -108,6 +108,14 @@ def ko_corpus():
                os.path.basename(path), script_args(path), o[1])
 
 
+def split_flags(w):
+    """Combined short options as stap takes them: "-gp4" is -g -p4."""
+    m = re.fullmatch(r"-([guwkv]+)(p\d)?", w)
+    if not m or (len(m.group(1)) == 1 and not m.group(2)):
+        return [w]
+    return ["-" + c for c in m.group(1)] + (["-" + m.group(2)] if m.group(2) else [])
+
+
 def corpus():
     """Yield (name, cwd, options, script, args, None)."""
     seen = set()
@@ -127,6 +135,7 @@ def corpus():
                     words = shlex.split(m.group(1))
                 except ValueError:
                     continue
+                words = [x for w in words for x in split_flags(w)]
                 if not words or words[0] != "stap":
                     continue
                 opts, script, args = [], None, []

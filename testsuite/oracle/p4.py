@@ -111,7 +111,7 @@ def all_functions_script():
 
 def check(item, rt):
     """(status, detail): status is 'rejected' (at -p2), 'ok', or 'fail'."""
-    name, cwd, opts, script, args = item
+    name, cwd, opts, script, args = item[:5]
     rc, _, err = run(cwd, opts, script, args, 2)
     if rc != 0:
         return "rejected", ""
@@ -172,7 +172,7 @@ def main():
         items.append(allfn)
     if unopt:
         items += [("-u " + n, cwd, ["-u"] + opts, script, args)
-                  for n, cwd, opts, script, args in items]
+                  for n, cwd, opts, script, args, *_ in items]
     items = [c for c in items if not only or only in c[0]]
     accepted = built = 0
     fails = []
