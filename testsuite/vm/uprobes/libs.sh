@@ -1,4 +1,5 @@
-# PLT entries and shared libraries: .plt("NAME") with $$name,
+# PLT entries and shared libraries: .plt("NAME") with $$name, library
+# globs (matched among the libraries the program loads, as SystemTap),
 # .plt("NAME").return, .library("libc.so.6").function("free") with its
 # $mem (glibc's DWARF if libc6-dbg is installed here, else its dynamic
 # symbols), only in the processes of the program named (another program
@@ -10,6 +11,12 @@ uprog nopie || exit 1
 P=$UDIR/uprog-pie
 echo "== -l"
 "$STAP" -l 'process("'"$P"'").plt("*printf")' 2>&1 | sed "s|$UDIR|UDIR|g"
+echo "== library globs: among the libraries the program loads"
+for lib in '*' 'libc*' '/usr/lib/*/libc.so*' 'libz*'; do
+	echo "library(\"$lib\"):"
+	"$STAP" -l 'process("'"$P"'").library("'"$lib"'").plt("*")' 2>&1 |
+		sed "s|$UDIR|UDIR|g; s|\.plt(.*||" | sort -u
+done
 echo "== probes"
 ustap -c "$P malloc 4" -e '
 global frees, mallocs, puts_ret, other
