@@ -2425,6 +2425,16 @@ bool translate(FILE *out)
 		fputs("#define STAP_SUPPRESS_TIME_LIMITS_ENABLE 1\n", out);
 	if (sess->suppress_handler_errors)
 		fputs("#define STAP_SUPPRESS_HANDLER_ERRORS 1\n", out);
+	{
+		/* SystemTap's version macros, for embedded C that tests the
+		 * --compatible version (cve-2013-2094.stp) */
+		const char *v = sess->compatible ? sess->compatible : STAP_VERSION;
+		int major = 0, minor = 0;
+		sscanf(v, "%d.%d", &major, &minor);
+		fprintf(out, "#define STAP_VERSION(a, b) (((a) << 8) + (b))\n"
+			"#define STAP_COMPAT_VERSION STAP_VERSION(%d, %d)\n",
+			major, minor);
+	}
 	fputs("#include \"runtime.h\"\n\n", out);
 	fprintf(out, "#ifndef MAXNESTING\n#define MAXNESTING %d\n#endif\n\n", nesting);
 
