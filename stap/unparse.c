@@ -63,7 +63,11 @@ char *probe_point_name(ProbePoint *pp)
 		if (i)
 			sb_putc(&sb, '.');
 		sb_puts(&sb, c->name);
-		if (c->arg) {
+		if (c->arg && c->arg->kind == ND_NUM && i == 1 &&
+		    !strcmp(c->name, "data") && !strcmp(pp->comps[0].name, "kernel")) {
+			/* a watchpoint's address, in hex as 4.8 shows it */
+			sb_printf(&sb, "(0x%llx)", (unsigned long long)c->arg->val);
+		} else if (c->arg) {
 			sb_putc(&sb, '(');
 			put_literal(&sb, c->arg);
 			sb_putc(&sb, ')');

@@ -106,7 +106,8 @@ def all_functions_script():
     with open(f, "w") as out:
         out.write('probe kernel.function("vfs_read") {\n%s\n}\n' %
                   "\n".join(calls))
-    return ("tapset:all_functions", d, [], "all_functions.stp", [])
+    # -g: the guru functions (dump_stack, raise, panic ...) are built too
+    return ("tapset:all_functions", d, ["-g"], "all_functions.stp", [])
 
 
 def check(item, rt):
