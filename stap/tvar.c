@@ -1661,11 +1661,14 @@ static void resolve_cast(Res *r, Node *n)
 	const char *mod = n->cond && n->cond->kind == ND_STR ? n->cond->str : "";
 	CType *t = NULL;
 	/* no module: in a kernel.function or module(M) probe the probed
-	 * module's types, then the kernel's (since 4.3); elsewhere, and
-	 * before 4.3, the kernel's.  Messages name what SystemTap names. */
+	 * module's types, then the kernel's (since 4.3); in a process probe
+	 * the program's (or library's) only; elsewhere, and before 4.3, the
+	 * kernel's.  Messages name what SystemTap names. */
 	const char *shown = mod;
 	if (!*mod && compat_before("4.3")) {
 		shown = "kernel";
+	} else if (!*mod && r->dp && r->dp->kind == &pk_uprobe && r->dp->kp.module) {
+		shown = mod = r->dp->kp.module;
 	} else if (!*mod && is_kprobe(r->dp)) {
 		shown = r->dp->kp.module ? r->dp->kp.module : "kernel";
 		if (r->dp->kp.module)

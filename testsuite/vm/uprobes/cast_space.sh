@@ -2,7 +2,9 @@
 # a kernel type reads kernel memory from a user-space probe (the task
 # of a process probe), a user header's ("<time.h>", compiled by gcc
 # into a user module) or a program's reads the task's memory from a
-# system call probe; @cast_module_sizeof of a user header (sizeof.stp).
+# system call probe; with no module, a process probe's @cast is of the
+# program's types (4.8, since 4.3); @cast_module_sizeof of a user header
+# (sizeof.stp).
 set -u
 . "$TOP/testsuite/fixtures/uprobe/build.sh"
 uprog pie || exit 1
@@ -11,7 +13,7 @@ echo "== kernel types in a process probe"
 ustap -c "$P serve 1" -e '
 probe process("'"$P"'").function("deliver") {
 	printf("pid %d\n", @cast(task_current(), "task_struct", "kernel")->pid == pid())
-	printf("tgid %d\n", @cast(task_current(), "task_struct")->tgid == pid())
+	printf("no module: the program'"'"'s type, %d\n", @cast($req, "struct req")->id == $req->id)
 	t = @cast(task_current(), "task_struct", "kernel")->parent
 	printf("parent %d\n", t->pid == ppid())
 	printf("execname %s\n", task_execname(task_current()))
