@@ -104,16 +104,24 @@ static Node *clone_node(Node *n)
 /* The handler of the resolution's body: the one made for that body
  * before, or a new one (a copy, bound later).  A body whose expressions
  * depend on the probe point ($x, @entry, $$vars) gets one per probe. */
-static Handler *handler_for(Resolution *r)
+static Handler *handler_for(Resolution *r, const ProbeKind *kind, ProbePoint *pp)
 {
-	if (!tvar_body_needs_own_handler(r->body)) {
+	/* .plt probes: $$name is the probe's, read at run time, so a body
+	 * whose only target is $$name (ltrace.stp) is one handler for
+	 * hundreds of entries, not one each */
+	bool plt = false;
+	for (int i = 0; kind == &pk_uprobe && i < pp->ncomps; i++)
+		plt |= comp_is(&pp->comps[i], "plt");
+	bool by_kind = plt && tvar_body_needs_own_handler(r->body, false);
+	if (!tvar_body_needs_own_handler(r->body, plt)) {
 		for (int i = 0; i < sess->handlers.len; i++) {
 			Handler *h = vec_get(&sess->handlers, i);
-			if (h->source == r->body)
+			if (h->source == r->body && (!by_kind || h->plt))
 				return h;
 		}
 	}
 	Handler *h = arena_alloc(sizeof(*h));
+	h->plt = by_kind;
 	h->source = r->body;
 	h->body = clone_node(r->body);
 	h->tok = r->user->tok;
@@ -137,7 +145,7 @@ DerivedProbe *derived_new(Resolution *r, const ProbeKind *kind,
 			  format(" from: %s", probe_point_name(vec_get(&r->user->points, 0)));
 		d->location = tok_location(r->alias_tok ? r->alias_tok : r->user->tok);
 	}
-	d->handler = handler_for(r);
+	d->handler = handler_for(r, kind, pp);
 	d->cond = r->user_pp->cond;
 	d->optional = pp->optional || r->user_pp->optional;
 	d->index = sess->derived.len;

@@ -383,6 +383,7 @@ typedef struct Handler {
 	Token *tok;
 	int index;
 	char *cname;
+	bool plt;               /* made for .plt probes (shared by them) */
 } Handler;
 
 typedef struct ProbeKind ProbeKind;
@@ -903,7 +904,8 @@ void btf_reset(void);
 void ctype_reset(void);
 /* Does the unbound body N hold expressions that depend on the probe
  * point ($x, @entry, $$vars)?  Such bodies get a handler per probe. */
-bool tvar_body_needs_own_handler(Node *n);
+/* PLT: for a .plt probe, whose $$name is the same code for every entry */
+bool tvar_body_needs_own_handler(Node *n, bool plt);
 
 /* kretprobes with @entry or $param: the operands derived probe D saves
  * at entry, in slot order (struct stp_ent_<D->index> field e<slot>). */

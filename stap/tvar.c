@@ -1464,9 +1464,17 @@ static void resolve_dollar(Res *r, Node *n)
 		return;
 	}
 	if (d && d->kind == &pk_uprobe && d->kp.plt_name) {
-		/* a PLT entry: its function's name, and no variables */
+		/* a PLT entry: its function's name (the probe's probefunc(),
+		 * so that one handler serves all the entries), and no
+		 * variables */
 		if (!strcmp(n->name, "$$name") && !n->args.len && n->op != '&') {
-			string_tvar(n, d->kp.plt_name);
+			TVar *tv = new_tv();
+			tv->base = B_CODE;
+			tv->code = "c->probe->func";
+			tv->final = F_STRING;
+			tv->stype = TY_STRING;
+			tv->space = SP_KERNEL;
+			n->tv = tv;
 			return;
 		}
 		if (sess->skip_badvars) {
@@ -2156,13 +2164,17 @@ static void resolve(Res *r, Node *n)
 	resolve_list(r, &n->args);
 }
 
+static bool plt_body;            /* needs_own() for PLT probes: $$name is
+				 * the same code for all of them */
+
 static bool needs_own(Node *n)
 {
 	if (!n)
 		return false;
 	if (n->kind == ND_ENTRY)
 		return true;
-	if (n->kind == ND_TARGET && n->name && n->name[0] == '$')
+	if (n->kind == ND_TARGET && n->name && n->name[0] == '$' &&
+	    !(plt_body && !strcmp(n->name, "$$name") && !n->args.len && n->op != '&'))
 		return true;
 	if (needs_own(n->lhs) || needs_own(n->rhs) || needs_own(n->cond) ||
 	    needs_own(n->then) || needs_own(n->els) || needs_own(n->init) ||
@@ -2220,11 +2232,14 @@ static void find_dep_functions(void)
 	}
 }
 
-bool tvar_body_needs_own_handler(Node *n)
+bool tvar_body_needs_own_handler(Node *n, bool plt)
 {
 	if (!dep_done)
 		find_dep_functions();
-	return needs_own(n) || calls_dep_name(n);
+	plt_body = plt;
+	bool own = needs_own(n);
+	plt_body = false;
+	return own || calls_dep_name(n);
 }
 
 static int cmp_ptr(const void *a, const void *b)
@@ -2261,7 +2276,7 @@ static void open_units(void)
 		bool shared = (h > hs && h[-1] == d->handler) ||
 			      (h + 1 < hs + n && h[1] == d->handler);
 		if (is_kprobe(d) && d->kp.dw_cu && !shared &&
-		    tvar_body_needs_own_handler(d->handler->body))
+		    tvar_body_needs_own_handler(d->handler->body, false))
 			vec_push(&sites, &d->kp);
 	}
 	free(hs);

@@ -26,3 +26,9 @@ echo "== -L"
 for p in 'function("deliver")' 'mark("*")' 'plt("*printf")'; do
 	"$STAP" -L 'process("'"$tmp/pie"'").'"$p" 2>&1 | m
 done
+echo "== one handler for all .plt entries using \$\$name (ltrace.stp)"
+"$STAP" -p3 -e '
+probe process("'"$tmp/pie"'").plt, process("'"$tmp/pie"'").plt.return { printf("%s\n", $$name) }' 2>&1 |
+	awk '/^static void stp_handler_[0-9]+\(struct context \*c\)$/ { h++ }
+	     /\.probe = &_stp_probes\[/ { p++ }
+	     END { print (p > 4 ? "many" : p) " probes, " h " handlers" }'
