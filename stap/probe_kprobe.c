@@ -62,6 +62,8 @@ typedef struct DwSpec {
 	int maxactive;
 	char *func, *file;      /* split from "FUNC@FILE:LINE" */
 	int line;               /* 0 none, -1 '*' */
+	int rel;                /* "FUNC@FILE+N": LINE is the function's
+				 * declaration line + N (set per function) */
 	char *suffix;           /* ".return" ... as written */
 	uint64_t *seen;         /* set of addresses + 1 already probed */
 	uint32_t *seen_name;    /* and the names probed there */
@@ -238,6 +240,8 @@ static void dw_on_function(DwIndex *idx, const DwEntry *e, void *arg)
 			return;
 		name = format("%s::%s", m->qual, name);
 	}
+	if (m->rel)
+		m->line = e->line + m->rel;
 	if (m->statement || m->label) {
 		if (e->flags & DWF_INLINE)
 			return;
@@ -279,6 +283,21 @@ static bool dw_parse_spec(DwSpec *m, const char *spec, Token *tok)
 	if (!at)
 		return true;
 	const char *colon = strrchr(at, ':');
+	const char *plus = colon ? NULL : strrchr(at, '+');
+	if (plus) {
+		/* "FUNC@FILE+N": N lines after the function's declaration */
+		char *end;
+		long l = strtol(plus + 1, &end, 10);
+		if (*end || l <= 0 || plus[1] < '0' || plus[1] > '9') {
+			resolve_error(m->pp->tok, m->ctx->user->tok,
+				      "malformed specification '%s'", spec);
+			return false;
+		}
+		m->file = arena_strndup(at + 1, plus - at - 1);
+		m->rel = l;
+		m->line = 1;    /* a line is given (the function's set it) */
+		return true;
+	}
 	m->file = colon ? arena_strndup(at + 1, colon - at - 1) : arena_strdup(at + 1);
 	if (colon) {
 		if (!strcmp(colon + 1, "*")) {
