@@ -381,6 +381,8 @@ bool dw_is_user(const char *module)
  * its program headers place addresses in the file. */
 static Vec user_elves;          /* alternating char *path, Elf * */
 
+static Vec user_elf_fds;         /* their files (intptr_t), for dw_reset */
+
 static Elf *user_elf(const char *path)
 {
 	Vec elves = user_elves;
@@ -399,6 +401,8 @@ static Elf *user_elf(const char *path)
 	vec_push(&elves, arena_strdup(path));
 	vec_push(&elves, elf);
 	user_elves = elves;
+	if (elf)
+		vec_push(&user_elf_fds, (void *)(intptr_t)fd);
 	return elf;
 }
 
@@ -596,9 +600,30 @@ const char *dw_path(const char *module)
 
 void dw_reset(void)
 {
+	/* (the fuzzer's runs: the handles libdw and libelf hold) */
+	for (int i = 0; i < dw_files.len; i++) {
+		DwFile *f = vec_get(&dw_files, i);
+		if (f->dwfl) {
+			dwfl_end(f->dwfl);
+		} else {
+			if (f->dw)
+				dwarf_end(f->dw);
+			if (f->elf)
+				elf_end(f->elf);
+		}
+		if (f->fd >= 0)
+			close(f->fd);
+	}
 	dw_files = (Vec){0};
+	for (int i = 1; i < user_elves.len; i += 2)
+		if (vec_get(&user_elves, i))
+			elf_end(vec_get(&user_elves, i));
+	for (int i = 0; i < user_elf_fds.len; i++)
+		close((int)(intptr_t)vec_get(&user_elf_fds, i));
+	user_elf_fds = (Vec){0};
 	user_elves = (Vec){0};
 	nodwarf_warned = (Vec){0};
+	header_objs = (Vec){0};
 	last_view_dw = last_view_main = NULL;
 }
 

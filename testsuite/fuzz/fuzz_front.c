@@ -16,8 +16,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	front_end_reset();      /* (closes what the last run opened) */
 	arena_reset();
-	front_end_reset();
 	sess = arena_alloc(sizeof(*sess));
 	sess->last_pass = 2;
 	sess->arch = "x86_64";
