@@ -15,8 +15,6 @@
  * address of the running process.
  */
 #include <elf.h>
-#include <fcntl.h>
-#include <gelf.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -109,91 +107,24 @@ char *uprobe_path(const char *name, bool library, Token *tok)
 	return found;
 }
 
-/* The shared objects EXE loads: its interpreter and the closure of its
- * DT_NEEDED entries, found in each object's DT_RUNPATH/DT_RPATH, then
- * the library directories (as ld.so, without its cache or
- * LD_LIBRARY_PATH), in load order, as real paths. */
-static void add_needed(Vec *out, const char *path)
-{
-	for (int k = 0; k < out->len; k++)
-		if (!strcmp(vec_get(out, k), path))
-			return;
-	vec_push(out, arena_strdup(path));
-}
-
+/* The shared objects EXE loads: the closure of what each loads itself
+ * (usym.c's elf_needed: interpreter, DT_NEEDED as ld.so finds them,
+ * without its cache or LD_LIBRARY_PATH), in load order, as real paths. */
 static Vec needed_libs(const char *exe)
 {
-	Vec out = {0}, queue = {0};
-	vec_push(&queue, (char *)exe);
-	elf_version(EV_CURRENT);
-	for (int q = 0; q < queue.len; q++) {
-		const char *obj = vec_get(&queue, q);
-		int fd = open(obj, O_RDONLY | O_CLOEXEC);
-		Elf *elf = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
-		size_t nph = 0;
-		if (elf && q == 0 && elf_getphdrnum(elf, &nph) == 0) {
-			for (size_t i = 0; i < nph; i++) {
-				GElf_Phdr ph;
-				Elf_Data *d;
-				if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_INTERP ||
-				    !(d = elf_getdata_rawchunk(elf, ph.p_offset, ph.p_filesz,
-							       ELF_T_BYTE)))
-					continue;
-				char real[PATH_MAX];
-				char *interp = arena_strndup(d->d_buf, ph.p_filesz);
-				if (realpath(interp, real))
-					add_needed(&out, real);
-			}
-		}
-		Vec names = {0};
-		const char *runpath = NULL;
-		for (Elf_Scn *scn = NULL; elf && (scn = elf_nextscn(elf, scn));) {
-			GElf_Shdr sh;
-			Elf_Data *d;
-			if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC ||
-			    !(d = elf_getdata(scn, NULL)))
-				continue;
-			for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
-				GElf_Dyn dyn;
-				if (!gelf_getdyn(d, i, &dyn))
-					break;
-				const char *str = NULL;
-				if (dyn.d_tag == DT_NEEDED || dyn.d_tag == DT_RUNPATH ||
-				    dyn.d_tag == DT_RPATH)
-					str = elf_strptr(elf, sh.sh_link, dyn.d_un.d_val);
-				if (!str)
-					continue;
-				if (dyn.d_tag == DT_NEEDED)
-					vec_push(&names, arena_strdup(str));
-				else
-					runpath = arena_strdup(str);
-			}
-		}
-		if (elf)
-			elf_end(elf);
-		if (fd >= 0)
-			close(fd);
-		for (int i = 0; i < names.len; i++) {
-			const char *name = vec_get(&names, i);
-			char *found = NULL;
-			if (strchr(name, '/'))
-				found = regular_file(name) ? (char *)name : NULL;
-			char *dirs = runpath ? arena_strdup(runpath) : NULL;
-			for (char *save = NULL, *d = dirs ? strtok_r(dirs, ":", &save) : NULL;
-			     d && !found; d = strtok_r(NULL, ":", &save)) {
-				char *p = format("%s/%s", d, name);
-				if (regular_file(p))
-					found = p;
-			}
-			if (!found)
-				found = uprobe_path(name, true, NULL);
+	Vec out = {0};
+	const char *obj = exe;
+	for (int q = 0; obj; obj = q < out.len ? vec_get(&out, q++) : NULL) {
+		Vec needed = elf_needed(obj);
+		for (int i = 0; i < needed.len; i++) {
 			char real[PATH_MAX];
-			if (!found || !realpath(found, real))
+			if (!realpath(vec_get(&needed, i), real))
 				continue;
-			int before = out.len;
-			add_needed(&out, real);
-			if (out.len > before)
-				vec_push(&queue, vec_get(&out, out.len - 1));
+			bool dup = false;
+			for (int k = 0; k < out.len && !dup; k++)
+				dup = !strcmp(vec_get(&out, k), real);
+			if (!dup)
+				vec_push(&out, arena_strdup(real));
 		}
 	}
 	return out;

@@ -651,6 +651,9 @@ struct ProbeKind {
 	/* the tables of its probes; runtime groups go to GROUPS */
 	void (*emit_tables)(FILE *out, Vec *probes, StrBuf *groups);
 };
+/* A p2_origin: the point D's kind matched (perf.*, kernel.data), not the
+ * aliases and points it came from */
+char *p2_own_point(DerivedProbe *d);
 extern const ProbeKind *const probe_kinds[];    /* NULL-terminated */
 extern const ProbeKind pk_hwbkpt, pk_be, pk_timer, pk_kprobe, pk_trace, pk_perf, pk_procfs,
 	pk_netfilter, pk_uprobe, pk_utask;
@@ -954,7 +957,7 @@ typedef struct TVar {
 	int nitems;
 	int space;              /* its memory: SP_REGS (user memory when the
 				 * probe's registers are a user's), SP_KERNEL,
-				 * SP_USER (the runtime's STP_TV_*) */
+				 * SP_USER (tvgen.c names the runtime's) */
 } TVar;
 enum { SP_REGS, SP_KERNEL, SP_USER };
 
@@ -1101,6 +1104,9 @@ void dw_list_vars(DwIndex *idx, uint64_t cu, uint64_t die, uint64_t pc,
 /* usym.c: user-space objects' symbols and unwind tables */
 
 bool usym_needed(void);         /* the script uses u* context functions */
+/* What the ELF file PATH loads itself: its interpreter and DT_NEEDED
+ * libraries, found as the dynamic linker finds them (not real paths) */
+Vec elf_needed(const char *path);
 /* a used function's C, or a top-level %{ %} of a used tapset, says PRAGMA */
 bool uses_pragma(const char *pragma);
 void usym_emit(FILE *out);      /* _stp_uobjs[] and its tables */

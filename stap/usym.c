@@ -143,14 +143,16 @@ static char *find_needed(const char *name, const char *runpath, const char *orig
 	return uprobe_path(name, true, NULL);
 }
 
-/* --ldd: the libraries OBJ needs and its interpreter */
-static void add_needed(Vec *objs, UObj *obj)
+/* The objects PATH loads itself: its interpreter and its DT_NEEDED
+ * libraries, found as the dynamic linker finds them (find_needed), as
+ * paths not yet made real; empty when PATH is no ELF file. */
+Vec elf_needed(const char *path)
 {
+	Vec names = {0}, out = {0};
 	int fd;
-	Elf *elf = open_elf(obj->path, &fd);
+	Elf *elf = open_elf(path, &fd);
 	if (!elf)
-		return;
-	Vec names = {0};
+		return out;
 	const char *runpath = NULL;
 	size_t nph;
 	if (elf_getphdrnum(elf, &nph) == 0) {
@@ -188,10 +190,24 @@ static void add_needed(Vec *objs, UObj *obj)
 		}
 	}
 	close_elf(elf, fd);
-	char *origin = arena_strdup(obj->path);
-	*strrchr(origin, '/') = '\0';
-	for (int i = 0; i < names.len; i++)
-		add_object(objs, find_needed(vec_get(&names, i), runpath, origin));
+	char *origin = arena_strdup(path);
+	char *slash = strrchr(origin, '/');
+	if (slash)
+		*slash = '\0';
+	for (int i = 0; i < names.len; i++) {
+		char *p = find_needed(vec_get(&names, i), runpath, origin);
+		if (p)
+			vec_push(&out, p);
+	}
+	return out;
+}
+
+/* --ldd: the libraries OBJ needs and its interpreter */
+static void add_needed(Vec *objs, UObj *obj)
+{
+	Vec needed = elf_needed(obj->path);
+	for (int i = 0; i < needed.len; i++)
+		add_object(objs, vec_get(&needed, i));
 }
 
 static Vec collect_objects(void)
