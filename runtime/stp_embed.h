@@ -3,7 +3,8 @@
  * The embedded-C surface, as SystemTap documents it for %{ %} code in
  * functions and (guru mode) probes: CONTEXT, STAP_ERROR, STAP_PRINTF,
  * the fault-checked memory accessors kread/kwrite/kderef/store_kderef/
- * kderef_buffer/kderef_string and their user-space twins, CATCH_DEREF_FAULT and _stp_dbug.
+ * kderef_buffer/kderef_string and their user-space twins,
+ * CATCH_DEREF_FAULT and _stp_dbug.
  * STAP_ARG_name, STAP_RETVALUE and STAP_RETURN are per function and
  * come from the translator.
  *

@@ -167,7 +167,7 @@ static char *dw_expr(DwCtx *x, Dwarf_Op *ops, size_t nops, bool *is_addr,
 		}
 		case DW_OP_deref:
 			NEED(1);
-			st[sp - 1] = format("_stp_tv_read(c, 0, %s, 8, 0)", st[sp - 1]);
+			st[sp - 1] = format("_stp_tv_read(c, STP_TV_REGS, %s, 8, 0)", st[sp - 1]);
 			break;
 		case DW_OP_stack_value:
 			value = true;

@@ -55,6 +55,11 @@ static const char *user_points(DerivedProbe *d)
 	return d->user_pp;
 }
 
+char *p2_own_point(DerivedProbe *d)
+{
+	return d->point;
+}
+
 void dump_elaborated(FILE *out)
 {
 	if (sess->used_globals.len) {

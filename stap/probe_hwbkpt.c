@@ -86,12 +86,6 @@ static void emit_tables(FILE *out, Vec *probes, StrBuf *groups)
 	sb_puts(groups, "\tSTP_PROBE_GROUP(hwbkpt, _stp_hwbkpts),\n");
 }
 
-/* -p2: its own point, not the probe's list (as 4.8 shows it) */
-static char *p2_origin(DerivedProbe *d)
-{
-	return d->point;
-}
-
 const ProbeKind pk_hwbkpt = {
 	.name = "hwbkpt",
 	.families = (const char *const[]){ "kernel", NULL },
@@ -105,7 +99,7 @@ const ProbeKind pk_hwbkpt = {
 		NULL,
 	},
 	.match = match_hwbkpt,
-	.p2_origin = p2_origin,
+	.p2_origin = p2_own_point,   /* as 4.8 shows it */
 	.runtime_header = "stp_hwbkpt.h",
 	.emit_tables = emit_tables,
 };

@@ -63,12 +63,6 @@ static void emit_tables(FILE *out, Vec *probes, StrBuf *groups)
 	sb_puts(groups, "\tSTP_PROBE_GROUP(perf, _stp_perfs),\n");
 }
 
-/* -p2: the perf point the aliases led to, as 4.8 shows it */
-static char *p2_origin(DerivedProbe *d)
-{
-	return d->point;
-}
-
 const ProbeKind pk_perf = {
 	.name = "perf",
 	.families = (const char *const[]){ "perf", NULL },
@@ -79,7 +73,7 @@ const ProbeKind pk_perf = {
 		NULL,
 	},
 	.match = match_perf,
-	.p2_origin = p2_origin,
+	.p2_origin = p2_own_point,   /* as 4.8 shows it */
 	.runtime_header = "stp_perf.h",
 	.emit_tables = emit_tables,
 };

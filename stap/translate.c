@@ -807,8 +807,6 @@ static char *gen_in(Node *n)
 		      wild);
 }
 
-/* A call runs the first overload; each one that says 'next' hands
- * over to the following one, and the last one's 'next' is an error. */
 /* Does the embedded C of F write into its string parameter NAME?  4.8
  * gives a function its arguments in a writable frame, and scripts use
  * that (psig.stp: strcpy(STAP_ARG_sa_flags, "0")): such a parameter is a
@@ -892,6 +890,8 @@ static bool call_copies_arg(Function *head, int i)
 	return false;
 }
 
+/* A call runs the first overload; each one that says 'next' hands
+ * over to the following one, and the last one's 'next' is an error. */
 static char *gen_call(Node *n)
 {
 	Function *head = n->func;

@@ -991,7 +991,15 @@ static int trace_vars(DerivedProbe *d, VarLoc **out)
 	return n;
 }
 
+/* A .plt probe's $$name, as it is used: the one target that is the same
+ * code for every entry (read from the probe at run time) */
+static bool is_plt_name(Node *n)
+{
+	return !strcmp(n->name, "$$name") && !n->args.len && n->op != '&';
+}
+
 /* $$name and $$system of a tracepoint: a string */
+
 static void string_tvar(Node *n, const char *text)
 {
 	TVar *tv = new_tv();
@@ -1467,7 +1475,7 @@ static void resolve_dollar(Res *r, Node *n)
 		/* a PLT entry: its function's name (the probe's probefunc(),
 		 * so that one handler serves all the entries), and no
 		 * variables */
-		if (!strcmp(n->name, "$$name") && !n->args.len && n->op != '&') {
+		if (is_plt_name(n)) {
 			TVar *tv = new_tv();
 			tv->base = B_CODE;
 			tv->code = "c->probe->func";
@@ -2174,7 +2182,7 @@ static bool needs_own(Node *n)
 	if (n->kind == ND_ENTRY)
 		return true;
 	if (n->kind == ND_TARGET && n->name && n->name[0] == '$' &&
-	    !(plt_body && !strcmp(n->name, "$$name") && !n->args.len && n->op != '&'))
+	    !(plt_body && is_plt_name(n)))
 		return true;
 	if (needs_own(n->lhs) || needs_own(n->rhs) || needs_own(n->cond) ||
 	    needs_own(n->then) || needs_own(n->els) || needs_own(n->init) ||

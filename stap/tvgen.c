@@ -29,6 +29,13 @@ static char *gen_base(TVar *tv, const char *a)
 	return format("%s = 0; ", a);
 }
 
+/* The runtime's name of TV's memory (runtime/stp_uaccess.h) */
+static const char *space_of(TVar *tv)
+{
+	return tv->space == SP_USER ? "STP_TV_USER" :
+	       tv->space == SP_KERNEL ? "STP_TV_KERNEL" : "STP_TV_REGS";
+}
+
 static char *fail_jump(Node *n, const char *label)
 {
 	return format("if (unlikely(c->last_error)) { c->last_stmt = %s; goto %s; } ",
@@ -47,8 +54,8 @@ static void gen_steps(StrBuf *sb, TVar *tv, Node *n, const char *a,
 			sb_printf(sb, "%s += %" PRId64 "L; ", a, s->off);
 			break;
 		case S_DEREF:
-			sb_printf(sb, "%s = (unsigned long)_stp_tv_read(c, %d, %s, 8, 0); %s",
-				  a, tv->space, a, fail_jump(n, label));
+			sb_printf(sb, "%s = (unsigned long)_stp_tv_read(c, %s, %s, 8, 0); %s",
+				  a, space_of(tv), a, fail_jump(n, label));
 			break;
 		case S_INDEX:
 			sb_printf(sb, "%s += (unsigned long)(%s) * %" PRId64 "L; ", a,
@@ -84,12 +91,12 @@ static char *gen_value(TVar *tv, Node *n, const char *label)
 			  cast_of(tv->size, tv->sign), a);
 		break;
 	case F_LOAD:
-		sb_printf(&sb, "_tvr%d = _stp_tv_read(c, %d, %s, %d, %d); %s_tvr%d; })",
-			  t, tv->space, a, tv->size, tv->sign, fail_jump(n, label), t);
+		sb_printf(&sb, "_tvr%d = _stp_tv_read(c, %s, %s, %d, %d); %s_tvr%d; })",
+			  t, space_of(tv), a, tv->size, tv->sign, fail_jump(n, label), t);
 		break;
 	case F_BITS:
-		sb_printf(&sb, "_tvr%d = _stp_tv_bits(c, %d, %s, %d, %d, %d); %s_tvr%d; })",
-			  t, tv->space, a, tv->bitoff, tv->bitsize, tv->sign,
+		sb_printf(&sb, "_tvr%d = _stp_tv_bits(c, %s, %s, %d, %d, %d); %s_tvr%d; })",
+			  t, space_of(tv), a, tv->bitoff, tv->bitsize, tv->sign,
 			  fail_jump(n, label), t);
 		break;
 	case F_ADDR:
@@ -97,8 +104,8 @@ static char *gen_value(TVar *tv, Node *n, const char *label)
 		break;
 	case F_STRING: {
 		char *tmp = tr_temp();
-		sb_printf(&sb, "(void)_tvr%d; _stp_tv_string(c, %d, %s, %s, %" PRId64 "); %s(const char *)%s; })",
-			  t, tv->space, tmp, a, tv->strmax, fail_jump(n, label), tmp);
+		sb_printf(&sb, "(void)_tvr%d; _stp_tv_string(c, %s, %s, %s, %" PRId64 "); %s(const char *)%s; })",
+			  t, space_of(tv), tmp, a, tv->strmax, fail_jump(n, label), tmp);
 		break;
 	}
 	default:
@@ -208,7 +215,7 @@ char *tvar_gen_assign(Node *n, const char *val, int op)
 			  tv->code, t, t);
 	} else {
 		gen_steps(&sb, tv, n, a, tr_errlabel());
-		sb_printf(&sb, "_stp_tv_write(c, %d, %s, %d, _tvw%d); %s_tvw%d; })", tv->space, a,
+		sb_printf(&sb, "_stp_tv_write(c, %s, %s, %d, _tvw%d); %s_tvw%d; })", space_of(tv), a,
 			  tv->size, t, fail_jump(n, tr_errlabel()), t);
 	}
 	char *r = arena_strdup(sb.buf);
