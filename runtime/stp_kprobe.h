@@ -32,8 +32,10 @@ struct stp_kprobe {
 	size_t data_size;
 	int optional;
 	int entry;			/* at a function's first instruction */
-	int registered;			/* 1: a kprobe, 2: batched (ftrace) */
+	int registered;			/* 1: a kprobe, 2: batched (ftrace),
+					 * -1: refused */
 	struct stp_kprobe_live *live;	/* registered == 1 */
+	unsigned long addr;		/* from _stp_kprobes_resolve, or 0 */
 };
 
 struct stp_kprobe_live {
@@ -43,9 +45,6 @@ struct stp_kprobe_live {
 		struct kretprobe rp;
 	} u;
 };
-
-/* The kprobes armed one by one (their live parts, in one array). */
-static struct stp_kprobe_live *_stp_kprobe_lives;
 
 static inline struct stp_kprobe *
 _stp_kretprobe_of(struct kretprobe_instance *ri)
@@ -63,6 +62,15 @@ _stp_kretprobe_of(struct kretprobe_instance *ri)
  * count as skipped probes.
  */
 static DEFINE_PER_CPU(int, _stp_in_fentry);
+
+/*
+ * The task registering the kprobes after the ftrace_ops is armed: its
+ * calls are no probe hits while it does so.  The kernel checks a kprobe
+ * by decoding its whole function, some forty calls an instruction; with
+ * kernel.function("*") all of them ran handlers, and one kprobe took
+ * 26 s (a soft lockup).
+ */
+static struct task_struct *_stp_kprobe_arming;
 
 /* A kprobe pre-handler and a kretprobe handler calling wrapper FN
  * directly (the generated code makes them for each wrapper of a kprobe). */
@@ -125,7 +133,9 @@ static int _stp_register_kprobe(struct stp_kprobe *k,
 	if (k->ret) {
 		struct kretprobe *rp = &live->u.rp;
 
-		if (k->symbol[0]) {
+		if (k->addr) {
+			rp->kp.addr = (kprobe_opcode_t *)k->addr;
+		} else if (k->symbol[0]) {
 			rp->kp.symbol_name = k->symbol;
 			rp->kp.offset = k->offset;
 		} else {	/* .absolute: offset is the address */
@@ -139,7 +149,9 @@ static int _stp_register_kprobe(struct stp_kprobe *k,
 	} else {
 		struct kprobe *kp = &live->u.kp;
 
-		if (k->symbol[0]) {
+		if (k->addr) {
+			kp->addr = (kprobe_opcode_t *)k->addr;
+		} else if (k->symbol[0]) {
 			kp->symbol_name = k->symbol;
 			kp->offset = k->offset;
 		} else {	/* .absolute: offset is the address */
@@ -151,6 +163,90 @@ static int _stp_register_kprobe(struct stp_kprobe *k,
 }
 
 /*
+ * The sites' addresses, from one walk of kallsyms for the whole table
+ * (STP_KSYM_MIN or more sites named in the kernel's symbols): given a
+ * name, register_kprobe looks it up with kallsyms_lookup_name, which in
+ * 6.1 reads the symbols one by one up to that name's; for thousands of
+ * kprobes those lookups were most of the registration.  The first symbol
+ * of a name wins, as in that lookup; DWARF-placed probes ("_stext" +
+ * offset) are relative to the _stext found.  The kernel exports no
+ * walk: kallsyms_on_each_symbol is found with a kprobe, as register_
+ * kprobe itself finds names.  Module sites ("mod:func") keep their name.
+ */
+#ifndef STP_KSYM_MIN
+#define STP_KSYM_MIN 8
+#endif
+
+#ifdef CONFIG_KALLSYMS
+static int _stp_ksite_cmp(const void *a, const void *b)
+{
+	const struct stp_kprobe *const *x = a, *const *y = b;
+
+	return strcmp((*x)->symbol, (*y)->symbol);
+}
+
+struct stp_ksym_walk {
+	struct stp_kprobe **sites;	/* sorted by name */
+	int n;
+	unsigned long seen;
+};
+
+/* kallsyms_on_each_symbol: give the sites of this name its address. */
+static int _stp_ksite_sym(void *data, const char *name, struct module *mod,
+			  unsigned long addr)
+{
+	struct stp_ksym_walk *w = data;
+	struct stp_kprobe key_k = { .symbol = name }, *key = &key_k, **f;
+
+	if (!(++w->seen & 1023) && _stp_arm_interrupted())
+		return 1;	/* a stop signal: arming stops */
+	f = bsearch(&key, w->sites, w->n, sizeof(*f), _stp_ksite_cmp);
+	if (!f)
+		return 0;
+	while (f > w->sites && !strcmp(f[-1]->symbol, name))
+		f--;
+	for (; f < w->sites + w->n && !strcmp((*f)->symbol, name); f++)
+		if (!(*f)->addr)
+			(*f)->addr = addr + (*f)->offset;
+	return 0;
+}
+
+static int _stp_ksite_named(const struct stp_kprobe *k)
+{
+	return k->symbol[0] && !strchr(k->symbol, ':');
+}
+
+/* Set the addresses; a site left at 0 is registered by its name. */
+static void _stp_kprobes_resolve(struct stp_kprobe *table)
+{
+	int (*each)(int (*)(void *, const char *, struct module *,
+			    unsigned long), void *);
+	struct stp_ksym_walk w = { 0 };
+	struct stp_kprobe *k;
+	int n = 0;
+
+	for (k = table; k->probe; k++)
+		n += _stp_ksite_named(k);
+	if (n < STP_KSYM_MIN)
+		return;
+	each = (void *)_stp_kprobe_addr("kallsyms_on_each_symbol");
+	w.sites = each ? kvcalloc(n, sizeof(*w.sites), GFP_KERNEL) : NULL;
+	if (!w.sites)
+		return;
+	for (k = table; k->probe; k++)
+		if (_stp_ksite_named(k))
+			w.sites[w.n++] = k;
+	sort(w.sites, w.n, sizeof(*w.sites), _stp_ksite_cmp, NULL);
+	each(_stp_ksite_sym, &w);
+	kvfree(w.sites);
+}
+#else
+static void _stp_kprobes_resolve(struct stp_kprobe *table)
+{
+}
+#endif
+
+/*
  * Batched function entry probes.  Registering a kprobe costs an ftrace
  * filter update and text patching each (about 30 ms in the test VM);
  * with STP_FTRACE_MIN (8) or more probes at the first instruction of kernel
@@ -160,11 +256,8 @@ static int _stp_register_kprobe(struct stp_kprobe *k,
  * The handlers run as a kprobe pre-handler runs them, with the registers
  * saved by ftrace and regs->ip where a kprobe's int3 would leave it.
  *
- * The addresses: the kernel exports no name lookup, so one walk of
- * kallsyms (kallsyms_on_each_symbol, found with a kprobe, as register_
- * kprobe itself finds names) resolves them all, the first symbol of a
- * name winning as for a kprobe; DWARF-placed probes ("_stext" + offset)
- * are relative to the _stext found.  -DSTP_FTRACE_MIN=0 turns this off.
+ * The addresses are _stp_kprobes_resolve's: a site it left without one
+ * keeps its kprobe.  -DSTP_FTRACE_MIN=0 turns this off.
  */
 #ifndef STP_FTRACE_MIN
 #define STP_FTRACE_MIN 8
@@ -337,13 +430,6 @@ static int _stp_fsite_cmp(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-static int _stp_fsite_name_cmp(const void *a, const void *b)
-{
-	const struct stp_fsite *x = a, *y = b;
-
-	return strcmp(x->k->symbol, y->k->symbol);
-}
-
 static void notrace _stp_ftrace_func(unsigned long ip, unsigned long parent_ip,
 				     struct ftrace_ops *op,
 				     struct ftrace_regs *fregs)
@@ -353,8 +439,10 @@ static void notrace _stp_ftrace_func(unsigned long ip, unsigned long parent_ip,
 	unsigned long saved_ip;
 
 	/* A hit while this CPU runs a handler (an interrupt's): missed
-	 * silently, as kprobes miss one while another runs. */
-	if (unlikely(!regs || this_cpu_read(_stp_busy)))
+	 * silently, as kprobes miss one while another runs; and so are the
+	 * hits in the registering of kprobes (_stp_kprobes_arm). */
+	if (unlikely(!regs || this_cpu_read(_stp_busy) ||
+		     current == READ_ONCE(_stp_kprobe_arming)))
 		return;
 	while (lo < hi) {	/* the first site at IP */
 		int mid = (lo + hi) / 2;
@@ -393,31 +481,6 @@ static int _stp_kprobe_batchable(const struct stp_kprobe *k, int ret)
 	return !strcmp(k->symbol, "_stext") ? k->entry : !k->offset;
 }
 
-/* A kernel function's address through a kprobe registered on it. */
-/* kallsyms_on_each_symbol: for each symbol, give the sites (sorted by
- * name) of that name their address, if they have none yet. */
-static int _stp_fsite_sym(void *data, const char *name, struct module *mod,
-			  unsigned long addr)
-{
-	struct stp_kprobe key_k = { .symbol = name };
-	struct stp_fsite key = { .k = &key_k }, *f;
-	unsigned long *seen = data;
-
-	if (!(++*seen & 1023) && _stp_arm_interrupted())
-		return 1;	/* a stop signal: arming stops */
-
-	f = bsearch(&key, _stp_fsites, _stp_nfsites, sizeof(*f),
-		    _stp_fsite_name_cmp);
-	if (!f)
-		return 0;
-	while (f > _stp_fsites && !strcmp(f[-1].k->symbol, name))
-		f--;
-	for (; f < _stp_fsites + _stp_nfsites && !strcmp(f->k->symbol, name); f++)
-		if (!f->addr)
-			f->addr = addr + f->k->offset;
-	return 0;
-}
-
 /* An ops never registered: its filter only tells which addresses
  * ftrace accepts. */
 static struct ftrace_ops _stp_fops_try = {
@@ -450,33 +513,37 @@ static void _stp_fops_check(unsigned long *addrs, int n)
 #define STP_FTRACE_CHUNK 4096
 #endif
 
-/* The filter's first chunk: the addresses ftrace accepts, of which the
- * caller gets the list (*OK, *M: to free with kvfree) for the rest. */
-static int _stp_fops_filter(unsigned long *addrs, int n, unsigned long **okp,
-			    int *mp)
+/* The addresses ftrace took, for the filter's other chunks. */
+static unsigned long *_stp_fops_ok;
+static int _stp_fops_nok;
+
+/* The filter's first chunk: the addresses of ADDRS[0..N) ftrace accepts
+ * go to _stp_fops_ok (those refused are zeroed in ADDRS). */
+static int _stp_fops_filter(unsigned long *addrs, int n)
 {
-	unsigned long *ok;
 	int i, m;
 
 	_stp_fops_check(addrs, n);
 	ftrace_free_filter(&_stp_fops_try);
-	ok = kvcalloc(n, sizeof(*ok), GFP_KERNEL);
-	if (!ok)
+	_stp_fops_ok = kvcalloc(n, sizeof(*_stp_fops_ok), GFP_KERNEL);
+	if (!_stp_fops_ok)
 		return -ENOMEM;
 	for (i = m = 0; i < n; i++)
 		if (addrs[i])
-			ok[m++] = addrs[i];
-	*okp = ok;
-	*mp = m;
+			_stp_fops_ok[m++] = addrs[i];
+	_stp_fops_nok = m;
 	_stp_fops_filtered = 1;
-	return m ? ftrace_set_filter_ips(&_stp_fops, ok,
+	return m ? ftrace_set_filter_ips(&_stp_fops, _stp_fops_ok,
 					 min(m, STP_FTRACE_CHUNK), 0, 0) :
 		   -ENOENT;
 }
 
-/* Idempotent, as every disarm (ftrace_free_filter is not). */
+/* Idempotent, as every disarm (ftrace_free_filter is not).  The sites
+ * chosen and not armed yet go back to their kprobes. */
 static void _stp_kprobes_ftrace_disarm(void)
 {
+	int i;
+
 	if (_stp_fops_on) {
 		/* no entry hooks a return any more, then no return runs a
 		 * handler (the other order makes the entries in between
@@ -490,20 +557,28 @@ static void _stp_kprobes_ftrace_disarm(void)
 		ftrace_free_filter(&_stp_fops);
 		_stp_fops_filtered = 0;
 	}
+	for (i = 0; i < _stp_nfsites; i++)
+		_stp_fsites[i].k->registered = 0;
 	kvfree(_stp_fsites);
 	_stp_fsites = NULL;
 	_stp_nfsites = 0;
+	kvfree(_stp_fops_ok);
+	_stp_fops_ok = NULL;
+	_stp_fops_nok = 0;
 }
-/* Arm what can be batched, counting into R. */
-static void _stp_kprobes_ftrace_arm(struct stp_kprobe *table,
-				    struct stp_arm_result *r)
+
+/*
+ * Choose the sites to batch (their addresses known, ftrace taking them)
+ * and set the filter's first chunk; the sites become registered == 2,
+ * armed by _stp_kprobes_ftrace_commit.
+ */
+static void _stp_kprobes_ftrace_prepare(struct stp_kprobe *table,
+					struct stp_arm_result *r)
 {
-	int (*each)(int (*)(void *, const char *, struct module *,
-			    unsigned long), void *);
 	struct stp_kprobe *k;
-	unsigned long *addrs = NULL, *ok = NULL, prev, seen = 0;
-	u64 t0;
-	int n = 0, i, j, nret = 0, ret = 0, nok = 0;
+	unsigned long *addrs = NULL, prev;
+	u64 t0 = ktime_get_ns();
+	int n = 0, i, j, ret = 0;
 
 	for (k = table; k->probe; k++)
 		if (k->ret && _stp_kprobe_batchable(k, 1))
@@ -511,37 +586,27 @@ static void _stp_kprobes_ftrace_arm(struct stp_kprobe *table,
 	if (ret)
 		ret = _stp_rethook_found();
 	for (k = table; k->probe; k++)
-		n += _stp_kprobe_batchable(k, ret);
+		n += k->addr && _stp_kprobe_batchable(k, ret);
 	if (n < STP_FTRACE_MIN)
-		return;
-	t0 = ktime_get_ns();
-	each = (void *)_stp_kprobe_addr("kallsyms_on_each_symbol");
-	if (!each)
 		return;
 	_stp_fsites = kvcalloc(n, sizeof(*_stp_fsites), GFP_KERNEL);
 	addrs = kvcalloc(n, sizeof(*addrs), GFP_KERNEL);
 	if (!_stp_fsites || !addrs)
 		goto fail;
 	for (i = 0, k = table; k->probe; k++)
-		if (_stp_kprobe_batchable(k, ret))
-			_stp_fsites[i++].k = k;
-	_stp_nfsites = n;
-	sort(_stp_fsites, n, sizeof(*_stp_fsites), _stp_fsite_name_cmp, NULL);
-	each(_stp_fsite_sym, &seen);
-	if (_stp_arm_stopped(r))
-		goto fail;
+		if (k->addr && _stp_kprobe_batchable(k, ret)) {
+			_stp_fsites[i].k = k;
+			_stp_fsites[i++].addr = k->addr;
+		}
 	sort(_stp_fsites, n, sizeof(*_stp_fsites), _stp_fsite_cmp, NULL);
 	for (i = j = 0; i < n; i++)	/* each address once */
-		if (_stp_fsites[i].addr &&
-		    (!j || addrs[j - 1] != _stp_fsites[i].addr))
+		if (!j || addrs[j - 1] != _stp_fsites[i].addr)
 			addrs[j++] = _stp_fsites[i].addr;
-	if (_stp_fops_filter(addrs, j, &ok, &nok) || _stp_arm_stopped(r))
+	if (_stp_fops_filter(addrs, j) || _stp_arm_stopped(r))
 		goto fail;
 	/* keep the sites ftrace took: ADDRS[j] is the J-th distinct
 	 * address of the sorted sites, 0 where refused */
 	for (i = 0, j = -1, prev = 0; i < n; i++) {
-		if (!_stp_fsites[i].addr)
-			continue;	/* no such symbol: the kprobe says so */
 		if (_stp_fsites[i].addr != prev) {
 			prev = _stp_fsites[i].addr;
 			j++;
@@ -550,41 +615,62 @@ static void _stp_kprobes_ftrace_arm(struct stp_kprobe *table,
 			_stp_fsites[i].k = NULL;
 	}
 	for (i = j = 0; i < n; i++)
-		if (_stp_fsites[i].addr && _stp_fsites[i].k)
+		if (_stp_fsites[i].k)
 			_stp_fsites[j++] = _stp_fsites[i];
 	_stp_nfsites = j;
 	for (i = 0; i < j; i++)
+		_stp_fsites[i].k->registered = 2;
+	kvfree(addrs);
+	r->batch_ms = div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC);
+	return;
+fail:
+	kvfree(addrs);
+	_stp_kprobes_ftrace_disarm();
+}
+
+/* Arm the sites prepared, counting into R; on failure they go back to
+ * their kprobes (registered == 0), unless the arming stopped. */
+static void _stp_kprobes_ftrace_commit(struct stp_arm_result *r)
+{
+	struct stp_kprobe *k;
+	u64 t0 = ktime_get_ns();
+	int i, nret = 0;
+
+	if (!_stp_nfsites)
+		return;
+	for (i = 0; i < _stp_nfsites; i++)
 		nret += _stp_fsites[i].k->ret;
-	if (nret && _stp_rethook_alloc(nret))
-		goto fail;
-	if (!j || register_ftrace_function(&_stp_fops))
+	if (_stp_arm_stopped(r) || (nret && _stp_rethook_alloc(nret)) ||
+	    register_ftrace_function(&_stp_fops))
 		goto fail;
 	_stp_fops_on = 1;
-	for (i = STP_FTRACE_CHUNK; i < nok; i += STP_FTRACE_CHUNK)
+	for (i = STP_FTRACE_CHUNK; i < _stp_fops_nok; i += STP_FTRACE_CHUNK)
 		if (_stp_arm_stopped(r) ||
-		    ftrace_set_filter_ips(&_stp_fops, ok + i,
-					  min(nok - i, STP_FTRACE_CHUNK), 0, 0))
+		    ftrace_set_filter_ips(&_stp_fops, _stp_fops_ok + i,
+					  min(_stp_fops_nok - i,
+					      STP_FTRACE_CHUNK), 0, 0))
 			goto fail;
+	kvfree(_stp_fops_ok);
+	_stp_fops_ok = NULL;
 	for (i = 0; i < _stp_nfsites; i++) {
 		k = _stp_fsites[i].k;
-		k->registered = 2;
 		_stp_probe_armed_at(r, k->probe, 0, k->optional, k->symbol,
 				    k->offset);
 		r->batched++;
 	}
-	r->batch_ms = div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC);
-	kvfree(addrs);
-	kvfree(ok);
+	r->batch_ms += div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC);
 	return;
 fail:
-	kvfree(addrs);
-	kvfree(ok);
 	_stp_kprobes_ftrace_disarm();
 }
 
 #else
-static void _stp_kprobes_ftrace_arm(struct stp_kprobe *table,
-				    struct stp_arm_result *r)
+static void _stp_kprobes_ftrace_prepare(struct stp_kprobe *table,
+					struct stp_arm_result *r)
+{
+}
+
+static void _stp_kprobes_ftrace_commit(struct stp_arm_result *r)
 {
 }
 
@@ -595,20 +681,18 @@ static void _stp_kprobes_ftrace_disarm(void)
 
 static void _stp_kprobes_disarm(void *table)
 {
-	struct kprobe **kps = NULL;
-	struct kretprobe **rps = NULL;
+	struct kprobe **kps;
+	struct kretprobe **rps;
 	int nk = 0, nr = 0, n = 0;
 	struct stp_kprobe *k;
 
 	for (k = table; k->probe; k++)
 		n++;
-	kps = kcalloc(n, sizeof(*kps), GFP_KERNEL);
-	rps = kcalloc(n, sizeof(*rps), GFP_KERNEL);
+	kps = kvcalloc(n, sizeof(*kps), GFP_KERNEL);
+	rps = kvcalloc(n, sizeof(*rps), GFP_KERNEL);
 	_stp_kprobes_ftrace_disarm();
 	for (k = table; k->probe; k++) {
-		if (k->registered == 2)		/* batched */
-			k->registered = 0;
-		if (!k->registered)
+		if (k->registered != 1)
 			continue;
 		if (kps && rps) {
 			if (k->ret)
@@ -620,46 +704,65 @@ static void _stp_kprobes_disarm(void *table)
 		} else {
 			unregister_kprobe(&k->live->u.kp);
 		}
-		k->registered = 0;
 	}
 	/* batched: one RCU grace period for all */
 	if (nk)
 		unregister_kprobes(kps, nk);
 	if (nr)
 		unregister_kretprobes(rps, nr);
-	kfree(kps);
-	kfree(rps);
-	for (k = table; k->probe; k++)
+	kvfree(kps);
+	kvfree(rps);
+	for (k = table; k->probe; k++) {
+		k->registered = 0;
+		kfree(k->live);
 		k->live = NULL;
-	kvfree(_stp_kprobe_lives);
-	_stp_kprobe_lives = NULL;
+		k->addr = 0;
+	}
 }
 
+/* Register a kprobe for each site not armed nor tried yet. */
+static void _stp_kprobes_register(struct stp_kprobe *table,
+				  struct stp_arm_result *r)
+{
+	struct stp_kprobe_live *live;
+	struct stp_kprobe *k;
+	int rc;
+
+	for (k = table; k->probe && !_stp_arm_stopped(r); k++) {
+		if (k->registered)
+			continue;
+		live = kzalloc(sizeof(*live), GFP_KERNEL);
+		rc = live ? _stp_register_kprobe(k, live) : -ENOMEM;
+		if (rc) {
+			kfree(live);
+			k->live = NULL;
+		}
+		k->registered = _stp_probe_armed_at(r, k->probe, rc,
+						    k->optional, k->symbol,
+						    k->offset) ? -1 : 1;
+	}
+}
+
+/*
+ * The batched sites are armed first, then the kprobes (those ftrace
+ * refused or failed among them).  Not the other way round: with 8755
+ * kprobes of kernel.function("*").call armed, registering the ftrace_ops
+ * made the kernel jump into unmapped module space (an Oops, twice in
+ * the test VM).
+ */
 static void _stp_kprobes_arm(void *table, struct stp_arm_result *r)
 {
 	struct stp_kprobe *k;
-	int n = 0, i = 0, rc;
 
 	for (k = table; k->probe; k++)
 		if (!k->symbol)
 			k->symbol = "_stext";
-	_stp_kprobes_ftrace_arm(table, r);
-	for (k = table; k->probe; k++)
-		n += !k->registered;
-	if (!n)
-		return;
-	_stp_kprobe_lives = kvcalloc(n, sizeof(*_stp_kprobe_lives),
-				     GFP_KERNEL);
-	for (k = table; k->probe && !_stp_arm_stopped(r); k++) {
-		if (k->registered)
-			continue;
-		rc = _stp_kprobe_lives ?
-			_stp_register_kprobe(k, &_stp_kprobe_lives[i++]) :
-			-ENOMEM;
-		if (!_stp_probe_armed_at(r, k->probe, rc, k->optional,
-					 k->symbol, k->offset))
-			k->registered = 1;
-	}
+	_stp_kprobes_resolve(table);
+	_stp_kprobes_ftrace_prepare(table, r);
+	_stp_kprobes_ftrace_commit(r);
+	WRITE_ONCE(_stp_kprobe_arming, current);
+	_stp_kprobes_register(table, r);
+	WRITE_ONCE(_stp_kprobe_arming, NULL);
 }
 
 #endif /* _STP_KPROBE_H_ */

@@ -22,6 +22,7 @@
 #endif
 
 static int _stp_started, _stp_stopped;
+static u64 _stp_disarm_ns;		/* how long disarming took */
 
 static void _stp_run_be_list(const struct stp_probe *const *list, int state)
 {
@@ -40,11 +41,13 @@ static int _stp_have_be_probes(void)
 static void _stp_disarm_probes(void)
 {
 	const struct stp_probe_group *g = _stp_probe_groups;
+	u64 t0 = ktime_get_ns();
 
 	while (g->table)
 		g++;
 	while (g-- > _stp_probe_groups)
 		g->disarm(g->table);
+	_stp_disarm_ns += ktime_get_ns() - t0;
 }
 
 /*
@@ -107,7 +110,7 @@ static int _stp_handle_start(void)
 /* STP_STOP (with _stp_cmd_mutex held) and module unload. */
 static void _stp_handle_stop(void)
 {
-	struct _stp_msg_stopped st;
+	struct _stp_msg_stopped st = { 0 };
 	unsigned long records, lines;
 	int errors, skipped, reentered = 0;
 	u64 dropped;
@@ -154,6 +157,7 @@ static void _stp_handle_stop(void)
 	st.nerrors = errors;
 	st.nskipped = skipped;
 	st.dropped_bytes = dropped;
+	st.disarm_ms = div_u64(_stp_disarm_ns, NSEC_PER_MSEC);
 	_stp_ctl_send(STP_STOPPED, &st, sizeof(st));
 	WRITE_ONCE(_stp_data_eof, 1);
 	_stp_wake_readers();

@@ -50,6 +50,8 @@ struct _stp_msg_stopped {
 	u32 nerrors;
 	u32 nskipped;
 	u64 dropped_bytes;
+	u32 disarm_ms;		/* how long disarming took */
+	u32 pad;
 };
 
 #endif /* _STP_TRANSPORT_MSGS_H_ */

@@ -458,9 +458,9 @@ static int handle_cmd(struct session *s)
 
 		memcpy(&st, payload, m.h.len < sizeof(st) ? m.h.len :
 		       sizeof(st));
-		dbg(1, "STP_STOPPED errors %u skipped %u dropped %llu",
+		dbg(1, "STP_STOPPED errors %u skipped %u dropped %llu, probes disarmed in %u ms",
 		    st.nerrors, st.nskipped,
-		    (unsigned long long)st.dropped_bytes);
+		    (unsigned long long)st.dropped_bytes, st.disarm_ms);
 		s->stopped = 1;
 		s->stop_sent = 1;
 		break;
