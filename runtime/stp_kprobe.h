@@ -33,7 +33,7 @@ struct stp_kprobe {
 	int optional;
 	int entry;			/* at a function's first instruction */
 	int registered;			/* 1: a kprobe, 2: batched (ftrace),
-					 * -1: refused */
+					 * -1: refused, -2: to refuse */
 	struct stp_kprobe_live *live;	/* registered == 1 */
 	unsigned long addr;		/* from _stp_kprobes_resolve, or 0 */
 };
@@ -189,6 +189,8 @@ struct stp_ksym_walk {
 	struct stp_kprobe **sites;	/* sorted by name */
 	int n;
 	unsigned long seen;
+	unsigned long *addrs;		/* every symbol's, in kallsyms order */
+	unsigned long naddrs, maxaddrs;
 };
 
 /* kallsyms_on_each_symbol: give the sites of this name its address. */
@@ -200,6 +202,8 @@ static int _stp_ksite_sym(void *data, const char *name, struct module *mod,
 
 	if (!(++w->seen & 1023) && _stp_arm_interrupted())
 		return 1;	/* a stop signal: arming stops */
+	if (w->naddrs < w->maxaddrs)
+		w->addrs[w->naddrs++] = addr;
 	f = bsearch(&key, w->sites, w->n, sizeof(*f), _stp_ksite_cmp);
 	if (!f)
 		return 0;
@@ -214,6 +218,43 @@ static int _stp_ksite_sym(void *data, const char *name, struct module *mod,
 static int _stp_ksite_named(const struct stp_kprobe *k)
 {
 	return k->symbol[0] && !strchr(k->symbol, ':');
+}
+
+/*
+ * A site in a "function" of STP_KPROBE_MAXFUNC bytes or more is refused
+ * (-EFBIG, registered == -2): the kernel checks a kprobe by decoding its
+ * whole function, looking every instruction up among the kprobes, and
+ * such a symbol is the padding of a section (srso_alias_safe_ret spans
+ * 1 MB of int3 up to the next symbol): with thousands of kprobes armed,
+ * that one registration took more than 26 s (a soft lockup).  The
+ * kernel's largest function is about 17 KB.  The symbols' addresses are
+ * sorted (kallsyms is), so a site's function ends at the first address
+ * above the greatest one at or below the site.
+ */
+#ifndef STP_KPROBE_MAXFUNC
+#define STP_KPROBE_MAXFUNC (256 * 1024)
+#endif
+
+static void _stp_ksite_sized(struct stp_ksym_walk *w, struct stp_kprobe *k)
+{
+	unsigned long lo = 0, hi = w->naddrs, start, next;
+
+	while (lo < hi) {	/* the first address above the site */
+		unsigned long mid = (lo + hi) / 2;
+
+		if (w->addrs[mid] <= k->addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || lo == w->naddrs)
+		return;
+	start = w->addrs[lo - 1];
+	next = w->addrs[lo];
+	if (next - start >= STP_KPROBE_MAXFUNC) {
+		k->addr = 0;
+		k->registered = -2;
+	}
 }
 
 /* Set the addresses; a site left at 0 is registered by its name. */
@@ -237,7 +278,16 @@ static void _stp_kprobes_resolve(struct stp_kprobe *table)
 		if (_stp_ksite_named(k))
 			w.sites[w.n++] = k;
 	sort(w.sites, w.n, sizeof(*w.sites), _stp_ksite_cmp, NULL);
+	w.maxaddrs = 1 << 18;	/* 6.1's vmlinux has about 95,000 */
+	w.addrs = kvcalloc(w.maxaddrs, sizeof(*w.addrs), GFP_KERNEL);
+	if (!w.addrs)
+		w.maxaddrs = 0;
 	each(_stp_ksite_sym, &w);
+	if (w.naddrs < w.maxaddrs)	/* else some are missing: no check */
+		for (n = 0; n < w.n; n++)
+			if (w.sites[n]->addr)
+				_stp_ksite_sized(&w, w.sites[n]);
+	kvfree(w.addrs);
 	kvfree(w.sites);
 }
 #else
@@ -729,6 +779,11 @@ static void _stp_kprobes_register(struct stp_kprobe *table,
 	int rc;
 
 	for (k = table; k->probe && !_stp_arm_stopped(r); k++) {
+		if (k->registered == -2) {	/* _stp_ksite_sized */
+			_stp_probe_armed_at(r, k->probe, -EFBIG, k->optional,
+					    k->symbol, k->offset);
+			k->registered = -1;
+		}
 		if (k->registered)
 			continue;
 		live = kzalloc(sizeof(*live), GFP_KERNEL);
