@@ -563,31 +563,6 @@ static void _stp_fops_check(unsigned long *addrs, int n)
 #define STP_FTRACE_CHUNK 4096
 #endif
 
-/* The addresses ftrace took, for the filter's other chunks. */
-static unsigned long *_stp_fops_ok;
-static int _stp_fops_nok;
-
-/* The filter's first chunk: the addresses of ADDRS[0..N) ftrace accepts
- * go to _stp_fops_ok (those refused are zeroed in ADDRS). */
-static int _stp_fops_filter(unsigned long *addrs, int n)
-{
-	int i, m;
-
-	_stp_fops_check(addrs, n);
-	ftrace_free_filter(&_stp_fops_try);
-	_stp_fops_ok = kvcalloc(n, sizeof(*_stp_fops_ok), GFP_KERNEL);
-	if (!_stp_fops_ok)
-		return -ENOMEM;
-	for (i = m = 0; i < n; i++)
-		if (addrs[i])
-			_stp_fops_ok[m++] = addrs[i];
-	_stp_fops_nok = m;
-	_stp_fops_filtered = 1;
-	return m ? ftrace_set_filter_ips(&_stp_fops, _stp_fops_ok,
-					 min(m, STP_FTRACE_CHUNK), 0, 0) :
-		   -ENOENT;
-}
-
 /* Idempotent, as every disarm (ftrace_free_filter is not).  The sites
  * chosen and not armed yet go back to their kprobes. */
 static void _stp_kprobes_ftrace_disarm(void)
@@ -612,23 +587,20 @@ static void _stp_kprobes_ftrace_disarm(void)
 	kvfree(_stp_fsites);
 	_stp_fsites = NULL;
 	_stp_nfsites = 0;
-	kvfree(_stp_fops_ok);
-	_stp_fops_ok = NULL;
-	_stp_fops_nok = 0;
 }
 
 /*
- * Choose the sites to batch (their addresses known, ftrace taking them)
- * and set the filter's first chunk; the sites become registered == 2,
- * armed by _stp_kprobes_ftrace_commit.
+ * Arm the sites to batch (their addresses known, ftrace taking them) as
+ * one ftrace_ops, counting into R; on failure they go back to their
+ * kprobes (registered == 0), unless the arming stopped.
  */
-static void _stp_kprobes_ftrace_prepare(struct stp_kprobe *table,
-					struct stp_arm_result *r)
+static void _stp_kprobes_ftrace_arm(struct stp_kprobe *table,
+				    struct stp_arm_result *r)
 {
 	struct stp_kprobe *k;
-	unsigned long *addrs = NULL, prev;
+	unsigned long *addrs = NULL, *ok = NULL, prev;
 	u64 t0 = ktime_get_ns();
-	int n = 0, i, j, ret = 0;
+	int n = 0, i, j, m, nret = 0, ret = 0;
 
 	for (k = table; k->probe; k++)
 		if (k->ret && _stp_kprobe_batchable(k, 1))
@@ -641,7 +613,8 @@ static void _stp_kprobes_ftrace_prepare(struct stp_kprobe *table,
 		return;
 	_stp_fsites = kvcalloc(n, sizeof(*_stp_fsites), GFP_KERNEL);
 	addrs = kvcalloc(n, sizeof(*addrs), GFP_KERNEL);
-	if (!_stp_fsites || !addrs)
+	ok = kvcalloc(n, sizeof(*ok), GFP_KERNEL);
+	if (!_stp_fsites || !addrs || !ok)
 		goto fail;
 	for (i = 0, k = table; k->probe; k++)
 		if (k->addr && _stp_kprobe_batchable(k, ret)) {
@@ -652,7 +625,12 @@ static void _stp_kprobes_ftrace_prepare(struct stp_kprobe *table,
 	for (i = j = 0; i < n; i++)	/* each address once */
 		if (!j || addrs[j - 1] != _stp_fsites[i].addr)
 			addrs[j++] = _stp_fsites[i].addr;
-	if (_stp_fops_filter(addrs, j) || _stp_arm_stopped(r))
+	_stp_fops_check(addrs, j);	/* zeroes those refused */
+	ftrace_free_filter(&_stp_fops_try);
+	for (i = m = 0; i < j; i++)
+		if (addrs[i])
+			ok[m++] = addrs[i];
+	if (!m || _stp_arm_stopped(r))
 		goto fail;
 	/* keep the sites ftrace took: ADDRS[j] is the J-th distinct
 	 * address of the sorted sites, 0 where refused */
@@ -668,59 +646,44 @@ static void _stp_kprobes_ftrace_prepare(struct stp_kprobe *table,
 		if (_stp_fsites[i].k)
 			_stp_fsites[j++] = _stp_fsites[i];
 	_stp_nfsites = j;
-	for (i = 0; i < j; i++)
+	for (i = 0; i < j; i++) {
 		_stp_fsites[i].k->registered = 2;
-	kvfree(addrs);
-	r->batch_ms = div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC);
-	return;
-fail:
-	kvfree(addrs);
-	_stp_kprobes_ftrace_disarm();
-}
-
-/* Arm the sites prepared, counting into R; on failure they go back to
- * their kprobes (registered == 0), unless the arming stopped. */
-static void _stp_kprobes_ftrace_commit(struct stp_arm_result *r)
-{
-	struct stp_kprobe *k;
-	u64 t0 = ktime_get_ns();
-	int i, nret = 0;
-
-	if (!_stp_nfsites)
-		return;
-	for (i = 0; i < _stp_nfsites; i++)
 		nret += _stp_fsites[i].k->ret;
-	if (_stp_arm_stopped(r) || (nret && _stp_rethook_alloc(nret)) ||
-	    register_ftrace_function(&_stp_fops))
+	}
+	if (nret && _stp_rethook_alloc(nret))
 		goto fail;
-	_stp_fops_on = 1;
-	for (i = STP_FTRACE_CHUNK; i < _stp_fops_nok; i += STP_FTRACE_CHUNK)
+	/* the first chunk is set before the ops is registered */
+	_stp_fops_filtered = 1;
+	for (i = 0; i < m; i += STP_FTRACE_CHUNK) {
 		if (_stp_arm_stopped(r) ||
-		    ftrace_set_filter_ips(&_stp_fops, _stp_fops_ok + i,
-					  min(_stp_fops_nok - i,
-					      STP_FTRACE_CHUNK), 0, 0))
+		    ftrace_set_filter_ips(&_stp_fops, ok + i,
+					  min(m - i, STP_FTRACE_CHUNK), 0, 0))
 			goto fail;
-	kvfree(_stp_fops_ok);
-	_stp_fops_ok = NULL;
+		if (!i) {
+			if (register_ftrace_function(&_stp_fops))
+				goto fail;
+			_stp_fops_on = 1;
+		}
+	}
 	for (i = 0; i < _stp_nfsites; i++) {
 		k = _stp_fsites[i].k;
 		_stp_probe_armed_at(r, k->probe, 0, k->optional, k->symbol,
 				    k->offset);
 		r->batched++;
 	}
-	r->batch_ms += div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC);
+	kvfree(ok);
+	kvfree(addrs);
+	r->batch_ms = div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC);
 	return;
 fail:
+	kvfree(ok);
+	kvfree(addrs);
 	_stp_kprobes_ftrace_disarm();
 }
 
 #else
-static void _stp_kprobes_ftrace_prepare(struct stp_kprobe *table,
-					struct stp_arm_result *r)
-{
-}
-
-static void _stp_kprobes_ftrace_commit(struct stp_arm_result *r)
+static void _stp_kprobes_ftrace_arm(struct stp_kprobe *table,
+				    struct stp_arm_result *r)
 {
 }
 
@@ -813,8 +776,7 @@ static void _stp_kprobes_arm(void *table, struct stp_arm_result *r)
 		if (!k->symbol)
 			k->symbol = "_stext";
 	_stp_kprobes_resolve(table);
-	_stp_kprobes_ftrace_prepare(table, r);
-	_stp_kprobes_ftrace_commit(r);
+	_stp_kprobes_ftrace_arm(table, r);
 	WRITE_ONCE(_stp_kprobe_arming, current);
 	_stp_kprobes_register(table, r);
 	WRITE_ONCE(_stp_kprobe_arming, NULL);
