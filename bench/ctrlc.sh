@@ -4,9 +4,10 @@
 # kernel.function("*").call) is started with staprun -v and sent SIGINT
 # after each of the given times (seconds after staprun starts, or
 # "armed": once registration is over).  Prints, per stop: when it was
-# sent, the probes registered by then, how long the module's disarming
-# took (its own clock, stapio -v's "probes disarmed in"), and the time
-# from the signal to the module gone from /proc/modules; then the
+# sent, the probes registered by then and how long registering took
+# (stapio -v's "N probes registered ... in T ms"), how long the module's
+# disarming took (its own clock, stapio -v's "probes disarmed in"), and
+# the time from the signal to the module gone from /proc/modules; then the
 # kernel's complaints (Oops, BUG, WARNING, lockup, RCU stall): none.
 # Usage: bench/ctrlc.sh [-p POINT] [WHEN...]   (default: 2 20 armed)
 set -eu
@@ -37,14 +38,15 @@ wait $p || true
 while grep -q '^ctrlc ' /proc/modules; do sleep 0.01; done
 t1=$(cut -d' ' -f1 /proc/uptime)
 reg=$(sed -n 's/^stapio: \([0-9]*\) probes registered.*/\1/p' /tmp/ctrlc.out)
+arm=$(sed -n 's/^stapio: [0-9]* probes registered.* in \([0-9]*\) ms, .*/\1/p' /tmp/ctrlc.out)
 dis=$(sed -n 's/.*probes disarmed in \([0-9]*\) ms.*/\1/p' /tmp/ctrlc.out)
-echo "$when ${reg:-?} ${dis:-?} $t0 $t1" |
-	awk '{ printf("%-8s %10s %12s %10.2f\n", $1, $2, $3, $5 - $4) }'
+echo "$when ${reg:-?} ${arm:--} ${dis:-?} $t0 $t1" |
+	awk '{ printf("%-8s %10s %10s %12s %10.2f\n", $1, $2, $3, $4, $6 - $5) }'
 EOF
 "$vm" put "$work/run.sh" /tmp/ctrlc.sh
 "$vm" exec --user=root "dmesg -c >/dev/null; echo 8 >/proc/sys/kernel/printk"
 echo "point: $point"
-printf "%-8s %10s %12s %10s\n" sigint registered disarm_ms stop_s
+printf "%-8s %10s %10s %12s %10s\n" sigint registered arm_ms disarm_ms stop_s
 for when in "$@"; do
 	"$vm" exec --user=root "sh /tmp/ctrlc.sh $when"
 done
