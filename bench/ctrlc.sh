@@ -16,6 +16,9 @@ point='kernel.function("*").call'
 if [ "${1:-}" = -p ]; then point=$2; shift 2; fi
 [ $# -gt 0 ] || set -- 2 20 armed
 vm="$top/vm/stapvm"
+# one host thread for both vCPUs: threaded, qemu misses some of the
+# kernel's text patching (doc/stapsh.md)
+export STAPVM_TCG_THREAD=single
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$vm" start >&2
