@@ -143,15 +143,16 @@ static int name##_retd(struct kretprobe_instance *ri,			\
 #define STP_KPROBE_OPTMAX 64
 #endif
 
-static unsigned long (*_stp_ftrace_location)(unsigned long ip);
-
 static void notrace _stp_kprobe_post(struct kprobe *kp, struct pt_regs *regs,
 				     unsigned long flags)
 {
 }
 
+/* FTRACE_LOC: the kernel's ftrace_location, to give K an empty post-handler
+ * unless it is at one; NULL: K may be optimized. */
 static int _stp_register_kprobe(struct stp_kprobe *k,
-				struct stp_kprobe_live *live)
+				struct stp_kprobe_live *live,
+				unsigned long (*ftrace_loc)(unsigned long))
 {
 	live->k = k;
 	k->live = live;
@@ -183,8 +184,8 @@ static int _stp_register_kprobe(struct stp_kprobe *k,
 			kp->addr = (kprobe_opcode_t *)k->offset;
 		}
 		kp->pre_handler = k->pre;
-		if (_stp_ftrace_location && kp->addr &&
-		    !_stp_ftrace_location((unsigned long)kp->addr))
+		if (ftrace_loc && kp->addr &&
+		    !ftrace_loc((unsigned long)kp->addr))
 			kp->post_handler = _stp_kprobe_post;
 		return register_kprobe(kp);
 	}
@@ -771,14 +772,15 @@ static void _stp_kprobes_disarm(void *table)
 static void _stp_kprobes_register(struct stp_kprobe *table,
 				  struct stp_arm_result *r)
 {
+	unsigned long (*ftrace_loc)(unsigned long) = NULL;
 	struct stp_kprobe_live *live;
 	struct stp_kprobe *k;
 	int rc, n = 0;
 
 	for (k = table; k->probe; k++)
 		n += !k->registered && !k->ret;
-	_stp_ftrace_location = n < STP_KPROBE_OPTMAX ? NULL :
-			    (void *)_stp_kprobe_addr("ftrace_location");
+	if (n >= STP_KPROBE_OPTMAX)	/* not jump-optimized */
+		ftrace_loc = (void *)_stp_kprobe_addr("ftrace_location");
 	for (k = table; k->probe && !_stp_arm_stopped(r); k++) {
 		if (k->registered == -2) {	/* _stp_ksite_sized */
 			_stp_probe_armed_at(r, k->probe, -EFBIG, k->optional,
@@ -788,7 +790,8 @@ static void _stp_kprobes_register(struct stp_kprobe *table,
 		if (k->registered)
 			continue;
 		live = kzalloc(sizeof(*live), GFP_KERNEL);
-		rc = live ? _stp_register_kprobe(k, live) : -ENOMEM;
+		rc = live ? _stp_register_kprobe(k, live, ftrace_loc) :
+			    -ENOMEM;
 		if (rc) {
 			kfree(live);
 			k->live = NULL;
