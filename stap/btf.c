@@ -329,12 +329,9 @@ bool btf_kernel_load(void)
 		}
 	}
 	char *img = kimage_path();
-	struct stat st;
-	if (!img || stat(img, &st) != 0)
+	char *saved = img ? kimage_cache_name("btf", img) : NULL;
+	if (!saved)
 		return false;
-	char *saved = format("%s/btf-%s-%lld-%lld-%llu", sess->cache_dir,
-			     sess->kernel_release, (long long)st.st_size,
-			     (long long)st.st_mtime, (unsigned long long)st.st_ino);
 	char *cached = read_file(saved, &len);
 	if (cached && btf_index(&kbtf, cached, len, NULL)) {
 		btf_from = img;
@@ -346,17 +343,7 @@ bool btf_kernel_load(void)
 	if (!d || !btf_index(&kbtf, d, len, NULL))
 		return false;
 	btf_from = img;
-	if (mkdir_p(sess->cache_dir) == 0) {
-		char *tmp = format("%s.%d", saved, (int)getpid());
-		FILE *f = fopen(tmp, "w");
-		if (f) {
-			bool ok = fwrite(d, 1, len, f) == len;
-			if (fclose(f) == 0 && ok)
-				rename(tmp, saved);
-			else
-				unlink(tmp);
-		}
-	}
+	save_file(saved, d, len);
 	return true;
 }
 

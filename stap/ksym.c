@@ -145,16 +145,11 @@ static bool load_names(const char *path)
 
 static void save_names(const char *path)
 {
-	char *tmp = format("%s.%d", path, (int)getpid());
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		return;
+	StrBuf sb = {0};
 	for (int i = 0; i < nsyms; i++)
-		fprintf(f, "%s\n", syms[i]);
-	if (fclose(f) == 0)
-		rename(tmp, path);
-	else
-		unlink(tmp);
+		sb_printf(&sb, "%s\n", syms[i]);
+	save_file(path, sb.buf ? sb.buf : "", sb.len);
+	sb_release(&sb);
 }
 
 /* Decompress the XZ payload of a bzImage into a malloc'ed buffer. */
@@ -204,16 +199,21 @@ static unsigned char *unxz_image(const unsigned char *img, size_t len, size_t *o
 	return out;
 }
 
+/* The ELF inside the bzImage at PATH, decompressed into a malloc'ed
+ * buffer of *LEN bytes, or NULL. */
+unsigned char *kimage_elf(const char *path, size_t *len)
+{
+	size_t n;
+	unsigned char *img = (unsigned char *)read_file(path, &n);
+	return img ? unxz_image(img, n, len) : NULL;
+}
+
 /* A malloc'ed copy of section SEC of the ELF inside the bzImage at PATH,
  * or NULL. */
 void *kimage_section(const char *path, const char *sec, size_t *seclen)
 {
-	size_t len;
-	unsigned char *img = (unsigned char *)read_file(path, &len);
-	if (!img)
-		return NULL;
 	size_t elflen;
-	unsigned char *elfdata = unxz_image(img, len, &elflen);
+	unsigned char *elfdata = kimage_elf(path, &elflen);
 	if (!elfdata)
 		return NULL;
 	void *r = NULL;
@@ -243,6 +243,19 @@ void *kimage_section(const char *path, const char *sec, size_t *seclen)
 	return r;
 }
 
+/* Where the cache keeps what KIND says of the file PATH (a kernel image,
+ * a System.map): $SYSTEMTAP_DIR/cache/KIND-RELEASE-SIZE-MTIME-INODE, valid
+ * while that file is the same; NULL when PATH cannot be read. */
+char *kimage_cache_name(const char *kind, const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return NULL;
+	return format("%s/%s-%s-%lld-%lld-%llu", sess->cache_dir, kind,
+		      sess->kernel_release, (long long)st.st_size,
+		      (long long)st.st_mtime, (unsigned long long)st.st_ino);
+}
+
 /* The session kernel's compressed image (vmlinuz), or NULL. */
 char *kimage_path(void)
 {
@@ -263,38 +276,14 @@ char *kimage_path(void)
 static bool load_image_btf(const char *path)
 {
 	size_t len;
-	unsigned char *img = (unsigned char *)read_file(path, &len);
-	if (!img)
+	char *btf = kimage_section(path, ".BTF", &len);
+	if (!btf)
 		return false;
-	size_t elflen;
-	unsigned char *elfdata = unxz_image(img, len, &elflen);
-	if (!elfdata)
-		return false;
-	bool ok = false;
-	elf_version(EV_CURRENT);
-	Elf *elf = elf_memory((char *)elfdata, elflen);
-	size_t shstrndx;
-	if (elf && elf_getshdrstrndx(elf, &shstrndx) == 0) {
-		for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
-			GElf_Shdr sh;
-			if (!gelf_getshdr(scn, &sh))
-				continue;
-			const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
-			if (!name || strcmp(name, ".BTF") ||
-			    sh.sh_offset + sh.sh_size > elflen)
-				continue;
-			Vec v = {0};
-			if (btf_func_names(elfdata + sh.sh_offset, sh.sh_size,
-					   add_name, &v) > 0) {
-				finish_list(&v);
-				ok = true;
-			}
-			break;
-		}
-	}
-	if (elf)
-		elf_end(elf);
-	free(elfdata);
+	Vec v = {0};
+	bool ok = btf_func_names(btf, len, add_name, &v) > 0;
+	if (ok)
+		finish_list(&v);
+	free(btf);
 	return ok;
 }
 
@@ -304,20 +293,16 @@ static bool load_image_btf(const char *path)
  */
 static bool load_cached(const char *path, bool (*load)(const char *))
 {
-	struct stat st;
-	if (stat(path, &st) != 0)
+	char *saved = kimage_cache_name("ksyms", path);
+	if (!saved)
 		return false;
-	char *saved = format("%s/ksyms-%s-%lld-%lld-%llu", sess->cache_dir,
-			     sess->kernel_release, (long long)st.st_size,
-			     (long long)st.st_mtime, (unsigned long long)st.st_ino);
 	if (load_names(saved))
 		return true;
 	if (verbose_for(2))
 		fprintf(stderr, "Reading kernel function names from \"%s\"\n", path);
 	if (!load(path))
 		return false;
-	if (mkdir_p(sess->cache_dir) == 0)
-		save_names(saved);
+	save_names(saved);
 	return true;
 }
 

@@ -357,12 +357,7 @@ static void write_cached(const char *path, const uint8_t *data, size_t size)
 {
 	if (!path)
 		return;
-	char *dir = arena_strdup(path);
-	*strrchr(dir, '/') = '\0';
-	char *tmp = format("%s.%d", path, (int)getpid());
-	if (mkdir_p(dir) == 0 && write_file(tmp, (const char *)data, size))
-		rename(tmp, path);
-	unlink(tmp);
+	save_file(path, data, size);
 }
 
 /* Whether N calls the kernel's line functions only on addr(): their

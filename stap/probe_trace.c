@@ -13,11 +13,14 @@
  * The system (the "sched" of sched:sched_switch) is the TRACE_SYSTEM of
  * the header that declared the event.  The kernel keeps it as data:
  * __event_NAME (in the _ftrace_events table) points to the event's
- * struct trace_event_call, whose ->class->system is the string.  With the DWARF vmlinux (which holds the
- * initialized data and the symbol table) we read it from there; without,
- * from the running kernel's tracefs when the session's kernel is the
- * running one.  Otherwise the system is unknown: probes then match by
- * name only and print as kernel.trace("NAME").
+ * struct trace_event_call, whose ->class->system is the string.  With
+ * the DWARF vmlinux (which holds the initialized data and the symbol
+ * table) we read it from there; without, from the data of the kernel
+ * image (vmlinuz: no symbols, so the chain is followed backwards from
+ * the tracepoint's name), then the running kernel's tracefs when the
+ * session's kernel is the running one.  A tracepoint without an event
+ * (DECLARE_TRACE) has a system only through the DWARF (its header's
+ * name); without, it prints as kernel.trace("NAME").
  *
  * The tracepoints of modules come from the modules' files (below, "The
  * tracepoints of modules"; doc/trace.md).
@@ -168,6 +171,211 @@ static void systems_from_headers(void)
 		if (!events[i].system)
 			dw_match(idx, format(ITER_PREFIX "%s", events[i].name),
 				 NULL, 0, header_system, &events[i]);
+}
+
+/*
+ * Systems from the kernel image (vmlinuz), without DWARF.  Its ELF keeps
+ * the initialized data but no symbol table, so the chain __event_NAME ->
+ * call -> class -> system is found from the other end: the string NAME
+ * in .rodata (the tracepoint's name), a struct tracepoint whose ->name
+ * points to it, a struct trace_event_call whose ->tp points to that
+ * tracepoint and which the _ftrace_events table (in .init.data) points
+ * to; its ->class->system is the string.  The image's pointers are
+ * link-time addresses, as the ELF's.  What is found is cached (tpsys-...).
+ */
+typedef struct Word {
+	uint64_t val, at;       /* an aligned 8-byte value and its address */
+} Word;
+
+typedef struct Image {
+	Elf *elf;
+	Word *words;            /* the pointers of the data, by value */
+	size_t nwords;
+	uint64_t init_lo, init_hi;      /* .init.data */
+} Image;
+
+static int cmp_word(const void *a, const void *b)
+{
+	const Word *x = a, *y = b;
+	return x->val < y->val ? -1 : x->val > y->val;
+}
+
+/* The first of the words whose value is VAL (then the next while equal). */
+static Word *words_of(Image *im, uint64_t val)
+{
+	size_t lo = 0, hi = im->nwords;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (im->words[mid].val < val)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < im->nwords && im->words[lo].val == val ? &im->words[lo] : NULL;
+}
+
+static bool image_ptr(Image *im, uint64_t addr, uint64_t *out)
+{
+	const char *p = elf_at(im->elf, addr, 8);
+	if (p)
+		memcpy(out, p, 8);
+	return p != NULL;
+}
+
+/* A system's name: an identifier, as TRACE_SYSTEM is. */
+static const char *image_system(Image *im, uint64_t addr)
+{
+	const char *s = elf_at(im->elf, addr, 1);
+	int n = 0;
+	while (s && n < 64 && elf_at(im->elf, addr + n, 1) &&
+	       (s[n] == '_' || (s[n] >= 'a' && s[n] <= 'z') ||
+		(s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= '0' && s[n] <= '9')))
+		n++;
+	return s && n > 0 && n < 64 && elf_at(im->elf, addr + n, 1) && !s[n] ? s : NULL;
+}
+
+/* Index the image's data: every aligned word of its allocated,
+ * non-executable sections that points into the kernel's range. */
+static bool image_index(Image *im)
+{
+	size_t shstrndx;
+	uint64_t lo = UINT64_MAX, hi = 0;
+	Elf_Scn *scn = NULL;
+	if (elf_getshdrstrndx(im->elf, &shstrndx) != 0)
+		return false;
+	while ((scn = elf_nextscn(im->elf, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) || !sh.sh_addr)
+			continue;
+		lo = sh.sh_addr < lo ? sh.sh_addr : lo;
+		hi = sh.sh_addr + sh.sh_size > hi ? sh.sh_addr + sh.sh_size : hi;
+		const char *name = elf_strptr(im->elf, shstrndx, sh.sh_name);
+		if (name && !strcmp(name, ".init.data")) {
+			im->init_lo = sh.sh_addr;
+			im->init_hi = sh.sh_addr + sh.sh_size;
+		}
+	}
+	size_t cap = 0;
+	while ((scn = elf_nextscn(im->elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
+		    !(sh.sh_flags & SHF_ALLOC) || (sh.sh_flags & SHF_EXECINSTR) ||
+		    !sh.sh_addr || (sh.sh_addr & 7) || !(d = elf_getdata(scn, NULL)) ||
+		    !d->d_buf)
+			continue;
+		for (size_t off = 0; off + 8 <= d->d_size; off += 8) {
+			uint64_t v;
+			memcpy(&v, (const char *)d->d_buf + off, 8);
+			if (v < lo || v >= hi)
+				continue;
+			if (im->nwords == cap) {
+				Word *n = realloc(im->words, (cap = cap * 2 + 65536) * sizeof(Word));
+				if (!n)
+					return false;
+				im->words = n;
+			}
+			im->words[im->nwords++] = (Word){ v, sh.sh_addr + off };
+		}
+	}
+	qsort(im->words, im->nwords, sizeof(Word), cmp_word);
+	return im->init_hi > im->init_lo;
+}
+
+/* The systems of the events still without one, from the image's .rodata
+ * strings (each a candidate name) through the chain above. */
+static void image_systems(Image *im)
+{
+	uint64_t name_off = member_offset("struct tracepoint", "name", 0);
+	uint64_t tp_off = member_offset("struct trace_event_call", "tp", 24);
+	uint64_t class_off = member_offset("struct trace_event_call", "class", 16);
+	uint64_t system_off = member_offset("struct trace_event_class", "system", 0);
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+	if (elf_getshdrstrndx(im->elf, &shstrndx) != 0)
+		return;
+	while ((scn = elf_nextscn(im->elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		const char *sec;
+		if (!gelf_getshdr(scn, &sh) ||
+		    !(sec = elf_strptr(im->elf, shstrndx, sh.sh_name)) ||
+		    strcmp(sec, ".rodata") || !(d = elf_getdata(scn, NULL)) || !d->d_buf)
+			continue;
+		const char *base = d->d_buf, *end = base + d->d_size, *p = base;
+		while (p < end) {
+			const char *nul = memchr(p, '\0', end - p);
+			if (!nul)
+				break;
+			TraceEvent *e = nul > p && nul - p < 128 ? find_event(p) : NULL;
+			uint64_t str = sh.sh_addr + (p - base);
+			p = nul + 1;
+			if (!e || e->system)
+				continue;
+			for (Word *w = words_of(im, str); w && w < im->words + im->nwords &&
+			     w->val == str && !e->system; w++) {
+				uint64_t tp = w->at - name_off;
+				for (Word *c = words_of(im, tp); c && c < im->words + im->nwords &&
+				     c->val == tp && !e->system; c++) {
+					uint64_t call = c->at - tp_off, cls, sys;
+					Word *t = words_of(im, call);
+					while (t && t < im->words + im->nwords && t->val == call &&
+					       !(t->at >= im->init_lo && t->at < im->init_hi))
+						t++;
+					if (!t || t == im->words + im->nwords || t->val != call ||
+					    !image_ptr(im, call + class_off, &cls) ||
+					    !image_ptr(im, cls + system_off, &sys))
+						continue;
+					const char *name = image_system(im, sys);
+					if (name)
+						e->system = arena_strdup(name);
+				}
+			}
+		}
+	}
+}
+
+static bool systems_from_image(void)
+{
+	char *img = kimage_path();
+	char *saved = img ? kimage_cache_name("tpsys", img) : NULL;
+	if (!saved)
+		return false;
+	char *text = read_file(saved, NULL);
+	if (text && !strncmp(text, "tpsys 1\n", 8)) {
+		for (char *line = text + 8, *nl; *line; line = nl + 1) {
+			if (!(nl = strchr(line, '\n')))
+				break;
+			*nl = '\0';
+			char *sp = strchr(line, ' ');
+			TraceEvent *e;
+			if (sp && (*sp = '\0', e = find_event(line)) && !e->system)
+				e->system = arena_strdup(sp + 1);
+		}
+		return true;
+	}
+	if (verbose_for(2))
+		fprintf(stderr, "Reading the tracepoints' systems from \"%s\"\n", img);
+	size_t len;
+	unsigned char *data = kimage_elf(img, &len);
+	if (!data)
+		return false;
+	elf_version(EV_CURRENT);
+	Image im = { .elf = elf_memory((char *)data, len) };
+	if (im.elf && image_index(&im))
+		image_systems(&im);
+	free(im.words);
+	if (im.elf)
+		elf_end(im.elf);
+	free(data);
+	StrBuf sb = {0};
+	sb_puts(&sb, "tpsys 1\n");
+	for (int i = 0; i < nevents; i++)
+		if (events[i].system)
+			sb_printf(&sb, "%s %s\n", events[i].name, events[i].system);
+	save_file(saved, sb.buf, sb.len);
+	sb_release(&sb);
+	return true;
 }
 
 /* Systems from the running kernel's tracefs: events/SYSTEM/NAME/. */
@@ -571,10 +779,12 @@ static int trace_events(TraceEvent **out)
 			nevents = v.len;
 			qsort(events, nevents, sizeof(*events), cmp_event);
 			Dwarf *dw = dw_open(sess, NULL);
-			if (dw && systems_from_elf(dw_path(NULL)))
+			if (dw && systems_from_elf(dw_path(NULL))) {
 				systems_from_headers();
-			else
+			} else {
+				systems_from_image();
 				systems_from_tracefs();
+			}
 		}
 	}
 	*out = events;

@@ -166,10 +166,10 @@ static char *find_stapvm(void)
 	return strdup("stapvm");	/* execvp searches PATH */
 }
 
-/* Run `stapvm ARG` with its stderr passed through; its stdout is
+/* Run `stapvm ARG [ARG2]` with its stderr passed through; its stdout is
  * returned (malloc'ed, trailing newline removed) when OUT is set.  Returns
  * the exit status (127: it could not be run, which was said) or -1. */
-static int run_stapvm(const char *arg, char **out)
+static int run_stapvm(const char *arg, const char *arg2, char **out)
 {
 	char *path = find_stapvm(), *buf = NULL;
 	size_t len = 0, cap = 0;
@@ -194,7 +194,7 @@ static int run_stapvm(const char *arg, char **out)
 		if (out)
 			dup2(p[1], STDOUT_FILENO);
 		close(p[1]);
-		execlp(path, "stapvm", arg, (char *)NULL);
+		execlp(path, "stapvm", arg, arg2, (char *)NULL);
 		rmsg("cannot run '%s': %s", path, strerror(errno));
 		_exit(127);
 	}
@@ -442,12 +442,12 @@ static char *socket_path(const char *url, int start)
 
 	if (strcmp(url, "vm"))
 		return strdup(url + 5);
-	if (start && (r = run_stapvm("start", NULL)) != 0) {
+	if (start && (r = run_stapvm("start", NULL, NULL)) != 0) {
 		if (r != 127)
 			rmsg("cannot start the test VM (stapvm start failed)");
 		return NULL;
 	}
-	if ((r = run_stapvm("socket", &out)) != 0 || !out || !*out) {
+	if ((r = run_stapvm("socket", NULL, &out)) != 0 || !out || !*out) {
 		if (r != 127)
 			rmsg("cannot find the test VM's socket (stapvm socket failed)");
 		free(out);
@@ -1563,10 +1563,10 @@ int remote_target_info(const char *url, char **release, char **machine)
 	if (remote_check_url(url))
 		return -1;
 	if (!strcmp(url, "vm")) {
-		if ((r = run_stapvm("kver", release)) != 0 || !*release ||
+		if ((r = run_stapvm("kver", "--fetch", release)) != 0 || !*release ||
 		    !**release) {
 			if (r != 127)
-				rmsg("cannot find the test VM's kernel release (stapvm kver failed)");
+				rmsg("cannot find or fetch the test VM's kernel (stapvm kver --fetch failed)");
 			free(*release);
 			*release = NULL;
 			return -1;

@@ -33,7 +33,8 @@ struct remote_job {
 void remote_run_all(struct remote_job *jobs, int n, char *const argv[],
 		    int verbose, int prefix);
 /* Ask the target URL's stapsh for its kernel release (`uname -r`) and
- * machine (`uname -m`); "vm": `stapvm kver` and this machine's.  0 with
+ * machine (`uname -m`); "vm": `stapvm kver --fetch` (the kernel is
+ * downloaded if not cached: pass 2 needs its image) and this machine's.  0 with
  * two malloc'ed strings, or -1 with a one-line message naming URL. */
 int remote_target_info(const char *url, char **release, char **machine);
 /* The kernel release of the target URL ("vm": as `stapvm kver` prints it;

@@ -78,6 +78,9 @@ void sb_release(StrBuf *sb);
 
 char *read_file(const char *path, size_t *len); /* NULL + errno on failure */
 int mkdir_p(const char *path);                  /* 0, or -1 with errno */
+/* A cache file: PATH's contents become DATA at once (a temporary file
+ * renamed), its directory made if needed.  0, or -1 with errno. */
+int save_file(const char *path, const void *data, size_t len);
 int edit_distance(const char *a, const char *b);
 
 /* ------------------------------------------------------------------ */
@@ -790,7 +793,9 @@ int btf_func_names(const void *data, size_t len,
 
 /* Kernel image helpers (ksym.c) */
 char *kimage_path(void);                /* the session kernel's vmlinuz */
+unsigned char *kimage_elf(const char *path, size_t *len); /* malloc'ed */
 void *kimage_section(const char *path, const char *sec, size_t *len);
+char *kimage_cache_name(const char *kind, const char *path);
 
 /* ------------------------------------------------------------------ */
 /* ctype.c: C types of the probed kernel, from BTF or DWARF */

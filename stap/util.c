@@ -279,3 +279,22 @@ int mkdir_p(const char *path)
 	struct stat st;
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
 }
+
+int save_file(const char *path, const void *data, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	if (slash && slash != path && mkdir_p(arena_strndup(path, slash - path)))
+		return -1;
+	char *tmp = format("%s.%d", path, (int)getpid());
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return -1;
+	bool ok = fwrite(data, 1, len, f) == len;
+	if (fclose(f) != 0 || !ok || rename(tmp, path) != 0) {
+		int err = errno;
+		unlink(tmp);
+		errno = err ? err : EIO;
+		return -1;
+	}
+	return 0;
+}
