@@ -213,10 +213,7 @@ static int run_kbuild(const char *log)
 		execvp("make", argv);
 		_exit(127);
 	}
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	int rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	int rc = child_status(pid);
 	STAP_PROBE2(stap, stap_system__complete, rc, (int)pid);
 	return rc;
 }

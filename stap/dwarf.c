@@ -348,10 +348,7 @@ Dwarf *dw_header(const char *headers)
 		       "-o", o, c, (char *)NULL);
 		_exit(127);
 	}
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	int rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	int rc = child_status(pid);
 	if (rc != 0) {
 		warning_at(NULL, "gcc exited with status: %d", rc);
 		return NULL;

@@ -641,7 +641,7 @@ static int build_per_release(void)
 	atexit(remove_per_release);
 	for (int g = 0; g < sess->remote_releases.len; g++) {
 		const char *rel = vec_get(&sess->remote_releases, g);
-		int p[2], status;
+		int p[2];
 		if (pipe(p))
 			fatal("cannot make a pipe: %s", strerror(errno));
 		fflush(stdout);
@@ -678,9 +678,9 @@ static int build_per_release(void)
 				len += n;
 		close(p[0]);
 		path[len] = '\0';
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+		int rc = child_status(pid);
+		if (rc < 0)
+			rc = 1;
 		if (rc > worst)
 			worst = rc;
 		if (len) {

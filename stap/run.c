@@ -73,12 +73,11 @@ static int run_local(void)
 	/* staprun handles SIGINT itself: stap waits for it to finish */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	int rc = child_status(pid);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
-	int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+	if (rc < 0)
+		rc = 1;
 	if (rc)
 		fprintf(stderr, "WARNING: %s exited with status: %d\n",
 			sess->staprun_path, rc);

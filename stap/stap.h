@@ -78,6 +78,8 @@ void sb_release(StrBuf *sb);
 
 char *read_file(const char *path, size_t *len); /* NULL + errno on failure */
 int mkdir_p(const char *path);                  /* 0, or -1 with errno */
+/* Wait for the child PID: its exit status, or -1 when a signal ended it */
+int child_status(pid_t pid);
 /* A cache file: PATH's contents become DATA at once (a temporary file
  * renamed), its directory made if needed.  0, or -1 with errno. */
 int save_file(const char *path, const void *data, size_t len);
