@@ -804,10 +804,12 @@ static void _stp_kprobes_register(struct stp_kprobe *table,
 
 /*
  * The batched sites are armed first, then the kprobes (those ftrace
- * refused or failed among them).  Not the other way round: with 8755
- * kprobes of kernel.function("*").call armed, registering the ftrace_ops
- * made the kernel jump into unmapped module space (an Oops, twice in
- * the test VM).
+ * refused or failed among them).  The other order (8755 kprobes of
+ * kernel.function("*").call, then the ftrace_ops) made the test VM's
+ * kernel jump into unmapped module space, twice; that was probably qemu's
+ * threaded TCG running stale translations of patched text (doc/stapsh.md)
+ * rather than the kernel, but this order needs no such trust: the ops's
+ * text patching happens while no kprobe of ours is armed.
  */
 static void _stp_kprobes_arm(void *table, struct stp_arm_result *r)
 {
