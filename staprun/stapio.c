@@ -414,7 +414,7 @@ static int handle_cmd(struct session *s)
 		memcpy(&st, payload, m.h.len < sizeof(st) ? m.h.len :
 		       sizeof(st));
 		dbg(1, "STP_STARTED rc %d", st.rc);
-		if (m.h.len >= sizeof(st) && st.tried)
+		if (m.h.len >= sizeof(st) && (st.tried || st.rc == -EINTR))
 			dbg(1, "%u probes registered (%u as one ftrace_ops in %u ms) in %u ms, %u failed%s",
 			    st.armed, st.batched, st.batch_ms, st.arm_ms,
 			    st.failed, st.rc == -EINTR ?
