@@ -328,8 +328,7 @@ static char *similar_functions(DwIndex *idx, const char *want, bool with_file)
 	for (int d = with_file ? 0 : 1; d <= limit && k < 5; d++)
 		for (uint32_t i = 0; i < idx->n && k < 5; i++) {
 			const DwEntry *e = &idx->ents[i];
-			if ((i && idx->ents[i - 1].name == e->name) ||
-			    (e->flags & (DWF_INIT | DWF_INLINE)))
+			if (i && idx->ents[i - 1].name == e->name)
 				continue;
 			const char *name = dw_str(idx, e->name);
 			if (edit_distance(want, name) == d)
