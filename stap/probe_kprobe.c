@@ -23,6 +23,7 @@ typedef struct SymMatch {
 	Resolution *ctx;
 	ProbePoint *pp;
 	bool is_return;
+	bool is_call;           /* kernel.function(...).call, as written */
 	bool kprobe_family;
 	int maxactive;
 	int count;
@@ -35,7 +36,7 @@ static void add_symbol_probe(const char *name, void *arg)
 	char *pp = format("%s.function(\"%s\")%s",
 			  m->module ? format("kprobe.module(\"%s\")", m->module) :
 			  m->kprobe_family ? "kprobe" : "kernel", name,
-			  m->is_return ? ".return" : "");
+			  m->is_return ? ".return" : m->is_call ? ".call" : "");
 	DerivedProbe *d = derived_new(m->ctx, &pk_kprobe, m->pp, pp);
 	d->kp.symbol = m->module ? format("%s:%s", m->module, name) :
 		       arena_strdup(name);
@@ -641,11 +642,14 @@ static int match_function(Resolution *ctx, ProbePoint *pp)
 	Component *f = &pp->comps[first];
 	if (!comp_is(f, "function") || !comp_str(f))
 		return PK_NOT_MINE;
-	SymMatch m = { ctx, pp, false, kprobe, -1, 0, module };
+	SymMatch m = { .ctx = ctx, .pp = pp, .kprobe_family = kprobe,
+		       .maxactive = -1, .module = module };
 	for (int i = first + 1; i < pp->ncomps; i++) {
 		Component *c = &pp->comps[i];
-		if (comp_is(c, "call") && !c->arg && !m.is_return)
+		if (comp_is(c, "call") && !c->arg && !m.is_return) {
+			m.is_call = !kprobe;
 			continue;
+		}
 		if (comp_is(c, "return") && !c->arg) {
 			m.is_return = true;
 			continue;
@@ -731,12 +735,16 @@ static char *p2_comment(DerivedProbe *d)
 /* -L: the point and its variables, from DWARF */
 char *dw_site_list_line(DerivedProbe *d, const char *head, bool with_vars)
 {
-	DwIndex *idx;
-	if (!with_vars || !d->kp.dw_die || !(idx = dw_index(d->kp.module)))
+	DwIndex *idx = NULL;
+	if (!with_vars || (d->kp.dw_die && !(idx = dw_index(d->kp.module))))
 		return (char *)head;
 	StrBuf sb = {0};
 	sb_puts(&sb, head);
-	dw_list_vars(idx, d->kp.dw_cu, d->kp.dw_die, d->kp.dw_pc, d->kp.is_return, &sb);
+	if (idx)
+		dw_list_vars(idx, d->kp.dw_cu, d->kp.dw_die, d->kp.dw_pc,
+			     d->kp.is_return, &sb);
+	else if (!tvar_btf_list(d, &sb))
+		return (char *)head;
 	char *line = arena_strdup(sb.buf);
 	sb_release(&sb);
 	return line;
