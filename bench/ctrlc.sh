@@ -31,7 +31,7 @@ cat >"$work/run.sh" <<'EOF'
 when=$1
 cd /tmp && staprun -v ctrlc.ko >/tmp/ctrlc.out 2>&1 & p=$!
 if [ "$when" = armed ]; then
-	while ! grep -q 'probes registered' /tmp/ctrlc.out; do sleep 1; done
+	while ! grep -q 'probes registered' /tmp/ctrlc.out 2>/dev/null; do sleep 1; done
 else
 	sleep "$when"
 fi
