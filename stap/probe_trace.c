@@ -25,6 +25,7 @@
  * The tracepoints of modules come from the modules' files (below, "The
  * tracepoints of modules"; doc/trace.md).
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -200,10 +201,10 @@ static int cmp_word(const void *a, const void *b)
 	return x->val < y->val ? -1 : x->val > y->val;
 }
 
-/* The first of the words whose value is VAL (then the next while equal). */
-static Word *words_of(Image *im, uint64_t val)
+/* The words whose value is VAL: *N of them, from the one returned. */
+static Word *words_of(Image *im, uint64_t val, size_t *n)
 {
-	size_t lo = 0, hi = im->nwords;
+	size_t lo = 0, hi = im->nwords, end;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (im->words[mid].val < val)
@@ -211,7 +212,21 @@ static Word *words_of(Image *im, uint64_t val)
 		else
 			hi = mid;
 	}
-	return lo < im->nwords && im->words[lo].val == val ? &im->words[lo] : NULL;
+	for (end = lo; end < im->nwords && im->words[end].val == val; end++)
+		;
+	*n = end - lo;
+	return &im->words[lo];
+}
+
+/* Does the _ftrace_events table (in .init.data) point to CALL? */
+static bool in_event_table(Image *im, uint64_t call)
+{
+	size_t n;
+	Word *w = words_of(im, call, &n);
+	for (size_t i = 0; i < n; i++)
+		if (w[i].at >= im->init_lo && w[i].at < im->init_hi)
+			return true;
+	return false;
 }
 
 static bool image_ptr(Image *im, uint64_t addr, uint64_t *out)
@@ -222,16 +237,18 @@ static bool image_ptr(Image *im, uint64_t addr, uint64_t *out)
 	return p != NULL;
 }
 
-/* A system's name: an identifier, as TRACE_SYSTEM is. */
+/* The string at ADDR if it is a system's name: an identifier, as
+ * TRACE_SYSTEM is, of fewer than 64 characters; else NULL. */
 static const char *image_system(Image *im, uint64_t addr)
 {
 	const char *s = elf_at(im->elf, addr, 1);
-	int n = 0;
-	while (s && n < 64 && elf_at(im->elf, addr + n, 1) &&
-	       (s[n] == '_' || (s[n] >= 'a' && s[n] <= 'z') ||
-		(s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= '0' && s[n] <= '9')))
-		n++;
-	return s && n > 0 && n < 64 && elf_at(im->elf, addr + n, 1) && !s[n] ? s : NULL;
+	for (int n = 0; s && n < 64 && elf_at(im->elf, addr + n, 1); n++) {
+		if (!s[n])
+			return n ? s : NULL;
+		if (s[n] != '_' && !isalnum((unsigned char)s[n]))
+			return NULL;
+	}
+	return NULL;
 }
 
 /* Index the image's data: every aligned word of its allocated,
@@ -312,22 +329,17 @@ static void image_systems(Image *im)
 			p = nul + 1;
 			if (!e || e->system)
 				continue;
-			for (Word *w = words_of(im, str); w && w < im->words + im->nwords &&
-			     w->val == str && !e->system; w++) {
-				uint64_t tp = w->at - name_off;
-				for (Word *c = words_of(im, tp); c && c < im->words + im->nwords &&
-				     c->val == tp && !e->system; c++) {
-					uint64_t call = c->at - tp_off, cls, sys;
-					Word *t = words_of(im, call);
-					while (t && t < im->words + im->nwords && t->val == call &&
-					       !(t->at >= im->init_lo && t->at < im->init_hi))
-						t++;
-					if (!t || t == im->words + im->nwords || t->val != call ||
-					    !image_ptr(im, call + class_off, &cls) ||
-					    !image_ptr(im, cls + system_off, &sys))
-						continue;
-					const char *name = image_system(im, sys);
-					if (name)
+			size_t ntp, ncall;
+			Word *tp = words_of(im, str, &ntp);
+			for (size_t i = 0; i < ntp && !e->system; i++) {
+				Word *c = words_of(im, tp[i].at - name_off, &ncall);
+				for (size_t j = 0; j < ncall && !e->system; j++) {
+					uint64_t call = c[j].at - tp_off, cls, sys;
+					const char *name;
+					if (in_event_table(im, call) &&
+					    image_ptr(im, call + class_off, &cls) &&
+					    image_ptr(im, cls + system_off, &sys) &&
+					    (name = image_system(im, sys)))
 						e->system = arena_strdup(name);
 				}
 			}
