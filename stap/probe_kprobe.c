@@ -732,7 +732,8 @@ static char *p2_comment(DerivedProbe *d)
 	return NULL;
 }
 
-/* -L: the point and its variables, from DWARF */
+/* -L: the point and its variables, from DWARF, else (a kernel function
+ * by symbol) its parameters from BTF */
 char *dw_site_list_line(DerivedProbe *d, const char *head, bool with_vars)
 {
 	DwIndex *idx = NULL;
@@ -743,8 +744,8 @@ char *dw_site_list_line(DerivedProbe *d, const char *head, bool with_vars)
 	if (idx)
 		dw_list_vars(idx, d->kp.dw_cu, d->kp.dw_die, d->kp.dw_pc,
 			     d->kp.is_return, &sb);
-	else if (!tvar_btf_list(d, &sb))
-		return (char *)head;
+	else
+		tvar_btf_list(d, &sb);
 	char *line = arena_strdup(sb.buf);
 	sb_release(&sb);
 	return line;

@@ -922,8 +922,8 @@ bool tvar_body_needs_own_handler(Node *n, bool plt);
 int tvar_entry_nodes(DerivedProbe *d, Node ***nodes);
 Type tvar_type(Node *n);            /* a resolved ND_TARGET's type */
 /* -L without DWARF: " $return:TYPE $p:TYPE..." of D's function from BTF
- * (the parameters that can be read), appended to OUT; false if none. */
-bool tvar_btf_list(DerivedProbe *d, StrBuf *out);
+ * (the parameters that can be read), appended to OUT (nothing without). */
+void tvar_btf_list(DerivedProbe *d, StrBuf *out);
 
 /* What tvar.c resolves a target expression to, for tvgen.c: a base
  * (B_*), steps (S_*) from it, and what is done at the end (F_*). */

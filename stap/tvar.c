@@ -173,19 +173,18 @@ static int btf_vars(DerivedProbe *d, VarLoc **out, CType **ret)
 	return proto->nparams;
 }
 
-bool tvar_btf_list(DerivedProbe *d, StrBuf *out)
+void tvar_btf_list(DerivedProbe *d, StrBuf *out)
 {
 	VarLoc *v;
 	CType *ret;
 	int n = btf_vars(d, &v, &ret);
 	if (n < 0)
-		return false;
+		return;
 	if (d->kp.is_return && ret && ct_strip(ret) && ct_strip(ret)->kind != CT_VOID)
 		sb_printf(out, " $return:%s", ct_listing_name(ret));
 	for (int i = 0; i < n; i++)
 		if (!v[i].unavailable && *v[i].name)
 			sb_printf(out, " $%s:%s", v[i].name, ct_listing_name(v[i].type));
-	return true;
 }
 
 /* ------------------------------------------------------------------ */
